@@ -30,7 +30,9 @@ impl Role {
         }
     }
     pub fn from_id(id: &str) -> Option<Role> {
-        [Role::Partner, Role::Advertiser, Role::Staff].into_iter().find(|r| r.id() == id)
+        [Role::Partner, Role::Advertiser, Role::Staff]
+            .into_iter()
+            .find(|r| r.id() == id)
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -149,7 +151,12 @@ impl SignUp {
         }
         match (email, password, display_name, role) {
             (Some(email), Some(password), Some(display_name), Some(role)) if errors.is_empty() => {
-                Ok(ValidSignUp { email, password, role, display_name })
+                Ok(ValidSignUp {
+                    email,
+                    password,
+                    role,
+                    display_name,
+                })
             }
             _ => Err(errors),
         }
@@ -162,17 +169,33 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(validate_email(" Ann@Example.COM ").unwrap(), "ann@example.com");
-        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "a@b@c.com"] {
+        assert_eq!(
+            validate_email(" Ann@Example.COM ").unwrap(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
             assert!(validate_email(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn sign_up_reports_each_field() {
-        let errors = SignUp { email: "x".into(), password: "short".into(), role: "boss".into(), display_name: "".into() }
-            .validate()
-            .unwrap_err();
+        let errors = SignUp {
+            email: "x".into(),
+            password: "short".into(),
+            role: "boss".into(),
+            display_name: "".into(),
+        }
+        .validate()
+        .unwrap_err();
         assert_eq!(errors.len(), 4);
     }
 }

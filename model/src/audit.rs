@@ -30,7 +30,9 @@ impl AuditAction {
     }
     pub fn from_id(id: &str) -> Option<AuditAction> {
         use AuditAction::*;
-        [Created, Edited, Paused, Resumed, Blocked, Unblocked].into_iter().find(|a| a.id() == id)
+        [Created, Edited, Paused, Resumed, Blocked, Unblocked]
+            .into_iter()
+            .find(|a| a.id() == id)
     }
 }
 

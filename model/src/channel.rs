@@ -85,9 +85,15 @@ impl Channel {
     pub fn description(self) -> &'static str {
         match self {
             Channel::Content => "Blogs, articles and editorial sites that write about products.",
-            Channel::PaidSearch => "Search-engine ads (e.g. Google or Bing Ads) that send clicks to offers.",
-            Channel::Loyalty => "Points, miles and rewards programs that reward members for buying.",
-            Channel::Social => "Posts and pages on social networks such as Instagram, TikTok or Facebook.",
+            Channel::PaidSearch => {
+                "Search-engine ads (e.g. Google or Bing Ads) that send clicks to offers."
+            }
+            Channel::Loyalty => {
+                "Points, miles and rewards programs that reward members for buying."
+            }
+            Channel::Social => {
+                "Posts and pages on social networks such as Instagram, TikTok or Facebook."
+            }
             Channel::Cashback => "Sites and apps that give shoppers part of their purchase back.",
             Channel::Coupons => "Coupon codes, vouchers and deal listings.",
             Channel::Email => "Newsletters and email campaigns sent to your own subscribers.",
@@ -116,11 +122,18 @@ impl Channel {
     }
 
     pub fn from_mask(mask: i64) -> Vec<Channel> {
-        Channel::ALL.into_iter().filter(|c| mask & c.bit() != 0).collect()
+        Channel::ALL
+            .into_iter()
+            .filter(|c| mask & c.bit() != 0)
+            .collect()
     }
 
     pub fn info(self) -> ChannelInfo {
-        ChannelInfo { id: self, label: self.label().into(), description: self.description().into() }
+        ChannelInfo {
+            id: self,
+            label: self.label().into(),
+            description: self.description().into(),
+        }
     }
 }
 

@@ -23,7 +23,9 @@ pub fn parse_limit(raw: Option<&str>) -> Result<i64, String> {
         None | Some("") => Ok(DEFAULT_LIMIT),
         Some(s) => match s.parse::<i64>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            _ => Err(format!("limit must be a whole number from 1 to {MAX_LIMIT}.")),
+            _ => Err(format!(
+                "limit must be a whole number from 1 to {MAX_LIMIT}."
+            )),
         },
     }
 }
@@ -39,8 +41,13 @@ pub enum SortField {
 }
 
 impl SortField {
-    pub const ALL: [SortField; 5] =
-        [SortField::Name, SortField::Url, SortField::Status, SortField::CreatedAt, SortField::UpdatedAt];
+    pub const ALL: [SortField; 5] = [
+        SortField::Name,
+        SortField::Url,
+        SortField::Status,
+        SortField::CreatedAt,
+        SortField::UpdatedAt,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
@@ -70,7 +77,10 @@ impl Sort {
             Some(rest) => (true, rest),
             None => (false, raw),
         };
-        SortField::ALL.into_iter().find(|f| f.id() == id).map(|field| Sort { field, descending })
+        SortField::ALL
+            .into_iter()
+            .find(|f| f.id() == id)
+            .map(|field| Sort { field, descending })
     }
 
     pub fn to_param(self) -> String {

@@ -41,11 +41,15 @@ impl Status {
         match self {
             Status::Active => "Active: advertisers can work with it; its tracking links redirect.",
             Status::Paused => "Paused: hidden from advertisers; its tracking links stop working.",
-            Status::Blocked => "Blocked by platform staff: hidden, and its tracking links do not work.",
+            Status::Blocked => {
+                "Blocked by platform staff: hidden, and its tracking links do not work."
+            }
         }
     }
     pub fn from_id(id: &str) -> Option<Status> {
-        [Status::Active, Status::Paused, Status::Blocked].into_iter().find(|s| s.id() == id)
+        [Status::Active, Status::Paused, Status::Blocked]
+            .into_iter()
+            .find(|s| s.id() == id)
     }
     /// Partners choose between these two; only staff set or lift Blocked.
     pub fn partner_may_choose(self) -> bool {
@@ -78,11 +82,15 @@ impl Visibility {
     pub fn explanation(self) -> &'static str {
         match self {
             Visibility::Public => "Public: listed in the marketplace for advertisers while active.",
-            Visibility::Private => "Private: not listed in the marketplace; existing links keep working.",
+            Visibility::Private => {
+                "Private: not listed in the marketplace; existing links keep working."
+            }
         }
     }
     pub fn from_id(id: &str) -> Option<Visibility> {
-        [Visibility::Public, Visibility::Private].into_iter().find(|v| v.id() == id)
+        [Visibility::Public, Visibility::Private]
+            .into_iter()
+            .find(|v| v.id() == id)
     }
 }
 
@@ -164,7 +172,8 @@ pub fn validate_channels(raw: &[String]) -> Result<Vec<Channel>, String> {
     }
     let mut out: Vec<Channel> = Vec::with_capacity(raw.len());
     for id in raw {
-        let channel = Channel::from_id(id).ok_or_else(|| format!("\"{id}\" is not a channel we know."))?;
+        let channel =
+            Channel::from_id(id).ok_or_else(|| format!("\"{id}\" is not a channel we know."))?;
         if out.contains(&channel) {
             return Err(format!("{} is chosen more than once.", channel.label()));
         }
@@ -196,10 +205,22 @@ impl SourceInput {
         let url = keep(&mut errors, "url", validate_url(&self.url));
         let channels = keep(&mut errors, "channels", validate_channels(&self.channels));
         let status = keep(&mut errors, "status", validate_status(&self.status));
-        let visibility = keep(&mut errors, "visibility", validate_visibility(&self.visibility));
+        let visibility = keep(
+            &mut errors,
+            "visibility",
+            validate_visibility(&self.visibility),
+        );
         match (name, url, channels, status, visibility) {
-            (Some(name), Some(url), Some(channels), Some(status), Some(visibility)) if errors.is_empty() => {
-                Ok(ValidSource { name, url, channels, status, visibility })
+            (Some(name), Some(url), Some(channels), Some(status), Some(visibility))
+                if errors.is_empty() =>
+            {
+                Ok(ValidSource {
+                    name,
+                    url,
+                    channels,
+                    status,
+                    visibility,
+                })
             }
             _ => Err(errors),
         }
@@ -293,8 +314,16 @@ pub struct ValidBlock {
 impl BlockRequest {
     pub fn validate(&self) -> Result<ValidBlock, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let reason = keep(&mut errors, "reason", crate::text::single_line(&self.reason, 500, "the reason the partner will see"));
-        let note = keep(&mut errors, "note", crate::text::optional_text(self.note.as_deref(), 2000));
+        let reason = keep(
+            &mut errors,
+            "reason",
+            crate::text::single_line(&self.reason, 500, "the reason the partner will see"),
+        );
+        let note = keep(
+            &mut errors,
+            "note",
+            crate::text::optional_text(self.note.as_deref(), 2000),
+        );
         match (reason, note) {
             (Some(reason), Some(note)) => Ok(ValidBlock { reason, note }),
             _ => Err(errors),
@@ -349,7 +378,9 @@ mod tests {
 
     #[test]
     fn channels_refuse_unknown_and_duplicates() {
-        assert!(validate_channels(&["tv".into()]).unwrap_err().contains("tv"));
+        assert!(validate_channels(&["tv".into()])
+            .unwrap_err()
+            .contains("tv"));
         assert!(validate_channels(&["email".into(), "email".into()]).is_err());
     }
 
@@ -368,8 +399,18 @@ mod tests {
 
     #[test]
     fn block_needs_a_reason() {
-        assert!(BlockRequest { reason: "  ".into(), note: None }.validate().is_err());
-        let ok = BlockRequest { reason: "Spam".into(), note: Some(" ".into()) }.validate().unwrap();
+        assert!(BlockRequest {
+            reason: "  ".into(),
+            note: None
+        }
+        .validate()
+        .is_err());
+        let ok = BlockRequest {
+            reason: "Spam".into(),
+            note: Some(" ".into()),
+        }
+        .validate()
+        .unwrap();
         assert_eq!(ok.note, None);
     }
 }

@@ -112,7 +112,11 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), UrlError> {
 fn normalize_host(host: &str) -> Result<String, UrlError> {
     if host.starts_with('[') {
         let inner = &host[1..host.len() - 1];
-        if inner.is_empty() || !inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
+        if inner.is_empty()
+            || !inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
             return Err(UrlError::BadHost);
         }
         return Ok(host.to_ascii_lowercase());
@@ -140,12 +144,30 @@ mod tests {
 
     #[test]
     fn normalises_scheme_host_and_default_port() {
-        assert_eq!(normalize_url("HTTPS://Example.COM:443/A?b=C#d").unwrap(), "https://example.com/A?b=C#d");
-        assert_eq!(normalize_url("http://example.com:80").unwrap(), "http://example.com/");
-        assert_eq!(normalize_url("http://example.com:8080/x").unwrap(), "http://example.com:8080/x");
-        assert_eq!(normalize_url("https://example.com.").unwrap(), "https://example.com/");
-        assert_eq!(normalize_url("https://[::1]:8443/").unwrap(), "https://[::1]:8443/");
-        assert_eq!(normalize_url("https://blog.example.com?x=1").unwrap(), "https://blog.example.com/?x=1");
+        assert_eq!(
+            normalize_url("HTTPS://Example.COM:443/A?b=C#d").unwrap(),
+            "https://example.com/A?b=C#d"
+        );
+        assert_eq!(
+            normalize_url("http://example.com:80").unwrap(),
+            "http://example.com/"
+        );
+        assert_eq!(
+            normalize_url("http://example.com:8080/x").unwrap(),
+            "http://example.com:8080/x"
+        );
+        assert_eq!(
+            normalize_url("https://example.com.").unwrap(),
+            "https://example.com/"
+        );
+        assert_eq!(
+            normalize_url("https://[::1]:8443/").unwrap(),
+            "https://[::1]:8443/"
+        );
+        assert_eq!(
+            normalize_url("https://blog.example.com?x=1").unwrap(),
+            "https://blog.example.com/?x=1"
+        );
     }
 
     #[test]
@@ -153,13 +175,28 @@ mod tests {
         assert_eq!(normalize_url(""), Err(UrlError::Empty));
         assert_eq!(normalize_url("example.com"), Err(UrlError::NotHttp));
         assert_eq!(normalize_url("ftp://example.com"), Err(UrlError::NotHttp));
-        assert_eq!(normalize_url("javascript://alert(1)"), Err(UrlError::NotHttp));
+        assert_eq!(
+            normalize_url("javascript://alert(1)"),
+            Err(UrlError::NotHttp)
+        );
         assert_eq!(normalize_url("https://"), Err(UrlError::NoHost));
         assert_eq!(normalize_url("https:///path"), Err(UrlError::NoHost));
-        assert_eq!(normalize_url("https://user:pw@example.com"), Err(UrlError::Credentials));
-        assert_eq!(normalize_url("https://exa mple.com"), Err(UrlError::Whitespace));
-        assert_eq!(normalize_url("https://example.com:99999"), Err(UrlError::BadPort));
-        assert_eq!(normalize_url("https://example.com:"), Err(UrlError::BadPort));
+        assert_eq!(
+            normalize_url("https://user:pw@example.com"),
+            Err(UrlError::Credentials)
+        );
+        assert_eq!(
+            normalize_url("https://exa mple.com"),
+            Err(UrlError::Whitespace)
+        );
+        assert_eq!(
+            normalize_url("https://example.com:99999"),
+            Err(UrlError::BadPort)
+        );
+        assert_eq!(
+            normalize_url("https://example.com:"),
+            Err(UrlError::BadPort)
+        );
         assert_eq!(normalize_url("https://-bad-.com"), Err(UrlError::BadHost));
         assert_eq!(normalize_url("https://a..b"), Err(UrlError::BadHost));
         let long = format!("https://example.com/{}", "a".repeat(2048));

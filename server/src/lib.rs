@@ -1,1 +1,37 @@
+//! The Traffic Sources server: JSON API under `/api`, tracking redirects under `/t`,
+//! and the built single-page app for every other path.
+//!
+//! Data flows one way: HTTP handler (`http/`) → rules (`model` crate) → queries (`db/`).
 
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod password;
+pub mod seed;
+pub mod time;
+
+use std::sync::Arc;
+
+pub use config::Config;
+pub use db::Db;
+
+/// Everything a request handler may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> AppState {
+        AppState {
+            db,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// The whole application as a router, so tests can serve it on any listener.
+pub fn app(state: AppState) -> axum::Router {
+    http::router(state)
+}

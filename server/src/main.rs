@@ -1,1 +1,128 @@
-fn main() {}
+//! `traffic-sources-server`: parse settings, open the database, serve. See `--help`.
+
+use std::io::BufRead;
+
+use clap::Parser;
+use server::config::{Cli, Command};
+use server::{app, db, password, seed, AppState, Db};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let config = cli.config;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let db = match Db::connect(&config.database_url, config.db_max_connections).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!(
+                "error: cannot open the database at {}: {e}",
+                config.database_url
+            );
+            std::process::exit(1);
+        }
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(db, config).await,
+        Command::CreateStaff {
+            email,
+            display_name,
+        } => create_staff(db, &email, &display_name).await,
+    }
+}
+
+async fn serve(db: Db, config: server::Config) {
+    if config.seed_demo {
+        match seed::seed_demo(&db).await {
+            Ok(true) => tracing::info!("seeded the demo data"),
+            Ok(false) => {}
+            Err(e) => {
+                eprintln!("error: seeding the demo data failed: {e}");
+                std::process::exit(1);
+            }
+        }
+        println!(
+            "Demo sign-ins (password \"{}\" for all):",
+            seed::DEMO_PASSWORD
+        );
+        for (email, role, name) in seed::DEMO_ACCOUNTS {
+            println!("  {:<11} {email:<24} {name}", role.label());
+        }
+    }
+    let listener = match tokio::net::TcpListener::bind((config.bind, config.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "error: cannot listen on {}:{}: {e}",
+                config.bind, config.port
+            );
+            std::process::exit(1);
+        }
+    };
+    let addr = listener
+        .local_addr()
+        .expect("bound listener has an address");
+    if !config.static_dir.join("index.html").exists() {
+        tracing::warn!(dir = %config.static_dir.display(), "no built web app found; serving the API only");
+    }
+    // Tests and scripts read this line to find the port.
+    println!("Listening on http://{addr}");
+    let state = AppState::new(db, config);
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .expect("server failed");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+async fn create_staff(db: Db, email: &str, display_name: &str) {
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        eprintln!("error: could not read the password from standard input");
+        std::process::exit(2);
+    }
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    let email = model::account::validate_email(email);
+    let password = model::account::validate_password(&password);
+    let name = model::account::validate_display_name(display_name);
+    let (email, password, name) = match (email, password, name) {
+        (Ok(e), Ok(p), Ok(n)) => (e, p, n),
+        (e, p, n) => {
+            for err in [e.err(), p.err(), n.err()].into_iter().flatten() {
+                eprintln!("error: {err}");
+            }
+            std::process::exit(2);
+        }
+    };
+    let hash = password::hash(password).await;
+    match db::accounts::create(&db, &email, &hash, model::Role::Staff, &name).await {
+        Ok(Some(account)) => println!(
+            "Created staff account {} (id {}).",
+            account.email, account.id
+        ),
+        Ok(None) => {
+            eprintln!("error: an account with the email {email} already exists");
+            std::process::exit(1);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Accounts and the per-email record of failed sign-ins.
+
+use model::{Account, Role};
+use sqlx::Row;
+
+use super::Db;
+use crate::time::now_ms;
+
+/// An account with its password hash, for sign-in.
+pub struct Credentials {
+    pub account: Account,
+    pub password_hash: String,
+}
+
+pub fn account_from_row(row: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    Ok(Account {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        role: Role::from_id(&role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role}").into()))?,
+        display_name: row.try_get("display_name")?,
+    })
+}
+
+/// Inserts an account; `Ok(None)` when the email is already taken.
+pub async fn create(
+    db: &Db,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+    display_name: &str,
+) -> Result<Option<Account>, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO accounts (email, password_hash, role, display_name, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(role.id())
+    .bind(display_name)
+    .bind(now_ms())
+    .fetch_one(&db.pool)
+    .await;
+    match result {
+        Ok(row) => Ok(Some(Account {
+            id: row.try_get("id")?,
+            email: email.into(),
+            role,
+            display_name: display_name.into(),
+        })),
+        Err(e) if super::unique_violation(&e).is_some() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, email, role, display_name, password_hash FROM accounts WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|row| {
+        Ok(Credentials {
+            account: account_from_row(&row)?,
+            password_hash: row.try_get("password_hash")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM accounts")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("n")
+}
+
+/// Sign-in throttling: at most `MAX_FAILURES` wrong passwords per email per window.
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Milliseconds until this email may try again, when it is locked out.
+pub async fn locked_for(db: &Db, email: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("SELECT failures, window_start FROM sign_in_failures WHERE email = $1")
+        .bind(email)
+        .fetch_optional(&db.pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let failures: i64 = row.try_get("failures")?;
+    let start: i64 = row.try_get("window_start")?;
+    let remaining = start + FAILURE_WINDOW_MS - now_ms();
+    Ok((failures >= MAX_FAILURES && remaining > 0).then_some(remaining))
+}
+
+pub async fn record_failure(db: &Db, email: &str) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    // One statement, so concurrent failures on several instances all count.
+    sqlx::query(
+        "INSERT INTO sign_in_failures (email, failures, window_start) VALUES ($1, 1, $2)
+         ON CONFLICT (email) DO UPDATE SET
+           failures = CASE WHEN sign_in_failures.window_start + $3 < $2 THEN 1 ELSE sign_in_failures.failures + 1 END,
+           window_start = CASE WHEN sign_in_failures.window_start + $3 < $2 THEN $2 ELSE sign_in_failures.window_start END",
+    )
+    .bind(email)
+    .bind(now)
+    .bind(FAILURE_WINDOW_MS)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_failures(db: &Db, email: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE email = $1")
+        .bind(email)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

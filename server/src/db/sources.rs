@@ -1,0 +1,557 @@
+//! Queries on traffic sources: the filtered, keyset-paginated list, reads and writes.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use model::audit::{AuditAction, FieldChange};
+use model::{Channel, Sort, SortField, Status, TrafficSource, ValidSource, Visibility};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::audit::{self, NewAuditEvent};
+use super::Db;
+use crate::time::{now_ms, rfc3339};
+
+const SELECT_SOURCE: &str = "SELECT s.id, s.partner_id, a.display_name AS partner_name, s.name, s.url, s.channels, s.status,
+    s.visibility, s.block_reason, s.block_note, s.version, s.created_at, s.updated_at,
+    (SELECT COUNT(*) FROM collaborations c WHERE c.traffic_source_id = s.id) AS program_count
+    FROM traffic_sources s JOIN accounts a ON a.id = s.partner_id";
+
+fn decode_err(what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unexpected {what} in traffic_sources").into())
+}
+
+pub fn source_from_row(row: &AnyRow) -> Result<TrafficSource, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    let visibility: String = row.try_get("visibility")?;
+    Ok(TrafficSource {
+        id: row.try_get("id")?,
+        partner_id: row.try_get("partner_id")?,
+        partner_name: row.try_get("partner_name")?,
+        name: row.try_get("name")?,
+        url: row.try_get("url")?,
+        channels: Channel::from_mask(row.try_get("channels")?),
+        status: Status::from_id(&status).ok_or_else(|| decode_err("status"))?,
+        visibility: Visibility::from_id(&visibility).ok_or_else(|| decode_err("visibility"))?,
+        block_reason: row.try_get("block_reason")?,
+        block_note: row.try_get("block_note")?,
+        version: row.try_get("version")?,
+        program_count: row.try_get("program_count")?,
+        created_at: rfc3339(row.try_get("created_at")?),
+        updated_at: rfc3339(row.try_get("updated_at")?),
+    })
+}
+
+/// What a list asks for. `partner_id` scopes it to one partner; `marketplace` to the
+/// sources advertisers may see (Active and Public).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub partner_id: Option<i64>,
+    pub marketplace: bool,
+    pub q: Option<String>,
+    pub statuses: Vec<Status>,
+    pub visibility: Option<Visibility>,
+    pub channels: Vec<Channel>,
+}
+
+/// Where the previous page ended: the sort key's value and the id of its last row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "k")]
+    pub sort: String,
+    #[serde(rename = "v")]
+    pub value: serde_json::Value,
+    #[serde(rename = "i")]
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// `None` when the text is not a cursor made for this sort order.
+    pub fn decode(text: &str, sort: Sort) -> Option<Cursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        let cursor: Cursor = serde_json::from_slice(&bytes).ok()?;
+        let value_fits = match sort.field {
+            SortField::CreatedAt | SortField::UpdatedAt => cursor.value.is_i64(),
+            _ => cursor.value.is_string(),
+        };
+        (cursor.sort == sort.to_param() && value_fits).then_some(cursor)
+    }
+}
+
+fn sort_column(field: SortField) -> &'static str {
+    match field {
+        SortField::Name => "s.name_key",
+        SortField::Url => "s.url",
+        SortField::Status => "s.status",
+        SortField::CreatedAt => "s.created_at",
+        SortField::UpdatedAt => "s.updated_at",
+    }
+}
+
+fn sort_value(
+    source: &TrafficSource,
+    field: SortField,
+    row: &AnyRow,
+) -> Result<serde_json::Value, sqlx::Error> {
+    Ok(match field {
+        SortField::Name => json!(model::text::name_key(&source.name)),
+        SortField::Url => json!(source.url),
+        SortField::Status => json!(source.status.id()),
+        SortField::CreatedAt => json!(row.try_get::<i64, _>("created_at")?),
+        SortField::UpdatedAt => json!(row.try_get::<i64, _>("updated_at")?),
+    })
+}
+
+/// A query being assembled with numbered placeholders.
+#[derive(Default)]
+struct QueryBuilder {
+    conditions: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+#[derive(Clone)]
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+impl QueryBuilder {
+    fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    fn filter(&mut self, filter: &ListFilter) {
+        if let Some(partner) = filter.partner_id {
+            let p = self.bind(Bind::Int(partner));
+            self.conditions.push(format!("s.partner_id = {p}"));
+        }
+        if filter.marketplace {
+            self.conditions
+                .push("s.status = 'active' AND s.visibility = 'public'".into());
+        }
+        if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let p = self.bind(Bind::Text(super::contains_pattern(q)));
+            self.conditions.push(format!(
+                "(s.name_key LIKE {p} ESCAPE '\\' OR s.url_key LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        if !filter.statuses.is_empty() {
+            let list: Vec<String> = filter
+                .statuses
+                .iter()
+                .map(|s| self.bind(Bind::Text(s.id().into())))
+                .collect();
+            self.conditions
+                .push(format!("s.status IN ({})", list.join(", ")));
+        }
+        if let Some(v) = filter.visibility {
+            let p = self.bind(Bind::Text(v.id().into()));
+            self.conditions.push(format!("s.visibility = {p}"));
+        }
+        if !filter.channels.is_empty() {
+            let p = self.bind(Bind::Int(Channel::mask(&filter.channels)));
+            self.conditions.push(format!("(s.channels & {p}) <> 0"));
+        }
+    }
+
+    fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+
+    fn query<'q>(
+        &self,
+        sql: &'q str,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        let mut query = sqlx::query(sql);
+        for bind in &self.binds {
+            query = match bind.clone() {
+                Bind::Int(v) => query.bind(v),
+                Bind::Text(v) => query.bind(v),
+            };
+        }
+        query
+    }
+}
+
+/// One page of sources, and the cursor of the next page when there is one.
+pub async fn list(
+    db: &Db,
+    filter: &ListFilter,
+    sort: Sort,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<(Vec<TrafficSource>, Option<String>), sqlx::Error> {
+    let mut qb = QueryBuilder::default();
+    qb.filter(filter);
+    let column = sort_column(sort.field);
+    let (cmp, dir) = if sort.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some(cursor) = after {
+        let value = match &cursor.value {
+            serde_json::Value::String(s) => Bind::Text(s.clone()),
+            v => Bind::Int(v.as_i64().unwrap_or_default()),
+        };
+        let v = qb.bind(value);
+        let i = qb.bind(Bind::Int(cursor.id));
+        qb.conditions
+            .push(format!("({column}, s.id) {cmp} ({v}, {i})"));
+    }
+    let l = qb.bind(Bind::Int(limit + 1));
+    let sql = format!(
+        "{SELECT_SOURCE}{} ORDER BY {column} {dir}, s.id {dir} LIMIT {l}",
+        qb.where_clause()
+    );
+    let rows = qb.query(&sql).fetch_all(&db.pool).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut next = None;
+    for (index, row) in rows.iter().enumerate() {
+        let source = source_from_row(row)?;
+        if index as i64 == limit - 1 && rows.len() as i64 > limit {
+            let value = sort_value(&source, sort.field, row)?;
+            next = Some(
+                Cursor {
+                    sort: sort.to_param(),
+                    value,
+                    id: source.id,
+                }
+                .encode(),
+            );
+        }
+        if (index as i64) < limit {
+            items.push(source);
+        }
+    }
+    Ok((items, next))
+}
+
+pub async fn count(db: &Db, filter: &ListFilter) -> Result<i64, sqlx::Error> {
+    let mut qb = QueryBuilder::default();
+    qb.filter(filter);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM traffic_sources s{}",
+        qb.where_clause()
+    );
+    qb.query(&sql).fetch_one(&db.pool).await?.try_get("n")
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<TrafficSource>, sqlx::Error> {
+    let sql = format!("{SELECT_SOURCE} WHERE s.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(source_from_row).transpose()
+}
+
+/// Which of a partner's unique fields a write collided with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateField {
+    Name,
+    Url,
+}
+
+fn duplicate_field(err: &sqlx::Error) -> Option<DuplicateField> {
+    super::unique_violation(err).map(|what| {
+        if what.contains("name_key") {
+            DuplicateField::Name
+        } else {
+            DuplicateField::Url
+        }
+    })
+}
+
+fn field_values(v: &ValidSource) -> [(&'static str, serde_json::Value); 5] {
+    [
+        ("name", json!(v.name)),
+        ("url", json!(v.url)),
+        ("channels", json!(v.channels)),
+        ("status", json!(v.status)),
+        ("visibility", json!(v.visibility)),
+    ]
+}
+
+fn valid_of(source: &TrafficSource) -> ValidSource {
+    ValidSource {
+        name: source.name.clone(),
+        url: source.url.clone(),
+        channels: source.channels.clone(),
+        status: source.status,
+        visibility: source.visibility,
+    }
+}
+
+/// Creates a source and its "created" audit entry in one transaction.
+pub async fn create(
+    db: &Db,
+    partner_id: i64,
+    v: &ValidSource,
+) -> Result<Result<TrafficSource, DuplicateField>, sqlx::Error> {
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO traffic_sources (partner_id, name, name_key, url, url_key, channels, status, visibility, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING id",
+    )
+    .bind(partner_id)
+    .bind(&v.name)
+    .bind(model::text::name_key(&v.name))
+    .bind(&v.url)
+    .bind(v.url.to_lowercase())
+    .bind(Channel::mask(&v.channels))
+    .bind(v.status.id())
+    .bind(v.visibility.id())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await;
+    let id: i64 = match inserted {
+        Ok(row) => row.try_get("id")?,
+        Err(e) => return duplicate_field(&e).map(Err).ok_or(e),
+    };
+    let changes: Vec<FieldChange> = field_values(v)
+        .into_iter()
+        .map(|(field, new)| FieldChange {
+            field: field.into(),
+            old: serde_json::Value::Null,
+            new,
+        })
+        .collect();
+    audit::record(
+        &mut tx,
+        NewAuditEvent {
+            source_id: id,
+            actor_id: partner_id,
+            action: AuditAction::Created,
+            changes: &changes,
+            reason: None,
+            note: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?))
+}
+
+#[derive(Debug)]
+pub enum UpdateOutcome {
+    Updated(TrafficSource),
+    NotFound,
+    Blocked,
+    Conflict,
+    Duplicate(DuplicateField),
+}
+
+/// Replaces a partner's source if it is still at `expected_version` and not blocked.
+/// Writes the audit entry (old → new of each changed field) in the same transaction.
+pub async fn update(
+    db: &Db,
+    id: i64,
+    partner_id: i64,
+    expected_version: i64,
+    v: &ValidSource,
+) -> Result<UpdateOutcome, sqlx::Error> {
+    let Some(current) = get(db, id).await?.filter(|s| s.partner_id == partner_id) else {
+        return Ok(UpdateOutcome::NotFound);
+    };
+    if current.status == Status::Blocked {
+        return Ok(UpdateOutcome::Blocked);
+    }
+    if current.version != expected_version {
+        return Ok(UpdateOutcome::Conflict);
+    }
+    let changes: Vec<FieldChange> = field_values(&valid_of(&current))
+        .into_iter()
+        .zip(field_values(v))
+        .filter(|((_, old), (_, new))| old != new)
+        .map(|((field, old), (_, new))| FieldChange {
+            field: field.into(),
+            old,
+            new,
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(UpdateOutcome::Updated(current));
+    }
+    // The UPDATE comes first in the transaction, so SQLite takes the write lock at once
+    // (waiting on busy_timeout) instead of failing to upgrade a read snapshot.
+    let mut tx = db.pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE traffic_sources SET name = $1, name_key = $2, url = $3, url_key = $4, channels = $5, status = $6, visibility = $7,
+         version = version + 1, updated_at = $8
+         WHERE id = $9 AND partner_id = $10 AND version = $11 AND status <> 'blocked'",
+    )
+    .bind(&v.name)
+    .bind(model::text::name_key(&v.name))
+    .bind(&v.url)
+    .bind(v.url.to_lowercase())
+    .bind(Channel::mask(&v.channels))
+    .bind(v.status.id())
+    .bind(v.visibility.id())
+    .bind(now_ms())
+    .bind(id)
+    .bind(partner_id)
+    .bind(expected_version)
+    .execute(&mut *tx)
+    .await;
+    match updated {
+        Ok(done) if done.rows_affected() == 1 => {}
+        Ok(_) => {
+            tx.rollback().await?;
+            let now = get(db, id).await?;
+            return Ok(match now {
+                Some(s) if s.status == Status::Blocked => UpdateOutcome::Blocked,
+                Some(_) => UpdateOutcome::Conflict,
+                None => UpdateOutcome::NotFound,
+            });
+        }
+        Err(e) => return duplicate_field(&e).map(UpdateOutcome::Duplicate).ok_or(e),
+    }
+    let action = match (current.status, v.status) {
+        (Status::Active, Status::Paused) => AuditAction::Paused,
+        (Status::Paused, Status::Active) => AuditAction::Resumed,
+        _ => AuditAction::Edited,
+    };
+    audit::record(
+        &mut tx,
+        NewAuditEvent {
+            source_id: id,
+            actor_id: partner_id,
+            action,
+            changes: &changes,
+            reason: None,
+            note: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(UpdateOutcome::Updated(
+        get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?,
+    ))
+}
+
+#[derive(Debug)]
+pub enum BlockOutcome {
+    Done(TrafficSource),
+    NotFound,
+    /// Blocking a blocked source, or unblocking one that is not blocked.
+    AlreadyThere,
+}
+
+/// Blocks a source (staff). Its status before the block is kept so that unblocking
+/// restores it. The status change, its audit entry and the notifications to the partner
+/// and to every advertiser using the source are written in one transaction.
+pub async fn block(
+    db: &Db,
+    id: i64,
+    staff_id: i64,
+    reason: &str,
+    note: Option<&str>,
+) -> Result<BlockOutcome, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let row = sqlx::query(
+        "UPDATE traffic_sources SET status_before_block = status, status = 'blocked', block_reason = $1, block_note = $2,
+         version = version + 1, updated_at = $3 WHERE id = $4 AND status <> 'blocked' RETURNING status_before_block",
+    )
+    .bind(reason)
+    .bind(note)
+    .bind(now_ms())
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        tx.rollback().await?;
+        return Ok(if get(db, id).await?.is_some() {
+            BlockOutcome::AlreadyThere
+        } else {
+            BlockOutcome::NotFound
+        });
+    };
+    let before: String = row.try_get("status_before_block")?;
+    let changes = [FieldChange {
+        field: "status".into(),
+        old: json!(before),
+        new: json!("blocked"),
+    }];
+    audit::record(
+        &mut tx,
+        NewAuditEvent {
+            source_id: id,
+            actor_id: staff_id,
+            action: AuditAction::Blocked,
+            changes: &changes,
+            reason: Some(reason),
+            note,
+        },
+    )
+    .await?;
+    super::notifications::source_status_changed(
+        &mut tx,
+        id,
+        model::notification::NotificationKind::SourceBlocked,
+        Some(reason),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(BlockOutcome::Done(
+        get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?,
+    ))
+}
+
+/// Lifts a block (staff): the source returns to the status it had before.
+pub async fn unblock(db: &Db, id: i64, staff_id: i64) -> Result<BlockOutcome, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let row = sqlx::query(
+        "UPDATE traffic_sources SET status = COALESCE(status_before_block, 'paused'), status_before_block = NULL, block_reason = NULL,
+         block_note = NULL, version = version + 1, updated_at = $1 WHERE id = $2 AND status = 'blocked' RETURNING status",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        tx.rollback().await?;
+        return Ok(if get(db, id).await?.is_some() {
+            BlockOutcome::AlreadyThere
+        } else {
+            BlockOutcome::NotFound
+        });
+    };
+    let after: String = row.try_get("status")?;
+    let changes = [FieldChange {
+        field: "status".into(),
+        old: json!("blocked"),
+        new: json!(after),
+    }];
+    audit::record(
+        &mut tx,
+        NewAuditEvent {
+            source_id: id,
+            actor_id: staff_id,
+            action: AuditAction::Unblocked,
+            changes: &changes,
+            reason: None,
+            note: None,
+        },
+    )
+    .await?;
+    super::notifications::source_status_changed(
+        &mut tx,
+        id,
+        model::notification::NotificationKind::SourceUnblocked,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(BlockOutcome::Done(
+        get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?,
+    ))
+}

@@ -1,0 +1,115 @@
+//! The one error type of the API. It alone decides status codes and bodies; it logs
+//! unexpected failures and never sends database or internal text to the client.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use model::{ApiError, ApiErrorBody, FieldErrors};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("wrong email or password")]
+    WrongCredentials,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("source is blocked")]
+    SourceBlocked,
+    #[error("not found")]
+    NotFound,
+    #[error("version conflict")]
+    VersionConflict,
+    #[error("duplicate")]
+    Duplicate(FieldErrors),
+    #[error("invalid fields")]
+    Invalid(FieldErrors),
+    #[error("too large")]
+    TooLarge,
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_secs: i64 },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Invalid(FieldErrors::from([(field.to_string(), message.into())]))
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            AppError::Malformed(m) => (StatusCode::BAD_REQUEST, "malformed", m.clone()),
+            AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "Sign in to continue.".into()),
+            AppError::WrongCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "That email and password do not match an account.".into(),
+            ),
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", (*m).into()),
+            AppError::SourceBlocked => (
+                StatusCode::FORBIDDEN,
+                "source_blocked",
+                "This traffic source is blocked; only platform staff can lift the block.".into(),
+            ),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found.".into()),
+            AppError::VersionConflict => (
+                StatusCode::CONFLICT,
+                "version_conflict",
+                "Someone else changed this traffic source after you opened it. Reload it to see the changes.".into(),
+            ),
+            AppError::Duplicate(_) => (StatusCode::UNPROCESSABLE_ENTITY, "duplicate", "That already exists.".into()),
+            AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Some fields need attention.".into()),
+            AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", "The request body is larger than 64 KiB.".into()),
+            AppError::TooManyAttempts { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "Too many failed sign-ins for this email. Try again in a few minutes.".into(),
+            ),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side. Please try again.".into()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let (status, code, message) = self.parts();
+        let fields = match &self {
+            AppError::Duplicate(f) | AppError::Invalid(f) => f.clone(),
+            _ => FieldErrors::new(),
+        };
+        let body = ApiErrorBody {
+            error: ApiError {
+                code: code.into(),
+                message,
+                fields,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let AppError::TooManyAttempts { retry_after_secs } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> AppError {
+        AppError::Internal(format!("database: {err}"))
+    }
+}
+
+impl From<serde_json::Error> for AppError {
+    fn from(err: serde_json::Error) -> AppError {
+        AppError::Internal(format!("json: {err}"))
+    }
+}

@@ -1,0 +1,124 @@
+//! Query parameters shared by every source list: `limit`, `cursor`, `q`, `status`
+//! (repeatable), `visibility`, `channel` (repeatable), `partner_id` and `sort`.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use model::list::parse_limit;
+use model::{Channel, Sort, Status, Visibility};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::error::AppError;
+use crate::db::sources::{Cursor, ListFilter};
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// 1–100, default 25.
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Text to find in the name or URL.
+    pub q: Option<String>,
+    /// `active`, `paused` or `blocked`; repeat for several.
+    #[serde(default)]
+    pub status: Vec<String>,
+    /// `public` or `private`.
+    pub visibility: Option<String>,
+    /// A channel id; repeat for several (a source matches when it has any of them).
+    #[serde(default)]
+    pub channel: Vec<String>,
+    /// Staff only: one partner's sources.
+    pub partner_id: Option<String>,
+    /// `name`, `url`, `status`, `created_at` or `updated_at`; `-` in front for descending.
+    pub sort: Option<String>,
+}
+
+/// The parameters after parsing: a bad value is refused with 400 naming the parameter.
+pub struct ParsedList {
+    pub filter: ListFilter,
+    pub sort: Sort,
+    pub cursor: Option<Cursor>,
+    pub limit: i64,
+}
+
+fn bad(message: String) -> AppError {
+    AppError::Malformed(message)
+}
+
+impl ListParams {
+    pub fn parse(self, default_sort: Sort) -> Result<ParsedList, AppError> {
+        let limit = parse_limit(self.limit.as_deref()).map_err(bad)?;
+        let sort = match self.sort.as_deref() {
+            None | Some("") => default_sort,
+            Some(s) => Sort::parse(s).ok_or_else(|| bad(format!("sort \"{s}\" is not one of name, url, status, created_at, updated_at (with - for descending).")))?,
+        };
+        let statuses = self
+            .status
+            .iter()
+            .map(|s| {
+                Status::from_id(s)
+                    .ok_or_else(|| bad(format!("status \"{s}\" is not active, paused or blocked.")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let visibility = match self.visibility.as_deref() {
+            None | Some("") => None,
+            Some(v) => Some(
+                Visibility::from_id(v)
+                    .ok_or_else(|| bad(format!("visibility \"{v}\" is not public or private.")))?,
+            ),
+        };
+        let channels = self
+            .channel
+            .iter()
+            .map(|c| {
+                Channel::from_id(c)
+                    .ok_or_else(|| bad(format!("channel \"{c}\" is not a channel we know.")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let partner_id = match self.partner_id.as_deref() {
+            None | Some("") => None,
+            Some(p) => Some(
+                p.parse::<i64>()
+                    .map_err(|_| bad("partner_id must be a number.".into()))?,
+            ),
+        };
+        let cursor = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => Some(Cursor::decode(c, sort).ok_or_else(|| bad("cursor is not valid for this list and sort order; start again from the first page.".into()))?),
+        };
+        let q = self.q.filter(|q| !q.trim().is_empty());
+        if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+            return Err(bad("q must be at most 200 characters.".into()));
+        }
+        Ok(ParsedList {
+            filter: ListFilter {
+                partner_id,
+                marketplace: false,
+                q,
+                statuses,
+                visibility,
+                channels,
+            },
+            sort,
+            cursor,
+            limit,
+        })
+    }
+}
+
+/// `axum_extra`'s query extractor (it reads repeated keys), with our error body.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum_extra::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|e| {
+                AppError::Malformed(format!("The query string is not valid: {}", e.body_text()))
+            })
+    }
+}

@@ -1,0 +1,68 @@
+//! HTTP: the API's routers, the tracking redirect, the web app, and the layers every
+//! response passes through (security headers, cross-origin refusal, body limit).
+
+pub mod accounts;
+pub mod assets;
+pub mod auth;
+pub mod channels;
+pub mod error;
+pub mod json;
+pub mod list_params;
+pub mod openapi;
+pub mod security;
+pub mod session;
+pub mod sources;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderMap;
+use axum::routing::get;
+use axum::{middleware, Json, Router};
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+
+/// Largest request body accepted; larger ones are answered 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The API with its OpenAPI document, built from the same handlers and types.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::base())
+        .merge(session::router())
+        .merge(accounts::router())
+        .merge(channels::router())
+        .merge(sources::router())
+        .split_for_parts()
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = api();
+    let api = api
+        .route("/api/openapi.json", get(move || async move { Json(doc) }))
+        .layer(middleware::from_fn(security::refuse_cross_origin))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    let csp = security::content_security_policy(&state.config.static_dir);
+    Router::new()
+        .merge(api)
+        .fallback_service(assets::service(&state.config.static_dir))
+        .with_state(state)
+        .layer(middleware::from_fn(move |req, next| {
+            security::headers(csp.clone(), req, next)
+        }))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// The address this server is reached at, for absolute tracking links: taken from the
+/// request's Host (the browser's view), with https when cookies are marked secure.
+pub fn public_base_url(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}

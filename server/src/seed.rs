@@ -1,0 +1,168 @@
+//! Demo data for a first start: one account of each kind and a dozen sources across every
+//! status, visibility and channel. Only runs on an empty database.
+
+use model::{Role, SourceInput};
+
+use crate::db::{accounts, sources};
+use crate::{password, Db};
+
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+pub const DEMO_ACCOUNTS: [(&str, Role, &str); 5] = [
+    ("staff@demo.test", Role::Staff, "Platform Staff"),
+    ("partner@demo.test", Role::Partner, "Dealspotter Media"),
+    ("partner2@demo.test", Role::Partner, "Trailhead Reviews"),
+    (
+        "advertiser@demo.test",
+        Role::Advertiser,
+        "Northwind Outdoor",
+    ),
+    ("advertiser2@demo.test", Role::Advertiser, "Contoso Home"),
+];
+
+/// (partner index into DEMO_ACCOUNTS, name, url, channels, status, visibility)
+const DEMO_SOURCES: [(usize, &str, &str, &[&str], &str, &str); 12] = [
+    (
+        1,
+        "Dealspotter Blog",
+        "https://blog.dealspotter.example",
+        &["content", "comparison"],
+        "active",
+        "public",
+    ),
+    (
+        1,
+        "Dealspotter Coupons",
+        "https://coupons.dealspotter.example",
+        &["coupons", "cashback"],
+        "active",
+        "public",
+    ),
+    (
+        1,
+        "Weekly Deals Newsletter",
+        "https://dealspotter.example/newsletter",
+        &["email"],
+        "active",
+        "private",
+    ),
+    (
+        1,
+        "Dealspotter App",
+        "https://dealspotter.example/app",
+        &["mobile_app", "loyalty"],
+        "paused",
+        "public",
+    ),
+    (
+        1,
+        "Search Campaigns",
+        "https://ads.dealspotter.example",
+        &["paid_search", "display"],
+        "active",
+        "public",
+    ),
+    (
+        1,
+        "Spam Pop-unders",
+        "https://popunder.dealspotter.example",
+        &["display"],
+        "active",
+        "public",
+    ),
+    (
+        2,
+        "Trailhead Reviews",
+        "https://trailhead-reviews.example",
+        &["content", "comparison"],
+        "active",
+        "public",
+    ),
+    (
+        2,
+        "Trailhead on YouTube",
+        "https://www.youtube.com/@trailhead-reviews-example",
+        &["video", "influencer"],
+        "active",
+        "public",
+    ),
+    (
+        2,
+        "Trailhead Podcast",
+        "https://podcast.trailhead-reviews.example",
+        &["podcast"],
+        "paused",
+        "private",
+    ),
+    (
+        2,
+        "Trailhead Social",
+        "https://instagram.com/trailhead.reviews.example",
+        &["social", "influencer"],
+        "active",
+        "public",
+    ),
+    (
+        2,
+        "Trailhead Network",
+        "https://network.trailhead-reviews.example",
+        &["sub_network"],
+        "active",
+        "private",
+    ),
+    (
+        2,
+        "Cashback Club",
+        "https://cashback.trailhead-reviews.example",
+        &["cashback", "loyalty"],
+        "active",
+        "public",
+    ),
+];
+
+/// Names of demo sources that start out Blocked by staff, with the reason the partner sees.
+pub const DEMO_BLOCKED: [(&str, &str); 1] = [(
+    "Spam Pop-unders",
+    "Pop-under ads break the platform's traffic quality rules.",
+)];
+
+/// Seeds an empty database. Returns false (and does nothing) when accounts exist.
+pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
+    if accounts::count(db).await? > 0 {
+        return Ok(false);
+    }
+    let hash = password::hash(DEMO_PASSWORD.into()).await;
+    let mut ids = Vec::new();
+    for (email, role, name) in DEMO_ACCOUNTS {
+        let account = accounts::create(db, email, &hash, role, name)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        ids.push(account.id);
+    }
+    for (owner, name, url, channels, status, visibility) in DEMO_SOURCES {
+        let input = SourceInput {
+            name: name.into(),
+            url: url.into(),
+            channels: channels.iter().map(|c| c.to_string()).collect(),
+            status: status.into(),
+            visibility: visibility.into(),
+        };
+        let valid = input
+            .validate()
+            .map_err(|e| sqlx::Error::Protocol(format!("demo source {name} invalid: {e:?}")))?;
+        let source = sources::create(db, ids[owner], &valid)
+            .await?
+            .map_err(|_| sqlx::Error::Protocol(format!("duplicate demo source {name}")))?;
+        if let Some((_, reason)) = DEMO_BLOCKED.iter().find(|(n, _)| *n == name) {
+            sources::block(
+                db,
+                source.id,
+                ids[0],
+                reason,
+                Some("Seen in three complaints this month."),
+            )
+            .await?;
+        }
+    }
+    Ok(true)
+}
