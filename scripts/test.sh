@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# README command 2: every test.
+#   1. model and server: unit tests and black-box API tests on SQLite AND PostgreSQL
+#   2. web app components in headless Chromium (wasm-bindgen-test)
+#   3. release bundle: build, size budget
+#   4. end to end: the release server and bundle in Chromium (Playwright + axe-core)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "tools"
+scripts/setup.sh
+scripts/pg-up.sh
+
+step "model and server tests (SQLite and PostgreSQL)"
+cargo test -p model -p server
+
+step "web app component tests in headless Chromium"
+scripts/test-wasm.sh
+
+step "release build"
+scripts/build-web.sh
+cargo build --release -p server
+scripts/bundle-size.sh --check
+
+step "end-to-end tests in Chromium"
+node --test --test-concurrency=1 tests/e2e/

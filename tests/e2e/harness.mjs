@@ -1,0 +1,152 @@
+// End-to-end harness: the real release server (target/release/traffic-sources-server)
+// serving the release bundle (dist/) on 127.0.0.1, driven by Debian's Chromium through
+// playwright-core. Nothing here downloads a browser.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '../..');
+export const SERVER_BIN = process.env.SERVER_BIN ?? join(root, 'target/release/traffic-sources-server');
+export const DIST = process.env.DIST ?? join(root, 'dist');
+export const DEMO_PASSWORD = 'demo-password';
+
+/**
+ * Starts the server on a free port with a fresh SQLite file.
+ * @param {{seedDemo?: boolean, databaseUrl?: string}} options
+ * @returns {Promise<{url: string, databaseUrl: string, stop: () => Promise<void>}>}
+ */
+export async function startServer({ seedDemo = true, databaseUrl } = {}) {
+  assert.ok(existsSync(SERVER_BIN), `build the server first: ${SERVER_BIN}`);
+  assert.ok(existsSync(join(DIST, 'index.html')), `build the web app first: ${DIST}`);
+  const dir = mkdtempSync(join(tmpdir(), 'ts-e2e-'));
+  databaseUrl ??= `sqlite://${dir}/e2e.db`;
+  const args = ['--port', '0', '--static-dir', DIST, '--database-url', databaseUrl, '--log-level', 'warn'];
+  if (seedDemo) args.push('--seed-demo');
+  const child = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    const onData = (chunk) => {
+      output += chunk;
+      const match = output.match(/Listening on (http:\/\/[\d.:]+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise(match[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  return {
+    url,
+    databaseUrl,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/**
+ * A new page (own cookies) that records page errors, console errors and failed
+ * requests; call `assertClean(page)` at the end of a test.
+ */
+export async function newPage(browser, { viewport = { width: 1280, height: 800 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.problems = [];
+  page.allowedConsoleErrors = [];
+  page.on('pageerror', (err) => page.problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    if (page.allowedConsoleErrors.some((re) => re.test(text))) return;
+    page.problems.push(`console error: ${text}`);
+  });
+  return page;
+}
+
+/**
+ * Lets a test declare console errors it causes on purpose, e.g. the browser's own log
+ * line for an expected 409 or 422 response.
+ */
+export function allowConsoleErrors(page, ...patterns) {
+  page.allowedConsoleErrors.push(...patterns);
+}
+
+export function assertClean(page) {
+  assert.deepEqual(page.problems, [], `problems on ${page.url()}`);
+}
+
+const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (WCAG 2.0–2.2 A and AA rules) on the page and fails on any violation.
+ * Injected through the DevTools protocol, so the page's strict CSP stays on.
+ */
+export async function assertAccessible(page, label = page.url()) {
+  const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!hasAxe) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' :: ' + n.failureSummary),
+    }));
+  });
+  assert.deepEqual(violations, [], `axe violations on ${label}:\n${JSON.stringify(violations, null, 2)}`);
+}
+
+/** Signs in through the real form. */
+export async function signIn(page, baseUrl, email, password = DEMO_PASSWORD) {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/sign-in'));
+}
+
+/** Calls the JSON API with the page's cookies (same origin, so the CSRF check passes). */
+export async function api(page, method, path, body) {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const response = await fetch(path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    },
+    { method, path, body },
+  );
+}
