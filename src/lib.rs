@@ -1,7 +1,76 @@
-//! The Traffic Sources single-page app.
+//! The Traffic Sources single-page app: contexts, layout and routes.
+//!
+//! Data flows one way: a page asks `api` (the only HTTP client), `api` speaks the `model`
+//! crate's types, and what the server answers comes back as a value or an `ApiError`.
+
+pub mod api;
+pub mod components;
+pub mod pages;
+pub mod session;
+
 use leptos::prelude::*;
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+use model::Role;
+
+use components::{header::Header, toast::{ToastRegion, Toasts}};
+use pages::{
+    home::Home, not_found::NotFound, onboarding::Onboarding, sign_in::SignIn, sign_up::SignUp,
+    source_form::{EditSource, NewSource},
+    sources_list::SourcesList,
+};
+use session::{RequireRole, Session};
+
+/// The product's name in the header and in every tab title.
+pub const PRODUCT_NAME: &str = "Affiliate Platform";
+
+/// Pages only partners see.
+pub const PARTNER: &[Role] = &[Role::Partner];
 
 #[component]
 pub fn App() -> impl IntoView {
-    view! { <main><h1>"Traffic Sources"</h1></main> }
+    Session::provide();
+    Toasts::provide();
+    view! {
+        <Router>
+            <Shell/>
+        </Router>
+    }
+}
+
+/// Header, main area with the routes, and the toast region: everything inside the router, so
+/// tests can mount it under a router of their own.
+#[component]
+pub fn Shell() -> impl IntoView {
+    view! {
+        <Header/>
+        <main id="main" class="main" tabindex="-1">
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=Home/>
+                <Route path=path!("/sign-in") view=SignIn/>
+                <Route path=path!("/sign-up") view=SignUp/>
+                <Route
+                    path=path!("/onboarding")
+                    view=|| view! { <RequireRole roles=PARTNER><Onboarding/></RequireRole> }
+                />
+                <Route
+                    path=path!("/traffic-sources")
+                    view=|| view! { <RequireRole roles=PARTNER><SourcesList/></RequireRole> }
+                />
+                <Route
+                    path=path!("/traffic-sources/new")
+                    view=|| view! { <RequireRole roles=PARTNER><NewSource/></RequireRole> }
+                />
+                <Route
+                    path=path!("/traffic-sources/:id/edit")
+                    view=|| view! { <RequireRole roles=PARTNER><EditSource/></RequireRole> }
+                />
+            </Routes>
+        </main>
+        <aside class="toast-area" aria-label="Messages">
+            <ToastRegion/>
+        </aside>
+    }
 }

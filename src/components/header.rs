@@ -1,0 +1,108 @@
+//! The site header: skip link, product name, the main navigation for the signed-in role, and
+//! the account menu with Sign out.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_navigate, NavigateOptions};
+use model::Role;
+
+use crate::session::{use_session, SessionState};
+
+/// The main navigation of each role: (label, path). Issues 4 and 5 add their pages here.
+pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
+    match role {
+        Role::Partner => &[("Traffic Sources", "/traffic-sources")],
+        Role::Advertiser => &[("Home", "/")],
+        Role::Staff => &[("Home", "/")],
+    }
+}
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let toasts = crate::components::toast::use_toasts();
+    let sign_out = Action::new_local(move |_: &()| async move { crate::api::sign_out().await });
+    // Leave the page first, then forget the account: the other order would make the current
+    // page's guard send the person to sign-in with a `next` back to where they just left.
+    Effect::new(move |_| {
+        if let Some(result) = sign_out.value().get() {
+            if result.is_ok() || result.as_ref().is_err_and(|e| e.is_unauthenticated()) {
+                navigate("/sign-in", NavigateOptions { replace: true, ..Default::default() });
+                session.signed_out();
+                toasts.info("You are signed out.");
+            }
+        }
+    });
+    let sign_out_failed = move || {
+        sign_out
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .filter(|e| !e.is_unauthenticated())
+            .map(|e| view! { <p class="site-header__error" role="alert">{e.message()}</p> })
+    };
+
+    let account_area = move || match session.state().get() {
+        SessionState::SignedIn(account) => {
+            let links = nav_links(account.role)
+                .iter()
+                .map(|(label, href)| {
+                    view! {
+                        <li>
+                            <A href=*href attr:class="nav__link">{*label}</A>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <nav class="nav" aria-label="Main">
+                    <ul class="nav__list">{links}</ul>
+                </nav>
+                <div class="account">
+                    <p class="account__who">
+                        <span class="account__name">{account.display_name.clone()}</span>
+                        <span class="account__role">{account.role.label()}</span>
+                    </p>
+                    <button
+                        type="button"
+                        class="button button--quiet"
+                        aria-disabled=move || sign_out.pending().get().to_string()
+                        on:click=move |_| {
+                            if !sign_out.pending().get_untracked() {
+                                sign_out.dispatch(());
+                            }
+                        }
+                    >
+                        "Sign out"
+                    </button>
+                </div>
+                {sign_out_failed}
+            }
+            .into_any()
+        }
+        SessionState::SignedOut | SessionState::Unavailable(_) => view! {
+            <nav class="nav" aria-label="Main">
+                <ul class="nav__list">
+                    <li><A href="/sign-in" attr:class="nav__link">"Sign in"</A></li>
+                    <li><A href="/sign-up" attr:class="nav__link">"Create account"</A></li>
+                </ul>
+            </nav>
+        }
+        .into_any(),
+        SessionState::Loading => ().into_any(),
+    };
+
+    view! {
+        <header class="site-header">
+            // rel="external" keeps the router's hands off a same-page fragment link.
+            <a class="skip-link" href="#main" rel="external">"Skip to main content"</a>
+            <div class="site-header__inner">
+                <A href="/" attr:class="brand">
+                    <span class="brand__mark" aria-hidden="true">"◆"</span>
+                    {crate::PRODUCT_NAME}
+                </A>
+                {account_area}
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,125 @@
+//! `/sign-in`: email and password; afterwards back to `?next=` or home.
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_query_map},
+    NavigateOptions,
+};
+use model::account::validate_email;
+
+use crate::{
+    api::{self, ApiError},
+    components::{field::TextField, focus_id, set_title},
+    session::{safe_next, use_session, RequireSignedOut},
+};
+
+#[component]
+pub fn SignIn() -> impl IntoView {
+    set_title("Sign in");
+    let query = use_query_map();
+    let next = Signal::derive(move || safe_next(query.read().get("next")));
+    view! {
+        <RequireSignedOut redirect_to=next>
+            <SignInForm next/>
+        </RequireSignedOut>
+    }
+}
+
+#[component]
+fn SignInForm(
+    /// Where to go once signed in.
+    next: Signal<String>,
+) -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let submitted = RwSignal::new(false);
+
+    let email_error = Signal::derive(move || {
+        submitted.get().then(|| validate_email(&email.get()).err()).flatten()
+    });
+    let password_error = Signal::derive(move || {
+        (submitted.get() && password.with(String::is_empty)).then(|| "Enter your password.".to_string())
+    });
+
+    let action = Action::new_local(move |body: &model::SignIn| {
+        let body = body.clone();
+        async move { api::sign_in(&body).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(account)) = action.value().get() {
+            session.signed_in(account);
+            navigate(&next.get_untracked(), NavigateOptions { replace: true, ..Default::default() });
+        }
+    });
+    let form_error = move || {
+        action.value().get().and_then(Result::err).map(|e| {
+            let message = match &e {
+                ApiError::Api { status: 401, .. } => "That email and password don't match an account. Check both and try again.".to_string(),
+                _ => e.message(),
+            };
+            view! { <div class="alert alert--error" role="alert"><p>{message}</p></div> }
+        })
+    };
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if action.pending().get_untracked() {
+            return;
+        }
+        submitted.set(true);
+        if email_error.get_untracked().is_some() {
+            focus_id("email");
+            return;
+        }
+        if password_error.get_untracked().is_some() {
+            focus_id("password");
+            return;
+        }
+        action.dispatch(model::SignIn { email: email.get_untracked(), password: password.get_untracked() });
+    };
+
+    let sign_up_href = move || match next.get().as_str() {
+        "/" => "/sign-up".to_string(),
+        n => format!("/sign-up?next={}", api::encode(n)),
+    };
+
+    view! {
+        <section class="page narrow auth">
+            <h1>"Sign in"</h1>
+            <form class="form" novalidate on:submit=on_submit>
+                <TextField
+                    id="email"
+                    label="Email"
+                    value=email
+                    error=email_error
+                    input_type="email"
+                    autocomplete="email"
+                />
+                <TextField
+                    id="password"
+                    label="Password"
+                    value=password
+                    error=password_error
+                    input_type="password"
+                    autocomplete="current-password"
+                />
+                {form_error}
+                <div class="form__actions">
+                    <button
+                        type="submit"
+                        class="button button--primary"
+                        aria-disabled=move || action.pending().get().to_string()
+                    >
+                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </div>
+            </form>
+            <p class="auth__switch">
+                "New here? " <A href=sign_up_href>"Create an account"</A>
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,556 @@
+//! The add and edit form of a traffic source (`/traffic-sources/new`,
+//! `/traffic-sources/:id/edit`, and the onboarding step), with Save and Discard.
+//!
+//! Rules come from `model::source`, the very functions the server runs, so what the form says
+//! as you type is what the server would answer. What only the server knows (a duplicate name,
+//! a newer version) is shown where it belongs: at the field, or above the buttons.
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_params_map},
+    NavigateOptions,
+};
+use model::{
+    source::{validate_channels, validate_name, validate_url},
+    Channel, FieldErrors, SourceInput, SourceUpdate, Status, TrafficSource, Visibility,
+};
+
+use crate::{
+    api::{self, ApiError},
+    components::{
+        channel_select::ChannelSelect,
+        dialog::ConfirmDialog,
+        field::TextField,
+        focus_id,
+        notice::{first_api_error, LoadError},
+        set_title,
+        toast::use_toasts,
+        toggle::Toggle,
+    },
+    session::{use_session, PageLoading},
+};
+
+/// What the form holds: the editable fields of a source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceDraft {
+    pub name: String,
+    pub url: String,
+    pub channels: Vec<Channel>,
+    pub status: Status,
+    pub visibility: Visibility,
+}
+
+impl Default for SourceDraft {
+    /// A new source starts Active and Public: the choice that gets it in front of advertisers.
+    fn default() -> Self {
+        SourceDraft {
+            name: String::new(),
+            url: String::new(),
+            channels: Vec::new(),
+            status: Status::Active,
+            visibility: Visibility::Public,
+        }
+    }
+}
+
+impl SourceDraft {
+    pub fn from_source(source: &TrafficSource) -> SourceDraft {
+        SourceDraft {
+            name: source.name.clone(),
+            url: source.url.clone(),
+            channels: source.channels.clone(),
+            // A partner never picks Blocked; blocked sources never reach the form.
+            status: if source.status.partner_may_choose() { source.status } else { Status::Paused },
+            visibility: source.visibility,
+        }
+    }
+
+    pub fn input(&self) -> SourceInput {
+        SourceInput {
+            name: self.name.clone(),
+            url: self.url.clone(),
+            channels: self.channels.iter().map(|c| c.id().to_string()).collect(),
+            status: self.status.id().to_string(),
+            visibility: self.visibility.id().to_string(),
+        }
+    }
+}
+
+/// The fields in the order they appear, with the id of the control to focus for each.
+const FIELD_FOCUS: [(&str, &str); 3] = [("name", "name"), ("url", "url"), ("channels", "channels-content")];
+
+/// What the last save attempt ended with, when it did not succeed.
+#[derive(Debug, Clone, PartialEq)]
+enum SaveProblem {
+    /// 422: shown at the fields (and here only when the server named no field we show).
+    Fields(FieldErrors),
+    /// 409: someone saved a newer version.
+    Conflict,
+    /// 403 `source_blocked`: staff blocked it meanwhile.
+    Blocked,
+    /// No answer: the typed values stay, Retry sends them again.
+    Network,
+    Other(ApiError),
+}
+
+/// Which source is being edited; `None` when adding one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Editing {
+    pub id: i64,
+    pub version: i64,
+}
+
+/// The traffic source form. After a successful save it shows a toast and goes to the table;
+/// Discard goes there too, asking first when something was changed.
+#[component]
+pub fn SourceForm(
+    /// The values the form starts with (and that Discard compares against).
+    initial: SourceDraft,
+    /// The source being edited, or `None` to add a new one.
+    #[prop(optional)]
+    editing: Option<Editing>,
+    /// The Save button's label.
+    #[prop(default = "Save")]
+    save_label: &'static str,
+) -> impl IntoView {
+    let toasts = use_toasts();
+    let session = use_session();
+    let navigate = use_navigate();
+
+    let name = RwSignal::new(initial.name.clone());
+    let url = RwSignal::new(initial.url.clone());
+    let channels = RwSignal::new(initial.channels.clone());
+    let status = RwSignal::new(initial.status);
+    let visibility = RwSignal::new(initial.visibility);
+    let baseline = RwSignal::new(initial);
+    let version = RwSignal::new(editing.map(|e| e.version));
+
+    let draft = Memo::new(move |_| SourceDraft {
+        name: name.get(),
+        url: url.get(),
+        channels: channels.get(),
+        status: status.get(),
+        visibility: visibility.get(),
+    });
+    let dirty = Memo::new(move |_| draft.with(|d| baseline.with(|b| d != b)));
+
+    let touched = RwSignal::new(Vec::<&'static str>::new());
+    let submitted = RwSignal::new(false);
+    let problem = RwSignal::new(None::<SaveProblem>);
+    // The draft the server judged, so a server message about a field disappears once that field
+    // is edited, and Retry sends exactly what failed.
+    let last_sent = RwSignal::new(None::<SourceDraft>);
+
+    let local_error = move |field: &str| -> Option<String> {
+        draft.with(|d| match field {
+            "name" => validate_name(&d.name).err(),
+            "url" => validate_url(&d.url).err(),
+            _ => {
+                let ids: Vec<String> = d.channels.iter().map(|c| c.id().to_string()).collect();
+                validate_channels(&ids).err()
+            }
+        })
+    };
+    let server_error = move |field: &str| -> Option<String> {
+        let Some(SaveProblem::Fields(fields)) = problem.get() else { return None };
+        let message = fields.get(field)?.clone();
+        let unchanged = last_sent.with(|sent| {
+            sent.as_ref().is_some_and(|s| {
+                draft.with(|d| match field {
+                    "name" => s.name == d.name,
+                    "url" => s.url == d.url,
+                    "channels" => s.channels == d.channels,
+                    "status" => s.status == d.status,
+                    _ => s.visibility == d.visibility,
+                })
+            })
+        });
+        unchanged.then_some(message)
+    };
+    let error_for = move |field: &'static str| {
+        Signal::derive(move || {
+            let shown = submitted.get() || touched.with(|t| t.contains(&field));
+            shown.then(|| local_error(field)).flatten().or_else(|| server_error(field))
+        })
+    };
+    let touch = move |field: &'static str| {
+        Callback::new(move |_| touched.update(|t| if !t.contains(&field) { t.push(field) }))
+    };
+
+    let save = Action::new_local(move |sent: &SourceDraft| {
+        let sent = sent.clone();
+        let version = version.get_untracked();
+        async move {
+            let input = sent.input();
+            let result = match editing {
+                None => api::create_source(&input).await,
+                Some(Editing { id, .. }) => {
+                    let body = SourceUpdate {
+                        name: input.name,
+                        url: input.url,
+                        channels: input.channels,
+                        status: input.status,
+                        visibility: input.visibility,
+                        version,
+                    };
+                    api::update_source(id, &body).await
+                }
+            };
+            (sent, result)
+        }
+    });
+
+    Effect::new(move |_| {
+        let Some((sent, result)) = save.value().get() else { return };
+        last_sent.set(Some(sent));
+        match result {
+            Ok(source) => {
+                problem.set(None);
+                // Nothing is unsaved any more: Discard and leaving must not ask.
+                baseline.set(draft.get_untracked());
+                toasts.success(match editing {
+                    None => format!("Added “{}”.", source.name),
+                    Some(_) => format!("Saved your changes to “{}”.", source.name),
+                });
+                navigate("/traffic-sources", NavigateOptions::default());
+            }
+            Err(e) => {
+                let found = match e.code() {
+                    "invalid" | "duplicate" if !e.fields().is_empty() => SaveProblem::Fields(e.fields()),
+                    "version_conflict" => SaveProblem::Conflict,
+                    "source_blocked" => SaveProblem::Blocked,
+                    _ if e == ApiError::Network => SaveProblem::Network,
+                    _ => SaveProblem::Other(e.clone()),
+                };
+                if e.is_unauthenticated() {
+                    session.signed_out();
+                }
+                if let SaveProblem::Fields(fields) = &found {
+                    if let Some((_, id)) = FIELD_FOCUS.iter().find(|(f, _)| fields.contains_key(*f)) {
+                        focus_id(id);
+                    }
+                }
+                problem.set(Some(found));
+            }
+        }
+    });
+
+    let send = move |d: SourceDraft| {
+        if save.pending().get_untracked() {
+            return;
+        }
+        problem.set(None);
+        save.dispatch(d);
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submitted.set(true);
+        if let Some((_, id)) = FIELD_FOCUS.iter().find(|(f, _)| local_error(f).is_some()) {
+            focus_id(id);
+            return;
+        }
+        send(draft.get_untracked());
+    };
+
+    // Loads the stored version after a conflict; the form then shows what is really saved.
+    let reload = Action::new_local(move |_: &()| async move {
+        match editing {
+            Some(Editing { id, .. }) => api::get_source(id).await.map(|d| d.source),
+            None => Err(ApiError::Decode),
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = reload.value().get() {
+            match result {
+                Ok(source) if source.status == Status::Blocked => problem.set(Some(SaveProblem::Blocked)),
+                Ok(source) => {
+                    let fresh = SourceDraft::from_source(&source);
+                    name.set(fresh.name.clone());
+                    url.set(fresh.url.clone());
+                    channels.set(fresh.channels.clone());
+                    status.set(fresh.status);
+                    visibility.set(fresh.visibility);
+                    baseline.set(fresh);
+                    version.set(Some(source.version));
+                    problem.set(None);
+                    submitted.set(false);
+                    touched.set(Vec::new());
+                    toasts.info("Loaded the latest saved version.");
+                    focus_id("name");
+                }
+                Err(e) => problem.set(Some(SaveProblem::Other(e))),
+            }
+        }
+    });
+
+    let confirm_discard = RwSignal::new(false);
+    let leave = {
+        let navigate = use_navigate();
+        Callback::new(move |_| navigate("/traffic-sources", NavigateOptions::default()))
+    };
+    let on_discard = move |_| {
+        if dirty.get_untracked() {
+            confirm_discard.set(true);
+        } else {
+            leave.run(());
+        }
+    };
+
+    let problem_view = move || {
+        problem.get().and_then(|p| match p {
+            SaveProblem::Fields(fields) => {
+                // Only what no field shows: e.g. a rule on a field this form has no input for.
+                let shown = ["name", "url", "channels"];
+                let rest: Vec<String> =
+                    fields.iter().filter(|(f, _)| !shown.contains(&f.as_str())).map(|(_, m)| m.clone()).collect();
+                (!rest.is_empty()).then(|| {
+                    view! {
+                        <div class="alert alert--error" role="alert">
+                            <p>{rest.join(" ")}</p>
+                        </div>
+                    }
+                    .into_any()
+                })
+            }
+            SaveProblem::Conflict => Some(
+                view! {
+                    <div class="alert alert--warning" role="alert">
+                        <h2 class="alert__title">"This source was changed elsewhere"</h2>
+                        <p>
+                            "Someone saved a newer version (perhaps you, in another tab), so your changes were not saved. "
+                            "Reload to see the saved version; then make your changes again."
+                        </p>
+                        <button
+                            type="button"
+                            class="button"
+                            aria-disabled=move || reload.pending().get().to_string()
+                            on:click=move |_| {
+                                if !reload.pending().get_untracked() {
+                                    reload.dispatch(());
+                                }
+                            }
+                        >
+                            {move || if reload.pending().get() { "Reloading…" } else { "Reload" }}
+                        </button>
+                    </div>
+                }
+                .into_any(),
+            ),
+            SaveProblem::Blocked => Some(
+                view! {
+                    <div class="alert alert--error" role="alert">
+                        <h2 class="alert__title">"This source is blocked"</h2>
+                        <p>"Platform staff blocked this source, so it can't be changed. Only platform staff can lift a block."</p>
+                        <A href="/traffic-sources" attr:class="button">"Back to traffic sources"</A>
+                    </div>
+                }
+                .into_any(),
+            ),
+            SaveProblem::Network => Some(
+                view! {
+                    <div class="alert alert--error" role="alert">
+                        <h2 class="alert__title">"Not saved: no connection"</h2>
+                        <p>"We could not reach the server. What you typed is still here. Check your connection, then try again."</p>
+                        <button
+                            type="button"
+                            class="button"
+                            on:click=move |_| {
+                                if let Some(d) = last_sent.get_untracked() {
+                                    send(d);
+                                }
+                            }
+                        >
+                            "Retry"
+                        </button>
+                    </div>
+                }
+                .into_any(),
+            ),
+            SaveProblem::Other(e) => Some(
+                view! {
+                    <div class="alert alert--error" role="alert">
+                        <h2 class="alert__title">"Not saved"</h2>
+                        <p>{e.message()}</p>
+                    </div>
+                }
+                .into_any(),
+            ),
+        })
+    };
+
+    let pending = move || save.pending().get();
+    view! {
+        <form class="form source-form" novalidate on:submit=on_submit>
+            <TextField
+                id="name"
+                label="Name"
+                hint="How you call this source, e.g. “Cooking blog”. Unique among your sources."
+                value=name
+                error=error_for("name")
+                on_blur=touch("name")
+            />
+            <TextField
+                id="url"
+                label="Web address"
+                hint="The full address, starting with https://"
+                value=url
+                error=error_for("url")
+                input_type="url"
+                inputmode="url"
+                autocomplete="url"
+                on_blur=touch("url")
+            />
+            <ChannelSelect selected=channels error=error_for("channels") on_blur=touch("channels")/>
+            <div class="form__row">
+                <Toggle legend="Status" name="status" options=vec![Status::Active, Status::Paused] value=status/>
+                <Toggle
+                    legend="Visibility"
+                    name="visibility"
+                    options=vec![Visibility::Public, Visibility::Private]
+                    value=visibility
+                />
+            </div>
+            {problem_view}
+            <div class="form__actions">
+                <button
+                    type="submit"
+                    class="button button--primary"
+                    aria-disabled=move || pending().to_string()
+                >
+                    {move || pending().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                    {move || if pending() { "Saving…" } else { save_label }}
+                </button>
+                <button type="button" class="button" on:click=on_discard>
+                    "Discard"
+                </button>
+                <p class="form__status" role="status">
+                    {move || if pending() { "Saving your traffic source…" } else { "" }}
+                </p>
+            </div>
+        </form>
+        <ConfirmDialog
+            open=confirm_discard
+            id="discard"
+            title="Discard your changes?"
+            message="What you changed on this form will be lost. The saved traffic source stays as it was."
+            confirm_label="Discard changes"
+            cancel_label="Keep editing"
+            on_confirm=leave
+        />
+    }
+}
+
+/// `/traffic-sources/new`.
+#[component]
+pub fn NewSource() -> impl IntoView {
+    set_title("Add a traffic source");
+    view! {
+        <section class="page form-page">
+            <p class="breadcrumb"><A href="/traffic-sources">"Traffic sources"</A></p>
+            <h1>"Add a traffic source"</h1>
+            <SourceForm initial=SourceDraft::default() save_label="Add traffic source"/>
+        </section>
+    }
+}
+
+/// `/traffic-sources/:id/edit`: loads the source, then the form (or why it can't be edited).
+#[component]
+pub fn EditSource() -> impl IntoView {
+    set_title("Edit traffic source");
+    let session = use_session();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
+    let detail = LocalResource::new(move || {
+        let id = id.get();
+        async move {
+            let result = match id {
+                Some(id) => api::get_source(id).await,
+                None => Err(ApiError::Api {
+                    status: 404,
+                    body: model::ApiErrorBody {
+                        error: model::ApiError {
+                            code: "not_found".into(),
+                            message: String::new(),
+                            fields: Default::default(),
+                        },
+                    },
+                }),
+            };
+            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
+                session.signed_out();
+            }
+            result
+        }
+    });
+    view! {
+        <section class="page form-page">
+            <p class="breadcrumb"><A href="/traffic-sources">"Traffic sources"</A></p>
+            <Transition fallback=|| view! { <h1>"Edit traffic source"</h1><PageLoading/> }>
+                <ErrorBoundary fallback=move |errors| {
+                    let error = first_api_error(&errors.get());
+                    if error.status() == Some(404) {
+                        view! {
+                            <h1>"Traffic source not found"</h1>
+                            <p>"There is no traffic source of yours at this address. It may have been removed."</p>
+                            <A href="/traffic-sources" attr:class="button">"Back to traffic sources"</A>
+                        }
+                        .into_any()
+                    } else {
+                        view! {
+                            <h1>"Edit traffic source"</h1>
+                            <LoadError
+                                error
+                                title="Couldn't load this traffic source"
+                                on_retry=Callback::new(move |_| detail.refetch())
+                            />
+                        }
+                        .into_any()
+                    }
+                }>
+                    {move || Suspend::new(async move {
+                        detail.await.map(|detail| {
+                            let source = detail.source;
+                            set_title(&format!("Edit {}", source.name));
+                            if source.status == Status::Blocked {
+                                view! { <BlockedSource source/> }.into_any()
+                            } else {
+                                let editing = Editing { id: source.id, version: source.version };
+                                view! {
+                                    <h1>"Edit " <span class="h1-name">{source.name.clone()}</span></h1>
+                                    <SourceForm initial=SourceDraft::from_source(&source) editing/>
+                                }
+                                .into_any()
+                            }
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+/// A blocked source, read-only: why, and who can lift it.
+#[component]
+fn BlockedSource(source: TrafficSource) -> impl IntoView {
+    view! {
+        <h1>{source.name.clone()}</h1>
+        <div class="alert alert--error">
+            <h2 class="alert__title">"Blocked by platform staff"</h2>
+            <p>
+                "Reason: "
+                {source.block_reason.clone().unwrap_or_else(|| "No reason was given.".into())}
+            </p>
+            <p>"While it is blocked, this source can't be edited and its tracking links don't work. Only platform staff can lift a block."</p>
+        </div>
+        <dl class="summary-list">
+            <div><dt>"Web address"</dt><dd>{source.url.clone()}</dd></div>
+            <div>
+                <dt>"Channels"</dt>
+                <dd>{source.channels.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")}</dd>
+            </div>
+            <div><dt>"Visibility"</dt><dd>{source.visibility.label()}</dd></div>
+        </dl>
+        <p><A href="/traffic-sources" attr:class="button">"Back to traffic sources"</A></p>
+    }
+}
