@@ -55,6 +55,16 @@ pub struct Account {
 }
 
 crate::schema! {
+/// A partner as staff pick one in the admin filters (`GET /api/partners`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerSummary {
+    pub id: i64,
+    pub display_name: String,
+    pub email: String,
+}
+}
+
+crate::schema! {
 /// The body of `POST /api/accounts`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -117,3 +117,40 @@ pub async fn clear_failures(db: &Db, email: &str) -> Result<(), sqlx::Error> {
         .await?;
     Ok(())
 }
+
+/// Partners by name for staff's filters: `limit` of them after the (name, id) `after`,
+/// optionally only those whose name or email contains `q`.
+pub async fn partners(
+    db: &Db,
+    q: Option<&str>,
+    after: Option<(&str, i64)>,
+    limit: i64,
+) -> Result<Vec<model::account::PartnerSummary>, sqlx::Error> {
+    let mut sql = String::from(
+        "SELECT id, display_name, email FROM accounts WHERE role = 'partner' AND (display_name, id) > ($1, $2)",
+    );
+    if q.is_some() {
+        sql.push_str(" AND (LOWER(display_name) LIKE $4 ESCAPE '\\' OR email LIKE $4 ESCAPE '\\')");
+    }
+    sql.push_str(" ORDER BY display_name, id LIMIT $3");
+    let (after_name, after_id) = after.unwrap_or(("", 0));
+    let mut query = sqlx::query(&sql)
+        .bind(after_name)
+        .bind(after_id)
+        .bind(limit);
+    if let Some(q) = q {
+        query = query.bind(super::contains_pattern(q));
+    }
+    query
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(model::account::PartnerSummary {
+                id: row.try_get("id")?,
+                display_name: row.try_get("display_name")?,
+                email: row.try_get("email")?,
+            })
+        })
+        .collect()
+}

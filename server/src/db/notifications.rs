@@ -1,9 +1,12 @@
-//! Notifications, written inside the transaction of the change they tell about.
+//! Notifications: written inside the transaction of the change they tell about, and read
+//! (and marked read) by their recipient only.
 
-use model::notification::NotificationKind;
+use model::notification::{Notification, NotificationKind};
+use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::time::now_ms;
+use super::Db;
+use crate::time::{now_ms, rfc3339};
 
 fn kind_id(kind: NotificationKind) -> &'static str {
     match kind {
@@ -21,19 +24,23 @@ pub fn kind_from_id(id: &str) -> Option<NotificationKind> {
 }
 
 /// Tells the source's partner and every advertiser with the source in a program that it
-/// was blocked or unblocked. The partner's message carries the public reason.
+/// was blocked or unblocked. Runs after the status change in the same transaction, so it
+/// reads the new status. Only the partner's message carries the public reason; staff's
+/// internal note is never passed here at all.
 pub async fn source_status_changed(
     tx: &mut Transaction<'_, Any>,
     source_id: i64,
     kind: NotificationKind,
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    let row = sqlx::query("SELECT partner_id, name FROM traffic_sources WHERE id = $1")
+    let row = sqlx::query("SELECT partner_id, name, status FROM traffic_sources WHERE id = $1")
         .bind(source_id)
         .fetch_one(&mut **tx)
         .await?;
     let partner_id: i64 = row.try_get("partner_id")?;
     let name: String = row.try_get("name")?;
+    let status: String = row.try_get("status")?;
+    // DISTINCT: an advertiser using the source in several programs is told once.
     let advertisers = sqlx::query(
         "SELECT DISTINCT p.advertiser_id FROM collaborations c JOIN programs p ON p.id = c.program_id WHERE c.traffic_source_id = $1",
     )
@@ -42,12 +49,19 @@ pub async fn source_status_changed(
     .await?;
     let (to_partner, to_advertiser) = match kind {
         NotificationKind::SourceBlocked => (
-            format!("Your traffic source \u{201c}{name}\u{201d} was blocked by platform staff. Reason: {}", reason.unwrap_or("not given")),
+            format!(
+                "Your traffic source \u{201c}{name}\u{201d} was blocked by platform staff. Reason: {}. Only staff can lift the block.",
+                reason.unwrap_or("not given").trim_end_matches('.')
+            ),
             format!("The traffic source \u{201c}{name}\u{201d} in your programs was blocked by platform staff; its tracking links no longer redirect."),
         ),
+        NotificationKind::SourceUnblocked if status == "active" => (
+            format!("Platform staff lifted the block on your traffic source \u{201c}{name}\u{201d}; it is active again."),
+            format!("The traffic source \u{201c}{name}\u{201d} in your programs is no longer blocked; its tracking links redirect again."),
+        ),
         NotificationKind::SourceUnblocked => (
-            format!("Platform staff lifted the block on your traffic source \u{201c}{name}\u{201d}."),
-            format!("The traffic source \u{201c}{name}\u{201d} in your programs is no longer blocked; its links work again while it is active."),
+            format!("Platform staff lifted the block on your traffic source \u{201c}{name}\u{201d}; it is paused, as it was before."),
+            format!("The traffic source \u{201c}{name}\u{201d} in your programs is no longer blocked; it is paused, so its tracking links work again only once its partner resumes it."),
         ),
     };
     let now = now_ms();
@@ -66,4 +80,84 @@ pub async fn source_status_changed(
             .await?;
     }
     Ok(())
+}
+
+const SELECT_NOTIFICATION: &str =
+    "SELECT id, kind, message, traffic_source_id, created_at, read_at FROM notifications";
+
+fn notification_from_row(row: &AnyRow) -> Result<Notification, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Notification {
+        id: row.try_get("id")?,
+        kind: kind_from_id(&kind).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown notification kind {kind}").into())
+        })?,
+        message: row.try_get("message")?,
+        traffic_source_id: row.try_get("traffic_source_id")?,
+        created_at: rfc3339(row.try_get("created_at")?),
+        read_at: row.try_get::<Option<i64>, _>("read_at")?.map(rfc3339),
+    })
+}
+
+/// One account's notifications, newest first: `limit` of them with ids below `before`.
+/// Ids only grow, so the id is both the order and the keyset cursor.
+pub async fn list(
+    db: &Db,
+    account_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Notification>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT_NOTIFICATION} WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+    );
+    sqlx::query(&sql)
+        .bind(account_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(notification_from_row)
+        .collect()
+}
+
+pub async fn unread_count(db: &Db, account_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM notifications WHERE account_id = $1 AND read_at IS NULL")
+        .bind(account_id)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("n")
+}
+
+/// Marks one of the account's notifications read (keeping the first time it was read);
+/// `None` when the account has no notification with that id.
+pub async fn mark_read(
+    db: &Db,
+    account_id: i64,
+    id: i64,
+) -> Result<Option<Notification>, sqlx::Error> {
+    sqlx::query(
+        "UPDATE notifications SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND account_id = $3
+         RETURNING id, kind, message, traffic_source_id, created_at, read_at",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .as_ref()
+    .map(notification_from_row)
+    .transpose()
+}
+
+/// Marks every unread notification of the account read; answers how many there were.
+pub async fn mark_all_read(db: &Db, account_id: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE notifications SET read_at = $1 WHERE account_id = $2 AND read_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(account_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected())
 }

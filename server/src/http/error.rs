@@ -22,6 +22,13 @@ pub enum AppError {
     NotFound,
     #[error("version conflict")]
     VersionConflict,
+    /// 409 for a request that clashes with the current state, with its own code
+    /// (e.g. `already_blocked`).
+    #[error("conflict: {code}")]
+    Conflict {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("duplicate")]
     Duplicate(FieldErrors),
     #[error("invalid fields")]
@@ -62,6 +69,7 @@ impl AppError {
                 "version_conflict",
                 "Someone else changed this traffic source after you opened it. Reload it to see the changes.".into(),
             ),
+            AppError::Conflict { code, message } => (StatusCode::CONFLICT, code, (*message).into()),
             AppError::Duplicate(_) => (StatusCode::UNPROCESSABLE_ENTITY, "duplicate", "That already exists.".into()),
             AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Some fields need attention.".into()),
             AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", "The request body is larger than 64 KiB.".into()),

@@ -2,12 +2,14 @@
 //! response passes through (security headers, cross-origin refusal, body limit).
 
 pub mod accounts;
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod channels;
 pub mod error;
 pub mod json;
 pub mod list_params;
+pub mod notifications;
 pub mod openapi;
 pub mod security;
 pub mod session;
@@ -32,6 +34,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(channels::router())
         .merge(sources::router())
+        .merge(admin::router())
+        .merge(notifications::router())
         .split_for_parts()
 }
 

@@ -3,6 +3,8 @@
 pub mod support;
 
 mod accounts;
+mod admin;
 mod http;
+mod notifications;
 mod roles;
 mod sources;
