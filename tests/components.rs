@@ -1,0 +1,330 @@
+//! Component tests in headless Chromium: the channel multi-select, the segmented toggles and
+//! the source form's validation display. Each test mounts a component into a fresh element,
+//! drives it the way a person would (clicks, typing, submitting) and reads the DOM.
+//!
+//! Run: `scripts/test-wasm.sh` (wasm-bindgen-test-runner + chromedriver).
+#![cfg(target_arch = "wasm32")]
+
+use leptos::{mount::mount_to, prelude::*, tachys::view::Mountable};
+use leptos_router::components::Router;
+use model::{Account, Channel, Role, Status, Visibility};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web::{
+    components::{channel_select::ChannelSelect, toast::Toasts, toggle::Toggle},
+    pages::source_form::{SourceDraft, SourceForm},
+    session::{Session, SessionState},
+};
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// ---- helpers -------------------------------------------------------------------------------
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh element in the body to mount into; removed by the test at the end.
+fn container() -> HtmlElement {
+    let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+/// Lets Leptos run its effects (they are scheduled, not synchronous).
+async fn settle() {
+    gloo_timers::future::TimeoutFuture::new(20).await;
+}
+
+fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no element matches {selector}"))
+}
+
+fn find_all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length()).map(|i| list.item(i).unwrap().unchecked_into()).collect()
+}
+
+fn input(root: &Element, selector: &str) -> HtmlInputElement {
+    find(root, selector).unchecked_into()
+}
+
+fn click(root: &Element, selector: &str) {
+    find(root, selector).unchecked_into::<HtmlElement>().click();
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    find(root, selector).text_content().unwrap_or_default()
+}
+
+fn exists(root: &Element, selector: &str) -> bool {
+    root.query_selector(selector).unwrap().is_some()
+}
+
+/// Types into an input the way the browser reports it: set the value, fire `input`.
+fn type_into(root: &Element, selector: &str, value: &str) {
+    let el = input(root, selector);
+    el.set_value(value);
+    el.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+}
+
+fn blur(root: &Element, selector: &str) {
+    let el = input(root, selector);
+    el.focus().unwrap();
+    el.blur().unwrap();
+}
+
+fn chip_labels(root: &Element) -> Vec<String> {
+    find_all(root, ".chip").iter().map(|c| c.text_content().unwrap_or_default()).collect()
+}
+
+// ---- channel multi-select -----------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn channel_select_offers_every_channel_with_its_description_as_help() {
+    let root = container();
+    let selected = RwSignal::new(Vec::<Channel>::new());
+    let _app = mount_to(root.clone(), move || view! { <ChannelSelect selected error=Signal::stored(None::<String>)/> });
+    settle().await;
+
+    let boxes = find_all(&root, "input[type=checkbox]");
+    assert_eq!(boxes.len(), Channel::ALL.len());
+    for channel in Channel::ALL {
+        let id = format!("channels-{}", channel.id());
+        let checkbox = input(&root, &format!("#{id}"));
+        // Labelled by its visible label, described by the channel's one-line description.
+        let label = text(&root, &format!("label[for={id}]"));
+        assert!(label.contains(channel.label()), "{label}");
+        let described_by = checkbox.get_attribute("aria-describedby").unwrap();
+        assert_eq!(text(&root, &format!("#{described_by}")), channel.description());
+    }
+    assert!(text(&root, ".channel-select legend").contains("Channels"));
+    assert!(text(&root, ".chips").contains("No channel chosen yet"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn checking_channels_shows_them_as_chips_in_product_order_and_chips_remove_them() {
+    let root = container();
+    let selected = RwSignal::new(Vec::<Channel>::new());
+    let _app = mount_to(root.clone(), move || view! { <ChannelSelect selected error=Signal::stored(None::<String>)/> });
+    settle().await;
+
+    click(&root, "#channels-video");
+    click(&root, "#channels-content");
+    settle().await;
+    assert_eq!(selected.get_untracked(), vec![Channel::Content, Channel::Video]);
+    assert_eq!(chip_labels(&root), vec!["Remove Content×", "Remove Video×"]);
+    assert!(text(&root, ".chips").contains("2 chosen"));
+
+    // Each chip is a real button whose name says what it does.
+    click(&root, ".chip");
+    settle().await;
+    assert_eq!(selected.get_untracked(), vec![Channel::Video]);
+    assert!(!input(&root, "#channels-content").checked());
+    assert!(input(&root, "#channels-video").checked());
+
+    // Unchecking the box works too.
+    click(&root, "#channels-video");
+    settle().await;
+    assert!(selected.get_untracked().is_empty());
+    assert!(chip_labels(&root).is_empty());
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn channel_select_follows_its_signal_and_shows_its_error_with_the_group() {
+    let root = container();
+    let selected = RwSignal::new(vec![Channel::Podcast]);
+    let error = RwSignal::new(None::<String>);
+    let _app = mount_to(root.clone(), move || view! { <ChannelSelect selected error/> });
+    settle().await;
+    assert!(input(&root, "#channels-podcast").checked());
+
+    selected.set(vec![Channel::Email]);
+    error.set(Some("Choose at least one channel.".into()));
+    settle().await;
+    assert!(!input(&root, "#channels-podcast").checked());
+    assert!(input(&root, "#channels-email").checked());
+    assert_eq!(text(&root, "#channels-error"), "!Choose at least one channel.");
+    let described_by = find(&root, "fieldset").get_attribute("aria-describedby").unwrap();
+    assert!(described_by.split(' ').any(|id| id == "channels-error"), "{described_by}");
+
+    error.set(None);
+    settle().await;
+    assert!(!exists(&root, "#channels-error"));
+    root.remove();
+}
+
+// ---- toggles -----------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn status_toggle_is_a_radio_group_with_the_choice_explained() {
+    let root = container();
+    let value = RwSignal::new(Status::Active);
+    let _app = mount_to(root.clone(), move || {
+        view! { <Toggle legend="Status" name="status" options=vec![Status::Active, Status::Paused] value/> }
+    });
+    settle().await;
+
+    let radios = find_all(&root, "input[type=radio]");
+    assert_eq!(radios.len(), 2, "Blocked is never offered");
+    assert!(radios.iter().all(|r| r.get_attribute("name").as_deref() == Some("status")));
+    assert_eq!(text(&root, "legend"), "Status");
+    assert!(text(&root, "label[for=status-active]").contains("Active"));
+    assert!(text(&root, "label[for=status-paused]").contains("Paused"));
+    assert!(input(&root, "#status-active").checked());
+    assert_eq!(text(&root, "#status-help"), Status::Active.explanation());
+    assert_eq!(find(&root, "fieldset").get_attribute("aria-describedby").as_deref(), Some("status-help"));
+
+    click(&root, "#status-paused");
+    settle().await;
+    assert_eq!(value.get_untracked(), Status::Paused);
+    assert!(input(&root, "#status-paused").checked());
+    assert!(!input(&root, "#status-active").checked());
+    assert_eq!(text(&root, "#status-help"), Status::Paused.explanation());
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn visibility_toggle_follows_its_signal() {
+    let root = container();
+    let value = RwSignal::new(Visibility::Public);
+    let _app = mount_to(root.clone(), move || {
+        view! {
+            <Toggle legend="Visibility" name="visibility" options=vec![Visibility::Public, Visibility::Private] value/>
+        }
+    });
+    settle().await;
+    assert!(input(&root, "#visibility-public").checked());
+
+    value.set(Visibility::Private);
+    settle().await;
+    assert!(input(&root, "#visibility-private").checked());
+    assert!(!input(&root, "#visibility-public").checked());
+    assert_eq!(text(&root, "#visibility-help"), Visibility::Private.explanation());
+    root.remove();
+}
+
+// ---- the source form's validation display -------------------------------------------------
+
+fn mount_form(root: &HtmlElement, initial: SourceDraft) -> leptos::mount::UnmountHandle<impl Mountable> {
+    mount_to(root.clone(), move || {
+        Session::provide_with(SessionState::SignedIn(Account {
+            id: 1,
+            email: "ann@example.com".into(),
+            role: Role::Partner,
+            display_name: "Ann".into(),
+        }));
+        Toasts::provide();
+        view! {
+            <Router>
+                <SourceForm initial=initial.clone()/>
+            </Router>
+        }
+    })
+}
+
+#[wasm_bindgen_test]
+async fn form_shows_no_error_before_a_field_is_touched() {
+    let root = container();
+    let _app = mount_form(&root, SourceDraft::default());
+    settle().await;
+    assert!(!exists(&root, ".field__error"));
+    assert_eq!(input(&root, "#name").get_attribute("aria-invalid").as_deref(), Some("false"));
+    // Typing a bad value is not yet an error while the person is still in the field…
+    type_into(&root, "#url", "example.com");
+    settle().await;
+    assert!(!exists(&root, "#url-error"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_touched_field_shows_the_shared_rule_and_updates_as_you_type() {
+    let root = container();
+    let _app = mount_form(&root, SourceDraft::default());
+    settle().await;
+
+    type_into(&root, "#url", "example.com");
+    blur(&root, "#url");
+    settle().await;
+    // The very message of the shared crate's rule.
+    let expected = model::source::validate_url("example.com").unwrap_err();
+    assert_eq!(text(&root, "#url-error"), format!("!{expected}"));
+    let url = input(&root, "#url");
+    assert_eq!(url.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert!(url.get_attribute("aria-describedby").unwrap().contains("url-error"));
+
+    type_into(&root, "#url", "https://user:pw@example.com");
+    settle().await;
+    let expected = model::source::validate_url("https://user:pw@example.com").unwrap_err();
+    assert_eq!(text(&root, "#url-error"), format!("!{expected}"));
+
+    type_into(&root, "#url", "https://example.com");
+    settle().await;
+    assert!(!exists(&root, "#url-error"));
+    assert_eq!(input(&root, "#url").get_attribute("aria-invalid").as_deref(), Some("false"));
+    // Other fields, untouched, still say nothing.
+    assert!(!exists(&root, "#name-error"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn submitting_an_empty_form_shows_every_error_and_focuses_the_first() {
+    let root = container();
+    let _app = mount_form(&root, SourceDraft::default());
+    settle().await;
+
+    click(&root, "button[type=submit]");
+    settle().await;
+    assert_eq!(text(&root, "#name-error"), format!("!{}", model::source::validate_name("").unwrap_err()));
+    assert_eq!(text(&root, "#url-error"), format!("!{}", model::source::validate_url("").unwrap_err()));
+    assert_eq!(text(&root, "#channels-error"), format!("!{}", model::source::validate_channels(&[]).unwrap_err()));
+    let focused = document().active_element().map(|e| e.id());
+    assert_eq!(focused.as_deref(), Some("name"));
+    // Nothing was sent: the button is not in its busy state.
+    assert_eq!(find(&root, "button[type=submit]").get_attribute("aria-disabled").as_deref(), Some("false"));
+
+    // Fixing a field clears its error at once; the others stay.
+    type_into(&root, "#name", "My blog");
+    click(&root, "#channels-content");
+    settle().await;
+    assert!(!exists(&root, "#name-error"));
+    assert!(!exists(&root, "#channels-error"));
+    assert!(exists(&root, "#url-error"));
+
+    // A name over 100 characters is refused with the shared message.
+    type_into(&root, "#name", &"x".repeat(101));
+    settle().await;
+    assert_eq!(
+        text(&root, "#name-error"),
+        format!("!{}", model::source::validate_name(&"x".repeat(101)).unwrap_err())
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn form_starts_from_the_given_values_and_never_offers_blocked() {
+    let root = container();
+    let _app = mount_form(
+        &root,
+        SourceDraft {
+            name: "Cooking blog".into(),
+            url: "https://cooking.example/".into(),
+            channels: vec![Channel::Content, Channel::Social],
+            status: Status::Paused,
+            visibility: Visibility::Private,
+        },
+    );
+    settle().await;
+    assert_eq!(input(&root, "#name").value(), "Cooking blog");
+    assert_eq!(input(&root, "#url").value(), "https://cooking.example/");
+    assert!(input(&root, "#channels-content").checked());
+    assert!(input(&root, "#channels-social").checked());
+    assert!(input(&root, "#status-paused").checked());
+    assert!(input(&root, "#visibility-private").checked());
+    assert!(!exists(&root, "#status-blocked"));
+    assert!(!exists(&root, ".field__error"));
+    root.remove();
+}
