@@ -94,7 +94,10 @@ pub struct Collaboration {
     pub tracking_code: String,
     /// Absolute, `…/t/{code}`.
     pub tracking_url: String,
+    /// Clicks that redirected.
     pub clicks: i64,
+    /// Clicks answered "no longer active" because the source was not Active.
+    pub refused_clicks: i64,
     /// RFC 3339.
     pub created_at: String,
 }

@@ -3,6 +3,8 @@
 //!
 //! Data flows one way: HTTP handler (`http/`) → rules (`model` crate) → queries (`db/`).
 
+pub mod clicks;
+pub mod codes;
 pub mod config;
 pub mod db;
 pub mod http;
@@ -20,6 +22,8 @@ pub use db::Db;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    /// Tracking-link clicks not yet written; see [`clicks`].
+    pub clicks: Arc<clicks::ClickCounter>,
 }
 
 impl AppState {
@@ -27,6 +31,7 @@ impl AppState {
         AppState {
             db,
             config: Arc::new(config),
+            clicks: Arc::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::io::BufRead;
 
 use clap::Parser;
+use server::clicks::Flusher;
 use server::config::{Cli, Command};
 use server::{app, db, password, seed, AppState, Db};
 use tracing_subscriber::EnvFilter;
@@ -72,10 +73,13 @@ async fn serve(db: Db, config: server::Config) {
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
     let state = AppState::new(db, config);
+    let flusher = Flusher::spawn(state.clicks.clone(), state.db.clone());
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .expect("server failed");
+    // Every request has been answered: write the clicks still counted in memory.
+    flusher.finish().await;
 }
 
 async fn shutdown_signal() {

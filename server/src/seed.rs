@@ -1,8 +1,11 @@
-//! Demo data for a first start: one account of each kind and a dozen sources across every
-//! status, visibility and channel. Only runs on an empty database.
+//! Demo data for a first start: one account of each kind, a dozen sources across every
+//! status, visibility and channel, and advertisers' programs using some of them. Only runs
+//! on an empty database.
 
+use model::program::ProgramInput;
 use model::{Role, SourceInput};
 
+use crate::db::programs::{self, AddOutcome};
 use crate::db::{accounts, sources};
 use crate::{password, Db};
 
@@ -139,6 +142,7 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
             .ok_or(sqlx::Error::RowNotFound)?;
         ids.push(account.id);
     }
+    let mut source_ids = Vec::new();
     for (owner, name, url, channels, status, visibility) in DEMO_SOURCES {
         let input = SourceInput {
             name: name.into(),
@@ -153,16 +157,85 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
         let source = sources::create(db, ids[owner], &valid)
             .await?
             .map_err(|_| sqlx::Error::Protocol(format!("duplicate demo source {name}")))?;
-        if let Some((_, reason)) = DEMO_BLOCKED.iter().find(|(n, _)| *n == name) {
-            sources::block(
-                db,
-                source.id,
-                ids[0],
-                reason,
-                Some("Seen in three complaints this month."),
-            )
-            .await?;
-        }
+        source_ids.push((name, source.id));
+    }
+    seed_programs(db, &ids, &source_ids).await?;
+    // Blocked last, so the advertisers using the source see the block's effect.
+    for (name, reason) in DEMO_BLOCKED {
+        let id = source_id(&source_ids, name)?;
+        sources::block(
+            db,
+            id,
+            ids[0],
+            reason,
+            Some("Seen in three complaints this month."),
+        )
+        .await?;
     }
     Ok(true)
+}
+
+/// (advertiser index into DEMO_ACCOUNTS, program name, landing URL, names of its sources)
+const DEMO_PROGRAMS: [(usize, &str, &str, &[&str]); 3] = [
+    (
+        3,
+        "Northwind Spring Sale",
+        "https://northwind-outdoor.example/spring?utm_source=affiliates",
+        &[
+            "Dealspotter Blog",
+            "Dealspotter Coupons",
+            "Trailhead Reviews",
+            "Spam Pop-unders",
+        ],
+    ),
+    (
+        3,
+        "Northwind Tents",
+        "https://northwind-outdoor.example/tents",
+        &["Trailhead on YouTube"],
+    ),
+    (
+        4,
+        "Contoso Kitchen",
+        "https://contoso-home.example/kitchen",
+        &["Dealspotter Coupons", "Cashback Club", "Trailhead Social"],
+    ),
+];
+
+fn source_id(source_ids: &[(&str, i64)], name: &str) -> Result<i64, sqlx::Error> {
+    source_ids
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, id)| *id)
+        .ok_or_else(|| sqlx::Error::Protocol(format!("no demo source {name}")))
+}
+
+async fn seed_programs(
+    db: &Db,
+    account_ids: &[i64],
+    source_ids: &[(&str, i64)],
+) -> Result<(), sqlx::Error> {
+    for (owner, name, landing_url, source_names) in DEMO_PROGRAMS {
+        let input = ProgramInput {
+            name: name.into(),
+            landing_url: landing_url.into(),
+        };
+        let valid = input
+            .validate()
+            .map_err(|e| sqlx::Error::Protocol(format!("demo program {name} invalid: {e:?}")))?;
+        let program = programs::create(db, account_ids[owner], &valid).await?;
+        for source_name in source_names {
+            let source = source_id(source_ids, source_name)?;
+            // Tracking URLs are built per request; the base here is never shown.
+            match programs::add_source(db, program.id, account_ids[owner], source, "").await? {
+                AddOutcome::Added(_) => {}
+                other => {
+                    return Err(sqlx::Error::Protocol(format!(
+                        "demo collaboration {name} + {source_name}: {other:?}"
+                    )))
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod programs;
 pub mod sessions;
 pub mod sources;
+pub mod tracking;
 
 use std::str::FromStr;
 use std::time::Duration;

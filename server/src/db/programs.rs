@@ -1,9 +1,14 @@
 //! Programs and collaborations (a source in a program, with its tracking link).
 
+use model::program::{Collaboration, Program, ValidProgram};
 use model::source::SourceProgram;
+use model::{Status, Visibility};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::Db;
+use crate::codes;
+use crate::time::{now_ms, rfc3339};
 
 /// The programs using a source, as its partner sees them.
 pub async fn of_source(
@@ -36,4 +41,182 @@ pub async fn of_source(
 
 pub fn tracking_url(base_url: &str, code: &str) -> String {
     format!("{}/t/{code}", base_url.trim_end_matches('/'))
+}
+
+const SELECT_PROGRAM: &str = "SELECT p.id, p.name, p.landing_url, p.created_at,
+    (SELECT COUNT(*) FROM collaborations c WHERE c.program_id = p.id) AS source_count
+    FROM programs p";
+
+fn program_from_row(row: &AnyRow) -> Result<Program, sqlx::Error> {
+    Ok(Program {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        landing_url: row.try_get("landing_url")?,
+        source_count: row.try_get("source_count")?,
+        created_at: rfc3339(row.try_get("created_at")?),
+    })
+}
+
+pub async fn create(db: &Db, advertiser_id: i64, v: &ValidProgram) -> Result<Program, sqlx::Error> {
+    let now = now_ms();
+    let row = sqlx::query(
+        "INSERT INTO programs (advertiser_id, name, landing_url, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(advertiser_id)
+    .bind(&v.name)
+    .bind(&v.landing_url)
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(Program {
+        id: row.try_get("id")?,
+        name: v.name.clone(),
+        landing_url: v.landing_url.clone(),
+        source_count: 0,
+        created_at: rfc3339(now),
+    })
+}
+
+/// One page of an advertiser's programs, newest first, and the cursor of the next page.
+pub async fn list(
+    db: &Db,
+    advertiser_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<Program>, Option<String>), sqlx::Error> {
+    let sql = format!(
+        "{SELECT_PROGRAM} WHERE p.advertiser_id = $1 AND p.id < $2 ORDER BY p.id DESC LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(advertiser_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit + 1)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut items = rows
+        .iter()
+        .map(program_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|p| p.id.to_string())
+    } else {
+        None
+    };
+    Ok((items, next))
+}
+
+pub async fn count(db: &Db, advertiser_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM programs WHERE advertiser_id = $1")
+        .bind(advertiser_id)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("n")
+}
+
+/// An advertiser's own program; another advertiser's is `None`, as if it did not exist.
+pub async fn get(db: &Db, id: i64, advertiser_id: i64) -> Result<Option<Program>, sqlx::Error> {
+    let sql = format!("{SELECT_PROGRAM} WHERE p.id = $1 AND p.advertiser_id = $2");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .bind(advertiser_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(program_from_row).transpose()
+}
+
+const SELECT_COLLABORATION: &str = "SELECT c.id, c.program_id, c.traffic_source_id, s.name AS source_name, s.url AS source_url,
+    a.display_name AS partner_name, s.status, s.visibility, c.tracking_code, c.clicks, c.refused_clicks, c.created_at
+    FROM collaborations c JOIN traffic_sources s ON s.id = c.traffic_source_id JOIN accounts a ON a.id = s.partner_id";
+
+fn collaboration_from_row(row: &AnyRow, base_url: &str) -> Result<Collaboration, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    let visibility: String = row.try_get("visibility")?;
+    let code: String = row.try_get("tracking_code")?;
+    let decode_err =
+        |what: &str| sqlx::Error::Decode(format!("unexpected {what} in collaboration").into());
+    Ok(Collaboration {
+        id: row.try_get("id")?,
+        program_id: row.try_get("program_id")?,
+        traffic_source_id: row.try_get("traffic_source_id")?,
+        source_name: row.try_get("source_name")?,
+        source_url: row.try_get("source_url")?,
+        partner_name: row.try_get("partner_name")?,
+        status: Status::from_id(&status).ok_or_else(|| decode_err("status"))?,
+        visibility: Visibility::from_id(&visibility).ok_or_else(|| decode_err("visibility"))?,
+        tracking_url: tracking_url(base_url, &code),
+        tracking_code: code,
+        clicks: row.try_get("clicks")?,
+        refused_clicks: row.try_get("refused_clicks")?,
+        created_at: rfc3339(row.try_get("created_at")?),
+    })
+}
+
+/// The sources of a program, in the order they were added. Whatever their status or
+/// visibility now: a source that turned Private or Paused stays in the program.
+pub async fn collaborations(
+    db: &Db,
+    program_id: i64,
+    base_url: &str,
+) -> Result<Vec<Collaboration>, sqlx::Error> {
+    let sql = format!("{SELECT_COLLABORATION} WHERE c.program_id = $1 ORDER BY c.id");
+    let rows = sqlx::query(&sql)
+        .bind(program_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|row| collaboration_from_row(row, base_url))
+        .collect()
+}
+
+#[derive(Debug)]
+pub enum AddOutcome {
+    Added(Collaboration),
+    /// Not the advertiser's program, or not a marketplace source (Active and Public).
+    NotFound,
+    /// The source is already in the program.
+    Duplicate,
+}
+
+/// Puts a marketplace source into an advertiser's program with a fresh tracking code.
+/// Ownership and "Active and Public" are checked by the INSERT itself, so a source
+/// paused a moment earlier cannot slip in.
+pub async fn add_source(
+    db: &Db,
+    program_id: i64,
+    advertiser_id: i64,
+    source_id: i64,
+    base_url: &str,
+) -> Result<AddOutcome, sqlx::Error> {
+    // 95-bit codes practically never collide; a collision simply draws again.
+    for _ in 0..5 {
+        let inserted = sqlx::query(
+            "INSERT INTO collaborations (program_id, traffic_source_id, tracking_code, clicks, refused_clicks, created_at)
+             SELECT p.id, s.id, $1, 0, 0, $2 FROM programs p, traffic_sources s
+             WHERE p.id = $3 AND p.advertiser_id = $4 AND s.id = $5 AND s.status = 'active' AND s.visibility = 'public'
+             RETURNING id",
+        )
+        .bind(codes::tracking_code())
+        .bind(now_ms())
+        .bind(program_id)
+        .bind(advertiser_id)
+        .bind(source_id)
+        .fetch_optional(&db.pool)
+        .await;
+        let id: i64 = match inserted {
+            Ok(Some(row)) => row.try_get("id")?,
+            Ok(None) => return Ok(AddOutcome::NotFound),
+            Err(e) => match super::unique_violation(&e) {
+                Some(what) if what.contains("tracking_code") => continue,
+                Some(_) => return Ok(AddOutcome::Duplicate),
+                None => return Err(e),
+            },
+        };
+        let sql = format!("{SELECT_COLLABORATION} WHERE c.id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_one(&db.pool).await?;
+        return Ok(AddOutcome::Added(collaboration_from_row(&row, base_url)?));
+    }
+    Err(sqlx::Error::Protocol(
+        "could not draw an unused tracking code".into(),
+    ))
 }

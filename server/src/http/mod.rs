@@ -9,11 +9,14 @@ pub mod channels;
 pub mod error;
 pub mod json;
 pub mod list_params;
+pub mod marketplace;
 pub mod notifications;
 pub mod openapi;
+pub mod programs;
 pub mod security;
 pub mod session;
 pub mod sources;
+pub mod tracking;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderMap;
@@ -34,13 +37,18 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(channels::router())
         .merge(sources::router())
+        .merge(marketplace::router())
+        .merge(programs::router())
         .merge(admin::router())
         .merge(notifications::router())
         .split_for_parts()
 }
 
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = api();
+    let (api, mut doc) = api();
+    // The tracking redirect is outside /api (and its layers) but in the same document.
+    let (tracking, tracking_doc) = tracking::router().split_for_parts();
+    doc.merge(tracking_doc);
     let api = api
         .route("/api/openapi.json", get(move || async move { Json(doc) }))
         .layer(middleware::from_fn(security::refuse_cross_origin))
@@ -48,6 +56,7 @@ pub fn router(state: AppState) -> Router {
     let csp = security::content_security_policy(&state.config.static_dir);
     Router::new()
         .merge(api)
+        .merge(tracking)
         .fallback_service(assets::service(&state.config.static_dir))
         .with_state(state)
         .layer(middleware::from_fn(move |req, next| {

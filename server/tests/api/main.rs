@@ -5,6 +5,8 @@ pub mod support;
 mod accounts;
 mod admin;
 mod http;
+mod marketplace;
 mod notifications;
 mod roles;
 mod sources;
+mod tracking;

@@ -1,0 +1,202 @@
+//! `GET /t/{code}`: the tracking redirect, the hot path of the platform.
+//!
+//! One indexed lookup per click and no write: the click is counted in memory
+//! ([`crate::clicks`]) and written in batches. The source's status is read fresh every
+//! time, so a pause or block stops the link on the very next click.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::db::tracking;
+use crate::{codes, AppState};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(follow))
+}
+
+/// Follow a tracking link: 302 to the program's landing URL with a `click_id` added
+/// while the source is Active (Public or Private); 410 with a short page once the source
+/// is Paused or Blocked; 404 for an unknown code. Every click is counted, refused ones
+/// too (`clicks` and `refused_clicks` of the collaboration, written within about a second).
+#[utoipa::path(get, path = "/t/{code}", tag = "tracking", params(("code" = String, Path, description = "The link's code")),
+    responses(
+        (status = 302, description = "To the landing URL with `click_id` added", headers(("Location" = String))),
+        (status = 404, description = "No such link", content_type = "text/html", body = String),
+        (status = 410, description = "The link is no longer active; the destination is not revealed", content_type = "text/html", body = String)))]
+async fn follow(
+    State(state): State<AppState>,
+    method: Method,
+    Path(code): Path<String>,
+) -> Response {
+    if !codes::looks_like_code(&code) {
+        return page(StatusCode::NOT_FOUND, NOT_FOUND_PAGE);
+    }
+    let link = match tracking::resolve(&state.db, &code).await {
+        Ok(Some(link)) => link,
+        Ok(None) => return page(StatusCode::NOT_FOUND, NOT_FOUND_PAGE),
+        Err(e) => {
+            tracing::error!(error = %e, "resolving a tracking link failed");
+            return page(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE_PAGE);
+        }
+    };
+    // A HEAD request is a link checker, not a visitor.
+    if method != Method::HEAD {
+        state.clicks.record(link.collaboration_id, link.live);
+    }
+    if !link.live {
+        return page(StatusCode::GONE, GONE_PAGE);
+    }
+    let location = with_click_id(&link.landing_url, &codes::click_id());
+    match HeaderValue::try_from(location) {
+        Ok(location) => (
+            StatusCode::FOUND,
+            [
+                (header::LOCATION, location),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+        )
+            .into_response(),
+        Err(_) => {
+            tracing::error!(code, "landing URL is not a valid Location header");
+            page(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE_PAGE)
+        }
+    }
+}
+
+/// `landing_url` with `click_id=…` added at the end of its query, before any fragment.
+/// Non-ASCII bytes are percent-encoded so the Location header is plain ASCII.
+pub fn with_click_id(landing_url: &str, click_id: &str) -> String {
+    let (address, fragment) = landing_url
+        .find('#')
+        .map_or((landing_url, ""), |i| landing_url.split_at(i));
+    let separator = match address.find('?') {
+        None => "?",
+        Some(_) if address.ends_with(['?', '&']) => "",
+        Some(_) => "&",
+    };
+    let mut out = String::with_capacity(landing_url.len() + click_id.len() + 10);
+    push_ascii(&mut out, address);
+    out.push_str(separator);
+    out.push_str("click_id=");
+    out.push_str(click_id);
+    push_ascii(&mut out, fragment);
+    out
+}
+
+fn push_ascii(out: &mut String, text: &str) {
+    if text.is_ascii() {
+        out.push_str(text);
+        return;
+    }
+    for b in text.bytes() {
+        if b.is_ascii() {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
+/// Self-contained pages: no script, no style (the CSP allows neither inline), and never
+/// a hint of where the link would have gone.
+fn page(status: StatusCode, html: &'static str) -> Response {
+    (
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+const GONE_PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>This link is no longer active</title>
+</head>
+<body>
+<main>
+<h1>This link is no longer active</h1>
+<p>The offer behind this link has ended or is paused for now. The site where you found it may have other links that still work.</p>
+</main>
+</body>
+</html>
+"#;
+
+const NOT_FOUND_PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Link not found</title>
+</head>
+<body>
+<main>
+<h1>Link not found</h1>
+<p>There is no link at this address. Check that it was copied completely.</p>
+</main>
+</body>
+</html>
+"#;
+
+const UNAVAILABLE_PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Please try again</title>
+</head>
+<body>
+<main>
+<h1>Please try again</h1>
+<p>This link cannot be followed right now. Try it again in a moment.</p>
+</main>
+</body>
+</html>
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::with_click_id;
+
+    #[test]
+    fn click_id_goes_into_the_query_before_the_fragment() {
+        let cases = [
+            ("https://a.example/", "https://a.example/?click_id=X"),
+            (
+                "https://a.example/p?x=1",
+                "https://a.example/p?x=1&click_id=X",
+            ),
+            ("https://a.example/p?", "https://a.example/p?click_id=X"),
+            (
+                "https://a.example/p?x=1&",
+                "https://a.example/p?x=1&click_id=X",
+            ),
+            (
+                "https://a.example/p#top",
+                "https://a.example/p?click_id=X#top",
+            ),
+            (
+                "https://a.example/p?x=1#a?b&c",
+                "https://a.example/p?x=1&click_id=X#a?b&c",
+            ),
+            ("https://a.example/é", "https://a.example/%C3%A9?click_id=X"),
+        ];
+        for (landing, expected) in cases {
+            assert_eq!(with_click_id(landing, "X"), expected, "{landing}");
+        }
+    }
+}
