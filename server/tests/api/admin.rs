@@ -16,6 +16,7 @@ both_engines!(
     partner_sees_the_reason_never_the_note_and_cannot_edit,
     history_shows_blocks_and_unblocks_with_actor_and_reason,
     staff_lists_partners_with_search_and_pages,
+    a_block_stops_every_link_at_once_on_every_instance,
 );
 
 /// Blocks as staff and returns the answered source; panics unless 200.
@@ -209,8 +210,8 @@ async fn refused_blocks_and_unblocks_write_nothing(engine: Engine) {
         .as_i64()
         .unwrap();
     // Both are used in a program, so a block that went through would notify someone.
-    crate::notifications::use_in_program(&app, &advertiser, active).await;
-    crate::notifications::use_in_program(&app, &advertiser, blocked).await;
+    put_in_program(&advertiser, active).await;
+    put_in_program(&advertiser, blocked).await;
     block(&staff, blocked, "Spam", None).await;
     let before = app.snapshot().await;
 
@@ -441,4 +442,194 @@ async fn staff_lists_partners_with_search_and_pages(engine: Engine) {
         .await;
         assert_eq!(error["code"], "malformed", "{bad}");
     }
+}
+
+/// Puts the source in a new program of the advertiser; returns the tracking code.
+pub async fn put_in_program(advertiser: &User, source_id: i64) -> String {
+    let r = advertiser
+        .post(
+            "/api/programs",
+            &json!({"name": "Winter sale", "landing_url": "https://shop.example/winter"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let program: Value = r.json().await.unwrap();
+    let r = advertiser
+        .post(
+            &format!("/api/programs/{}/sources", program["id"]),
+            &json!({"traffic_source_id": source_id}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let collaboration: Value = r.json().await.unwrap();
+    collaboration["tracking_code"].as_str().unwrap().to_string()
+}
+
+/// A second server instance on the same database, as behind a load balancer.
+async fn second_instance(app: &TestApp) -> String {
+    let db = server::Db::connect(&app.url, 2).await.unwrap();
+    let router = server::app(server::AppState::new(
+        db,
+        server::Config::for_tests(&app.url),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
+
+/// The status of a click on `base/t/code`, without following the redirect.
+async fn click(base: &str, code: &str) -> StatusCode {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}/t/{code}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn in_marketplace(advertiser: &User, id: i64) -> bool {
+    let page: Value = advertiser
+        .get("/api/marketplace/traffic-sources?limit=100")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["id"] == id);
+    let read = advertiser
+        .get(&format!("/api/marketplace/traffic-sources/{id}"))
+        .await
+        .status();
+    assert_eq!(
+        listed,
+        read == StatusCode::OK,
+        "the list and the read agree"
+    );
+    listed
+}
+
+/// "At once": when the block has answered, no link of the source redirects, on any
+/// instance, and advertisers no longer find it; lifting the block brings all of it back.
+async fn a_block_stops_every_link_at_once_on_every_instance(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let other = second_instance(&app).await;
+    let partner = app.partner().await;
+    let (first_advertiser, second_advertiser) = (app.advertiser().await, app.advertiser().await);
+    let staff = app.staff().await;
+    let id = partner
+        .create_source("Linked", "https://linked.example")
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let codes = [
+        put_in_program(&first_advertiser, id).await,
+        put_in_program(&second_advertiser, id).await,
+    ];
+    let instances = [app.base(), other.clone()];
+    for (base, code) in instances
+        .iter()
+        .flat_map(|b| codes.iter().map(move |c| (b, c)))
+    {
+        assert_eq!(click(base, code).await, StatusCode::FOUND, "{base}");
+    }
+    assert!(in_marketplace(&first_advertiser, id).await);
+
+    for round in 0..3 {
+        block(&staff, id, "Bot traffic", None).await;
+        // The very next click, on either instance, without any wait.
+        for (base, code) in instances
+            .iter()
+            .flat_map(|b| codes.iter().map(move |c| (b, c)))
+        {
+            assert_eq!(
+                click(base, code).await,
+                StatusCode::GONE,
+                "{base} round {round}"
+            );
+        }
+        for advertiser in [&first_advertiser, &second_advertiser] {
+            assert!(!in_marketplace(advertiser, id).await);
+            let r = advertiser.get(&format!("/api/traffic-sources/{id}")).await;
+            assert_eq!(
+                r.status(),
+                StatusCode::FORBIDDEN,
+                "advertisers never read sources directly"
+            );
+        }
+        // Nor can an advertiser put the blocked source into another program.
+        let r = first_advertiser
+            .post(
+                "/api/programs",
+                &json!({"name": "Another", "landing_url": "https://shop.example/"}),
+            )
+            .await;
+        let program: Value = r.json().await.unwrap();
+        let r = first_advertiser
+            .post(
+                &format!("/api/programs/{}/sources", program["id"]),
+                &json!({"traffic_source_id": id}),
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::NOT_FOUND,
+            "a blocked source cannot be added"
+        );
+
+        // Lifted through the other instance this time: both see it at once.
+        let r = staff
+            .client
+            .post(format!("{other}/api/traffic-sources/{id}/unblock"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        for (base, code) in instances
+            .iter()
+            .flat_map(|b| codes.iter().map(move |c| (b, c)))
+        {
+            assert_eq!(
+                click(base, code).await,
+                StatusCode::FOUND,
+                "{base} round {round}"
+            );
+        }
+        assert!(in_marketplace(&second_advertiser, id).await);
+    }
+
+    // A source paused before the block comes back paused: its links stay off and it
+    // stays out of the marketplace.
+    let mut edit = source_body("Linked", "https://linked.example");
+    edit["status"] = json!("paused");
+    edit["version"] = partner
+        .get(&format!("/api/traffic-sources/{id}"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["source"]["version"]
+        .clone();
+    assert_eq!(
+        partner
+            .put(&format!("/api/traffic-sources/{id}"), &edit)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    block(&staff, id, "Bot traffic", None).await;
+    assert_eq!(unblock(&staff, id).await["status"], "paused");
+    for (base, code) in instances
+        .iter()
+        .flat_map(|b| codes.iter().map(move |c| (b, c)))
+    {
+        assert_eq!(click(base, code).await, StatusCode::GONE, "{base}");
+    }
+    assert!(!in_marketplace(&first_advertiser, id).await);
 }

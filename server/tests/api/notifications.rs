@@ -4,9 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::admin::{block, unblock};
+use crate::admin::{block, put_in_program, unblock};
 use crate::both_engines;
-use crate::support::{error_code, random_hex, spawn_app, Engine, TestApp, User};
+use crate::support::{error_code, spawn_app, Engine, User};
 
 both_engines!(
     a_block_notifies_exactly_the_partner_and_the_advertisers_using_the_source,
@@ -14,35 +14,6 @@ both_engines!(
     mark_read_one_and_all_with_the_unread_count,
     notifications_page_newest_first,
 );
-
-/// Puts the source in a new program of the advertiser, straight into the database;
-/// returns the tracking code.
-// TODO: switch to `POST /api/programs` + `POST /api/programs/{id}/sources` once issue 4 lands.
-pub async fn use_in_program(app: &TestApp, advertiser: &User, source_id: i64) -> String {
-    let program: i64 = sqlx::Row::get(
-        &sqlx::query(
-            "INSERT INTO programs (advertiser_id, name, landing_url, created_at) VALUES ($1, $2, $3, 0) RETURNING id",
-        )
-        .bind(advertiser.id())
-        .bind(format!("Program {}", random_hex()))
-        .bind("https://shop.example/landing")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap(),
-        "id",
-    );
-    let code = random_hex();
-    sqlx::query(
-        "INSERT INTO collaborations (program_id, traffic_source_id, tracking_code, created_at) VALUES ($1, $2, $3, 0)",
-    )
-    .bind(program)
-    .bind(source_id)
-    .bind(&code)
-    .execute(&app.db.pool)
-    .await
-    .unwrap();
-    code
-}
 
 async fn notifications_of(user: &User) -> Value {
     let r = user.get("/api/notifications").await;
@@ -73,10 +44,10 @@ async fn a_block_notifies_exactly_the_partner_and_the_advertisers_using_the_sour
         .create_source("Else", "https://else.example")
         .await;
     // user_a uses it in two programs, user_b in one; the bystander uses another source.
-    use_in_program(&app, &user_a, id).await;
-    use_in_program(&app, &user_a, id).await;
-    use_in_program(&app, &user_b, id).await;
-    use_in_program(&app, &bystander, elsewhere["id"].as_i64().unwrap()).await;
+    put_in_program(&user_a, id).await;
+    put_in_program(&user_a, id).await;
+    put_in_program(&user_b, id).await;
+    put_in_program(&bystander, elsewhere["id"].as_i64().unwrap()).await;
 
     block(
         &staff,
@@ -146,7 +117,7 @@ async fn notifications_are_in_the_transaction_of_the_block(engine: Engine) {
     let id = partner.create_source("Tx", "https://tx.example").await["id"]
         .as_i64()
         .unwrap();
-    use_in_program(&app, &advertiser, id).await;
+    put_in_program(&advertiser, id).await;
     // Make every notification insert fail, as a lost connection or a full disk would
     // halfway through the block (the table is empty, so the CHECK holds until then).
     sqlx::query("ALTER TABLE notifications ADD COLUMN poison TEXT NOT NULL DEFAULT 'x' CHECK (poison = 'never')")
