@@ -137,6 +137,38 @@ async fn role_matrix_for_admin_calls(engine: Engine) {
         [401, 204, 204, 204, 204],
     )
     .await;
+    // Each call is in the published contract, generated from the handlers.
+    let doc: Value = cast
+        .anonymous
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/traffic-sources/{id}/block",
+        "/api/traffic-sources/{id}/unblock",
+        "/api/partners",
+        "/api/notifications",
+        "/api/notifications/{id}/read",
+        "/api/notifications/read-all",
+    ] {
+        assert!(
+            doc["paths"][path]["post"].is_object() || doc["paths"][path]["get"].is_object(),
+            "missing {path}"
+        );
+    }
+    for schema in [
+        "BlockRequest",
+        "NotificationPage",
+        "Notification",
+        "PartnerSummary",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "missing schema {schema}"
+        );
+    }
 }
 
 async fn block_and_unblock_restore_the_previous_status(engine: Engine) {
