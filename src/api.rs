@@ -243,3 +243,106 @@ pub async fn create_source(body: &SourceInput) -> ApiResult<TrafficSource> {
 pub async fn update_source(id: i64, body: &SourceUpdate) -> ApiResult<TrafficSource> {
     json(with_body(Request::put(&format!("/api/traffic-sources/{id}")), body)).await
 }
+
+// ---- staff: all sources, partners, block and unblock (issue 5) ------------------------------
+
+/// A page of every partner's sources (staff), optionally one partner's.
+pub async fn list_all_sources(query: &SourceQuery, partner_id: Option<i64>) -> ApiResult<Page<TrafficSource>> {
+    let mut pairs = query.to_pairs();
+    if !pairs.iter().any(|(k, _)| *k == "sort") {
+        pairs.push(("sort", query.sort.to_param()));
+    }
+    if let Some(p) = partner_id {
+        pairs.push(("partner_id", p.to_string()));
+    }
+    let url = format!("/api/traffic-sources?{}", query_string(&pairs));
+    json(build(Request::get(&url))).await
+}
+
+/// Partners by name (staff), for the partner filter; `q` narrows by name or email.
+pub async fn list_partners(q: &str, limit: i64) -> ApiResult<Page<model::account::PartnerSummary>> {
+    let mut pairs = vec![("limit", limit.to_string())];
+    if !q.trim().is_empty() {
+        pairs.push(("q", q.trim().to_string()));
+    }
+    json(build(Request::get(&format!("/api/partners?{}", query_string(&pairs))))).await
+}
+
+/// Blocks a source (staff): 422 with field errors, 409 `already_blocked`.
+pub async fn block_source(id: i64, body: &model::source::BlockRequest) -> ApiResult<TrafficSource> {
+    json(with_body(Request::post(&format!("/api/traffic-sources/{id}/block")), body)).await
+}
+
+/// Lifts a block (staff): 409 `not_blocked`.
+pub async fn unblock_source(id: i64) -> ApiResult<TrafficSource> {
+    json(build(Request::post(&format!("/api/traffic-sources/{id}/unblock")))).await
+}
+
+/// The audit history of a source, newest first; `cursor` from the previous page.
+pub async fn source_history(id: i64, cursor: Option<&str>) -> ApiResult<Page<model::audit::AuditEntry>> {
+    let url = match cursor {
+        Some(c) => format!("/api/traffic-sources/{id}/history?cursor={}", encode(c)),
+        None => format!("/api/traffic-sources/{id}/history"),
+    };
+    json(build(Request::get(&url))).await
+}
+
+// ---- notifications (every role) -------------------------------------------------------------
+
+/// A page of the signed-in person's notifications, newest first, with the unread count.
+pub async fn list_notifications(cursor: Option<&str>, limit: i64) -> ApiResult<model::notification::NotificationPage> {
+    let mut pairs = vec![("limit", limit.to_string())];
+    if let Some(c) = cursor {
+        pairs.push(("cursor", c.to_string()));
+    }
+    json(build(Request::get(&format!("/api/notifications?{}", query_string(&pairs))))).await
+}
+
+pub async fn mark_notification_read(id: i64) -> ApiResult<model::notification::Notification> {
+    json(build(Request::post(&format!("/api/notifications/{id}/read")))).await
+}
+
+pub async fn mark_all_notifications_read() -> ApiResult<()> {
+    send(build(Request::post("/api/notifications/read-all"))).await.map(|_| ())
+}
+
+// ---- marketplace, programs and collaborations: advertisers (issue 4) -----------------------
+
+/// A page of the marketplace: Active and Public sources of every partner. Only search, channels,
+/// sort and paging apply; status and visibility are fixed by the server.
+pub async fn list_marketplace(query: &SourceQuery) -> ApiResult<Page<model::program::MarketplaceSource>> {
+    let mut pairs: Vec<(&str, String)> =
+        query.to_pairs().into_iter().filter(|(k, _)| !matches!(*k, "status" | "visibility")).collect();
+    if !pairs.iter().any(|(k, _)| *k == "sort") {
+        pairs.push(("sort", query.sort.to_param()));
+    }
+    let url = format!("/api/marketplace/traffic-sources?{}", query_string(&pairs));
+    json(build(Request::get(&url))).await
+}
+
+/// The advertiser's programs, newest first.
+pub async fn list_programs(limit: i64, cursor: Option<&str>) -> ApiResult<Page<model::program::Program>> {
+    let mut pairs = vec![("limit", limit.to_string())];
+    if let Some(cursor) = cursor {
+        pairs.push(("cursor", cursor.to_string()));
+    }
+    json(build(Request::get(&format!("/api/programs?{}", query_string(&pairs))))).await
+}
+
+pub async fn create_program(body: &model::program::ProgramInput) -> ApiResult<model::program::Program> {
+    json(with_body(Request::post("/api/programs"), body)).await
+}
+
+pub async fn get_program(id: i64) -> ApiResult<model::program::ProgramDetail> {
+    json(build(Request::get(&format!("/api/programs/{id}")))).await
+}
+
+/// Adds a marketplace source to a program. A source already in it: 422 `duplicate` with the
+/// message at `traffic_source_id`; a source no longer in the marketplace: 404.
+pub async fn add_source_to_program(
+    program_id: i64,
+    traffic_source_id: i64,
+) -> ApiResult<model::program::Collaboration> {
+    let body = model::program::AddSource { traffic_source_id };
+    json(with_body(Request::post(&format!("/api/programs/{program_id}/sources")), &body)).await
+}

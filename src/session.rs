@@ -45,12 +45,22 @@ impl Session {
     }
 
     /// Asks the server again (at start, and from the "Try again" button when it was unreachable).
+    ///
+    /// A browser that never signed in (or signed out) is known to be signed out without asking:
+    /// the question would only earn a 401, which browsers log as an error on every page load.
     pub fn refresh(self) {
+        if !signed_in_hint() {
+            self.state.set(SessionState::SignedOut);
+            return;
+        }
         self.state.set(SessionState::Loading);
         leptos::task::spawn_local(async move {
             let state = match api::current_account().await {
                 Ok(Some(account)) => SessionState::SignedIn(account),
-                Ok(None) => SessionState::SignedOut,
+                Ok(None) => {
+                    set_signed_in_hint(false);
+                    SessionState::SignedOut
+                }
                 Err(e) => SessionState::Unavailable(e),
             };
             self.state.set(state);
@@ -77,12 +87,37 @@ impl Session {
     }
 
     pub fn signed_in(self, account: Account) {
+        set_signed_in_hint(true);
         self.state.set(SessionState::SignedIn(account));
     }
 
     /// The server said 401 (signed out elsewhere, session expired) or the person signed out.
     pub fn signed_out(self) {
+        set_signed_in_hint(false);
         self.state.set(SessionState::SignedOut);
+    }
+}
+
+/// Remembers (in this browser, next to the cookie) whether a sign-in happened since the last
+/// sign-out. The cookie itself is HttpOnly, so the app cannot look at it. The hint only ever
+/// saves a request: when it says "signed in", the server still decides.
+const HINT_KEY: &str = "traffic-sources.signed-in";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn signed_in_hint() -> bool {
+    match storage() {
+        Some(s) => s.get_item(HINT_KEY).ok().flatten().is_some(),
+        // No storage (privacy settings): always ask.
+        None => true,
+    }
+}
+
+fn set_signed_in_hint(on: bool) {
+    if let Some(s) = storage() {
+        let _ = if on { s.set_item(HINT_KEY, "1") } else { s.remove_item(HINT_KEY) };
     }
 }
 
@@ -144,11 +179,13 @@ pub fn RequireRole(
         Access::Pending => view! { <PageLoading/> }.into_any(),
         Access::Unavailable => view! { <SessionUnavailable/> }.into_any(),
         Access::SignedOut => {
-            let here = format!(
-                "{}{}",
-                location.pathname.get_untracked(),
-                location.search.get_untracked()
-            );
+            // The router's `search` has no leading "?".
+            let search = location.search.get_untracked();
+            let here = if search.is_empty() {
+                location.pathname.get_untracked()
+            } else {
+                format!("{}?{search}", location.pathname.get_untracked())
+            };
             view! { <Redirect path=sign_in_href(&here) options=replace()/> }.into_any()
         }
         Access::WrongRole => view! { <Redirect path="/" options=replace()/> }.into_any(),

@@ -111,9 +111,14 @@ pub fn ChannelSelect(
                             selected.update(|s| toggle_channel(s, channel, on));
                         }
                     />
+                    // The description sits inside the label so that it is part of the click
+                    // target, but hidden from the name: it is the checkbox's description
+                    // (aria-describedby still reads hidden text it points to).
                     <label class="channel-option__label" for=input_id>
                         <span class="channel-option__name">{channel.label()}</span>
-                        <span class="channel-option__desc" id=desc_id>{channel.description()}</span>
+                        <span class="channel-option__desc" id=desc_id aria-hidden="true">
+                            {channel.description()}
+                        </span>
                     </label>
                 </li>
             }
