@@ -24,11 +24,17 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Tracking-link clicks not yet written; see [`clicks`].
     pub clicks: Arc<clicks::ClickCounter>,
+    /// Looks up tracking codes for the redirect.
+    pub links: Arc<db::tracking::Resolver>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
         AppState {
+            links: Arc::new(db::tracking::Resolver::new(
+                db.clone(),
+                &config.database_url,
+            )),
             db,
             config: Arc::new(config),
             clicks: Arc::default(),

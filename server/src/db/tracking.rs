@@ -1,12 +1,18 @@
 //! The tracking redirect's queries: resolving a code, and adding up click counts.
 
-use sqlx::Row;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 
-use super::Db;
+use rusqlite::{OpenFlags, OptionalExtension};
+use sqlx::Row;
+use thread_local::ThreadLocal;
+
+use super::{Backend, Db};
 use crate::clicks::Tally;
 
 /// What a tracking code leads to, read fresh on every click: a pause or block takes
 /// effect on the very next click, on every server instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     pub collaboration_id: i64,
     /// The source is Active: the link redirects (Public or Private alike).
@@ -15,20 +21,102 @@ pub struct Link {
 }
 
 /// One indexed lookup (the unique code) joined to two primary keys.
+const RESOLVE: &str = "SELECT c.id, s.status, p.landing_url FROM collaborations c
+    JOIN traffic_sources s ON s.id = c.traffic_source_id JOIN programs p ON p.id = c.program_id
+    WHERE c.tracking_code = $1";
+
+/// Resolves codes for the redirect.
+///
+/// On SQLite each server thread keeps its own connection to the file and runs the
+/// lookup in place: it takes microseconds, while handing it to a pooled connection's
+/// thread and back (three hand-offs per query in sqlx) costs several times that and
+/// is what limited the redirect's throughput and tail latency. Every lookup still
+/// reads the committed state of the file; nothing is cached. PostgreSQL uses the pool.
+pub struct Resolver {
+    db: Db,
+    sqlite_file: Option<PathBuf>,
+    connections: ThreadLocal<RefCell<Option<rusqlite::Connection>>>,
+}
+
+impl Resolver {
+    pub fn new(db: Db, database_url: &str) -> Resolver {
+        let sqlite_file = match db.backend {
+            Backend::Sqlite => sqlite_file(database_url),
+            Backend::Postgres => None,
+        };
+        Resolver {
+            db,
+            sqlite_file,
+            connections: ThreadLocal::new(),
+        }
+    }
+
+    pub async fn resolve(&self, code: &str) -> Result<Option<Link>, sqlx::Error> {
+        if let Some(file) = &self.sqlite_file {
+            match self.resolve_in_place(file, code) {
+                Ok(link) => return Ok(link),
+                // E.g. busy during a checkpoint: the pool waits where this cannot.
+                Err(e) => tracing::debug!(error = %e, "in-place lookup failed; using the pool"),
+            }
+        }
+        resolve(&self.db, code).await
+    }
+
+    fn resolve_in_place(&self, file: &Path, code: &str) -> rusqlite::Result<Option<Link>> {
+        let mut slot = self.connections.get_or(|| RefCell::new(None)).borrow_mut();
+        if slot.is_none() {
+            *slot = Some(open_reader(file)?);
+        }
+        let conn = slot.as_ref().expect("opened above");
+        let result = conn.prepare_cached(RESOLVE).and_then(|mut statement| {
+            statement
+                .query_row([code], |row| {
+                    Ok(Link {
+                        collaboration_id: row.get(0)?,
+                        live: row.get_ref(1)?.as_str()? == "active",
+                        landing_url: row.get(2)?,
+                    })
+                })
+                .optional()
+        });
+        if result.is_err() {
+            // Start afresh next time rather than keep a connection in an unknown state.
+            *slot = None;
+        }
+        result
+    }
+}
+
+/// Read-only by pragma, not by open flag: a read-only open of a WAL database fails
+/// when its shared-memory file is missing (after the last writer closed).
+fn open_reader(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch("PRAGMA query_only = ON;")?;
+    Ok(conn)
+}
+
+/// The file of a `sqlite:` URL; `None` for an in-memory database, which another
+/// connection could not see.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory = path.is_empty() || path == ":memory:" || query.contains("mode=memory");
+    (!in_memory).then(|| PathBuf::from(path))
+}
+
+/// The lookup through the pool, on either engine.
 pub async fn resolve(db: &Db, code: &str) -> Result<Option<Link>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT c.id, s.status, p.landing_url FROM collaborations c
-         JOIN traffic_sources s ON s.id = c.traffic_source_id JOIN programs p ON p.id = c.program_id
-         WHERE c.tracking_code = $1",
-    )
-    .bind(code)
-    .fetch_optional(&db.pool)
-    .await?;
+    let row = sqlx::query(RESOLVE)
+        .bind(code)
+        .fetch_optional(&db.pool)
+        .await?;
     row.map(|row| {
-        let status: String = row.try_get("status")?;
         Ok(Link {
             collaboration_id: row.try_get("id")?,
-            live: status == "active",
+            live: row.try_get::<String, _>("status")? == "active",
             landing_url: row.try_get("landing_url")?,
         })
     })
@@ -49,4 +137,21 @@ pub async fn add_clicks(db: &Db, batch: &[(i64, Tally)]) -> Result<(), sqlx::Err
         .await?;
     }
     tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+
+    #[test]
+    fn finds_the_file_of_a_sqlite_url() {
+        assert_eq!(
+            sqlite_file("sqlite://data/ts.db?mode=rwc"),
+            Some("data/ts.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite:///tmp/a.db"), Some("/tmp/a.db".into()));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("sqlite://x.db?mode=memory"), None);
+        assert_eq!(sqlite_file("postgres://localhost/x"), None);
+    }
 }

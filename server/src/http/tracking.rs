@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::db::tracking;
 use crate::{codes, AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -34,7 +33,7 @@ async fn follow(
     if !codes::looks_like_code(&code) {
         return page(StatusCode::NOT_FOUND, NOT_FOUND_PAGE);
     }
-    let link = match tracking::resolve(&state.db, &code).await {
+    let link = match state.links.resolve(&code).await {
         Ok(Some(link)) => link,
         Ok(None) => return page(StatusCode::NOT_FOUND, NOT_FOUND_PAGE),
         Err(e) => {

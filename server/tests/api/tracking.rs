@@ -110,6 +110,15 @@ async fn an_active_link_redirects_to_the_landing_url_with_a_click_id(engine: Eng
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FOUND);
+    // The redirect's own lookup (in place on SQLite) and the pool's agree.
+    for code in [
+        code(&collaboration),
+        code(&plain),
+        "NoSuchCode000000".into(),
+    ] {
+        let pooled = server::db::tracking::resolve(&app.db, &code).await.unwrap();
+        assert_eq!(app.state.links.resolve(&code).await.unwrap(), pooled);
+    }
 }
 
 async fn pause_stops_links_at_once_and_resume_brings_them_back(engine: Engine) {
