@@ -21,6 +21,7 @@ use pages::{
     source_form::{EditSource, NewSource},
     sources_list::SourcesList,
 };
+use pages::{marketplace::Marketplace, program::ProgramPage, programs::Programs, source_page::SourcePage};
 use session::{RequireRole, Session};
 
 /// The product's name in the header and in every tab title.
@@ -28,6 +29,9 @@ pub const PRODUCT_NAME: &str = "Affiliate Platform";
 
 /// Pages only partners see.
 pub const PARTNER: &[Role] = &[Role::Partner];
+
+/// Pages only advertisers see.
+pub const ADVERTISER: &[Role] = &[Role::Advertiser];
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -66,6 +70,22 @@ pub fn Shell() -> impl IntoView {
                 <Route
                     path=path!("/traffic-sources/:id/edit")
                     view=|| view! { <RequireRole roles=PARTNER><EditSource/></RequireRole> }
+                />
+                <Route
+                    path=path!("/traffic-sources/:id")
+                    view=|| view! { <RequireRole roles=PARTNER><SourcePage/></RequireRole> }
+                />
+                <Route
+                    path=path!("/marketplace")
+                    view=|| view! { <RequireRole roles=ADVERTISER><Marketplace/></RequireRole> }
+                />
+                <Route
+                    path=path!("/programs")
+                    view=|| view! { <RequireRole roles=ADVERTISER><Programs/></RequireRole> }
+                />
+                <Route
+                    path=path!("/programs/:id")
+                    view=|| view! { <RequireRole roles=ADVERTISER><ProgramPage/></RequireRole> }
                 />
             </Routes>
         </main>

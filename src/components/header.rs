@@ -11,7 +11,7 @@ use crate::session::{use_session, SessionState};
 pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::Partner => &[("Traffic Sources", "/traffic-sources")],
-        Role::Advertiser => &[("Home", "/")],
+        Role::Advertiser => &[("Marketplace", "/marketplace"), ("Programs", "/programs")],
         Role::Staff => &[("Home", "/")],
     }
 }

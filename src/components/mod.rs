@@ -1,11 +1,14 @@
 //! Reusable widgets. Each file holds one widget and the small types it needs.
 
+pub mod add_to_program;
 pub mod channel_select;
+pub mod copy_button;
 pub mod data_table;
 pub mod dialog;
 pub mod field;
 pub mod header;
 pub mod notice;
+pub mod program_form;
 pub mod status_badge;
 pub mod toast;
 pub mod toggle;

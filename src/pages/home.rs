@@ -28,6 +28,9 @@ pub fn Home() -> impl IntoView {
         SessionState::SignedIn(account) if account.role == Role::Partner => {
             view! { <PartnerLanding/> }.into_any()
         }
+        SessionState::SignedIn(account) if account.role == Role::Advertiser => {
+            view! { <Redirect path="/marketplace" options=replace()/> }.into_any()
+        }
         SessionState::SignedIn(account) => view! { <AccountHome account/> }.into_any(),
     }
 }

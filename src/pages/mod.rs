@@ -1,9 +1,13 @@
 //! One file per screen.
 
 pub mod home;
+pub mod marketplace;
 pub mod not_found;
 pub mod onboarding;
+pub mod program;
+pub mod programs;
 pub mod sign_in;
 pub mod sign_up;
 pub mod source_form;
+pub mod source_page;
 pub mod sources_list;

@@ -64,14 +64,19 @@ impl ListState {
 
     /// The page's address for this state.
     pub fn href(&self) -> String {
+        self.href_at(PATH)
+    }
+
+    /// The address of the list at `path` (another list page reusing this state) for this state.
+    pub fn href_at(&self, path: &str) -> String {
         let mut pairs = self.query.to_pairs();
         for p in &self.prev {
             pairs.push(("prev", p.clone()));
         }
         if pairs.is_empty() {
-            PATH.to_string()
+            path.to_string()
         } else {
-            format!("{PATH}?{}", query_string(&pairs))
+            format!("{path}?{}", query_string(&pairs))
         }
     }
 
@@ -159,11 +164,14 @@ pub fn SourcesList() -> impl IntoView {
 
 /// Search box and filters.
 #[component]
-fn Filters(
+pub fn Filters(
     /// The current state (from the URL).
     state: Memo<ListState>,
     /// Navigates to a new state: `(state, replace_history_entry)`.
     go: Callback<(ListState, bool)>,
+    /// Only search and channels (the marketplace, where status and visibility are fixed).
+    #[prop(optional)]
+    channels_only: bool,
 ) -> impl IntoView {
     let search = RwSignal::new(state.with_untracked(|s| s.query.q.clone()));
     // Back/forward or a link may change `q` under the box: follow it.
@@ -284,11 +292,11 @@ fn Filters(
                     <button type="submit" class="button">"Search"</button>
                 </div>
             </form>
-            <fieldset class="filters__group">
+            <fieldset class="filters__group" hidden=channels_only>
                 <legend class="field__label">"Status"</legend>
                 <ul class="check-row">{status_boxes}</ul>
             </fieldset>
-            <div class="filters__group">
+            <div class="filters__group" hidden=channels_only>
                 <label class="field__label" for="filter-visibility">"Visibility"</label>
                 <select
                     id="filter-visibility"
@@ -495,7 +503,7 @@ fn SourceRow(
     view! {
         <tr class:row--blocked=blocked>
             <th scope="row" data-label="Name">
-                <span class="cell-name">{source.name.clone()}</span>
+                <A href=format!("/traffic-sources/{}", source.id) attr:class="cell-name">{source.name.clone()}</A>
                 {block_note}
             </th>
             <td data-label="Web address">
@@ -517,7 +525,7 @@ fn SourceRow(
 
 /// Rows per page.
 #[component]
-fn PageSize(
+pub fn PageSize(
     /// The current state.
     state: Memo<ListState>,
     /// Navigates to a new state.

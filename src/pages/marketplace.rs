@@ -1,0 +1,233 @@
+//! `/marketplace`: every partner's Active and Public traffic sources, for advertisers. Search,
+//! channel filter, sort and paging live in the page's URL (the very state of the partner's table,
+//! see [`ListState`]), so a view can be bookmarked and Back works. Each row offers "Add to
+//! program".
+
+use leptos::prelude::*;
+use leptos_router::{
+    hooks::{use_navigate, use_query_map},
+    NavigateOptions,
+};
+use model::{program::MarketplaceSource, Page, Sort, SortField};
+
+use crate::{
+    api::{self, ApiError, SourceQuery},
+    components::{
+        add_to_program::AddToProgramDialog,
+        data_table::{Pagination, SortHeader},
+        format_datetime,
+        notice::{first_api_error, LoadError},
+        set_title,
+    },
+    pages::sources_list::{Filters, ListState, PageSize},
+    session::{use_session, PageLoading},
+};
+
+pub const PATH: &str = "/marketplace";
+
+/// The marketplace's state from its URL: the partner list's state without status and
+/// visibility (the server fixes them), and without a sort the marketplace does not offer.
+pub fn marketplace_state(params: &leptos_router::params::ParamsMap) -> ListState {
+    let mut state = ListState::from_params(params);
+    state.query.status.clear();
+    state.query.visibility = None;
+    if state.query.sort.field == SortField::Status {
+        state.query.sort = api::DEFAULT_SORT;
+    }
+    state
+}
+
+/// `https://www.example.com/` → `www.example.com`: the address as people read it.
+pub fn short_url(url: &str) -> String {
+    url.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_string()
+}
+
+#[component]
+pub fn Marketplace() -> impl IntoView {
+    set_title("Marketplace");
+    let session = use_session();
+    let params = use_query_map();
+    let state = Memo::new(move |_| params.with(marketplace_state));
+    let query = Memo::new(move |_| state.with(|s| s.query.clone()));
+    let sources = LocalResource::new(move || {
+        let query = query.get();
+        async move {
+            let result = api::list_marketplace(&query).await;
+            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
+                session.signed_out();
+            }
+            result
+        }
+    });
+
+    let navigate = use_navigate();
+    let go = Callback::new(move |(next, replace): (ListState, bool)| {
+        navigate(&next.href_at(PATH), NavigateOptions { replace, scroll: false, ..Default::default() });
+    });
+    let (updating, set_updating) = signal(false);
+    let adding = RwSignal::new(None::<MarketplaceSource>);
+
+    view! {
+        <section class="page">
+            <div class="page__head">
+                <h1>"Marketplace"</h1>
+            </div>
+            <p class="page__intro">
+                "Traffic sources that partners offer to advertisers. Add one to a program to get its tracking link."
+            </p>
+            <Filters state go channels_only=true/>
+            <div class="table-region" aria-busy=move || updating.get().to_string()>
+                <p class="updating" role="status">
+                    {move || updating.get().then_some("Updating…")}
+                </p>
+                <Transition fallback=|| view! { <PageLoading/> } set_pending=set_updating>
+                    <ErrorBoundary fallback=move |errors| {
+                        view! {
+                            <LoadError
+                                error=first_api_error(&errors.get())
+                                title="Couldn't load the marketplace"
+                                on_retry=Callback::new(move |_| sources.refetch())
+                            />
+                        }
+                    }>
+                        {move || Suspend::new(async move {
+                            sources.await.map(|page| view! { <Results page state go adding/> })
+                        })}
+                    </ErrorBoundary>
+                </Transition>
+            </div>
+            <AddToProgramDialog source=adding/>
+        </section>
+    }
+}
+
+/// The table, or the empty / no-match state, and paging.
+#[component]
+fn Results(
+    page: Page<MarketplaceSource>,
+    state: Memo<ListState>,
+    go: Callback<(ListState, bool)>,
+    /// The source whose "Add to program" was pressed.
+    adding: RwSignal<Option<MarketplaceSource>>,
+) -> impl IntoView {
+    let current = state.get_untracked();
+    let clear = move |_| {
+        let mut next = state.get_untracked().first_page();
+        next.query = SourceQuery { sort: next.query.sort, limit: next.query.limit, ..Default::default() };
+        go.run((next, false));
+    };
+    if page.items.is_empty() && current.query.cursor.is_none() {
+        return if current.query.is_filtered() {
+            view! {
+                <div class="empty">
+                    <h2>"No traffic sources match"</h2>
+                    <p>"No source in the marketplace matches this search and these channels. Try other words, or clear the filters."</p>
+                    <button type="button" class="button" on:click=clear>"Clear filters"</button>
+                </div>
+            }
+            .into_any()
+        } else {
+            view! {
+                <div class="empty">
+                    <h2>"The marketplace is empty for now"</h2>
+                    <p>"No partner offers a public traffic source at the moment. Come back later: new sources appear here as soon as partners publish them."</p>
+                </div>
+            }
+            .into_any()
+        };
+    }
+
+    let sort = Signal::derive(move || state.with(|s| s.query.sort));
+    let on_sort = Callback::new(move |sort: Sort| {
+        let mut next = state.get_untracked().first_page();
+        next.query.sort = sort;
+        go.run((next, false));
+    });
+    let caption = {
+        let s = current.query.sort;
+        let column = match s.field {
+            SortField::Name => "name",
+            SortField::Url => "web address",
+            SortField::CreatedAt => "date added",
+            SortField::UpdatedAt | SortField::Status => "last change",
+        };
+        let order = match (s.field, s.descending) {
+            (SortField::UpdatedAt | SortField::CreatedAt, true) => "newest first",
+            (SortField::UpdatedAt | SortField::CreatedAt, false) => "oldest first",
+            (_, false) => "A to Z",
+            (_, true) => "Z to A",
+        };
+        format!("Traffic sources in the marketplace, sorted by {column}, {order}")
+    };
+    let first_row = current.prev.len() as i64 * current.query.limit + 1;
+    let rows = page.items.len() as i64;
+    let prev_href = current.prev_page().map(|s| s.href_at(PATH));
+    let next_href = page.next_cursor.as_deref().map(|c| current.next_page(c).href_at(PATH));
+    let items = page.items;
+    let total = page.total;
+
+    view! {
+        <div class="table-wrap">
+            <table class="table">
+                <caption class="visually-hidden">{caption}</caption>
+                <thead>
+                    <tr>
+                        <SortHeader label="Name" field=SortField::Name sort on_sort/>
+                        <th scope="col">"Partner"</th>
+                        <SortHeader label="Web address" field=SortField::Url sort on_sort/>
+                        <th scope="col">"Channels"</th>
+                        <SortHeader label="Last change" field=SortField::UpdatedAt sort on_sort/>
+                        <th scope="col">"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || items.clone()
+                        key=|s| (s.id, s.updated_at.clone())
+                        children=move |source| view! { <MarketRow source adding/> }
+                    />
+                </tbody>
+            </table>
+        </div>
+        <div class="table-foot">
+            <Pagination first_row rows total prev_href next_href/>
+            <PageSize state go/>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn MarketRow(source: MarketplaceSource, adding: RwSignal<Option<MarketplaceSource>>) -> impl IntoView {
+    let channels = source.channels.iter().map(|c| view! { <li class="tag">{c.label()}</li> }).collect_view();
+    let shown_url = short_url(&source.url);
+    let add_name = format!(" {}", source.name);
+    let row_source = source.clone();
+    view! {
+        <tr>
+            <th scope="row" data-label="Name"><span class="cell-name">{source.name.clone()}</span></th>
+            <td data-label="Partner">{source.partner_name.clone()}</td>
+            <td data-label="Web address">
+                <a class="cell-url" href=source.url.clone() target="_blank" rel="noopener noreferrer">
+                    {shown_url}
+                    <span class="visually-hidden">" (opens in a new tab)"</span>
+                </a>
+            </td>
+            <td data-label="Channels"><ul class="tags">{channels}</ul></td>
+            <td data-label="Last change">
+                <time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time>
+            </td>
+            <td data-label="Actions" class="cell-actions">
+                <button
+                    type="button"
+                    class="button button--small button--primary"
+                    aria-haspopup="dialog"
+                    on:click=move |_| adding.set(Some(row_source.clone()))
+                >
+                    "Add to program"
+                    <span class="visually-hidden">{add_name}</span>
+                </button>
+            </td>
+        </tr>
+    }
+}

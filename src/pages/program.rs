@@ -1,0 +1,185 @@
+//! `/programs/:id`: one of the advertiser's programs with its traffic sources: partner, status,
+//! visibility, tracking link (with Copy) and clicks. A source that became Private stays listed
+//! (its link still works); a paused or blocked one says that its link does not redirect.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_params_map};
+use model::{
+    program::{Collaboration, ProgramDetail},
+    Status, Visibility,
+};
+
+use crate::{
+    api::{self, ApiError},
+    components::{
+        copy_button::CopyField,
+        format_datetime,
+        notice::{first_api_error, LoadError},
+        set_title,
+        status_badge::{StatusBadge, VisibilityLabel},
+    },
+    pages::marketplace::short_url,
+    session::{use_session, PageLoading},
+};
+
+/// A 404 for an id that is not a number, so it reads like any unknown program.
+pub fn not_found() -> ApiError {
+    ApiError::Api {
+        status: 404,
+        body: model::ApiErrorBody {
+            error: model::ApiError { code: "not_found".into(), message: String::new(), fields: Default::default() },
+        },
+    }
+}
+
+/// What a source's status means for its tracking link, when it does not simply redirect.
+pub fn link_note(status: Status, visibility: Visibility) -> Option<&'static str> {
+    match (status, visibility) {
+        (Status::Paused, _) => Some("Paused by its partner: this tracking link does not redirect until the partner resumes the source."),
+        (Status::Blocked, _) => Some("Blocked by platform staff: this tracking link does not redirect."),
+        (Status::Active, Visibility::Private) => {
+            Some("Private: no longer listed in the marketplace, but this tracking link still works.")
+        }
+        (Status::Active, Visibility::Public) => None,
+    }
+}
+
+#[component]
+pub fn ProgramPage() -> impl IntoView {
+    set_title("Program");
+    let session = use_session();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
+    let detail = LocalResource::new(move || {
+        let id = id.get();
+        async move {
+            let result = match id {
+                Some(id) => api::get_program(id).await,
+                None => Err(not_found()),
+            };
+            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
+                session.signed_out();
+            }
+            result
+        }
+    });
+    view! {
+        <section class="page">
+            <p class="breadcrumb"><A href="/programs">"Programs"</A></p>
+            <Transition fallback=|| view! { <h1>"Program"</h1><PageLoading/> }>
+                <ErrorBoundary fallback=move |errors| {
+                    let error = first_api_error(&errors.get());
+                    if error.status() == Some(404) {
+                        view! {
+                            <h1>"Program not found"</h1>
+                            <p>"There is no program of yours at this address."</p>
+                            <A href="/programs" attr:class="button">"Back to programs"</A>
+                        }
+                        .into_any()
+                    } else {
+                        view! {
+                            <h1>"Program"</h1>
+                            <LoadError error title="Couldn't load this program" on_retry=Callback::new(move |_| detail.refetch())/>
+                        }
+                        .into_any()
+                    }
+                }>
+                    {move || Suspend::new(async move { detail.await.map(|detail| view! { <Detail detail/> }) })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Detail(detail: ProgramDetail) -> impl IntoView {
+    let program = detail.program;
+    set_title(&program.name);
+    let sources = if detail.sources.is_empty() {
+        view! {
+            <div class="empty">
+                <h3>"No traffic sources in this program yet"</h3>
+                <p>"Find sources in the marketplace and add them to this program: each gets its own tracking link."</p>
+                <A href="/marketplace" attr:class="button button--primary">"Go to the marketplace"</A>
+            </div>
+        }
+        .into_any()
+    } else {
+        let rows = detail.sources.into_iter().map(|c| view! { <CollaborationRow collaboration=c/> }).collect_view();
+        view! {
+            <div class="table-wrap">
+                <table class="table">
+                    <caption class="visually-hidden">{format!("Traffic sources in {}", program.name)}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Source"</th>
+                            <th scope="col">"Partner"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Visibility"</th>
+                            <th scope="col">"Tracking link"</th>
+                            <th scope="col">"Clicks"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="page__head">
+            <h1><span class="h1-name">{program.name.clone()}</span></h1>
+            <A href="/marketplace" attr:class="button">"Add sources from the marketplace"</A>
+        </div>
+        <dl class="summary-list">
+            <div>
+                <dt>"Landing page"</dt>
+                <dd>
+                    <a href=program.landing_url.clone() target="_blank" rel="noopener noreferrer">
+                        {program.landing_url.clone()}
+                        <span class="visually-hidden">" (opens in a new tab)"</span>
+                    </a>
+                </dd>
+            </div>
+            <div>
+                <dt>"Created"</dt>
+                <dd><time datetime=program.created_at.clone()>{format_datetime(&program.created_at)}</time></dd>
+            </div>
+        </dl>
+        <h2>"Traffic sources"</h2>
+        {sources}
+    }
+}
+
+#[component]
+fn CollaborationRow(collaboration: Collaboration) -> impl IntoView {
+    let c = collaboration;
+    let note = link_note(c.status, c.visibility);
+    let live = c.status == Status::Active;
+    let what = format!("tracking link for {}", c.source_name);
+    let refused = (c.refused_clicks > 0).then(|| {
+        view! { <span class="cell-sub">{format!("{} refused", c.refused_clicks)}</span> }
+    });
+    view! {
+        <tr class:row--stopped=!live>
+            <th scope="row" data-label="Source">
+                <span class="cell-name">{c.source_name.clone()}</span>
+                <a class="cell-sub cell-url" href=c.source_url.clone() target="_blank" rel="noopener noreferrer">
+                    {short_url(&c.source_url)}
+                    <span class="visually-hidden">" (opens in a new tab)"</span>
+                </a>
+            </th>
+            <td data-label="Partner">{c.partner_name.clone()}</td>
+            <td data-label="Status"><StatusBadge status=c.status/></td>
+            <td data-label="Visibility"><VisibilityLabel visibility=c.visibility/></td>
+            <td data-label="Tracking link" class="cell-link">
+                <CopyField text=c.tracking_url.clone() id=format!("link-{}", c.id) what/>
+                {note.map(|n| view! { <p class="row-note" class:row-note--info=live>{n}</p> })}
+            </td>
+            <td data-label="Clicks" class="cell-number">
+                <span>{c.clicks.to_string()}</span>
+                {refused}
+            </td>
+        </tr>
+    }
+}

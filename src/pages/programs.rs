@@ -1,0 +1,173 @@
+//! `/programs`: the advertiser's programs (name, landing page, number of sources) and the form
+//! that creates one. Paging lives in the URL like every list's.
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_query_map},
+    NavigateOptions,
+};
+use model::{program::Program, Page};
+
+use crate::{
+    api::{self, ApiError},
+    components::{
+        data_table::Pagination,
+        format_datetime,
+        notice::{first_api_error, LoadError},
+        program_form::ProgramForm,
+        set_title,
+    },
+    pages::{
+        marketplace::short_url,
+        sources_list::{ListState, PageSize},
+    },
+    session::{use_session, PageLoading},
+};
+
+pub const PATH: &str = "/programs";
+
+#[component]
+pub fn Programs() -> impl IntoView {
+    set_title("Programs");
+    let session = use_session();
+    let params = use_query_map();
+    // Only paging applies to this list.
+    let state = Memo::new(move |_| {
+        params.with(|p| {
+            let full = ListState::from_params(p);
+            let mut state = ListState::default();
+            state.query.limit = full.query.limit;
+            state.query.cursor = full.query.cursor;
+            state.prev = full.prev;
+            state
+        })
+    });
+    let programs = LocalResource::new(move || {
+        let (limit, cursor) = state.with(|s| (s.query.limit, s.query.cursor.clone()));
+        async move {
+            let result = api::list_programs(limit, cursor.as_deref()).await;
+            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
+                session.signed_out();
+            }
+            result
+        }
+    });
+    let navigate = use_navigate();
+    let go = Callback::new(move |(next, replace): (ListState, bool)| {
+        navigate(&next.href_at(PATH), NavigateOptions { replace, scroll: false, ..Default::default() });
+    });
+    // A new program is the newest: show the first page, where it is.
+    let on_created = Callback::new(move |_: Program| {
+        let current = state.get_untracked();
+        if current.query.cursor.is_some() {
+            go.run((current.first_page(), false));
+        } else {
+            programs.refetch();
+        }
+    });
+    let (updating, set_updating) = signal(false);
+
+    view! {
+        <section class="page">
+            <div class="page__head">
+                <h1>"Programs"</h1>
+                <A href="/marketplace" attr:class="button">"Find sources in the marketplace"</A>
+            </div>
+            <div class="programs-layout">
+                <section class="programs-layout__list" aria-labelledby="programs-list-title">
+                    <h2 id="programs-list-title">"Your programs"</h2>
+                    <div class="table-region" aria-busy=move || updating.get().to_string()>
+                        <p class="updating" role="status">{move || updating.get().then_some("Updating…")}</p>
+                        <Transition fallback=|| view! { <PageLoading/> } set_pending=set_updating>
+                            <ErrorBoundary fallback=move |errors| {
+                                view! {
+                                    <LoadError
+                                        error=first_api_error(&errors.get())
+                                        title="Couldn't load your programs"
+                                        on_retry=Callback::new(move |_| programs.refetch())
+                                    />
+                                }
+                            }>
+                                {move || Suspend::new(async move {
+                                    programs.await.map(|page| view! { <ProgramTable page state go/> })
+                                })}
+                            </ErrorBoundary>
+                        </Transition>
+                    </div>
+                </section>
+                <section class="programs-layout__form" aria-labelledby="new-program-title">
+                    <h2 id="new-program-title">"Create a program"</h2>
+                    <ProgramForm on_created/>
+                </section>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn ProgramTable(page: Page<Program>, state: Memo<ListState>, go: Callback<(ListState, bool)>) -> impl IntoView {
+    let current = state.get_untracked();
+    if page.items.is_empty() && current.query.cursor.is_none() {
+        return view! {
+            <div class="empty">
+                <h3>"No programs yet"</h3>
+                <p>"A program is one offer of yours with its landing page. Create one with the form, then add traffic sources to it from the marketplace."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let first_row = current.prev.len() as i64 * current.query.limit + 1;
+    let rows = page.items.len() as i64;
+    let prev_href = current.prev_page().map(|s| s.href_at(PATH));
+    let next_href = page.next_cursor.as_deref().map(|c| current.next_page(c).href_at(PATH));
+    let total = page.total;
+    let body = page
+        .items
+        .into_iter()
+        .map(|p| {
+            let sources = match p.source_count {
+                1 => "1 source".to_string(),
+                n => format!("{n} sources"),
+            };
+            view! {
+                <tr>
+                    <th scope="row" data-label="Name">
+                        <A href=format!("/programs/{}", p.id) attr:class="cell-name">{p.name.clone()}</A>
+                    </th>
+                    <td data-label="Landing page">
+                        <a class="cell-url" href=p.landing_url.clone() target="_blank" rel="noopener noreferrer">
+                            {short_url(&p.landing_url)}
+                            <span class="visually-hidden">" (opens in a new tab)"</span>
+                        </a>
+                    </td>
+                    <td data-label="Sources" class="cell-number">{sources}</td>
+                    <td data-label="Created">
+                        <time datetime=p.created_at.clone()>{format_datetime(&p.created_at)}</time>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="table">
+                <caption class="visually-hidden">"Your programs, newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Landing page"</th>
+                        <th scope="col">"Sources"</th>
+                        <th scope="col">"Created"</th>
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+        <div class="table-foot">
+            <Pagination first_row rows total prev_href next_href/>
+            <PageSize state go/>
+        </div>
+    }
+    .into_any()
+}

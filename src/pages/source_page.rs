@@ -1,0 +1,174 @@
+//! `/traffic-sources/:id`: one of the partner's sources, its details, and the advertisers'
+//! programs that use it with their tracking links (each with Copy) and clicks.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_params_map};
+use model::{source::TrafficSourceDetail, Status};
+
+use crate::{
+    api::{self, ApiError},
+    components::{
+        copy_button::CopyField,
+        format_datetime,
+        notice::{first_api_error, LoadError},
+        set_title,
+        status_badge::{StatusBadge, VisibilityLabel},
+    },
+    pages::program::not_found,
+    session::{use_session, PageLoading},
+};
+
+#[component]
+pub fn SourcePage() -> impl IntoView {
+    set_title("Traffic source");
+    let session = use_session();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
+    let detail = LocalResource::new(move || {
+        let id = id.get();
+        async move {
+            let result = match id {
+                Some(id) => api::get_source(id).await,
+                None => Err(not_found()),
+            };
+            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
+                session.signed_out();
+            }
+            result
+        }
+    });
+    view! {
+        <section class="page">
+            <p class="breadcrumb"><A href="/traffic-sources">"Traffic sources"</A></p>
+            <Transition fallback=|| view! { <h1>"Traffic source"</h1><PageLoading/> }>
+                <ErrorBoundary fallback=move |errors| {
+                    let error = first_api_error(&errors.get());
+                    if error.status() == Some(404) {
+                        view! {
+                            <h1>"Traffic source not found"</h1>
+                            <p>"There is no traffic source of yours at this address. It may have been removed."</p>
+                            <A href="/traffic-sources" attr:class="button">"Back to traffic sources"</A>
+                        }
+                        .into_any()
+                    } else {
+                        view! {
+                            <h1>"Traffic source"</h1>
+                            <LoadError error title="Couldn't load this traffic source" on_retry=Callback::new(move |_| detail.refetch())/>
+                        }
+                        .into_any()
+                    }
+                }>
+                    {move || Suspend::new(async move { detail.await.map(|detail| view! { <Detail detail/> }) })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
+    let source = detail.source;
+    set_title(&source.name);
+    let blocked = source.status == Status::Blocked;
+    let stopped = source.status != Status::Active;
+    let edit_label = format!(" {}", source.name);
+    let action = (!blocked).then(|| {
+        view! {
+            <A href=format!("/traffic-sources/{}/edit", source.id) attr:class="button">
+                "Edit"
+                <span class="visually-hidden">{edit_label}</span>
+            </A>
+        }
+    });
+    let block_alert = blocked.then(|| {
+        view! {
+            <div class="alert alert--error">
+                <h2 class="alert__title">"Blocked by platform staff"</h2>
+                <p>"Reason: " {source.block_reason.clone().unwrap_or_else(|| "No reason was given.".into())}</p>
+                <p>"While it is blocked, this source can't be edited and its tracking links don't work. Only platform staff can lift a block."</p>
+            </div>
+        }
+    });
+    let channels = source.channels.iter().map(|c| view! { <li class="tag">{c.label()}</li> }).collect_view();
+
+    let programs = if detail.programs.is_empty() {
+        view! {
+            <div class="empty">
+                <h3>"No program uses this source yet"</h3>
+                <p>"When an advertiser adds this source to one of their programs, the program and its tracking link appear here. Only Active and Public sources are listed in the marketplace."</p>
+            </div>
+        }
+        .into_any()
+    } else {
+        let rows = detail
+            .programs
+            .into_iter()
+            .map(|p| {
+                let what = format!("tracking link for {}", p.program_name);
+                view! {
+                    <tr>
+                        <th scope="row" data-label="Program"><span class="cell-name">{p.program_name.clone()}</span></th>
+                        <td data-label="Advertiser">{p.advertiser_name.clone()}</td>
+                        <td data-label="Tracking link" class="cell-link">
+                            <CopyField text=p.tracking_url.clone() id=format!("link-{}", p.collaboration_id) what/>
+                        </td>
+                        <td data-label="Clicks" class="cell-number">{p.clicks.to_string()}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            {stopped.then(|| view! {
+                <p class="alert alert--warning">
+                    {format!(
+                        "This source is {}: its tracking links do not redirect until it is active again.",
+                        source.status.label().to_lowercase()
+                    )}
+                </p>
+            })}
+            <div class="table-wrap">
+                <table class="table">
+                    <caption class="visually-hidden">"Programs using this source"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Program"</th>
+                            <th scope="col">"Advertiser"</th>
+                            <th scope="col">"Tracking link"</th>
+                            <th scope="col">"Clicks"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+
+    view! {
+        <div class="page__head">
+            <h1><span class="h1-name">{source.name.clone()}</span></h1>
+            {action}
+        </div>
+        {block_alert}
+        <dl class="summary-list">
+            <div>
+                <dt>"Web address"</dt>
+                <dd>
+                    <a href=source.url.clone() target="_blank" rel="noopener noreferrer">
+                        {source.url.clone()}
+                        <span class="visually-hidden">" (opens in a new tab)"</span>
+                    </a>
+                </dd>
+            </div>
+            <div><dt>"Channels"</dt><dd><ul class="tags">{channels}</ul></dd></div>
+            <div><dt>"Status"</dt><dd><StatusBadge status=source.status/></dd></div>
+            <div><dt>"Visibility"</dt><dd><VisibilityLabel visibility=source.visibility/></dd></div>
+            <div>
+                <dt>"Last change"</dt>
+                <dd><time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time></dd>
+            </div>
+        </dl>
+        <h2>"Programs using this source"</h2>
+        {programs}
+    }
+}
