@@ -22,6 +22,10 @@ use pages::{
     sources_list::SourcesList,
 };
 use pages::{marketplace::Marketplace, program::ProgramPage, programs::Programs, source_page::SourcePage};
+use pages::{
+    admin_sources::{AdminHome, AdminSource, AdminSources, RequireStaff},
+    notifications::Notifications,
+};
 use session::{RequireRole, Session};
 
 /// The product's name in the header and in every tab title.
@@ -29,6 +33,9 @@ pub const PRODUCT_NAME: &str = "Affiliate Platform";
 
 /// Pages only partners see.
 pub const PARTNER: &[Role] = &[Role::Partner];
+
+/// Pages every signed-in role sees.
+pub const EVERY_ROLE: &[Role] = &[Role::Partner, Role::Advertiser, Role::Staff];
 
 /// Pages only advertisers see.
 pub const ADVERTISER: &[Role] = &[Role::Advertiser];
@@ -48,6 +55,7 @@ pub fn App() -> impl IntoView {
 /// tests can mount it under a router of their own.
 #[component]
 pub fn Shell() -> impl IntoView {
+    components::notification_bell::Unread::provide();
     view! {
         <Header/>
         <main id="main" class="main" tabindex="-1">
@@ -86,6 +94,19 @@ pub fn Shell() -> impl IntoView {
                 <Route
                     path=path!("/programs/:id")
                     view=|| view! { <RequireRole roles=ADVERTISER><ProgramPage/></RequireRole> }
+                />
+                <Route
+                    path=path!("/notifications")
+                    view=|| view! { <RequireRole roles=EVERY_ROLE><Notifications/></RequireRole> }
+                />
+                <Route path=path!("/admin") view=AdminHome/>
+                <Route
+                    path=path!("/admin/traffic-sources")
+                    view=|| view! { <RequireStaff><AdminSources/></RequireStaff> }
+                />
+                <Route
+                    path=path!("/admin/traffic-sources/:id")
+                    view=|| view! { <RequireStaff><AdminSource/></RequireStaff> }
                 />
             </Routes>
         </main>

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate, NavigateOptions};
 use model::Role;
 
+use crate::components::notification_bell::{NotificationBell, NotificationPoller};
 use crate::session::{use_session, SessionState};
 
 /// The main navigation of each role: (label, path). Issues 4 and 5 add their pages here.
@@ -12,7 +13,7 @@ pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::Partner => &[("Traffic Sources", "/traffic-sources")],
         Role::Advertiser => &[("Marketplace", "/marketplace"), ("Programs", "/programs")],
-        Role::Staff => &[("Home", "/")],
+        Role::Staff => &[("Traffic Sources", "/admin/traffic-sources")],
     }
 }
 
@@ -59,6 +60,8 @@ pub fn Header() -> impl IntoView {
                     <ul class="nav__list">{links}</ul>
                 </nav>
                 <div class="account">
+                    <NotificationBell/>
+                    <NotificationPoller/>
                     <p class="account__who">
                         <span class="account__name">{account.display_name.clone()}</span>
                         <span class="account__role">{account.role.label()}</span>

@@ -1,6 +1,8 @@
 //! Reusable widgets. Each file holds one widget and the small types it needs.
 
 pub mod add_to_program;
+pub mod audit_history;
+pub mod block_dialog;
 pub mod channel_select;
 pub mod copy_button;
 pub mod data_table;
@@ -8,6 +10,7 @@ pub mod dialog;
 pub mod field;
 pub mod header;
 pub mod notice;
+pub mod notification_bell;
 pub mod program_form;
 pub mod status_badge;
 pub mod toast;

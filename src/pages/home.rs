@@ -31,6 +31,9 @@ pub fn Home() -> impl IntoView {
         SessionState::SignedIn(account) if account.role == Role::Advertiser => {
             view! { <Redirect path="/marketplace" options=replace()/> }.into_any()
         }
+        SessionState::SignedIn(account) if account.role == Role::Staff => {
+            view! { <Redirect path="/admin/traffic-sources" options=replace()/> }.into_any()
+        }
         SessionState::SignedIn(account) => view! { <AccountHome account/> }.into_any(),
     }
 }

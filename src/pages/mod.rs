@@ -1,8 +1,10 @@
 //! One file per screen.
 
+pub mod admin_sources;
 pub mod home;
 pub mod marketplace;
 pub mod not_found;
+pub mod notifications;
 pub mod onboarding;
 pub mod program;
 pub mod programs;
