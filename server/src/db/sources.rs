@@ -141,14 +141,25 @@ impl QueryBuilder {
                 "(s.name_key LIKE {p} ESCAPE '\\' OR s.url_key LIKE {p} ESCAPE '\\')"
             ));
         }
-        if !filter.statuses.is_empty() {
-            let list: Vec<String> = filter
-                .statuses
-                .iter()
-                .map(|s| self.bind(Bind::Text(s.id().into())))
-                .collect();
-            self.conditions
-                .push(format!("s.status IN ({})", list.join(", ")));
+        // Written as "=" or "<>" rather than IN: "=" walks a (status, sort key) index in
+        // order, and "<>" lets the planner walk the sort key's index skipping the rest,
+        // where IN would sort every match (a fifth of a second at a million rows).
+        let mut statuses = filter.statuses.clone();
+        statuses.sort_by_key(|s| s.id());
+        statuses.dedup();
+        match statuses.as_slice() {
+            [] => {}
+            [one] => {
+                let p = self.bind(Bind::Text(one.id().into()));
+                self.conditions.push(format!("s.status = {p}"));
+            }
+            _ => {
+                let all = [Status::Active, Status::Paused, Status::Blocked];
+                if let Some(missing) = all.into_iter().find(|s| !statuses.contains(s)) {
+                    let p = self.bind(Bind::Text(missing.id().into()));
+                    self.conditions.push(format!("s.status <> {p}"));
+                }
+            }
         }
         if let Some(v) = filter.visibility {
             let p = self.bind(Bind::Text(v.id().into()));

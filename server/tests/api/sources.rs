@@ -569,6 +569,15 @@ async fn list_filters_search_and_sort(engine: Engine) {
         names(&get("status=paused&status=active&sort=name").await).len(),
         4
     );
+    assert_eq!(
+        names(&get("status=paused&status=active&status=blocked").await).len(),
+        4
+    );
+    assert_eq!(names(&get("status=blocked").await).len(), 0);
+    assert_eq!(
+        names(&get("status=blocked&status=paused").await),
+        ["beta Coupons"]
+    );
     assert_eq!(names(&get("visibility=private").await), ["Gamma Mail"]);
     assert_eq!(names(&get("channel=cashback").await), ["beta Coupons"]);
     assert_eq!(

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Measures list latency at scale: seeds N sources (default 1,000,000) into a fresh SQLite
+# file (or $BENCH_DATABASE_URL), starts the release server, and prints the median time of
+# the first page, a deep page (cursor in the middle), filtered and searched pages, for a
+# partner's own list, staff's list of everyone, and the marketplace.
+#   scripts/bench-list.sh [N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+dir=$(mktemp -d)
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+# The seeded file is kept under target/ and reused by later runs with the same N.
+mkdir -p target/bench
+file="target/bench/list-$n.db"
+url=${BENCH_DATABASE_URL:-sqlite://$PWD/$file}
+cargo build --release -q -p server --example bulk_seed
+cargo build --release -q -p server
+if [ -n "${BENCH_DATABASE_URL:-}" ] || [ ! -f "$file" ]; then
+  echo "seeding $n sources into $url"
+  rm -f "$file" "$file-wal" "$file-shm"
+  time target/release/examples/bulk_seed "$url" "$n" 1000
+fi
+target/release/traffic-sources-server --port 0 --database-url "$url" --static-dir "$dir/none" --log-level warn > "$dir/out" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 50); do grep -q 'Listening on' "$dir/out" && break; sleep 0.2; done
+base=$(grep -o 'http://[0-9.:]*' "$dir/out" | head -n1)
+
+sign_in() { curl -s -c "$dir/$1.jar" -H 'content-type: application/json' -d "{\"email\":\"$2\",\"password\":\"bench-password\"}" "$base/api/session" > /dev/null; }
+sign_in partner bench-partner-0@bench.test
+sign_in staff bench-staff@bench.test
+# An advertiser for the marketplace.
+curl -s -c "$dir/advertiser.jar" -H 'content-type: application/json' \
+  -d '{"email":"bench-adv@bench.test","password":"bench-password","role":"advertiser","display_name":"Bench Advertiser"}' "$base/api/accounts" > /dev/null
+sign_in advertiser bench-adv@bench.test # when a previous run already signed it up
+
+# A cursor in the middle of "-updated_at": source i has updated_at = 1700000000000 + i, id = i + 1.
+mid=$((n / 2))
+cursor=$(printf '{"k":"-updated_at","v":%d,"i":%d}' $((1700000000000 + mid)) $((mid + 1)) | base64 -w0 | tr '+/' '-_' | tr -d '=')
+
+median_ms() { # jar path
+  for _ in 1 2 3 4 5 6 7; do curl -s -o /dev/null -w '%{time_total}\n' -b "$dir/$1.jar" "$base$2"; done \
+    | sort -n | sed -n 4p | awk '{printf "%.1f", $1 * 1000}'
+}
+items() { # jar path: status and number of items answered, to show the figure is real
+  curl -s -w ' %{http_code}' -b "$dir/$1.jar" "$base$2" | python3 -c 'import sys,json; t=sys.stdin.read(); b,c=t.rsplit(" ",1); print(c, len(json.loads(b).get("items",[])) if c=="200" else "-")'
+}
+printf '%-10s %-64s %6s %6s %10s\n' who query status items "median ms"
+row() { printf '%-10s %-64s %6s %6s %10s\n' "$1" "${2:0:64}" $(items "$1" "$2") "$(median_ms "$1" "$2")"; }
+row partner "/api/traffic-sources"
+row partner "/api/traffic-sources?sort=name&channel=email"
+row staff "/api/traffic-sources"
+row staff "/api/traffic-sources?cursor=$cursor"
+row staff "/api/traffic-sources?sort=name"
+row staff "/api/traffic-sources?status=blocked"
+row staff "/api/traffic-sources?status=active&status=paused&sort=name"
+row staff "/api/traffic-sources?channel=podcast&visibility=private"
+row staff "/api/traffic-sources?partner_id=500"
+row staff "/api/traffic-sources?q=0123"
+row advertiser "/api/marketplace/traffic-sources"
+row advertiser "/api/marketplace/traffic-sources?sort=name&channel=video"
