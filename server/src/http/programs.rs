@@ -86,13 +86,15 @@ async fn get_program(
     Ok(ApiJson(ProgramDetail { program, sources }))
 }
 
-/// Add a marketplace source to your program; answers the collaboration with its new
-/// tracking link. A source that is not Active and Public is 404, like an unknown one.
-/// A source already in the program is refused with 422 `duplicate` at
-/// `traffic_source_id` (the same code as a partner's duplicate source).
+/// Add a marketplace source to your program.
+///
+/// Answers the collaboration with its new tracking link. A source that is not Active and
+/// Public is 404, like an unknown one. A source already in the program is refused with
+/// 422 `duplicate` at `traffic_source_id` (the code a partner's duplicate source gets).
 #[utoipa::path(post, path = "/api/programs/{id}/sources", tag = "programs", params(("id" = i64, Path)), request_body = AddSource,
     responses((status = 201, body = Collaboration), (status = 400, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
-              (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+              (status = 404, description = "Not your program, or not a marketplace source", body = ApiErrorBody),
+              (status = 422, description = "`duplicate`: the source is already in this program", body = ApiErrorBody)))]
 async fn add_source(
     State(state): State<AppState>,
     Advertiser(advertiser): Advertiser,

@@ -16,10 +16,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(follow))
 }
 
-/// Follow a tracking link: 302 to the program's landing URL with a `click_id` added
-/// while the source is Active (Public or Private); 410 with a short page once the source
+/// Follow a tracking link.
+///
+/// 302 to the program's landing URL with a `click_id` added while the source is Active (Public or Private); 410 with a short page once the source
 /// is Paused or Blocked; 404 for an unknown code. Every click is counted, refused ones
-/// too (`clicks` and `refused_clicks` of the collaboration, written within about a second).
+/// too (`clicks` and `refused_clicks` of the collaboration, written within about a second);
+/// HEAD requests, which link checkers send, are answered alike but not counted.
 #[utoipa::path(get, path = "/t/{code}", tag = "tracking", params(("code" = String, Path, description = "The link's code")),
     responses(
         (status = 302, description = "To the landing URL with `click_id` added", headers(("Location" = String))),

@@ -23,6 +23,7 @@ both_engines!(
     a_source_that_turns_private_or_paused_stays_in_its_programs,
     tracking_codes_are_unique_base62_and_unguessable,
     role_matrix_for_marketplace_and_programs,
+    openapi_documents_the_new_calls,
 );
 
 /// Creates a source with the given fields as `partner`; panics unless 201.
@@ -870,4 +871,30 @@ async fn role_matrix_for_marketplace_and_programs(engine: Engine) {
     )
     .await;
     // The tracking redirect answers anyone, signed in or not (see tracking.rs).
+}
+
+async fn openapi_documents_the_new_calls(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let doc = get_ok(&app.anonymous(), "/api/openapi.json").await;
+    let paths = &doc["paths"];
+    for (path, method) in [
+        ("/api/marketplace/traffic-sources", "get"),
+        ("/api/marketplace/traffic-sources/{id}", "get"),
+        ("/api/programs", "get"),
+        ("/api/programs", "post"),
+        ("/api/programs/{id}", "get"),
+        ("/api/programs/{id}/sources", "post"),
+        ("/t/{code}", "get"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path}");
+    }
+    let add = &paths["/api/programs/{id}/sources"]["post"];
+    assert!(add["description"]
+        .as_str()
+        .unwrap()
+        .contains("422 `duplicate`"));
+    let follow = &paths["/t/{code}"]["get"]["responses"];
+    for status in ["302", "404", "410"] {
+        assert!(follow[status].is_object(), "{status}");
+    }
 }
