@@ -23,8 +23,8 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::Edited => "Edited",
         AuditAction::Paused => "Paused",
         AuditAction::Resumed => "Resumed",
-        AuditAction::Blocked => "Blocked by platform staff",
-        AuditAction::Unblocked => "Block lifted by platform staff",
+        AuditAction::Blocked => "Blocked",
+        AuditAction::Unblocked => "Block lifted",
     }
 }
 

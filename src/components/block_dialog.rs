@@ -75,6 +75,31 @@ fn Modal(
             }
         }
     };
+    // `showModal()` makes the page behind inert, but Tab from the last control would still
+    // leave for the browser's own toolbar: wrap around inside the dialog instead.
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() != "Tab" {
+            return;
+        }
+        let Some(el) = dialog.get_untracked() else { return };
+        let Ok(list) = el.query_selector_all("button, [href], input, select, textarea") else { return };
+        let controls: Vec<web_sys::HtmlElement> = (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+            .filter(|e| !e.has_attribute("disabled"))
+            .collect();
+        let (Some(first), Some(last)) = (controls.first(), controls.last()) else { return };
+        let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+        let is = |target: &web_sys::HtmlElement| active.as_ref().is_some_and(|a| a == target.unchecked_ref::<web_sys::Element>());
+        let inside = active.as_ref().is_some_and(|a| el.contains(Some(a.unchecked_ref::<web_sys::Node>())));
+        if ev.shift_key() && (is(first) || !inside) {
+            ev.prevent_default();
+            let _ = last.focus();
+        } else if !ev.shift_key() && (is(last) || !inside) {
+            ev.prevent_default();
+            let _ = first.focus();
+        }
+    };
     view! {
         <dialog
             node_ref=dialog
@@ -82,6 +107,7 @@ fn Modal(
             aria-labelledby=labelled_by
             aria-describedby=described_by
             on:close=on_dialog_close
+            on:keydown=on_keydown
         >
             {children()}
         </dialog>

@@ -8,6 +8,7 @@ use model::{source::TrafficSourceDetail, Status};
 use crate::{
     api::{self, ApiError},
     components::{
+        audit_history::AuditHistory,
         copy_button::CopyField,
         format_datetime,
         notice::{first_api_error, LoadError},
@@ -170,5 +171,7 @@ fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
         </dl>
         <h2>"Programs using this source"</h2>
         {programs}
+        // Issue 5: the source's audit history (the server leaves out staff-only notes).
+        <AuditHistory source_id=source.id/>
     }
 }
