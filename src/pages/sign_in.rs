@@ -44,18 +44,11 @@ fn SignInForm(
         (submitted.get() && password.with(String::is_empty)).then(|| "Enter your password.".to_string())
     });
 
-    let action = Action::new_local(move |body: &model::SignIn| {
-        let body = body.clone();
-        async move { api::sign_in(&body).await }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(account)) = action.value().get() {
-            session.signed_in(account);
-            navigate(&next.get_untracked(), NavigateOptions { replace: true, ..Default::default() });
-        }
-    });
+    // A plain task, not an `Action`: see `source_form` for why.
+    let pending = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiError>);
     let form_error = move || {
-        action.value().get().and_then(Result::err).map(|e| {
+        failure.get().map(|e| {
             let message = match &e {
                 ApiError::Api { status: 401, .. } => "That email and password don't match an account. Check both and try again.".to_string(),
                 _ => e.message(),
@@ -63,10 +56,13 @@ fn SignInForm(
             view! { <div class="alert alert--error" role="alert"><p>{message}</p></div> }
         })
     };
+    let go_next = Callback::new(move |_| {
+        navigate(&next.get_untracked(), NavigateOptions { replace: true, ..Default::default() })
+    });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if action.pending().get_untracked() {
+        if pending.get_untracked() {
             return;
         }
         submitted.set(true);
@@ -78,7 +74,22 @@ fn SignInForm(
             focus_id("password");
             return;
         }
-        action.dispatch(model::SignIn { email: email.get_untracked(), password: password.get_untracked() });
+        let body = model::SignIn { email: email.get_untracked(), password: password.get_untracked() };
+        pending.set(true);
+        failure.set(None);
+        leptos::task::spawn_local(async move {
+            let result = api::sign_in(&body).await;
+            if pending.try_set(false).is_some() {
+                return;
+            }
+            match result {
+                Ok(account) => {
+                    session.signed_in(account);
+                    go_next.run(());
+                }
+                Err(e) => failure.set(Some(e)),
+            }
+        });
     };
 
     let sign_up_href = move || match next.get().as_str() {
@@ -111,9 +122,9 @@ fn SignInForm(
                     <button
                         type="submit"
                         class="button button--primary"
-                        aria-disabled=move || action.pending().get().to_string()
+                        aria-disabled=move || pending.get().to_string()
                     >
-                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </div>
             </form>

@@ -12,7 +12,7 @@ use model::{
 };
 
 use crate::{
-    api,
+    api::{self, ApiError},
     components::{field::TextField, focus_id, set_title, toggle::Toggle},
     session::{safe_next, use_session, RequireSignedOut},
 };
@@ -80,37 +80,14 @@ fn SignUpForm(
         Callback::new(move |_| touched.update(|t| if !t.contains(&field) { t.push(field) }))
     };
 
-    let action = Action::new_local(move |body: &model::SignUp| {
-        let body = body.clone();
-        async move { api::sign_up(&body).await.map_err(|e| (e, body)) }
-    });
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(account)) => {
-            session.signed_in(account);
-            navigate(&next.get_untracked(), NavigateOptions { replace: true, ..Default::default() });
-        }
-        Some(Err((e, body))) => {
-            let fields: FieldErrors = e.fields();
-            let mut errs = Vec::new();
-            for field in FIELDS {
-                if let Some(m) = fields.get(field) {
-                    let value = match field {
-                        "display_name" => body.display_name.clone(),
-                        "email" => body.email.clone(),
-                        _ => body.password.clone(),
-                    };
-                    errs.push((field, value, m.clone()));
-                }
-            }
-            if let Some((first, _, _)) = errs.first() {
-                focus_id(first);
-            }
-            server_errors.set(errs);
-        }
-        None => {}
+    // A plain task, not an `Action`: see `source_form` for why.
+    let pending = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiError>);
+    let go_next = Callback::new(move |_| {
+        navigate(&next.get_untracked(), NavigateOptions { replace: true, ..Default::default() })
     });
     let form_error = move || {
-        action.value().get().and_then(Result::err).and_then(|(e, _)| {
+        failure.get().and_then(|e| {
             // Field problems are shown at their fields; anything else here.
             let at_fields = FIELDS.iter().any(|f| e.fields().contains_key(*f));
             (!at_fields).then(|| view! { <div class="alert alert--error" role="alert"><p>{e.message()}</p></div> })
@@ -119,7 +96,7 @@ fn SignUpForm(
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if action.pending().get_untracked() {
+        if pending.get_untracked() {
             return;
         }
         submitted.set(true);
@@ -127,11 +104,44 @@ fn SignUpForm(
             focus_id(first);
             return;
         }
-        action.dispatch(model::SignUp {
+        let body = model::SignUp {
             email: email.get_untracked(),
             password: password.get_untracked(),
             role: role.get_untracked().id().to_string(),
             display_name: display_name.get_untracked(),
+        };
+        pending.set(true);
+        failure.set(None);
+        leptos::task::spawn_local(async move {
+            let result = api::sign_up(&body).await;
+            if pending.try_set(false).is_some() {
+                return;
+            }
+            match result {
+                Ok(account) => {
+                    session.signed_in(account);
+                    go_next.run(());
+                }
+                Err(e) => {
+                    let fields: FieldErrors = e.fields();
+                    let mut errs = Vec::new();
+                    for field in FIELDS {
+                        if let Some(m) = fields.get(field) {
+                            let value = match field {
+                                "display_name" => body.display_name.clone(),
+                                "email" => body.email.clone(),
+                                _ => body.password.clone(),
+                            };
+                            errs.push((field, value, m.clone()));
+                        }
+                    }
+                    if let Some((first, _, _)) = errs.first() {
+                        focus_id(first);
+                    }
+                    server_errors.set(errs);
+                    failure.set(Some(e));
+                }
+            }
         });
     };
 
@@ -183,9 +193,9 @@ fn SignUpForm(
                     <button
                         type="submit"
                         class="button button--primary"
-                        aria-disabled=move || action.pending().get().to_string()
+                        aria-disabled=move || pending.get().to_string()
                     >
-                        {move || if action.pending().get() { "Creating account…" } else { "Create account" }}
+                        {move || if pending.get() { "Creating account…" } else { "Create account" }}
                     </button>
                 </div>
             </form>

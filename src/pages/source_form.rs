@@ -178,10 +178,20 @@ pub fn SourceForm(
         Callback::new(move |_| touched.update(|t| if !t.contains(&field) { t.push(field) }))
     };
 
-    let save = Action::new_local(move |sent: &SourceDraft| {
-        let sent = sent.clone();
+    let leave = Callback::new(move |_| navigate("/traffic-sources", NavigateOptions::default()));
+
+    // Plain tasks rather than `Action`s: one flag and one continuation each is all this needs,
+    // and every generic Action/Effect instantiation costs bundle size. The continuation runs
+    // after an await: if the person left the page meanwhile, the signals are gone and it stops.
+    let saving = RwSignal::new(false);
+    let send = move |sent: SourceDraft| {
+        if saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        problem.set(None);
         let version = version.get_untracked();
-        async move {
+        leptos::task::spawn_local(async move {
             let input = sent.input();
             let result = match editing {
                 None => api::create_source(&input).await,
@@ -197,51 +207,40 @@ pub fn SourceForm(
                     api::update_source(id, &body).await
                 }
             };
-            (sent, result)
-        }
-    });
-
-    Effect::new(move |_| {
-        let Some((sent, result)) = save.value().get() else { return };
-        last_sent.set(Some(sent));
-        match result {
-            Ok(source) => {
-                problem.set(None);
-                // Nothing is unsaved any more: Discard and leaving must not ask.
-                baseline.set(draft.get_untracked());
-                toasts.success(match editing {
-                    None => format!("Added “{}”.", source.name),
-                    Some(_) => format!("Saved your changes to “{}”.", source.name),
-                });
-                navigate("/traffic-sources", NavigateOptions::default());
+            if saving.try_set(false).is_some() {
+                return;
             }
-            Err(e) => {
-                let found = match e.code() {
-                    "invalid" | "duplicate" if !e.fields().is_empty() => SaveProblem::Fields(e.fields()),
-                    "version_conflict" => SaveProblem::Conflict,
-                    "source_blocked" => SaveProblem::Blocked,
-                    _ if e == ApiError::Network => SaveProblem::Network,
-                    _ => SaveProblem::Other(e.clone()),
-                };
-                if e.is_unauthenticated() {
-                    session.signed_out();
+            last_sent.set(Some(sent));
+            match result {
+                Ok(source) => {
+                    // Nothing is unsaved any more: Discard and leaving must not ask.
+                    baseline.set(draft.get_untracked());
+                    toasts.success(match editing {
+                        None => format!("Added “{}”.", source.name),
+                        Some(_) => format!("Saved your changes to “{}”.", source.name),
+                    });
+                    leave.run(());
                 }
-                if let SaveProblem::Fields(fields) = &found {
-                    if let Some((_, id)) = FIELD_FOCUS.iter().find(|(f, _)| fields.contains_key(*f)) {
-                        focus_id(id);
+                Err(e) => {
+                    let found = match e.code() {
+                        "invalid" | "duplicate" if !e.fields().is_empty() => SaveProblem::Fields(e.fields()),
+                        "version_conflict" => SaveProblem::Conflict,
+                        "source_blocked" => SaveProblem::Blocked,
+                        _ if e == ApiError::Network => SaveProblem::Network,
+                        _ => SaveProblem::Other(e.clone()),
+                    };
+                    if e.is_unauthenticated() {
+                        session.signed_out();
                     }
+                    if let SaveProblem::Fields(fields) = &found {
+                        if let Some((_, id)) = FIELD_FOCUS.iter().find(|(f, _)| fields.contains_key(*f)) {
+                            focus_id(id);
+                        }
+                    }
+                    problem.set(Some(found));
                 }
-                problem.set(Some(found));
             }
-        }
-    });
-
-    let send = move |d: SourceDraft| {
-        if save.pending().get_untracked() {
-            return;
-        }
-        problem.set(None);
-        save.dispatch(d);
+        });
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -254,14 +253,18 @@ pub fn SourceForm(
     };
 
     // Loads the stored version after a conflict; the form then shows what is really saved.
-    let reload = Action::new_local(move |_: &()| async move {
-        match editing {
-            Some(Editing { id, .. }) => api::get_source(id).await.map(|d| d.source),
-            None => Err(ApiError::Decode),
+    let reloading = RwSignal::new(false);
+    let reload = move || {
+        let Some(Editing { id, .. }) = editing else { return };
+        if reloading.get_untracked() {
+            return;
         }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = reload.value().get() {
+        reloading.set(true);
+        leptos::task::spawn_local(async move {
+            let result = api::get_source(id).await.map(|d| d.source);
+            if reloading.try_set(false).is_some() {
+                return;
+            }
             match result {
                 Ok(source) if source.status == Status::Blocked => problem.set(Some(SaveProblem::Blocked)),
                 Ok(source) => {
@@ -281,14 +284,10 @@ pub fn SourceForm(
                 }
                 Err(e) => problem.set(Some(SaveProblem::Other(e))),
             }
-        }
-    });
+        });
+    };
 
     let confirm_discard = RwSignal::new(false);
-    let leave = {
-        let navigate = use_navigate();
-        Callback::new(move |_| navigate("/traffic-sources", NavigateOptions::default()))
-    };
     let on_discard = move |_| {
         if dirty.get_untracked() {
             confirm_discard.set(true);
@@ -324,14 +323,10 @@ pub fn SourceForm(
                         <button
                             type="button"
                             class="button"
-                            aria-disabled=move || reload.pending().get().to_string()
-                            on:click=move |_| {
-                                if !reload.pending().get_untracked() {
-                                    reload.dispatch(());
-                                }
-                            }
+                            aria-disabled=move || reloading.get().to_string()
+                            on:click=move |_| reload()
                         >
-                            {move || if reload.pending().get() { "Reloading…" } else { "Reload" }}
+                            {move || if reloading.get() { "Reloading…" } else { "Reload" }}
                         </button>
                     </div>
                 }
@@ -379,7 +374,7 @@ pub fn SourceForm(
         })
     };
 
-    let pending = move || save.pending().get();
+    let pending = move || saving.get();
     view! {
         <form class="form source-form" novalidate on:submit=on_submit>
             <TextField

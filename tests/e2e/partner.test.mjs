@@ -485,13 +485,19 @@ describe('a returning partner', () => {
     await page.context().close();
   });
 
-  test('an advertiser gets a plain home page and no partner pages', async () => {
+  test('an advertiser is kept away from the partner pages', async () => {
     const page = await newPage(browser);
     await signIn(page, server.url, 'advertiser@demo.test');
-    await page.getByRole('heading', { level: 1, name: /Welcome, / }).waitFor();
-    await checkPage(page, 'advertiser home');
-    await page.goto(`${server.url}/traffic-sources`);
-    await page.waitForURL((u) => u.pathname === '/');
+    // No partner navigation for advertisers.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.waitFor();
+    assert.equal(await nav.getByRole('link', { name: 'Traffic Sources' }).count(), 0);
+    for (const path of ['/traffic-sources', '/traffic-sources/new', '/onboarding']) {
+      await page.goto(`${server.url}${path}`);
+      // Sent to their own home: whatever it is, it is not the partner page.
+      await page.waitForURL((u) => u.pathname !== path && u.pathname !== '/sign-in');
+      assert.equal(await page.getByRole('heading', { level: 1, name: 'Traffic sources' }).count(), 0);
+    }
     assertClean(page);
     await page.context().close();
   });
