@@ -495,7 +495,8 @@ fn SourceRow(
             <p class="row-note">
                 <strong>"Blocked by platform staff. "</strong>
                 "Reason: "
-                {source.block_reason.clone().unwrap_or_else(|| "no reason given".into())}
+                // Reasons are typed by staff, with or without a final full stop.
+                {source.block_reason.as_deref().map(|r| r.trim().trim_end_matches('.').to_string()).unwrap_or_else(|| "no reason given".into())}
                 ". Only platform staff can lift it."
             </p>
         }
