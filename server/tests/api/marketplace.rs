@@ -870,7 +870,31 @@ async fn role_matrix_for_marketplace_and_programs(engine: Engine) {
         [401, 403, 403, 201, 403],
     )
     .await;
-    // The tracking redirect answers anyone, signed in or not (see tracking.rs).
+    // The tracking redirect answers anyone alike. Its landing page here is this server's
+    // channel list, so each caller's client follows the 302 to a 200.
+    let landing = program(
+        &cast.advertiser,
+        "Here",
+        &format!("{}/api/channels", app.base()),
+    )
+    .await;
+    let link = collaborate(&cast.advertiser, &landing, &listed).await;
+    let code = link["tracking_code"].as_str().unwrap();
+    check_row(
+        &cast,
+        "GET",
+        &format!("/t/{code}"),
+        none,
+        [200, 200, 200, 200, 200],
+    )
+    .await;
+    app.state.clicks.flush(&app.db).await.unwrap();
+    let detail = get_ok(
+        &cast.advertiser,
+        &format!("/api/programs/{}", landing["id"]),
+    )
+    .await;
+    assert_eq!(detail["sources"][0]["clicks"], 5);
 }
 
 async fn openapi_documents_the_new_calls(engine: Engine) {
