@@ -56,6 +56,17 @@ pub fn App() -> impl IntoView {
 #[component]
 pub fn Shell() -> impl IntoView {
     components::notification_bell::Unread::provide();
+    // After moving to another page, focus the main area, so keyboard and screen-reader users
+    // start at the new content instead of wherever the old page left focus. Only when the
+    // path changes: filters and paging (query only) keep focus where it is.
+    let pathname = leptos_router::hooks::use_location().pathname;
+    Effect::new(move |previous: Option<String>| {
+        let path = pathname.get();
+        if previous.is_some_and(|p| p != path) {
+            components::focus_id("main");
+        }
+        path
+    });
     view! {
         <Header/>
         <main id="main" class="main" tabindex="-1">

@@ -178,6 +178,8 @@ pub fn RequireRole(
     move || match access.get() {
         Access::Pending => view! { <PageLoading/> }.into_any(),
         Access::Unavailable => view! { <SessionUnavailable/> }.into_any(),
+        // Already on the way to sign-in (signing out): nothing to add.
+        Access::SignedOut if location.pathname.get_untracked().starts_with("/sign-") => ().into_any(),
         Access::SignedOut => {
             // The router's `search` has no leading "?".
             let search = location.search.get_untracked();

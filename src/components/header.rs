@@ -23,13 +23,13 @@ pub fn Header() -> impl IntoView {
     let navigate = use_navigate();
     let toasts = crate::components::toast::use_toasts();
     let sign_out = Action::new_local(move |_: &()| async move { crate::api::sign_out().await });
-    // Leave the page first, then forget the account: the other order would make the current
-    // page's guard send the person to sign-in with a `next` back to where they just left.
     Effect::new(move |_| {
         if let Some(result) = sign_out.value().get() {
             if result.is_ok() || result.as_ref().is_err_and(|e| e.is_unauthenticated()) {
-                navigate("/sign-in", NavigateOptions { replace: true, ..Default::default() });
+                // Forget the account first, so nothing still mounted (e.g. pollers) asks the
+                // server again on the way out; the guards see the sign-in page as the target.
                 session.signed_out();
+                navigate("/sign-in", NavigateOptions { replace: true, ..Default::default() });
                 toasts.info("You are signed out.");
             }
         }
