@@ -392,7 +392,8 @@ fn AdminResults(
     Effect::new(move |_| {
         if let Some(source) = changed.get() {
             items.update(|list| {
-                if let Some(row) = list.iter_mut().find(|s| s.id == source.id) {
+                // Never older than what this page loaded (a later reload may be fresher).
+                if let Some(row) = list.iter_mut().find(|s| s.id == source.id && s.version <= source.version) {
                     *row = source;
                 }
             });
