@@ -429,6 +429,21 @@ describe('a new partner', () => {
     await checkPage(page, 'blocked source');
   });
 
+  test('a table that fails to load says so and offers to try again', async () => {
+    allowConsoleErrors(page, /ERR_FAILED|net::/);
+    await page.route('**/api/traffic-sources?*', (route) => route.abort('failed'));
+    await page.goto(`${server.url}/traffic-sources?sort=name`);
+    const alert = page.getByRole('alert').filter({ hasText: "Couldn't load your traffic sources" });
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /could not reach the server/i);
+    await checkPage(page, 'table load error');
+    await page.unroute('**/api/traffic-sources?*');
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await row(page, 'Deal Alerts').waitFor();
+    assert.equal(await alert.count(), 0);
+    assertClean(page);
+  });
+
   test('the table holds at 360px wide', async () => {
     const narrow = await newPage(browser, { viewport: { width: 360, height: 740 } });
     await narrow.context().addCookies(await page.context().cookies());
