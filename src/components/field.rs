@@ -65,8 +65,10 @@ pub fn TextField(
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
                 on:blur=move |_| {
+                    // `try_run`: a focused field that is removed (its form replaced) still gets
+                    // a blur, after its owner is gone.
                     if let Some(cb) = on_blur {
-                        cb.run(())
+                        let _ = cb.try_run(());
                     }
                 }
             />

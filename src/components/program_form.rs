@@ -57,7 +57,9 @@ pub fn ProgramForm(
         })
     };
     let touch = move |field: &'static str| {
-        Callback::new(move |_| touched.update(|t| if !t.contains(&field) { t.push(field) }))
+        Callback::new(move |_| {
+            let _ = touched.try_update(|t| if !t.contains(&field) { t.push(field) });
+        })
     };
 
     let create = Action::new_local(move |sent: &ProgramInput| {
