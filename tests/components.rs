@@ -328,3 +328,63 @@ async fn form_starts_from_the_given_values_and_never_offers_blocked() {
     assert!(!exists(&root, ".field__error"));
     root.remove();
 }
+
+// ---- the list page's URL state and the sign-in redirect ------------------------------------
+
+fn parse_href(href: &str) -> leptos_router::params::ParamsMap {
+    let mut map = leptos_router::params::ParamsMap::new();
+    if let Some((_, query)) = href.split_once('?') {
+        for pair in query.split('&') {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let k = String::from(js_sys::decode_uri_component(k).unwrap());
+            let v = String::from(js_sys::decode_uri_component(v).unwrap());
+            map.insert(k, v);
+        }
+    }
+    map
+}
+
+#[wasm_bindgen_test]
+fn list_state_round_trips_through_the_url_and_pages_back() {
+    use web::pages::sources_list::ListState;
+    let mut first = ListState::default();
+    first.query.q = "deals & more/ä".into();
+    first.query.status = vec![Status::Paused, Status::Blocked];
+    first.query.visibility = Some(Visibility::Private);
+    first.query.channels = vec![Channel::Content, Channel::Email];
+    first.query.sort = model::Sort::new(model::SortField::Name, true);
+    first.query.limit = 50;
+    assert_eq!(ListState::from_params(&parse_href(&first.href())), first);
+    assert_eq!(ListState::default().href(), "/traffic-sources", "defaults stay out of the URL");
+
+    let second = first.next_page("c1==");
+    let third = second.next_page("c2");
+    assert_eq!(ListState::from_params(&parse_href(&third.href())), third);
+    assert_eq!(third.prev, vec!["".to_string(), "c1==".to_string()]);
+    assert_eq!(third.prev_page(), Some(second.clone()));
+    assert_eq!(second.prev_page(), Some(first.clone()));
+    assert_eq!(first.prev_page(), None);
+    // Any new filter starts again at the first page.
+    assert_eq!(third.clone().first_page(), first);
+
+    // Junk in the URL is ignored rather than sent to the server.
+    let junk = ListState::from_params(&parse_href(
+        "/traffic-sources?status=sleeping&status=paused&status=paused&channel=tv&sort=password&limit=5000",
+    ));
+    assert_eq!(junk.query.status, vec![Status::Paused]);
+    assert!(junk.query.channels.is_empty());
+    assert_eq!(junk.query.sort, web::api::DEFAULT_SORT);
+    assert_eq!(junk.query.limit, model::list::DEFAULT_LIMIT);
+}
+
+#[wasm_bindgen_test]
+fn sign_in_only_returns_to_pages_of_this_site() {
+    use web::session::{safe_next, sign_in_href};
+    assert_eq!(safe_next(Some("/traffic-sources?sort=name".into())), "/traffic-sources?sort=name");
+    for hostile in ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", ""] {
+        assert_eq!(safe_next(Some(hostile.into())), "/", "{hostile}");
+    }
+    assert_eq!(safe_next(None), "/");
+    assert_eq!(sign_in_href("/traffic-sources/new"), "/sign-in?next=%2Ftraffic-sources%2Fnew");
+    assert_eq!(sign_in_href("/"), "/sign-in");
+}

@@ -39,8 +39,12 @@ pub struct ListState {
 impl ListState {
     pub fn from_params(params: &ParamsMap) -> ListState {
         let all = |key: &str| params.get_all(key).unwrap_or_default();
-        let mut status: Vec<Status> = all("status").iter().filter_map(|s| Status::from_id(s)).collect();
-        status.dedup();
+        let mut status: Vec<Status> = Vec::new();
+        for s in all("status").iter().filter_map(|s| Status::from_id(s)) {
+            if !status.contains(&s) {
+                status.push(s);
+            }
+        }
         let mut channels = Vec::new();
         for c in all("channel").iter().filter_map(|c| Channel::from_id(c)) {
             toggle_channel(&mut channels, c, true);
