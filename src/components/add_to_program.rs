@@ -120,12 +120,9 @@ pub fn AddToProgramDialog(
     });
     let close = move || source.set(None);
 
-    let add = Action::new_local(move |(program_id, source_id, program_name): &(i64, i64, String)| {
-        let (program_id, source_id, program_name) = (*program_id, *source_id, program_name.clone());
-        async move { outcome_of(api::add_source_to_program(program_id, source_id).await, program_name) }
-    });
-    Effect::new(move |_| {
-        let Some(result) = add.value().get() else { return };
+    // A plain task rather than an `Action` (smaller bundle; see `source_form`).
+    let adding = RwSignal::new(false);
+    let finish = move |result: AddOutcome| {
         if matches!(&result, AddOutcome::Failed(e) if e.is_unauthenticated()) {
             session.signed_out();
         }
@@ -136,7 +133,7 @@ pub fn AddToProgramDialog(
         outcome.set(Some(result));
         // After the view shows the outcome.
         request_animation_frame(move || focus_id(focus));
-    });
+    };
 
     let source_name = move || source.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
     let program_name = move |id: i64| {
@@ -148,14 +145,23 @@ pub fn AddToProgramDialog(
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if add.pending().get_untracked() {
+        if adding.get_untracked() {
             return;
         }
-        let (Some(program_id), Some(source_id)) = (chosen.get_untracked(), source_id.get_untracked()) else {
+        let (Some(program_id), Some(source_id_sent)) = (chosen.get_untracked(), source_id.get_untracked()) else {
             return;
         };
         outcome.set(None);
-        add.dispatch((program_id, source_id, program_name(program_id).unwrap_or_default()));
+        adding.set(true);
+        let name = program_name(program_id).unwrap_or_default();
+        leptos::task::spawn_local(async move {
+            let result = api::add_source_to_program(program_id, source_id_sent).await;
+            // Gone, or closed and opened for another source meanwhile.
+            if adding.try_set(false).is_some() || source_id.get_untracked() != Some(source_id_sent) {
+                return;
+            }
+            finish(outcome_of(result, name));
+        });
     };
 
     let on_created = Callback::new(move |program: Program| {
@@ -184,7 +190,7 @@ pub fn AddToProgramDialog(
                 view! { <option value=p.id.to_string()>{label}</option> }
             })
             .collect_view();
-        let pending = move || add.pending().get();
+        let pending = move || adding.get();
         view! {
             <form class="add-form" novalidate on:submit=on_submit>
                 <div class="field" class:field--invalid=move || refused().is_some()>

@@ -62,47 +62,39 @@ pub fn ProgramForm(
         })
     };
 
-    let create = Action::new_local(move |sent: &ProgramInput| {
-        let sent = sent.clone();
-        async move {
-            let result = api::create_program(&sent).await;
-            (sent, result)
+    // A plain task rather than an `Action` (smaller bundle; see `source_form`).
+    let pending = RwSignal::new(false);
+    let finish = move |sent: ProgramInput, result: Result<Program, ApiError>| match result {
+        Ok(program) => {
+            server.set(None);
+            failure.set(None);
+            name.set(String::new());
+            landing_url.set(String::new());
+            touched.set(Vec::new());
+            submitted.set(false);
+            toasts.success(format!("Created the program “{}”.", program.name));
+            on_created.run(program);
         }
-    });
-    Effect::new(move |_| {
-        let Some((sent, result)) = create.value().get() else { return };
-        match result {
-            Ok(program) => {
-                server.set(None);
+        Err(e) => {
+            if e.is_unauthenticated() {
+                session.signed_out();
+            }
+            let fields = e.fields();
+            if !fields.is_empty() {
+                if let Some((_, id)) = FIELDS.iter().find(|(f, _)| fields.contains_key(*f)) {
+                    focus_id(id);
+                }
+                server.set(Some((sent, fields)));
                 failure.set(None);
-                name.set(String::new());
-                landing_url.set(String::new());
-                touched.set(Vec::new());
-                submitted.set(false);
-                toasts.success(format!("Created the program “{}”.", program.name));
-                on_created.run(program);
-            }
-            Err(e) => {
-                if e.is_unauthenticated() {
-                    session.signed_out();
-                }
-                let fields = e.fields();
-                if !fields.is_empty() {
-                    if let Some((_, id)) = FIELDS.iter().find(|(f, _)| fields.contains_key(*f)) {
-                        focus_id(id);
-                    }
-                    server.set(Some((sent, fields)));
-                    failure.set(None);
-                } else {
-                    failure.set(Some(e));
-                }
+            } else {
+                failure.set(Some(e));
             }
         }
-    });
+    };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if create.pending().get_untracked() {
+        if pending.get_untracked() {
             return;
         }
         submitted.set(true);
@@ -112,9 +104,18 @@ pub fn ProgramForm(
             return;
         }
         failure.set(None);
-        create.dispatch(input.get_untracked());
+        pending.set(true);
+        let sent = input.get_untracked();
+        leptos::task::spawn_local(async move {
+            let result = api::create_program(&sent).await;
+            // The form is gone (the person left): nothing to show.
+            if pending.try_set(false).is_some() {
+                return;
+            }
+            finish(sent, result);
+        });
     };
-    let pending = move || create.pending().get();
+    let pending = move || pending.get();
 
     view! {
         <form class="form program-form" novalidate on:submit=on_submit>

@@ -11,16 +11,17 @@ use leptos_router::{
 use model::{program::MarketplaceSource, Page, Sort, SortField};
 
 use crate::{
-    api::{self, ApiError, SourceQuery},
+    api::{self, SourceQuery},
     components::{
         add_to_program::AddToProgramDialog,
         data_table::{Pagination, SortHeader},
         format_datetime,
-        notice::{first_api_error, LoadError},
+        load::{Load, Loader},
+        notice::LoadError,
         set_title,
     },
     pages::sources_list::{Filters, ListState, PageSize},
-    session::{use_session, PageLoading},
+    session::PageLoading,
 };
 
 pub const PATH: &str = "/marketplace";
@@ -45,26 +46,19 @@ pub fn short_url(url: &str) -> String {
 #[component]
 pub fn Marketplace() -> impl IntoView {
     set_title("Marketplace");
-    let session = use_session();
     let params = use_query_map();
     let state = Memo::new(move |_| params.with(marketplace_state));
     let query = Memo::new(move |_| state.with(|s| s.query.clone()));
-    let sources = LocalResource::new(move || {
+    let sources = Loader::new(move || {
         let query = query.get();
-        async move {
-            let result = api::list_marketplace(&query).await;
-            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
-                session.signed_out();
-            }
-            result
-        }
+        async move { api::list_marketplace(&query).await }
     });
 
     let navigate = use_navigate();
     let go = Callback::new(move |(next, replace): (ListState, bool)| {
         navigate(&next.href_at(PATH), NavigateOptions { replace, scroll: false, ..Default::default() });
     });
-    let (updating, set_updating) = signal(false);
+    let updating = sources.updating;
     let adding = RwSignal::new(None::<MarketplaceSource>);
 
     view! {
@@ -80,21 +74,14 @@ pub fn Marketplace() -> impl IntoView {
                 <p class="updating" role="status">
                     {move || updating.get().then_some("Updating…")}
                 </p>
-                <Transition fallback=|| view! { <PageLoading/> } set_pending=set_updating>
-                    <ErrorBoundary fallback=move |errors| {
-                        view! {
-                            <LoadError
-                                error=first_api_error(&errors.get())
-                                title="Couldn't load the marketplace"
-                                on_retry=Callback::new(move |_| sources.refetch())
-                            />
-                        }
-                    }>
-                        {move || Suspend::new(async move {
-                            sources.await.map(|page| view! { <Results page state go adding/> })
-                        })}
-                    </ErrorBoundary>
-                </Transition>
+                {move || match sources.state.get() {
+                    Load::Loading => view! { <PageLoading/> }.into_any(),
+                    Load::Failed(error) => view! {
+                        <LoadError error title="Couldn't load the marketplace" on_retry=sources.retry()/>
+                    }
+                    .into_any(),
+                    Load::Loaded(page) => view! { <Results page state go adding/> }.into_any(),
+                }}
             </div>
             <AddToProgramDialog source=adding/>
         </section>
@@ -163,7 +150,8 @@ fn Results(
     let rows = page.items.len() as i64;
     let prev_href = current.prev_page().map(|s| s.href_at(PATH));
     let next_href = page.next_cursor.as_deref().map(|c| current.next_page(c).href_at(PATH));
-    let items = page.items;
+    // The whole page is rebuilt for each answer anyway: a plain list, not a keyed `For`.
+    let body = page.items.into_iter().map(|source| view! { <MarketRow source adding/> }).collect_view();
     let total = page.total;
 
     view! {
@@ -180,13 +168,7 @@ fn Results(
                         <th scope="col">"Actions"</th>
                     </tr>
                 </thead>
-                <tbody>
-                    <For
-                        each=move || items.clone()
-                        key=|s| (s.id, s.updated_at.clone())
-                        children=move |source| view! { <MarketRow source adding/> }
-                    />
-                </tbody>
+                <tbody>{body}</tbody>
             </table>
         </div>
         <div class="table-foot">

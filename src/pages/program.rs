@@ -14,12 +14,13 @@ use crate::{
     components::{
         copy_button::CopyField,
         format_datetime,
-        notice::{first_api_error, LoadError},
+        load::{Load, Loader},
+        notice::LoadError,
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
     },
     pages::marketplace::short_url,
-    session::{use_session, PageLoading},
+    session::PageLoading,
 };
 
 /// A 404 for an id that is not a number, so it reads like any unknown program.
@@ -47,46 +48,35 @@ pub fn link_note(status: Status, visibility: Visibility) -> Option<&'static str>
 #[component]
 pub fn ProgramPage() -> impl IntoView {
     set_title("Program");
-    let session = use_session();
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
-    let detail = LocalResource::new(move || {
+    let detail = Loader::new(move || {
         let id = id.get();
         async move {
-            let result = match id {
+            match id {
                 Some(id) => api::get_program(id).await,
                 None => Err(not_found()),
-            };
-            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
-                session.signed_out();
             }
-            result
         }
     });
     view! {
         <section class="page">
             <p class="breadcrumb"><A href="/programs">"Programs"</A></p>
-            <Transition fallback=|| view! { <h1>"Program"</h1><PageLoading/> }>
-                <ErrorBoundary fallback=move |errors| {
-                    let error = first_api_error(&errors.get());
-                    if error.status() == Some(404) {
-                        view! {
-                            <h1>"Program not found"</h1>
-                            <p>"There is no program of yours at this address."</p>
-                            <A href="/programs" attr:class="button">"Back to programs"</A>
-                        }
-                        .into_any()
-                    } else {
-                        view! {
-                            <h1>"Program"</h1>
-                            <LoadError error title="Couldn't load this program" on_retry=Callback::new(move |_| detail.refetch())/>
-                        }
-                        .into_any()
-                    }
-                }>
-                    {move || Suspend::new(async move { detail.await.map(|detail| view! { <Detail detail/> }) })}
-                </ErrorBoundary>
-            </Transition>
+            {move || match detail.state.get() {
+                Load::Loading => view! { <h1>"Program"</h1><PageLoading/> }.into_any(),
+                Load::Failed(error) if error.status() == Some(404) => view! {
+                    <h1>"Program not found"</h1>
+                    <p>"There is no program of yours at this address."</p>
+                    <A href="/programs" attr:class="button">"Back to programs"</A>
+                }
+                .into_any(),
+                Load::Failed(error) => view! {
+                    <h1>"Program"</h1>
+                    <LoadError error title="Couldn't load this program" on_retry=detail.retry()/>
+                }
+                .into_any(),
+                Load::Loaded(detail) => view! { <Detail detail/> }.into_any(),
+            }}
         </section>
     }
 }

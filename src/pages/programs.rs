@@ -10,11 +10,12 @@ use leptos_router::{
 use model::{program::Program, Page};
 
 use crate::{
-    api::{self, ApiError},
+    api,
     components::{
         data_table::Pagination,
         format_datetime,
-        notice::{first_api_error, LoadError},
+        load::{Load, Loader},
+        notice::LoadError,
         program_form::ProgramForm,
         set_title,
     },
@@ -22,7 +23,7 @@ use crate::{
         marketplace::short_url,
         sources_list::{ListState, PageSize},
     },
-    session::{use_session, PageLoading},
+    session::PageLoading,
 };
 
 pub const PATH: &str = "/programs";
@@ -30,7 +31,6 @@ pub const PATH: &str = "/programs";
 #[component]
 pub fn Programs() -> impl IntoView {
     set_title("Programs");
-    let session = use_session();
     let params = use_query_map();
     // Only paging applies to this list.
     let state = Memo::new(move |_| {
@@ -43,15 +43,9 @@ pub fn Programs() -> impl IntoView {
             state
         })
     });
-    let programs = LocalResource::new(move || {
+    let programs = Loader::new(move || {
         let (limit, cursor) = state.with(|s| (s.query.limit, s.query.cursor.clone()));
-        async move {
-            let result = api::list_programs(limit, cursor.as_deref()).await;
-            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
-                session.signed_out();
-            }
-            result
-        }
+        async move { api::list_programs(limit, cursor.as_deref()).await }
     });
     let navigate = use_navigate();
     let go = Callback::new(move |(next, replace): (ListState, bool)| {
@@ -63,10 +57,10 @@ pub fn Programs() -> impl IntoView {
         if current.query.cursor.is_some() {
             go.run((current.first_page(), false));
         } else {
-            programs.refetch();
+            programs.reload();
         }
     });
-    let (updating, set_updating) = signal(false);
+    let updating = programs.updating;
 
     view! {
         <section class="page">
@@ -79,21 +73,14 @@ pub fn Programs() -> impl IntoView {
                     <h2 id="programs-list-title">"Your programs"</h2>
                     <div class="table-region" aria-busy=move || updating.get().to_string()>
                         <p class="updating" role="status">{move || updating.get().then_some("Updating…")}</p>
-                        <Transition fallback=|| view! { <PageLoading/> } set_pending=set_updating>
-                            <ErrorBoundary fallback=move |errors| {
-                                view! {
-                                    <LoadError
-                                        error=first_api_error(&errors.get())
-                                        title="Couldn't load your programs"
-                                        on_retry=Callback::new(move |_| programs.refetch())
-                                    />
-                                }
-                            }>
-                                {move || Suspend::new(async move {
-                                    programs.await.map(|page| view! { <ProgramTable page state go/> })
-                                })}
-                            </ErrorBoundary>
-                        </Transition>
+                        {move || match programs.state.get() {
+                            Load::Loading => view! { <PageLoading/> }.into_any(),
+                            Load::Failed(error) => view! {
+                                <LoadError error title="Couldn't load your programs" on_retry=programs.retry()/>
+                            }
+                            .into_any(),
+                            Load::Loaded(page) => view! { <ProgramTable page state go/> }.into_any(),
+                        }}
                     </div>
                 </section>
                 <section class="programs-layout__form" aria-labelledby="new-program-title">

@@ -6,62 +6,52 @@ use leptos_router::{components::A, hooks::use_params_map};
 use model::{source::TrafficSourceDetail, Status};
 
 use crate::{
-    api::{self, ApiError},
+    api,
     components::{
         audit_history::AuditHistory,
         copy_button::CopyField,
         format_datetime,
-        notice::{first_api_error, LoadError},
+        load::{Load, Loader},
+        notice::LoadError,
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
     },
     pages::program::not_found,
-    session::{use_session, PageLoading},
+    session::PageLoading,
 };
 
 #[component]
 pub fn SourcePage() -> impl IntoView {
     set_title("Traffic source");
-    let session = use_session();
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
-    let detail = LocalResource::new(move || {
+    let detail = Loader::new(move || {
         let id = id.get();
         async move {
-            let result = match id {
+            match id {
                 Some(id) => api::get_source(id).await,
                 None => Err(not_found()),
-            };
-            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
-                session.signed_out();
             }
-            result
         }
     });
     view! {
         <section class="page">
             <p class="breadcrumb"><A href="/traffic-sources">"Traffic sources"</A></p>
-            <Transition fallback=|| view! { <h1>"Traffic source"</h1><PageLoading/> }>
-                <ErrorBoundary fallback=move |errors| {
-                    let error = first_api_error(&errors.get());
-                    if error.status() == Some(404) {
-                        view! {
-                            <h1>"Traffic source not found"</h1>
-                            <p>"There is no traffic source of yours at this address. It may have been removed."</p>
-                            <A href="/traffic-sources" attr:class="button">"Back to traffic sources"</A>
-                        }
-                        .into_any()
-                    } else {
-                        view! {
-                            <h1>"Traffic source"</h1>
-                            <LoadError error title="Couldn't load this traffic source" on_retry=Callback::new(move |_| detail.refetch())/>
-                        }
-                        .into_any()
-                    }
-                }>
-                    {move || Suspend::new(async move { detail.await.map(|detail| view! { <Detail detail/> }) })}
-                </ErrorBoundary>
-            </Transition>
+            {move || match detail.state.get() {
+                Load::Loading => view! { <h1>"Traffic source"</h1><PageLoading/> }.into_any(),
+                Load::Failed(error) if error.status() == Some(404) => view! {
+                    <h1>"Traffic source not found"</h1>
+                    <p>"There is no traffic source of yours at this address. It may have been removed."</p>
+                    <A href="/traffic-sources" attr:class="button">"Back to traffic sources"</A>
+                }
+                .into_any(),
+                Load::Failed(error) => view! {
+                    <h1>"Traffic source"</h1>
+                    <LoadError error title="Couldn't load this traffic source" on_retry=detail.retry()/>
+                }
+                .into_any(),
+                Load::Loaded(detail) => view! { <Detail detail/> }.into_any(),
+            }}
         </section>
     }
 }
