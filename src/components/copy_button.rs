@@ -108,7 +108,8 @@ pub fn CopyField(
                 on:focus=move |_| select_text()
             />
             <button type="button" class="button button--small copy-field__button" on:click=on_click>
-                <span class="copy-field__icon" aria-hidden="true">{move || if copied.get() { "✓" } else { "⧉" }}</span>
+                // No idle icon: "⧉" and its kin are missing from common fonts.
+                {move || copied.get().then(|| view! { <span class="copy-field__icon" aria-hidden="true">"✓"</span> })}
                 {move || if copied.get() { "Copied" } else { "Copy" }}
                 <span class="visually-hidden">{move || format!(" {}", what.get_value())}</span>
             </button>
