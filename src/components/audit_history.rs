@@ -138,7 +138,7 @@ pub fn AuditHistory(
                     let _ = next.try_set(page.next_cursor);
                     // The button may be gone (no more pages): continue reading at the first new entry.
                     if let Some(id) = first_new {
-                        set_timeout(move || focus_id(&format!("history-{id}")), std::time::Duration::ZERO);
+                        set_timeout(move || focus_id(&format!("history-{id}")), std::time::Duration::from_millis(30));
                     }
                 }
                 Err(e) => {
@@ -163,7 +163,7 @@ pub fn AuditHistory(
         }
         view! {
             <ol class="history__list">
-                <For each=move || entries.get() key=|e| e.id children=|entry| view! { <HistoryEntry entry/> }/>
+                {move || entries.get().into_iter().map(|entry| view! { <HistoryEntry entry/> }).collect_view()}
             </ol>
             {move || older_error.get().map(|m| view! { <p class="alert alert--error" role="alert">{m}</p> })}
             {move || {

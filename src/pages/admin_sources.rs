@@ -24,7 +24,8 @@ use crate::{
         block_dialog::{BlockDialog, UnblockDialog},
         data_table::{Pagination, SortHeader},
         focus_id, format_datetime,
-        notice::{first_api_error, LoadError},
+        load::{Load, Loader},
+        notice::LoadError,
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
     },
@@ -127,19 +128,12 @@ fn focus_soon(id: String) {
 #[component]
 pub fn AdminSources() -> impl IntoView {
     set_title("All traffic sources");
-    let session = use_session();
     let params = use_query_map();
     let state = Memo::new(move |_| params.with(AdminState::from_params));
     let list_state = Memo::new(move |_| state.with(|s| s.list.clone()));
-    let sources = LocalResource::new(move || {
+    let sources = Loader::new(move || {
         let (query, partner) = state.with(|s| (s.list.query.clone(), s.partner));
-        async move {
-            let result = api::list_all_sources(&query, partner).await;
-            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
-                session.signed_out();
-            }
-            result
-        }
+        async move { api::list_all_sources(&query, partner).await }
     });
 
     let navigate = use_navigate();
@@ -150,7 +144,7 @@ pub fn AdminSources() -> impl IntoView {
     let go_list = Callback::new(move |(list, replace): (ListState, bool)| {
         go.run((AdminState { list, partner: state.get_untracked().partner }, replace));
     });
-    let (updating, set_updating) = signal(false);
+    let updating = sources.updating;
 
     let block_target = RwSignal::new(None::<TrafficSource>);
     let unblock_target = RwSignal::new(None::<TrafficSource>);
@@ -193,25 +187,17 @@ pub fn AdminSources() -> impl IntoView {
                 <p class="updating" role="status">
                     {move || updating.get().then_some("Updating…")}
                 </p>
-                <Transition fallback=|| view! { <PageLoading/> } set_pending=set_updating>
-                    <ErrorBoundary fallback=move |errors| {
-                        view! {
-                            <LoadError
-                                error=first_api_error(&errors.get())
-                                title="Couldn't load the traffic sources"
-                                on_retry=Callback::new(move |_| sources.refetch())
-                            />
-                        }
-                    }>
-                        {move || Suspend::new(async move {
-                            sources.await.map(|page| {
-                                view! {
-                                    <AdminResults page state go go_list block_target unblock_target changed/>
-                                }
-                            })
-                        })}
-                    </ErrorBoundary>
-                </Transition>
+                {move || match sources.state.get() {
+                    Load::Loading => view! { <PageLoading/> }.into_any(),
+                    Load::Failed(error) => view! {
+                        <LoadError error title="Couldn't load the traffic sources" on_retry=sources.retry()/>
+                    }
+                    .into_any(),
+                    Load::Loaded(page) => view! {
+                        <AdminResults page state go go_list block_target unblock_target changed/>
+                    }
+                    .into_any(),
+                }}
             </div>
             <BlockDialog target=block_target on_done=on_blocked/>
             <UnblockDialog target=unblock_target on_done=on_unblocked/>
@@ -387,18 +373,12 @@ fn AdminResults(
         .as_deref()
         .map(|c| AdminState { list: current.list.next_page(c), partner: current.partner }.href());
     let total = page.total;
-    let items = RwSignal::new(page.items);
-    // A block or unblock answered: show the row as it is now.
-    Effect::new(move |_| {
-        if let Some(source) = changed.get() {
-            items.update(|list| {
-                // Never older than what this page loaded (a later reload may be fresher).
-                if let Some(row) = list.iter_mut().find(|s| s.id == source.id && s.version <= source.version) {
-                    *row = source;
-                }
-            });
-        }
-    });
+    // The page is rebuilt for each answer: a plain list of rows, each following `changed`.
+    let body = page
+        .items
+        .into_iter()
+        .map(|source| view! { <AdminRow source block_target unblock_target changed/> })
+        .collect_view();
 
     view! {
         <div class="table-wrap">
@@ -417,13 +397,7 @@ fn AdminResults(
                         <th scope="col">"Actions"</th>
                     </tr>
                 </thead>
-                <tbody>
-                    <For
-                        each=move || items.get()
-                        key=|s| (s.id, s.version)
-                        children=move |source| view! { <AdminRow source block_target unblock_target/> }
-                    />
-                </tbody>
+                <tbody>{body}</tbody>
             </table>
         </div>
         <div class="table-foot">
@@ -439,9 +413,32 @@ fn short_url(url: &str) -> String {
     url.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_string()
 }
 
-/// One row, with Block or Unblock.
+/// One row, with Block or Unblock; it shows a block or unblock of its source at once.
 #[component]
 fn AdminRow(
+    source: TrafficSource,
+    block_target: RwSignal<Option<TrafficSource>>,
+    unblock_target: RwSignal<Option<TrafficSource>>,
+    changed: RwSignal<Option<TrafficSource>>,
+) -> impl IntoView {
+    let id = source.id;
+    let current = RwSignal::new(source);
+    // Never older than what this page loaded (a later reload may be fresher).
+    let latest = Memo::new(move |_| {
+        let answer = changed.get().filter(|s| s.id == id);
+        current.with(|c| match answer {
+            Some(s) if s.version >= c.version => s,
+            _ => c.clone(),
+        })
+    });
+    move || {
+        let source = latest.get();
+        view! { <AdminRowView source block_target unblock_target/> }
+    }
+}
+
+#[component]
+fn AdminRowView(
     source: TrafficSource,
     block_target: RwSignal<Option<TrafficSource>>,
     unblock_target: RwSignal<Option<TrafficSource>>,
@@ -517,33 +514,28 @@ fn AdminRow(
 /// `/admin/traffic-sources/:id`: one source for staff.
 #[component]
 pub fn AdminSource() -> impl IntoView {
-    let session = use_session();
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
-    let detail = LocalResource::new(move || {
+    let detail = Loader::new(move || {
         let id = id.get();
         async move {
-            let Some(id) = id else {
-                return Err(ApiError::Api {
+            match id {
+                Some(id) => api::get_source(id).await,
+                None => Err(ApiError::Api {
                     status: 404,
                     body: model::ApiErrorBody {
                         error: model::ApiError { code: "not_found".into(), message: String::new(), fields: Default::default() },
                     },
-                });
-            };
-            let result = api::get_source(id).await;
-            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
-                session.signed_out();
+                }),
             }
-            result
         }
     });
     view! {
         <section class="page">
             <p class="breadcrumb"><A href=ADMIN_PATH>"All traffic sources"</A></p>
-            <Transition fallback=|| view! { <h1>"Traffic source"</h1><PageLoading/> }>
-                <ErrorBoundary fallback=move |errors| {
-                    let error = first_api_error(&errors.get());
+            {move || match detail.state.get() {
+                Load::Loading => view! { <h1>"Traffic source"</h1><PageLoading/> }.into_any(),
+                Load::Failed(error) => {
                     if error.status() == Some(404) {
                         set_title("Traffic source not found");
                         view! {
@@ -555,20 +547,13 @@ pub fn AdminSource() -> impl IntoView {
                     } else {
                         view! {
                             <h1>"Traffic source"</h1>
-                            <LoadError
-                                error
-                                title="Couldn't load this traffic source"
-                                on_retry=Callback::new(move |_| detail.refetch())
-                            />
+                            <LoadError error title="Couldn't load this traffic source" on_retry=detail.retry()/>
                         }
                         .into_any()
                     }
-                }>
-                    {move || Suspend::new(async move {
-                        detail.await.map(|detail| view! { <AdminSourceView detail/> })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+                }
+                Load::Loaded(detail) => view! { <AdminSourceView detail/> }.into_any(),
+            }}
         </section>
     }
 }
@@ -591,7 +576,7 @@ fn AdminSourceView(detail: model::source::TrafficSourceDetail) -> impl IntoView 
         focus_soon("block-source".into());
     });
     let id = source.with_untracked(|s| s.id);
-    Effect::new(move |_| source.with(|s| set_title(&format!("{} · Admin", s.name))));
+    source.with_untracked(|s| set_title(&format!("{} · Admin", s.name)));
 
     let status_area = move || {
         let s = source.get();

@@ -14,11 +14,12 @@ use model::{
 };
 
 use crate::{
-    api::{self, query_string, ApiError},
+    api::{self, query_string},
     components::{
         data_table::Pagination,
         focus_id, format_datetime,
-        notice::{first_api_error, LoadError},
+        load::{Load, Loader},
+        notice::LoadError,
         notification_bell::use_unread,
         set_title,
         toast::use_toasts,
@@ -84,37 +85,23 @@ fn source_href(role: Option<Role>, source_id: i64) -> Option<String> {
 #[component]
 pub fn Notifications() -> impl IntoView {
     set_title("Notifications");
-    let session = use_session();
     let params = use_query_map();
     let state = Memo::new(move |_| params.with(NotificationsState::from_params));
-    let page = LocalResource::new(move || {
+    let page = Loader::new(move || {
         let cursor = state.with(|s| s.cursor.clone());
-        async move {
-            let result = api::list_notifications(cursor.as_deref(), PAGE_SIZE).await;
-            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
-                session.signed_out();
-            }
-            result
-        }
+        async move { api::list_notifications(cursor.as_deref(), PAGE_SIZE).await }
     });
     view! {
         <section class="page notifications-page">
-            <Transition fallback=|| view! { <h1>"Notifications"</h1><PageLoading/> }>
-                <ErrorBoundary fallback=move |errors| {
-                    view! {
-                        <h1>"Notifications"</h1>
-                        <LoadError
-                            error=first_api_error(&errors.get())
-                            title="Couldn't load your notifications"
-                            on_retry=Callback::new(move |_| page.refetch())
-                        />
-                    }
-                }>
-                    {move || Suspend::new(async move {
-                        page.await.map(|page| view! { <NotificationList page state/> })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            {move || match page.state.get() {
+                Load::Loading => view! { <h1>"Notifications"</h1><PageLoading/> }.into_any(),
+                Load::Failed(error) => view! {
+                    <h1>"Notifications"</h1>
+                    <LoadError error title="Couldn't load your notifications" on_retry=page.retry()/>
+                }
+                .into_any(),
+                Load::Loaded(page) => view! { <NotificationList page state/> }.into_any(),
+            }}
         </section>
     }
 }
@@ -173,8 +160,8 @@ fn NotificationList(page: NotificationPage, state: Memo<NotificationsState>) -> 
                     });
                     unread_here.update(|n| *n = (*n - 1).max(0));
                     unread.set(unread_here.get_untracked());
-                    // The button is gone: keep the reader's place on the item.
-                    focus_id(&format!("notification-{id}"));
+                    // The button is gone: keep the reader's place on the item (once redrawn).
+                    set_timeout(move || focus_id(&format!("notification-{id}")), std::time::Duration::from_millis(30));
                 }
                 Err(e) if e.is_unauthenticated() => session.signed_out(),
                 Err(e) => problem.set(Some(e.message())),
@@ -225,11 +212,7 @@ fn NotificationList(page: NotificationPage, state: Memo<NotificationsState>) -> 
             view! {
                 <p class="notifications__summary">{summary}</p>
                 <ol class="notifications" aria-labelledby="notifications-title">
-                    <For
-                        each=move || items.get()
-                        key=|n| (n.id, n.read_at.is_some())
-                        children=move |n| view! { <NotificationItem n role mark_one/> }
-                    />
+                    {move || items.get().into_iter().map(|n| view! { <NotificationItem n role mark_one/> }).collect_view()}
                 </ol>
                 <div class="table-foot">
                     <Pagination first_row rows total=None prev_href next_href/>
