@@ -98,26 +98,31 @@ impl Session {
     }
 }
 
-/// Remembers (in this browser, next to the cookie) whether a sign-in happened since the last
-/// sign-out. The cookie itself is HttpOnly, so the app cannot look at it. The hint only ever
-/// saves a request: when it says "signed in", the server still decides.
-const HINT_KEY: &str = "traffic-sources.signed-in";
+/// The session cookie is HttpOnly, so the app cannot look at it; the server sets a readable
+/// companion, `ts_signed_in=1`, with the same lifetime. It only ever saves a request: when it
+/// says "signed in", the server still decides.
+const HINT_COOKIE: &str = "ts_signed_in";
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+fn html_document() -> Option<web_sys::HtmlDocument> {
+    use wasm_bindgen::JsCast;
+    web_sys::window()?.document()?.dyn_into::<web_sys::HtmlDocument>().ok()
 }
 
 fn signed_in_hint() -> bool {
-    match storage() {
-        Some(s) => s.get_item(HINT_KEY).ok().flatten().is_some(),
-        // No storage (privacy settings): always ask.
+    match html_document().and_then(|d| d.cookie().ok()) {
+        Some(cookies) => cookies.split(';').any(|c| c.trim() == format!("{HINT_COOKIE}=1")),
+        // Cookies unreadable (privacy settings): always ask.
         None => true,
     }
 }
 
+/// Signing in sets the hint from the server; only a stale one (the session ended
+/// elsewhere) needs clearing here.
 fn set_signed_in_hint(on: bool) {
-    if let Some(s) = storage() {
-        let _ = if on { s.set_item(HINT_KEY, "1") } else { s.remove_item(HINT_KEY) };
+    if !on {
+        if let Some(d) = html_document() {
+            let _ = d.set_cookie(&format!("{HINT_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax"));
+        }
     }
 }
 

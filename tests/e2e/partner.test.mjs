@@ -447,7 +447,6 @@ describe('a new partner', () => {
   test('the table holds at 360px wide', async () => {
     const narrow = await newPage(browser, { viewport: { width: 360, height: 740 } });
     await narrow.context().addCookies(await page.context().cookies());
-    await narrow.addInitScript(() => localStorage.setItem('traffic-sources.signed-in', '1'));
     await narrow.goto(`${server.url}/traffic-sources`);
     await row(narrow, 'Deal Alerts').waitFor();
     const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -8,7 +8,7 @@ use model::{Account, ApiErrorBody, FieldErrors, Role, SignUp};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::session_cookie;
+use super::auth::start_session;
 use super::error::{AppError, AppResult};
 use super::json::ApiJson;
 use crate::db::{accounts, sessions};
@@ -50,7 +50,7 @@ async fn sign_up(
     let token = sessions::create(&state.db, account.id).await?;
     Ok((
         StatusCode::CREATED,
-        jar.add(session_cookie(token, state.config.secure_cookies)),
+        start_session(jar, token, state.config.secure_cookies),
         ApiJson(account),
     ))
 }

@@ -97,21 +97,45 @@ impl FromRequestParts<AppState> for PartnerOrStaff {
     }
 }
 
-/// The session cookie: HttpOnly (no script can read it) and SameSite=Lax.
-pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, token))
+/// A readable companion of the session cookie, holding no secret: it only tells the web
+/// app that asking "who am I?" is worth a request (a signed-out visitor's 401 would be
+/// logged by the browser as an error on every page). The server still decides.
+pub const SIGNED_IN_HINT_COOKIE: &str = "ts_signed_in";
+
+/// Starts a session in the browser: the session cookie, HttpOnly (no script can read it)
+/// and SameSite=Lax, and its readable hint with the same lifetime.
+pub fn start_session(jar: CookieJar, token: String, secure: bool) -> CookieJar {
+    jar.add(session_cookie(SESSION_COOKIE, token, true, secure))
+        .add(session_cookie(
+            SIGNED_IN_HINT_COOKIE,
+            "1".into(),
+            false,
+            secure,
+        ))
+}
+
+/// Ends the session in the browser: both cookies expire.
+pub fn end_session(jar: CookieJar, secure: bool) -> CookieJar {
+    let mut session = session_cookie(SESSION_COOKIE, String::new(), true, secure);
+    session.make_removal();
+    let mut hint = session_cookie(SIGNED_IN_HINT_COOKIE, String::new(), false, secure);
+    hint.make_removal();
+    jar.add(session).add(hint)
+}
+
+fn session_cookie(
+    name: &'static str,
+    value: String,
+    http_only: bool,
+    secure: bool,
+) -> Cookie<'static> {
+    Cookie::build((name, value))
         .path("/")
-        .http_only(true)
+        .http_only(http_only)
         .same_site(SameSite::Lax)
         .secure(secure)
         .max_age(::time::Duration::milliseconds(
             crate::db::sessions::SESSION_TTL_MS,
         ))
         .build()
-}
-
-pub fn expired_session_cookie(secure: bool) -> Cookie<'static> {
-    let mut cookie = session_cookie(String::new(), secure);
-    cookie.make_removal();
-    cookie
 }

@@ -6,7 +6,7 @@ use model::{Account, ApiErrorBody, SignIn};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::{expired_session_cookie, session_cookie, SignedIn, SESSION_COOKIE};
+use super::auth::{end_session, start_session, SignedIn, SESSION_COOKIE};
 use super::error::{AppError, AppResult};
 use super::json::ApiJson;
 use crate::db::{accounts, sessions};
@@ -56,7 +56,7 @@ async fn sign_in(
     accounts::clear_failures(&state.db, &email).await?;
     let token = sessions::create(&state.db, account.id).await?;
     Ok((
-        jar.add(session_cookie(token, state.config.secure_cookies)),
+        start_session(jar, token, state.config.secure_cookies),
         ApiJson(account),
     ))
 }
@@ -74,6 +74,6 @@ async fn sign_out(
     }
     Ok((
         StatusCode::NO_CONTENT,
-        jar.add(expired_session_cookie(state.config.secure_cookies)),
+        end_session(jar, state.config.secure_cookies),
     ))
 }

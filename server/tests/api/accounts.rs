@@ -214,14 +214,26 @@ async fn session_cookie_is_http_only_and_lax(engine: Engine) {
     let app = spawn_app(engine).await;
     let body = json!({"email": "c@example.com", "password": "long enough", "role": "partner", "display_name": "C"});
     let response = app.anonymous().post("/api/accounts", &body).await;
-    let cookie = response
+    let cookies: Vec<String> = response
         .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(cookie.starts_with("ts_session="), "{cookie}");
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("ts_session="))
+        .expect("session cookie")
+        .clone();
+    // The readable hint for the web app holds no secret.
+    let hint = cookies
+        .iter()
+        .find(|c| c.starts_with("ts_signed_in="))
+        .expect("hint cookie");
+    assert!(
+        hint.starts_with("ts_signed_in=1;") && !hint.contains("HttpOnly"),
+        "{hint}"
+    );
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");

@@ -1,0 +1,55 @@
+// Lighthouse (npm, driving Debian's Chromium) on the partner's traffic sources table,
+// served by the release server with the release bundle: performance and accessibility,
+// desktop and mobile. Build first: scripts/build-web.sh && cargo build --release -p server
+//   node scripts/lighthouse.mjs
+// The partner signs in through the real page in a persistent Chromium profile; Lighthouse
+// then audits the table in that same browser without resetting its storage.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import lighthouse from 'lighthouse';
+import desktopConfig from 'lighthouse/core/config/desktop-config.js';
+import { startServer, signIn } from '../tests/e2e/harness.mjs';
+
+const port = 9300 + Math.floor(Math.random() * 500);
+const profile = mkdtempSync(join(tmpdir(), 'ts-lighthouse-'));
+const server = await startServer({ seedDemo: true });
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', `--remote-debugging-port=${port}`,
+  ],
+});
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  await signIn(page, server.url, 'partner@demo.test');
+  const url = `${server.url}/traffic-sources`;
+  console.log('form      performance  accessibility');
+  for (const [form, config] of [['desktop', desktopConfig], ['mobile', undefined]]) {
+    const result = await lighthouse(
+      url,
+      { port, output: 'json', logLevel: 'error', onlyCategories: ['performance', 'accessibility'], disableStorageReset: true },
+      config,
+    );
+    const lhr = result.lhr;
+    const score = (c) => Math.round(lhr.categories[c].score * 100);
+    const a = lhr.audits;
+    console.log(
+      form.padEnd(8), String(score('performance')).padStart(12), String(score('accessibility')).padStart(14),
+      '  FCP', a['first-contentful-paint'].displayValue, ' LCP', a['largest-contentful-paint'].displayValue,
+      ' TBT', a['total-blocking-time'].displayValue, ' CLS', a['cumulative-layout-shift'].displayValue,
+    );
+    if (!lhr.finalDisplayedUrl.endsWith('/traffic-sources')) console.log('  ended on', lhr.finalDisplayedUrl, '(not the table)');
+    for (const [id, audit] of Object.entries(a)) {
+      if (audit.score !== null && audit.score < 1 && lhr.categories.accessibility.auditRefs.some((r) => r.id === id && r.weight > 0)) {
+        console.log('  accessibility:', id, '-', audit.title);
+      }
+    }
+  }
+} finally {
+  await context.close();
+  await server.stop();
+  rmSync(profile, { recursive: true, force: true });
+}
