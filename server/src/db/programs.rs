@@ -189,20 +189,28 @@ pub async fn add_source(
     base_url: &str,
 ) -> Result<AddOutcome, sqlx::Error> {
     // 95-bit codes practically never collide; a collision simply draws again.
+    // On PostgreSQL the source row is share-locked, so a block running at the same moment
+    // either waits for this insert (and then notifies this advertiser too) or commits first
+    // (and this insert re-reads the status and adds nothing). SQLite runs one writer at a time.
+    let lock = match db.backend {
+        super::Backend::Postgres => " FOR SHARE OF s",
+        super::Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "INSERT INTO collaborations (program_id, traffic_source_id, tracking_code, clicks, refused_clicks, created_at)
+         SELECT p.id, s.id, $1, 0, 0, $2 FROM programs p, traffic_sources s
+         WHERE p.id = $3 AND p.advertiser_id = $4 AND s.id = $5 AND s.status = 'active' AND s.visibility = 'public'{lock}
+         RETURNING id"
+    );
     for _ in 0..5 {
-        let inserted = sqlx::query(
-            "INSERT INTO collaborations (program_id, traffic_source_id, tracking_code, clicks, refused_clicks, created_at)
-             SELECT p.id, s.id, $1, 0, 0, $2 FROM programs p, traffic_sources s
-             WHERE p.id = $3 AND p.advertiser_id = $4 AND s.id = $5 AND s.status = 'active' AND s.visibility = 'public'
-             RETURNING id",
-        )
-        .bind(codes::tracking_code())
-        .bind(now_ms())
-        .bind(program_id)
-        .bind(advertiser_id)
-        .bind(source_id)
-        .fetch_optional(&db.pool)
-        .await;
+        let inserted = sqlx::query(&sql)
+            .bind(codes::tracking_code())
+            .bind(now_ms())
+            .bind(program_id)
+            .bind(advertiser_id)
+            .bind(source_id)
+            .fetch_optional(&db.pool)
+            .await;
         let id: i64 = match inserted {
             Ok(Some(row)) => row.try_get("id")?,
             Ok(None) => return Ok(AddOutcome::NotFound),
