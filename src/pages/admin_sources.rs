@@ -212,19 +212,21 @@ fn PartnerFilter(state: Memo<AdminState>, go: Callback<(AdminState, bool)>) -> i
     const LIMIT: i64 = 100;
     let find = RwSignal::new(String::new());
     let (find_q, set_find_q) = signal(String::new());
-    let partners = LocalResource::new(move || {
+    let partners = Loader::new(move || {
         let q = find_q.get();
         async move { api::list_partners(&q, LIMIT).await }
     });
     // Whether the full list did not fit: then offer the box to narrow it.
     let many = move || {
         !find.with(String::is_empty)
-            || partners.with(|r| matches!(r, Some(Ok(p)) if p.next_cursor.is_some()))
+            || partners.state.with(|r| matches!(r, Load::Loaded(p) if p.next_cursor.is_some()))
     };
     let options = move || {
         let selected = state.with(|s| s.partner);
-        let page: Option<Page<PartnerSummary>> = partners.get().and_then(|r| r.ok());
-        let mut items = page.as_ref().map(|p| p.items.clone()).unwrap_or_default();
+        let mut items: Vec<PartnerSummary> = partners.state.with(|r| match r {
+            Load::Loaded(p) => p.items.clone(),
+            _ => Vec::new(),
+        });
         // The chosen partner stays in the list even when the search does not find them.
         if let Some(id) = selected {
             if !items.iter().any(|p| p.id == id) {
@@ -240,7 +242,11 @@ fn PartnerFilter(state: Memo<AdminState>, go: Callback<(AdminState, bool)>) -> i
             .collect_view()
     };
     let load_failed = move || {
-        partners.get().and_then(|r| r.err()).map(|e| {
+        partners.state.with(|r| match r {
+            Load::Failed(e) => Some(e.clone()),
+            _ => None,
+        })
+        .map(|e| {
             view! { <p class="field__error" id="filter-partner-error">{format!("Couldn't load the partners: {}", e.message())}</p> }
         })
     };
