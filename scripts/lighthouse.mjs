@@ -2,15 +2,27 @@
 // served by the release server with the release bundle: performance and accessibility,
 // desktop and mobile. Build first: scripts/build-web.sh && cargo build --release -p server
 //   node scripts/lighthouse.mjs
+// Lighthouse is a measuring tool, not a test dependency: it is installed on first use into
+// target/lighthouse (its dependency tree does not survive `npm ci` in package-lock form).
 // The partner signs in through the real page in a persistent Chromium profile; Lighthouse
 // then audits the table in that same browser without resetting its storage.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import lighthouse from 'lighthouse';
-import desktopConfig from 'lighthouse/core/config/desktop-config.js';
 import { startServer, signIn } from '../tests/e2e/harness.mjs';
+
+const LIGHTHOUSE_VERSION = '12.8.2'; // 13 needs Node 22
+const prefix = resolve(import.meta.dirname, '../target/lighthouse');
+const lhRoot = join(prefix, 'node_modules/lighthouse');
+if (!existsSync(join(lhRoot, 'core/index.js'))) {
+  mkdirSync(prefix, { recursive: true });
+  execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `lighthouse@${LIGHTHOUSE_VERSION}`], { stdio: 'inherit' });
+}
+const { default: lighthouse } = await import(pathToFileURL(join(lhRoot, 'core/index.js')));
+const { default: desktopConfig } = await import(pathToFileURL(join(lhRoot, 'core/config/desktop-config.js')));
 
 const port = 9300 + Math.floor(Math.random() * 500);
 const profile = mkdtempSync(join(tmpdir(), 'ts-lighthouse-'));
