@@ -2,7 +2,7 @@
 # Installs whatever this project needs and is missing; skips what is present.
 #   Rust: wasm32 target, trunk 0.21.14, wasm-bindgen CLI of the version in Cargo.lock.
 #   npm:  binaryen 132 (wasm-opt), playwright-core and axe-core (see package.json).
-#   Debian: chromium + chromium-driver (browser tests), wrk (benchmarks), brotli (precompression).
+#   Debian: chromium + chromium-driver (browser tests), wrk and sqlite3 (benchmarks), brotli (precompression).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,7 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v wrk >/dev/null || need_apt+=(wrk)
 command -v brotli >/dev/null || need_apt+=(brotli)
+command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v node >/dev/null || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing Debian packages: ${need_apt[*]}"
