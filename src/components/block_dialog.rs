@@ -67,6 +67,11 @@ fn Modal(
         }
     });
     let on_dialog_close = move |_| {
+        // The `close` event arrives a moment after Escape has hidden the dialog; if it was
+        // opened again meanwhile, this event is stale.
+        if dialog.get_untracked().is_some_and(|el| el.open()) {
+            return;
+        }
         on_close.run(());
         // Back to the opener if it is still there; a row that changed is refocused by its page.
         if let Some(el) = opener.get_value() {
