@@ -41,7 +41,13 @@ pub fn ConfirmDialog(
             class="dialog"
             aria-labelledby=labelled_by
             aria-describedby=described_by
-            on:close=move |_| open.set(false)
+            on:close=move |_| {
+                // The `close` event arrives a moment after Escape has hidden the dialog; if it
+                // was opened again meanwhile, this event is stale and must not close it.
+                if !dialog.get_untracked().is_some_and(|el| el.open()) {
+                    open.set(false);
+                }
+            }
         >
             <h2 class="dialog__title" id=title_id>{title}</h2>
             <p class="dialog__message" id=message_id>{message}</p>
