@@ -8,8 +8,8 @@ use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use model::{
-    source::TrafficSourceDetail, Account, ApiErrorBody, Channel, Page, SignIn, SignUp, Sort, SortField, SourceInput,
-    SourceUpdate, Status, TrafficSource, Visibility,
+    source::TrafficSourceDetail, Account, ApiErrorBody, Channel, Page, SignIn, SignUp, Sort,
+    SortField, SourceInput, SourceUpdate, Status, TrafficSource, Visibility,
 };
 use serde::de::DeserializeOwned;
 
@@ -58,7 +58,9 @@ impl ApiError {
             ApiError::Network => {
                 "We could not reach the server. Check your connection, then try again.".into()
             }
-            ApiError::Decode => "The server sent an answer this page does not understand. Reload the page.".into(),
+            ApiError::Decode => {
+                "The server sent an answer this page does not understand. Reload the page.".into()
+            }
             ApiError::Api { status: 429, body } if body.error.message.is_empty() => {
                 "Too many attempts. Wait a minute, then try again.".into()
             }
@@ -89,30 +91,40 @@ async fn send(request: Result<Request, gloo_net::Error>) -> ApiResult<Response> 
     }
     let status = response.status();
     // Proxies and crashed servers answer without our JSON body: keep the status anyway.
-    let body = response.json::<ApiErrorBody>().await.unwrap_or_else(|_| ApiErrorBody {
-        error: model::ApiError {
-            code: match status {
-                401 => "unauthenticated",
-                404 => "not_found",
-                _ => "internal",
-            }
-            .into(),
-            message: String::new(),
-            fields: Default::default(),
-        },
-    });
+    let body = response
+        .json::<ApiErrorBody>()
+        .await
+        .unwrap_or_else(|_| ApiErrorBody {
+            error: model::ApiError {
+                code: match status {
+                    401 => "unauthenticated",
+                    404 => "not_found",
+                    _ => "internal",
+                }
+                .into(),
+                message: String::new(),
+                fields: Default::default(),
+            },
+        });
     Err(ApiError::Api { status, body })
 }
 
 async fn json<T: DeserializeOwned>(request: Result<Request, gloo_net::Error>) -> ApiResult<T> {
-    send(request).await?.json::<T>().await.map_err(|_| ApiError::Decode)
+    send(request)
+        .await?
+        .json::<T>()
+        .await
+        .map_err(|_| ApiError::Decode)
 }
 
 fn build(builder: RequestBuilder) -> Result<Request, gloo_net::Error> {
     builder.header("Accept", "application/json").build()
 }
 
-fn with_body<B: serde::Serialize>(builder: RequestBuilder, body: &B) -> Result<Request, gloo_net::Error> {
+fn with_body<B: serde::Serialize>(
+    builder: RequestBuilder,
+    body: &B,
+) -> Result<Request, gloo_net::Error> {
     builder.header("Accept", "application/json").json(body)
 }
 
@@ -132,7 +144,9 @@ pub async fn sign_in(body: &SignIn) -> ApiResult<Account> {
 }
 
 pub async fn sign_out() -> ApiResult<()> {
-    send(build(Request::delete("/api/session"))).await.map(|_| ())
+    send(build(Request::delete("/api/session")))
+        .await
+        .map(|_| ())
 }
 
 pub async fn sign_up(body: &SignUp) -> ApiResult<Account> {
@@ -177,7 +191,10 @@ impl Default for SourceQuery {
 impl SourceQuery {
     /// Whether any search or filter narrows the list (as opposed to sort and paging).
     pub fn is_filtered(&self) -> bool {
-        !self.q.trim().is_empty() || !self.status.is_empty() || self.visibility.is_some() || !self.channels.is_empty()
+        !self.q.trim().is_empty()
+            || !self.status.is_empty()
+            || self.visibility.is_some()
+            || !self.channels.is_empty()
     }
 
     /// `key=value` pairs, leaving out defaults so URLs stay short.
@@ -241,13 +258,20 @@ pub async fn create_source(body: &SourceInput) -> ApiResult<TrafficSource> {
 }
 
 pub async fn update_source(id: i64, body: &SourceUpdate) -> ApiResult<TrafficSource> {
-    json(with_body(Request::put(&format!("/api/traffic-sources/{id}")), body)).await
+    json(with_body(
+        Request::put(&format!("/api/traffic-sources/{id}")),
+        body,
+    ))
+    .await
 }
 
 // ---- staff: all sources, partners, block and unblock (issue 5) ------------------------------
 
 /// A page of every partner's sources (staff), optionally one partner's.
-pub async fn list_all_sources(query: &SourceQuery, partner_id: Option<i64>) -> ApiResult<Page<TrafficSource>> {
+pub async fn list_all_sources(
+    query: &SourceQuery,
+    partner_id: Option<i64>,
+) -> ApiResult<Page<TrafficSource>> {
     let mut pairs = query.to_pairs();
     if !pairs.iter().any(|(k, _)| *k == "sort") {
         pairs.push(("sort", query.sort.to_param()));
@@ -265,21 +289,35 @@ pub async fn list_partners(q: &str, limit: i64) -> ApiResult<Page<model::account
     if !q.trim().is_empty() {
         pairs.push(("q", q.trim().to_string()));
     }
-    json(build(Request::get(&format!("/api/partners?{}", query_string(&pairs))))).await
+    json(build(Request::get(&format!(
+        "/api/partners?{}",
+        query_string(&pairs)
+    ))))
+    .await
 }
 
 /// Blocks a source (staff): 422 with field errors, 409 `already_blocked`.
 pub async fn block_source(id: i64, body: &model::source::BlockRequest) -> ApiResult<TrafficSource> {
-    json(with_body(Request::post(&format!("/api/traffic-sources/{id}/block")), body)).await
+    json(with_body(
+        Request::post(&format!("/api/traffic-sources/{id}/block")),
+        body,
+    ))
+    .await
 }
 
 /// Lifts a block (staff): 409 `not_blocked`.
 pub async fn unblock_source(id: i64) -> ApiResult<TrafficSource> {
-    json(build(Request::post(&format!("/api/traffic-sources/{id}/unblock")))).await
+    json(build(Request::post(&format!(
+        "/api/traffic-sources/{id}/unblock"
+    ))))
+    .await
 }
 
 /// The audit history of a source, newest first; `cursor` from the previous page.
-pub async fn source_history(id: i64, cursor: Option<&str>) -> ApiResult<Page<model::audit::AuditEntry>> {
+pub async fn source_history(
+    id: i64,
+    cursor: Option<&str>,
+) -> ApiResult<Page<model::audit::AuditEntry>> {
     let url = match cursor {
         Some(c) => format!("/api/traffic-sources/{id}/history?cursor={}", encode(c)),
         None => format!("/api/traffic-sources/{id}/history"),
@@ -290,29 +328,46 @@ pub async fn source_history(id: i64, cursor: Option<&str>) -> ApiResult<Page<mod
 // ---- notifications (every role) -------------------------------------------------------------
 
 /// A page of the signed-in person's notifications, newest first, with the unread count.
-pub async fn list_notifications(cursor: Option<&str>, limit: i64) -> ApiResult<model::notification::NotificationPage> {
+pub async fn list_notifications(
+    cursor: Option<&str>,
+    limit: i64,
+) -> ApiResult<model::notification::NotificationPage> {
     let mut pairs = vec![("limit", limit.to_string())];
     if let Some(c) = cursor {
         pairs.push(("cursor", c.to_string()));
     }
-    json(build(Request::get(&format!("/api/notifications?{}", query_string(&pairs))))).await
+    json(build(Request::get(&format!(
+        "/api/notifications?{}",
+        query_string(&pairs)
+    ))))
+    .await
 }
 
 pub async fn mark_notification_read(id: i64) -> ApiResult<model::notification::Notification> {
-    json(build(Request::post(&format!("/api/notifications/{id}/read")))).await
+    json(build(Request::post(&format!(
+        "/api/notifications/{id}/read"
+    ))))
+    .await
 }
 
 pub async fn mark_all_notifications_read() -> ApiResult<()> {
-    send(build(Request::post("/api/notifications/read-all"))).await.map(|_| ())
+    send(build(Request::post("/api/notifications/read-all")))
+        .await
+        .map(|_| ())
 }
 
 // ---- marketplace, programs and collaborations: advertisers (issue 4) -----------------------
 
 /// A page of the marketplace: Active and Public sources of every partner. Only search, channels,
 /// sort and paging apply; status and visibility are fixed by the server.
-pub async fn list_marketplace(query: &SourceQuery) -> ApiResult<Page<model::program::MarketplaceSource>> {
-    let mut pairs: Vec<(&str, String)> =
-        query.to_pairs().into_iter().filter(|(k, _)| !matches!(*k, "status" | "visibility")).collect();
+pub async fn list_marketplace(
+    query: &SourceQuery,
+) -> ApiResult<Page<model::program::MarketplaceSource>> {
+    let mut pairs: Vec<(&str, String)> = query
+        .to_pairs()
+        .into_iter()
+        .filter(|(k, _)| !matches!(*k, "status" | "visibility"))
+        .collect();
     if !pairs.iter().any(|(k, _)| *k == "sort") {
         pairs.push(("sort", query.sort.to_param()));
     }
@@ -321,15 +376,24 @@ pub async fn list_marketplace(query: &SourceQuery) -> ApiResult<Page<model::prog
 }
 
 /// The advertiser's programs, newest first.
-pub async fn list_programs(limit: i64, cursor: Option<&str>) -> ApiResult<Page<model::program::Program>> {
+pub async fn list_programs(
+    limit: i64,
+    cursor: Option<&str>,
+) -> ApiResult<Page<model::program::Program>> {
     let mut pairs = vec![("limit", limit.to_string())];
     if let Some(cursor) = cursor {
         pairs.push(("cursor", cursor.to_string()));
     }
-    json(build(Request::get(&format!("/api/programs?{}", query_string(&pairs))))).await
+    json(build(Request::get(&format!(
+        "/api/programs?{}",
+        query_string(&pairs)
+    ))))
+    .await
 }
 
-pub async fn create_program(body: &model::program::ProgramInput) -> ApiResult<model::program::Program> {
+pub async fn create_program(
+    body: &model::program::ProgramInput,
+) -> ApiResult<model::program::Program> {
     json(with_body(Request::post("/api/programs"), body)).await
 }
 
@@ -344,5 +408,9 @@ pub async fn add_source_to_program(
     traffic_source_id: i64,
 ) -> ApiResult<model::program::Collaboration> {
     let body = model::program::AddSource { traffic_source_id };
-    json(with_body(Request::post(&format!("/api/programs/{program_id}/sources")), &body)).await
+    json(with_body(
+        Request::post(&format!("/api/programs/{program_id}/sources")),
+        &body,
+    ))
+    .await
 }

@@ -15,16 +15,25 @@ use leptos_router::{
 };
 use model::Role;
 
-use components::{header::Header, toast::{ToastRegion, Toasts}};
-use pages::{
-    home::Home, not_found::NotFound, onboarding::Onboarding, sign_in::SignIn, sign_up::SignUp,
-    source_form::{EditSource, NewSource},
-    sources_list::SourcesList,
+use components::{
+    header::Header,
+    toast::{ToastRegion, Toasts},
 };
-use pages::{marketplace::Marketplace, program::ProgramPage, programs::Programs, source_page::SourcePage};
 use pages::{
     admin_sources::{AdminHome, AdminSource, AdminSources, RequireStaff},
     notifications::Notifications,
+};
+use pages::{
+    home::Home,
+    not_found::NotFound,
+    onboarding::Onboarding,
+    sign_in::SignIn,
+    sign_up::SignUp,
+    source_form::{EditSource, NewSource},
+    sources_list::SourcesList,
+};
+use pages::{
+    marketplace::Marketplace, program::ProgramPage, programs::Programs, source_page::SourcePage,
 };
 use session::{RequireRole, Session};
 

@@ -31,7 +31,9 @@ pub struct Session {
 impl Session {
     /// Creates the session, asks the server who is signed in, and provides it as context.
     pub fn provide() -> Session {
-        let session = Session { state: RwSignal::new(SessionState::Loading) };
+        let session = Session {
+            state: RwSignal::new(SessionState::Loading),
+        };
         session.refresh();
         provide_context(session);
         session
@@ -39,7 +41,9 @@ impl Session {
 
     /// A session already known, without asking the server: for component tests.
     pub fn provide_with(state: SessionState) -> Session {
-        let session = Session { state: RwSignal::new(state) };
+        let session = Session {
+            state: RwSignal::new(state),
+        };
         provide_context(session);
         session
     }
@@ -105,12 +109,17 @@ const HINT_COOKIE: &str = "ts_signed_in";
 
 fn html_document() -> Option<web_sys::HtmlDocument> {
     use wasm_bindgen::JsCast;
-    web_sys::window()?.document()?.dyn_into::<web_sys::HtmlDocument>().ok()
+    web_sys::window()?
+        .document()?
+        .dyn_into::<web_sys::HtmlDocument>()
+        .ok()
 }
 
 fn signed_in_hint() -> bool {
     match html_document().and_then(|d| d.cookie().ok()) {
-        Some(cookies) => cookies.split(';').any(|c| c.trim() == format!("{HINT_COOKIE}=1")),
+        Some(cookies) => cookies
+            .split(';')
+            .any(|c| c.trim() == format!("{HINT_COOKIE}=1")),
         // Cookies unreadable (privacy settings): always ask.
         None => true,
     }
@@ -134,7 +143,9 @@ pub fn use_session() -> Session {
 /// crafted elsewhere cannot send someone to another site after they sign in.
 pub fn safe_next(next: Option<String>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
         _ => "/".into(),
     }
 }
@@ -179,12 +190,17 @@ pub fn RequireRole(
         SessionState::SignedIn(a) if roles.contains(&a.role) => Access::Allowed,
         SessionState::SignedIn(_) => Access::WrongRole,
     });
-    let replace = || NavigateOptions { replace: true, ..Default::default() };
+    let replace = || NavigateOptions {
+        replace: true,
+        ..Default::default()
+    };
     move || match access.get() {
         Access::Pending => view! { <PageLoading/> }.into_any(),
         Access::Unavailable => view! { <SessionUnavailable/> }.into_any(),
         // Already on the way to sign-in (signing out): nothing to add.
-        Access::SignedOut if location.pathname.get_untracked().starts_with("/sign-") => ().into_any(),
+        Access::SignedOut if location.pathname.get_untracked().starts_with("/sign-") => {
+            ().into_any()
+        }
         Access::SignedOut => {
             // The router's `search` has no leading "?".
             let search = location.search.get_untracked();
@@ -220,7 +236,10 @@ pub fn RequireSignedOut(
     move || match access.get() {
         Access::Pending => view! { <PageLoading/> }.into_any(),
         Access::WrongRole => {
-            let options = NavigateOptions { replace: true, ..Default::default() };
+            let options = NavigateOptions {
+                replace: true,
+                ..Default::default()
+            };
             view! { <Redirect path=redirect_to.get_untracked() options/> }.into_any()
         }
         _ => children().into_any(),

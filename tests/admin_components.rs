@@ -48,7 +48,9 @@ async fn settle() {
 }
 
 fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no element matches {selector}"))
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
 }
 
 fn exists(root: &Element, selector: &str) -> bool {
@@ -67,7 +69,8 @@ fn click(root: &Element, selector: &str) {
 fn type_into(root: &Element, selector: &str, value: &str) {
     let el = find(root, selector);
     js_sys::Reflect::set(&el, &"value".into(), &value.into()).unwrap();
-    el.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    el.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
 }
 
 fn focused_id() -> Option<String> {
@@ -86,7 +89,10 @@ fn name_from_content(node: &web_sys::Node) -> String {
         return node.text_content().unwrap_or_default();
     }
     let children = node.child_nodes();
-    (0..children.length()).filter_map(|i| children.item(i)).map(|c| name_from_content(&c)).collect()
+    (0..children.length())
+        .filter_map(|i| children.item(i))
+        .map(|c| name_from_content(&c))
+        .collect()
 }
 
 fn source() -> TrafficSource {
@@ -114,16 +120,29 @@ fn source() -> TrafficSource {
 fn check_block_is_the_shared_rule() {
     // Blank reason refused with the shared message; blank note means no note.
     let errors = check_block("   ", "").unwrap_err();
-    let expected = BlockRequest { reason: "   ".into(), note: None }.validate().unwrap_err();
+    let expected = BlockRequest {
+        reason: "   ".into(),
+        note: None,
+    }
+    .validate()
+    .unwrap_err();
     assert_eq!(errors, expected);
     assert!(errors.contains_key("reason"));
     let ok = check_block("Spam traffic", "  ").unwrap();
     assert_eq!(ok.note, None);
-    assert!(check_block(&"r".repeat(501), "").unwrap_err().contains_key("reason"));
-    assert!(check_block("Spam", &"n".repeat(2001)).unwrap_err().contains_key("note"));
+    assert!(check_block(&"r".repeat(501), "")
+        .unwrap_err()
+        .contains_key("reason"));
+    assert!(check_block("Spam", &"n".repeat(2001))
+        .unwrap_err()
+        .contains_key("note"));
 }
 
-fn mount_dialog(root: &HtmlElement, target: RwSignal<Option<TrafficSource>>, done: Arc<AtomicU32>) -> impl Sized {
+fn mount_dialog(
+    root: &HtmlElement,
+    target: RwSignal<Option<TrafficSource>>,
+    done: Arc<AtomicU32>,
+) -> impl Sized {
     mount_to(root.clone(), move || {
         Session::provide_with(SessionState::SignedIn(Account {
             id: 1,
@@ -153,13 +172,22 @@ async fn block_dialog_opens_modal_named_after_the_source_with_focus_on_the_reaso
     assert!(dialog.open(), "the dialog opens when a source is chosen");
     // A modal dialog (showModal), labelled by its heading and described by its message.
     assert!(dialog.matches(":modal").unwrap());
-    assert_eq!(dialog.get_attribute("aria-labelledby").as_deref(), Some("block-title"));
+    assert_eq!(
+        dialog.get_attribute("aria-labelledby").as_deref(),
+        Some("block-title")
+    );
     assert_eq!(text(&root, "#block-title"), "Block Dealspotter Blog?");
     assert_eq!(focused_id().as_deref(), Some("block-reason"));
     assert_eq!(text(&root, "button[type=submit]"), "Block Dealspotter Blog");
     // Both fields have visible labels.
-    assert_eq!(text(&root, "label[for=block-reason]"), "Reason shown to the partner");
-    assert_eq!(text(&root, "label[for=block-note]"), "Internal note (optional)");
+    assert_eq!(
+        text(&root, "label[for=block-reason]"),
+        "Reason shown to the partner"
+    );
+    assert_eq!(
+        text(&root, "label[for=block-note]"),
+        "Internal note (optional)"
+    );
 
     // Cancel closes it and clears the target.
     click(&root, "dialog .dialog__actions button[type=button]");
@@ -186,12 +214,25 @@ async fn block_dialog_refuses_an_empty_or_too_long_reason_at_the_field_and_sends
     let expected = BlockRequest::default().validate().unwrap_err()["reason"].clone();
     assert_eq!(text(&root, "#block-reason-error"), format!("!{expected}"));
     let reason = find(&root, "#block-reason");
-    assert_eq!(reason.get_attribute("aria-invalid").as_deref(), Some("true"));
-    assert!(reason.get_attribute("aria-describedby").unwrap().contains("block-reason-error"));
+    assert_eq!(
+        reason.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert!(reason
+        .get_attribute("aria-describedby")
+        .unwrap()
+        .contains("block-reason-error"));
     assert_eq!(focused_id().as_deref(), Some("block-reason"));
     // Nothing was sent: not busy, still open, nothing done.
-    assert_eq!(find(&root, "button[type=submit]").get_attribute("aria-disabled").as_deref(), Some("false"));
-    assert!(find(&root, "dialog").unchecked_into::<web_sys::HtmlDialogElement>().open());
+    assert_eq!(
+        find(&root, "button[type=submit]")
+            .get_attribute("aria-disabled")
+            .as_deref(),
+        Some("false")
+    );
+    assert!(find(&root, "dialog")
+        .unchecked_into::<web_sys::HtmlDialogElement>()
+        .open());
     assert_eq!(done.load(Ordering::SeqCst), 0);
 
     // Too long: the shared rule's message, updated as you type.
@@ -207,12 +248,23 @@ async fn block_dialog_refuses_an_empty_or_too_long_reason_at_the_field_and_sends
     type_into(&root, "#block-note", &note);
     settle().await;
     assert!(!exists(&root, "#block-reason-error"));
-    assert_eq!(find(&root, "#block-reason").get_attribute("aria-invalid").as_deref(), Some("false"));
+    assert_eq!(
+        find(&root, "#block-reason")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("false")
+    );
     let expected = check_block("Pop-under ads", &note).unwrap_err()["note"].clone();
     assert_eq!(text(&root, "#block-note-error"), format!("!{expected}"));
     let note_el = find(&root, "#block-note");
-    assert_eq!(note_el.get_attribute("aria-invalid").as_deref(), Some("true"));
-    assert!(note_el.get_attribute("aria-describedby").unwrap().contains("block-note-error"));
+    assert_eq!(
+        note_el.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert!(note_el
+        .get_attribute("aria-describedby")
+        .unwrap()
+        .contains("block-note-error"));
     click(&root, "button[type=submit]");
     settle().await;
     assert_eq!(focused_id().as_deref(), Some("block-note"));
@@ -221,9 +273,18 @@ async fn block_dialog_refuses_an_empty_or_too_long_reason_at_the_field_and_sends
     // Opening it again for another source starts from an empty form.
     target.set(None);
     settle().await;
-    target.set(Some(TrafficSource { id: 8, name: "Other".into(), ..source() }));
+    target.set(Some(TrafficSource {
+        id: 8,
+        name: "Other".into(),
+        ..source()
+    }));
     settle().await;
-    assert_eq!(find(&root, "#block-reason").unchecked_into::<HtmlInputElement>().value(), "");
+    assert_eq!(
+        find(&root, "#block-reason")
+            .unchecked_into::<HtmlInputElement>()
+            .value(),
+        ""
+    );
     assert!(!exists(&root, ".field__error"));
     assert_eq!(text(&root, "#block-title"), "Block Other?");
     target.set(None);
@@ -253,7 +314,10 @@ async fn bell_link_is_named_with_the_unread_count_and_follows_it() {
     settle().await;
     let unread = slot.get().expect("the test provided the context");
     let link = find(&root, "a.bell");
-    assert_eq!(link.get_attribute("href").as_deref(), Some("/notifications"));
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("/notifications")
+    );
 
     // Not known yet, and nothing unread: just "Notifications", no badge.
     assert_eq!(name_from_content(&link), "Notifications");
@@ -265,7 +329,12 @@ async fn bell_link_is_named_with_the_unread_count_and_follows_it() {
     assert_eq!(name_from_content(&link), bell_name(Some(3)));
     // The badge shows the number but is hidden from screen readers (the words say it).
     assert_eq!(text(&root, ".bell__count"), "3");
-    assert_eq!(find(&root, ".bell__count").get_attribute("aria-hidden").as_deref(), Some("true"));
+    assert_eq!(
+        find(&root, ".bell__count")
+            .get_attribute("aria-hidden")
+            .as_deref(),
+        Some("true")
+    );
 
     unread.set(120);
     settle().await;

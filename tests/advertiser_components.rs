@@ -12,7 +12,9 @@ use leptos::{
     tachys::view::Mountable,
 };
 use leptos_router::components::Router;
-use model::{program::MarketplaceSource, Account, Channel, Role, Sort, SortField, Status, Visibility};
+use model::{
+    program::MarketplaceSource, Account, Channel, Role, Sort, SortField, Status, Visibility,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web::{
@@ -57,11 +59,16 @@ async fn wait_for(root: &Element, selector: &str) -> Element {
         }
         sleep(20).await;
     }
-    panic!("nothing matches {selector}; the DOM is: {}", root.inner_html());
+    panic!(
+        "nothing matches {selector}; the DOM is: {}",
+        root.inner_html()
+    );
 }
 
 fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no element matches {selector}"))
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
 }
 
 fn exists(root: &Element, selector: &str) -> bool {
@@ -81,7 +88,12 @@ fn eval(js: &str) -> wasm_bindgen::JsValue {
 }
 
 fn account() -> Account {
-    Account { id: 7, email: "ada@example.com".into(), role: Role::Advertiser, display_name: "Ada Outdoor".into() }
+    Account {
+        id: 7,
+        email: "ada@example.com".into(),
+        role: Role::Advertiser,
+        display_name: "Ada Outdoor".into(),
+    }
 }
 
 /// Sets `navigator.clipboard`: `undefined`, or an object whose `writeText` resolves (and
@@ -123,7 +135,11 @@ fn fake_fetch(routes_json: &str) {
 }
 
 fn calls(key: &str) -> u32 {
-    eval(&format!("window.__calls.filter((c) => c.key === '{key}').length")).as_f64().unwrap() as u32
+    eval(&format!(
+        "window.__calls.filter((c) => c.key === '{key}').length"
+    ))
+    .as_f64()
+    .unwrap() as u32
 }
 
 fn program_json(id: i64, name: &str, count: i64) -> String {
@@ -147,7 +163,12 @@ fn source() -> MarketplaceSource {
 }
 
 /// Mounts the dialog (closed) with a toast region; returns the signal that opens it.
-fn mount_dialog(root: &HtmlElement) -> (RwSignal<Option<MarketplaceSource>>, UnmountHandle<impl Mountable>) {
+fn mount_dialog(
+    root: &HtmlElement,
+) -> (
+    RwSignal<Option<MarketplaceSource>>,
+    UnmountHandle<impl Mountable>,
+) {
     let adding = RwSignal::new(None::<MarketplaceSource>);
     let handle = mount_to(root.clone(), move || {
         Session::provide_with(SessionState::SignedIn(account()));
@@ -182,11 +203,17 @@ async fn copy_field_names_its_field_and_button_after_what_it_holds() {
     let field: HtmlInputElement = find(&root, "#link-1").unchecked_into();
     assert_eq!(field.value(), "https://a.example/t/CODE123");
     assert!(field.read_only());
-    assert_eq!(field.get_attribute("aria-label").as_deref(), Some("Tracking link for Trail Blog"));
+    assert_eq!(
+        field.get_attribute("aria-label").as_deref(),
+        Some("Tracking link for Trail Blog")
+    );
     let button = find(&root, "button.copy-field__button");
     assert_eq!(button.get_attribute("type").as_deref(), Some("button"));
     // Visible "Copy" plus the hidden rest: the accessible name says which link.
-    assert_eq!(button.text_content().as_deref(), Some("Copy tracking link for Trail Blog"));
+    assert_eq!(
+        button.text_content().as_deref(),
+        Some("Copy tracking link for Trail Blog")
+    );
     root.remove();
 }
 
@@ -198,10 +225,16 @@ async fn copy_writes_the_link_to_the_clipboard_and_announces_it() {
     settle().await;
     click(&root, "button.copy-field__button");
     wait_for(&root, ".toast--success").await;
-    assert_eq!(eval("window.__copied").as_string().as_deref(), Some("https://a.example/t/CODE123"));
+    assert_eq!(
+        eval("window.__copied").as_string().as_deref(),
+        Some("https://a.example/t/CODE123")
+    );
     assert!(text(&root, ".toasts").contains("Copied the tracking link for Trail Blog."));
     // The toast region is the polite live region that announces it.
-    assert_eq!(find(&root, ".toasts").get_attribute("role").as_deref(), Some("status"));
+    assert_eq!(
+        find(&root, ".toasts").get_attribute("role").as_deref(),
+        Some("status")
+    );
     assert!(text(&root, "button.copy-field__button").contains("Copied"));
     root.remove();
 }
@@ -213,10 +246,20 @@ async fn assert_falls_back_to_selection(kind: &str) {
     settle().await;
     click(&root, "button.copy-field__button");
     wait_for(&root, ".toast--info").await;
-    assert!(text(&root, ".toasts").contains("press Ctrl+C"), "{}", text(&root, ".toasts"));
+    assert!(
+        text(&root, ".toasts").contains("press Ctrl+C"),
+        "{}",
+        text(&root, ".toasts")
+    );
     let active: HtmlInputElement = document().active_element().unwrap().unchecked_into();
     assert_eq!(active.id(), "link-1");
-    assert_eq!((active.selection_start().unwrap(), active.selection_end().unwrap()), (Some(0), Some(27)));
+    assert_eq!(
+        (
+            active.selection_start().unwrap(),
+            active.selection_end().unwrap()
+        ),
+        (Some(0), Some(27))
+    );
     assert!(!text(&root, "button.copy-field__button").contains("Copied"));
     root.remove();
 }
@@ -263,10 +306,12 @@ async fn with_no_program_yet_the_dialog_offers_to_create_one_first() {
 
     let name: HtmlInputElement = find(&root, "#program-name").unchecked_into();
     name.set_value("Spring");
-    name.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    name.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
     let url: HtmlInputElement = find(&root, "#program-landing-url").unchecked_into();
     url.set_value("https://shop.example/5");
-    url.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    url.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
     click(&root, "dialog button[type=submit]");
 
     // Created: the picker appears with the new program chosen.
@@ -299,29 +344,58 @@ async fn choosing_a_program_adds_the_source_and_shows_its_tracking_link() {
     assert_eq!(select.value(), "1");
     assert!(text(&root, "#add-program").contains("Autumn (3 sources)"));
     assert!(text(&root, "#add-program").contains("Tents (1 source)"));
-    assert_eq!(find(&root, "label[for=add-program]").text_content().as_deref(), Some("Program"));
+    assert_eq!(
+        find(&root, "label[for=add-program]")
+            .text_content()
+            .as_deref(),
+        Some("Program")
+    );
 
     select.set_value("2");
-    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
     settle().await;
     // Pressed twice while the first request runs: one request only, and the button says so.
     click(&root, "dialog button[type=submit]");
     settle().await;
-    assert_eq!(find(&root, "dialog button[type=submit]").get_attribute("aria-disabled").as_deref(), Some("true"));
+    assert_eq!(
+        find(&root, "dialog button[type=submit]")
+            .get_attribute("aria-disabled")
+            .as_deref(),
+        Some("true")
+    );
     assert!(text(&root, "dialog button[type=submit]").contains("Adding…"));
     click(&root, "dialog button[type=submit]");
 
     let field: HtmlInputElement = wait_for(&root, "#add-link-41").await.unchecked_into();
     assert_eq!(calls("POST /api/programs/2/sources"), 1);
-    assert_eq!(eval("window.__calls.find((c) => c.key === 'POST /api/programs/2/sources').body").as_string().as_deref(),
-        Some(r#"{"traffic_source_id":9}"#));
+    assert_eq!(
+        eval("window.__calls.find((c) => c.key === 'POST /api/programs/2/sources').body")
+            .as_string()
+            .as_deref(),
+        Some(r#"{"traffic_source_id":9}"#)
+    );
     assert_eq!(field.value(), "http://127.0.0.1:3000/t/AbCdEfGhIjKlMn");
-    assert_eq!(field.get_attribute("aria-label").as_deref(), Some("Tracking link for Trail Blog in Tents"));
+    assert_eq!(
+        field.get_attribute("aria-label").as_deref(),
+        Some("Tracking link for Trail Blog in Tents")
+    );
     assert!(text(&root, ".add-result").contains("Added “Trail Blog” to “Tents”"));
-    assert!(text(&root, ".copy-field__button").contains("Copy tracking link for Trail Blog in Tents"));
-    assert_eq!(find(&root, "dialog a.button").get_attribute("href").as_deref(), Some("/programs/2"));
+    assert!(
+        text(&root, ".copy-field__button").contains("Copy tracking link for Trail Blog in Tents")
+    );
+    assert_eq!(
+        find(&root, "dialog a.button")
+            .get_attribute("href")
+            .as_deref(),
+        Some("/programs/2")
+    );
     settle().await;
-    assert_eq!(document().active_element().map(|e| e.id()).as_deref(), Some("add-result"));
+    assert_eq!(
+        document().active_element().map(|e| e.id()).as_deref(),
+        Some("add-result")
+    );
 
     // Done closes the dialog.
     let buttons = root.query_selector_all("dialog button").unwrap();
@@ -331,7 +405,9 @@ async fn choosing_a_program_adds_the_source_and_shows_its_tracking_link() {
         .expect("a Done button");
     done.click();
     settle().await;
-    assert!(!find(&root, "dialog").unchecked_into::<web_sys::HtmlDialogElement>().open());
+    assert!(!find(&root, "dialog")
+        .unchecked_into::<web_sys::HtmlDialogElement>()
+        .open());
     assert_eq!(adding.get_untracked(), None);
     root.remove();
 }
@@ -352,16 +428,30 @@ async fn a_source_already_in_the_program_shows_the_servers_message_at_the_field(
     settle().await;
     click(&root, "dialog button[type=submit]");
     let error = wait_for(&root, "#add-program-error").await;
-    assert!(error.text_content().unwrap().contains("This source is already in this program."));
+    assert!(error
+        .text_content()
+        .unwrap()
+        .contains("This source is already in this program."));
     let select = find(&root, "#add-program");
-    assert_eq!(select.get_attribute("aria-invalid").as_deref(), Some("true"));
-    assert_eq!(select.get_attribute("aria-describedby").as_deref(), Some("add-program-error"));
+    assert_eq!(
+        select.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        select.get_attribute("aria-describedby").as_deref(),
+        Some("add-program-error")
+    );
     settle().await;
-    assert_eq!(document().active_element().map(|e| e.id()).as_deref(), Some("add-program"));
+    assert_eq!(
+        document().active_element().map(|e| e.id()).as_deref(),
+        Some("add-program")
+    );
     assert!(!exists(&root, ".add-result"));
 
     // Choosing again clears the message.
-    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
     settle().await;
     assert!(!exists(&root, "#add-program-error"));
     root.remove();
@@ -382,7 +472,10 @@ async fn programs_that_fail_to_load_offer_a_retry() {
     let (adding, _app) = mount_dialog(&root);
     adding.set(Some(source()));
     let alert = wait_for(&root, "dialog [role=alert]").await;
-    assert!(alert.text_content().unwrap().contains("Couldn't load your programs"));
+    assert!(alert
+        .text_content()
+        .unwrap()
+        .contains("Couldn't load your programs"));
     click(&root, "dialog [role=alert] button");
     wait_for(&root, "#add-program").await;
     assert_eq!(calls("GET /api/programs"), 2);
@@ -398,7 +491,10 @@ fn api_error(status: u16, code: &str, fields: &[(&str, &str)]) -> ApiError {
             error: model::ApiError {
                 code: code.into(),
                 message: String::new(),
-                fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                fields: fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
             },
         },
     }
@@ -406,19 +502,35 @@ fn api_error(status: u16, code: &str, fields: &[(&str, &str)]) -> ApiError {
 
 #[wasm_bindgen_test]
 fn add_outcomes_say_what_happened() {
-    let dup = outcome_of(Err(api_error(422, "duplicate", &[("traffic_source_id", "Already there.")])), "P".into());
+    let dup = outcome_of(
+        Err(api_error(
+            422,
+            "duplicate",
+            &[("traffic_source_id", "Already there.")],
+        )),
+        "P".into(),
+    );
     assert_eq!(dup, AddOutcome::Refused("Already there.".into()));
     let gone = outcome_of(Err(api_error(404, "not_found", &[])), "P".into());
     assert!(matches!(gone, AddOutcome::Refused(m) if m.contains("no longer in the marketplace")));
-    assert_eq!(outcome_of(Err(ApiError::Network), "P".into()), AddOutcome::Failed(ApiError::Network));
+    assert_eq!(
+        outcome_of(Err(ApiError::Network), "P".into()),
+        AddOutcome::Failed(ApiError::Network)
+    );
 }
 
 #[wasm_bindgen_test]
 fn a_program_says_which_links_do_not_redirect() {
     assert_eq!(link_note(Status::Active, Visibility::Public), None);
-    assert!(link_note(Status::Active, Visibility::Private).unwrap().contains("still works"));
-    assert!(link_note(Status::Paused, Visibility::Public).unwrap().contains("does not redirect"));
-    assert!(link_note(Status::Blocked, Visibility::Private).unwrap().contains("does not redirect"));
+    assert!(link_note(Status::Active, Visibility::Private)
+        .unwrap()
+        .contains("still works"));
+    assert!(link_note(Status::Paused, Visibility::Public)
+        .unwrap()
+        .contains("does not redirect"));
+    assert!(link_note(Status::Blocked, Visibility::Private)
+        .unwrap()
+        .contains("does not redirect"));
 }
 
 #[wasm_bindgen_test]
@@ -438,9 +550,15 @@ fn the_marketplace_url_keeps_search_channels_sort_and_paging_but_no_status_or_vi
     assert!(state.query.status.is_empty());
     assert_eq!(state.query.visibility, None);
     assert_eq!(state.query.sort, web::api::DEFAULT_SORT);
-    assert_eq!(state.href_at("/marketplace"), "/marketplace?q=trail&channel=content&channel=video&limit=10");
+    assert_eq!(
+        state.href_at("/marketplace"),
+        "/marketplace?q=trail&channel=content&channel=video&limit=10"
+    );
     let mut by_name = state.clone();
     by_name.query.sort = Sort::new(SortField::Name, false);
     let next = by_name.next_page("abc");
-    assert_eq!(next.href_at("/marketplace"), "/marketplace?q=trail&channel=content&channel=video&sort=name&limit=10&cursor=abc&prev=");
+    assert_eq!(
+        next.href_at("/marketplace"),
+        "/marketplace?q=trail&channel=content&channel=video&sort=name&limit=10&cursor=abc&prev="
+    );
 }

@@ -38,12 +38,16 @@ async fn settle() {
 }
 
 fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no element matches {selector}"))
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
 }
 
 fn find_all(root: &Element, selector: &str) -> Vec<Element> {
     let list = root.query_selector_all(selector).unwrap();
-    (0..list.length()).map(|i| list.item(i).unwrap().unchecked_into()).collect()
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().unchecked_into())
+        .collect()
 }
 
 fn input(root: &Element, selector: &str) -> HtmlInputElement {
@@ -66,7 +70,8 @@ fn exists(root: &Element, selector: &str) -> bool {
 fn type_into(root: &Element, selector: &str, value: &str) {
     let el = input(root, selector);
     el.set_value(value);
-    el.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    el.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
 }
 
 fn blur(root: &Element, selector: &str) {
@@ -76,7 +81,10 @@ fn blur(root: &Element, selector: &str) {
 }
 
 fn chip_labels(root: &Element) -> Vec<String> {
-    find_all(root, ".chip").iter().map(|c| c.text_content().unwrap_or_default()).collect()
+    find_all(root, ".chip")
+        .iter()
+        .map(|c| c.text_content().unwrap_or_default())
+        .collect()
 }
 
 // ---- channel multi-select -----------------------------------------------------------------
@@ -85,7 +93,10 @@ fn chip_labels(root: &Element) -> Vec<String> {
 async fn channel_select_offers_every_channel_with_its_description_as_help() {
     let root = container();
     let selected = RwSignal::new(Vec::<Channel>::new());
-    let _app = mount_to(root.clone(), move || view! { <ChannelSelect selected error=Signal::stored(None::<String>)/> });
+    let _app = mount_to(
+        root.clone(),
+        move || view! { <ChannelSelect selected error=Signal::stored(None::<String>)/> },
+    );
     settle().await;
 
     let boxes = find_all(&root, "input[type=checkbox]");
@@ -97,7 +108,10 @@ async fn channel_select_offers_every_channel_with_its_description_as_help() {
         let label = text(&root, &format!("label[for={id}]"));
         assert!(label.contains(channel.label()), "{label}");
         let described_by = checkbox.get_attribute("aria-describedby").unwrap();
-        assert_eq!(text(&root, &format!("#{described_by}")), channel.description());
+        assert_eq!(
+            text(&root, &format!("#{described_by}")),
+            channel.description()
+        );
     }
     assert!(text(&root, ".channel-select legend").contains("Channels"));
     assert!(text(&root, ".chips").contains("No channel chosen yet"));
@@ -108,13 +122,19 @@ async fn channel_select_offers_every_channel_with_its_description_as_help() {
 async fn checking_channels_shows_them_as_chips_in_product_order_and_chips_remove_them() {
     let root = container();
     let selected = RwSignal::new(Vec::<Channel>::new());
-    let _app = mount_to(root.clone(), move || view! { <ChannelSelect selected error=Signal::stored(None::<String>)/> });
+    let _app = mount_to(
+        root.clone(),
+        move || view! { <ChannelSelect selected error=Signal::stored(None::<String>)/> },
+    );
     settle().await;
 
     click(&root, "#channels-video");
     click(&root, "#channels-content");
     settle().await;
-    assert_eq!(selected.get_untracked(), vec![Channel::Content, Channel::Video]);
+    assert_eq!(
+        selected.get_untracked(),
+        vec![Channel::Content, Channel::Video]
+    );
     assert_eq!(chip_labels(&root), vec!["Remove Content×", "Remove Video×"]);
     assert!(text(&root, ".chips").contains("2 chosen"));
 
@@ -138,7 +158,10 @@ async fn channel_select_follows_its_signal_and_shows_its_error_with_the_group() 
     let root = container();
     let selected = RwSignal::new(vec![Channel::Podcast]);
     let error = RwSignal::new(None::<String>);
-    let _app = mount_to(root.clone(), move || view! { <ChannelSelect selected error/> });
+    let _app = mount_to(
+        root.clone(),
+        move || view! { <ChannelSelect selected error/> },
+    );
     settle().await;
     assert!(input(&root, "#channels-podcast").checked());
 
@@ -147,9 +170,17 @@ async fn channel_select_follows_its_signal_and_shows_its_error_with_the_group() 
     settle().await;
     assert!(!input(&root, "#channels-podcast").checked());
     assert!(input(&root, "#channels-email").checked());
-    assert_eq!(text(&root, "#channels-error"), "!Choose at least one channel.");
-    let described_by = find(&root, "fieldset").get_attribute("aria-describedby").unwrap();
-    assert!(described_by.split(' ').any(|id| id == "channels-error"), "{described_by}");
+    assert_eq!(
+        text(&root, "#channels-error"),
+        "!Choose at least one channel."
+    );
+    let described_by = find(&root, "fieldset")
+        .get_attribute("aria-describedby")
+        .unwrap();
+    assert!(
+        described_by.split(' ').any(|id| id == "channels-error"),
+        "{described_by}"
+    );
 
     error.set(None);
     settle().await;
@@ -170,13 +201,20 @@ async fn status_toggle_is_a_radio_group_with_the_choice_explained() {
 
     let radios = find_all(&root, "input[type=radio]");
     assert_eq!(radios.len(), 2, "Blocked is never offered");
-    assert!(radios.iter().all(|r| r.get_attribute("name").as_deref() == Some("status")));
+    assert!(radios
+        .iter()
+        .all(|r| r.get_attribute("name").as_deref() == Some("status")));
     assert_eq!(text(&root, "legend"), "Status");
     assert!(text(&root, "label[for=status-active]").contains("Active"));
     assert!(text(&root, "label[for=status-paused]").contains("Paused"));
     assert!(input(&root, "#status-active").checked());
     assert_eq!(text(&root, "#status-help"), Status::Active.explanation());
-    assert_eq!(find(&root, "fieldset").get_attribute("aria-describedby").as_deref(), Some("status-help"));
+    assert_eq!(
+        find(&root, "fieldset")
+            .get_attribute("aria-describedby")
+            .as_deref(),
+        Some("status-help")
+    );
 
     click(&root, "#status-paused");
     settle().await;
@@ -203,13 +241,19 @@ async fn visibility_toggle_follows_its_signal() {
     settle().await;
     assert!(input(&root, "#visibility-private").checked());
     assert!(!input(&root, "#visibility-public").checked());
-    assert_eq!(text(&root, "#visibility-help"), Visibility::Private.explanation());
+    assert_eq!(
+        text(&root, "#visibility-help"),
+        Visibility::Private.explanation()
+    );
     root.remove();
 }
 
 // ---- the source form's validation display -------------------------------------------------
 
-fn mount_form(root: &HtmlElement, initial: SourceDraft) -> leptos::mount::UnmountHandle<impl Mountable> {
+fn mount_form(
+    root: &HtmlElement,
+    initial: SourceDraft,
+) -> leptos::mount::UnmountHandle<impl Mountable> {
     mount_to(root.clone(), move || {
         Session::provide_with(SessionState::SignedIn(Account {
             id: 1,
@@ -232,7 +276,12 @@ async fn form_shows_no_error_before_a_field_is_touched() {
     let _app = mount_form(&root, SourceDraft::default());
     settle().await;
     assert!(!exists(&root, ".field__error"));
-    assert_eq!(input(&root, "#name").get_attribute("aria-invalid").as_deref(), Some("false"));
+    assert_eq!(
+        input(&root, "#name")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("false")
+    );
     // Typing a bad value is not yet an error while the person is still in the field…
     type_into(&root, "#url", "example.com");
     settle().await;
@@ -254,7 +303,10 @@ async fn a_touched_field_shows_the_shared_rule_and_updates_as_you_type() {
     assert_eq!(text(&root, "#url-error"), format!("!{expected}"));
     let url = input(&root, "#url");
     assert_eq!(url.get_attribute("aria-invalid").as_deref(), Some("true"));
-    assert!(url.get_attribute("aria-describedby").unwrap().contains("url-error"));
+    assert!(url
+        .get_attribute("aria-describedby")
+        .unwrap()
+        .contains("url-error"));
 
     type_into(&root, "#url", "https://user:pw@example.com");
     settle().await;
@@ -264,7 +316,12 @@ async fn a_touched_field_shows_the_shared_rule_and_updates_as_you_type() {
     type_into(&root, "#url", "https://example.com");
     settle().await;
     assert!(!exists(&root, "#url-error"));
-    assert_eq!(input(&root, "#url").get_attribute("aria-invalid").as_deref(), Some("false"));
+    assert_eq!(
+        input(&root, "#url")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("false")
+    );
     // Other fields, untouched, still say nothing.
     assert!(!exists(&root, "#name-error"));
     root.remove();
@@ -278,13 +335,27 @@ async fn submitting_an_empty_form_shows_every_error_and_focuses_the_first() {
 
     click(&root, "button[type=submit]");
     settle().await;
-    assert_eq!(text(&root, "#name-error"), format!("!{}", model::source::validate_name("").unwrap_err()));
-    assert_eq!(text(&root, "#url-error"), format!("!{}", model::source::validate_url("").unwrap_err()));
-    assert_eq!(text(&root, "#channels-error"), format!("!{}", model::source::validate_channels(&[]).unwrap_err()));
+    assert_eq!(
+        text(&root, "#name-error"),
+        format!("!{}", model::source::validate_name("").unwrap_err())
+    );
+    assert_eq!(
+        text(&root, "#url-error"),
+        format!("!{}", model::source::validate_url("").unwrap_err())
+    );
+    assert_eq!(
+        text(&root, "#channels-error"),
+        format!("!{}", model::source::validate_channels(&[]).unwrap_err())
+    );
     let focused = document().active_element().map(|e| e.id());
     assert_eq!(focused.as_deref(), Some("name"));
     // Nothing was sent: the button is not in its busy state.
-    assert_eq!(find(&root, "button[type=submit]").get_attribute("aria-disabled").as_deref(), Some("false"));
+    assert_eq!(
+        find(&root, "button[type=submit]")
+            .get_attribute("aria-disabled")
+            .as_deref(),
+        Some("false")
+    );
 
     // Fixing a field clears its error at once; the others stay.
     type_into(&root, "#name", "My blog");
@@ -299,7 +370,10 @@ async fn submitting_an_empty_form_shows_every_error_and_focuses_the_first() {
     settle().await;
     assert_eq!(
         text(&root, "#name-error"),
-        format!("!{}", model::source::validate_name(&"x".repeat(101)).unwrap_err())
+        format!(
+            "!{}",
+            model::source::validate_name(&"x".repeat(101)).unwrap_err()
+        )
     );
     root.remove();
 }
@@ -355,7 +429,11 @@ fn list_state_round_trips_through_the_url_and_pages_back() {
     first.query.sort = model::Sort::new(model::SortField::Name, true);
     first.query.limit = 50;
     assert_eq!(ListState::from_params(&parse_href(&first.href())), first);
-    assert_eq!(ListState::default().href(), "/traffic-sources", "defaults stay out of the URL");
+    assert_eq!(
+        ListState::default().href(),
+        "/traffic-sources",
+        "defaults stay out of the URL"
+    );
 
     let second = first.next_page("c1==");
     let third = second.next_page("c2");
@@ -380,11 +458,23 @@ fn list_state_round_trips_through_the_url_and_pages_back() {
 #[wasm_bindgen_test]
 fn sign_in_only_returns_to_pages_of_this_site() {
     use web::session::{safe_next, sign_in_href};
-    assert_eq!(safe_next(Some("/traffic-sources?sort=name".into())), "/traffic-sources?sort=name");
-    for hostile in ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", ""] {
+    assert_eq!(
+        safe_next(Some("/traffic-sources?sort=name".into())),
+        "/traffic-sources?sort=name"
+    );
+    for hostile in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "",
+    ] {
         assert_eq!(safe_next(Some(hostile.into())), "/", "{hostile}");
     }
     assert_eq!(safe_next(None), "/");
-    assert_eq!(sign_in_href("/traffic-sources/new"), "/sign-in?next=%2Ftraffic-sources%2Fnew");
+    assert_eq!(
+        sign_in_href("/traffic-sources/new"),
+        "/sign-in?next=%2Ftraffic-sources%2Fnew"
+    );
     assert_eq!(sign_in_href("/"), "/sign-in");
 }

@@ -44,7 +44,10 @@ pub fn outcome_of(result: Result<Collaboration, ApiError>, program_name: String)
         Ok(c) => AddOutcome::Added(c, program_name),
         Err(e) => {
             let fields = e.fields();
-            if let Some(message) = fields.get("traffic_source_id").or_else(|| fields.values().next()) {
+            if let Some(message) = fields
+                .get("traffic_source_id")
+                .or_else(|| fields.values().next())
+            {
                 AddOutcome::Refused(message.clone())
             } else if e.status() == Some(404) {
                 AddOutcome::Refused(
@@ -64,7 +67,9 @@ enum Mode {
     Loading,
     Failed(ApiError),
     /// The program form: the advertiser has no program (`first`) or asked for a new one.
-    Create { first: bool },
+    Create {
+        first: bool,
+    },
     Pick(Vec<Program>),
     Added(Collaboration, String),
 }
@@ -91,7 +96,9 @@ pub fn AddToProgramDialog(
             }
             let next = match result {
                 Ok(page) => {
-                    let keep = chosen.get_untracked().filter(|id| page.items.iter().any(|p| p.id == *id));
+                    let keep = chosen
+                        .get_untracked()
+                        .filter(|id| page.items.iter().any(|p| p.id == *id));
                     let _ = chosen.try_set(keep.or_else(|| page.items.first().map(|p| p.id)));
                     Programs::Loaded(page.items)
                 }
@@ -135,7 +142,8 @@ pub fn AddToProgramDialog(
         request_animation_frame(move || focus_id(focus));
     };
 
-    let source_name = move || source.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
+    let source_name =
+        move || source.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
     let program_name = move |id: i64| {
         programs.with(|p| match p {
             Programs::Loaded(list) => list.iter().find(|p| p.id == id).map(|p| p.name.clone()),
@@ -148,7 +156,9 @@ pub fn AddToProgramDialog(
         if adding.get_untracked() {
             return;
         }
-        let (Some(program_id), Some(source_id_sent)) = (chosen.get_untracked(), source_id.get_untracked()) else {
+        let (Some(program_id), Some(source_id_sent)) =
+            (chosen.get_untracked(), source_id.get_untracked())
+        else {
             return;
         };
         outcome.set(None);
@@ -157,7 +167,8 @@ pub fn AddToProgramDialog(
         leptos::task::spawn_local(async move {
             let result = api::add_source_to_program(program_id, source_id_sent).await;
             // Gone, or closed and opened for another source meanwhile.
-            if adding.try_set(false).is_some() || source_id.get_untracked() != Some(source_id_sent) {
+            if adding.try_set(false).is_some() || source_id.get_untracked() != Some(source_id_sent)
+            {
                 return;
             }
             finish(outcome_of(result, name));
@@ -254,7 +265,8 @@ pub fn AddToProgramDialog(
         }
     });
 
-    let body = move || match mode.get() {
+    let body = move || {
+        match mode.get() {
         Mode::Added(collaboration, program) => {
             let link_id = format!("add-link-{}", collaboration.id);
             let what = format!("tracking link for {} in {}", collaboration.source_name, program);
@@ -304,6 +316,7 @@ pub fn AddToProgramDialog(
         }
         .into_any(),
         Mode::Pick(list) => picker(list).into_any(),
+    }
     };
 
     view! {

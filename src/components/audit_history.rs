@@ -45,17 +45,21 @@ pub fn value_text(field: &str, value: &Value) -> String {
     match value {
         Value::Null => "(none)".into(),
         Value::String(s) => match field {
-            "status" => Status::from_id(s).map(|s| s.label().to_string()).unwrap_or_else(|| s.clone()),
-            "visibility" => Visibility::from_id(s).map(|v| v.label().to_string()).unwrap_or_else(|| s.clone()),
+            "status" => Status::from_id(s)
+                .map(|s| s.label().to_string())
+                .unwrap_or_else(|| s.clone()),
+            "visibility" => Visibility::from_id(s)
+                .map(|v| v.label().to_string())
+                .unwrap_or_else(|| s.clone()),
             _ => s.clone(),
         },
         Value::Array(items) => {
             let parts: Vec<String> = items
                 .iter()
                 .map(|item| match item.as_str() {
-                    Some(id) if field == "channels" => {
-                        Channel::from_id(id).map(|c| c.label().to_string()).unwrap_or_else(|| id.to_string())
-                    }
+                    Some(id) if field == "channels" => Channel::from_id(id)
+                        .map(|c| c.label().to_string())
+                        .unwrap_or_else(|| id.to_string()),
                     Some(s) => s.to_string(),
                     None => item.to_string(),
                 })
@@ -122,7 +126,9 @@ pub fn AuditHistory(
     });
 
     let load_older = move |_| {
-        let Some(cursor) = next.get_untracked() else { return };
+        let Some(cursor) = next.get_untracked() else {
+            return;
+        };
         if loading_older.get_untracked() {
             return;
         }
@@ -138,7 +144,10 @@ pub fn AuditHistory(
                     let _ = next.try_set(page.next_cursor);
                     // The button may be gone (no more pages): continue reading at the first new entry.
                     if let Some(id) = first_new {
-                        set_timeout(move || focus_id(&format!("history-{id}")), std::time::Duration::from_millis(30));
+                        set_timeout(
+                            move || focus_id(&format!("history-{id}")),
+                            std::time::Duration::from_millis(30),
+                        );
                     }
                 }
                 Err(e) => {
@@ -156,10 +165,12 @@ pub fn AuditHistory(
             .into_any();
         }
         if loading.get() && entries.with(Vec::is_empty) {
-            return view! { <p class="history__status" role="status">"Loading the history…"</p> }.into_any();
+            return view! { <p class="history__status" role="status">"Loading the history…"</p> }
+                .into_any();
         }
         if entries.with(Vec::is_empty) {
-            return view! { <p class="history__status">"No changes are recorded yet."</p> }.into_any();
+            return view! { <p class="history__status">"No changes are recorded yet."</p> }
+                .into_any();
         }
         view! {
             <ol class="history__list">

@@ -86,17 +86,31 @@ fn Modal(
         if ev.key() != "Tab" {
             return;
         }
-        let Some(el) = dialog.get_untracked() else { return };
-        let Ok(list) = el.query_selector_all("button, [href], input, select, textarea") else { return };
+        let Some(el) = dialog.get_untracked() else {
+            return;
+        };
+        let Ok(list) = el.query_selector_all("button, [href], input, select, textarea") else {
+            return;
+        };
         let controls: Vec<web_sys::HtmlElement> = (0..list.length())
             .filter_map(|i| list.item(i))
             .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
             .filter(|e| !e.has_attribute("disabled"))
             .collect();
-        let (Some(first), Some(last)) = (controls.first(), controls.last()) else { return };
-        let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
-        let is = |target: &web_sys::HtmlElement| active.as_ref().is_some_and(|a| a == target.unchecked_ref::<web_sys::Element>());
-        let inside = active.as_ref().is_some_and(|a| el.contains(Some(a.unchecked_ref::<web_sys::Node>())));
+        let (Some(first), Some(last)) = (controls.first(), controls.last()) else {
+            return;
+        };
+        let active = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element());
+        let is = |target: &web_sys::HtmlElement| {
+            active
+                .as_ref()
+                .is_some_and(|a| a == target.unchecked_ref::<web_sys::Element>())
+        };
+        let inside = active
+            .as_ref()
+            .is_some_and(|a| el.contains(Some(a.unchecked_ref::<web_sys::Node>())));
         if ev.shift_key() && (is(first) || !inside) {
             ev.prevent_default();
             let _ = last.focus();
@@ -149,14 +163,22 @@ pub fn BlockDialog(
     });
 
     let errors = Memo::new(move |_| {
-        let mut errors = check_block(&reason.get(), &note.get()).err().unwrap_or_default();
+        let mut errors = check_block(&reason.get(), &note.get())
+            .err()
+            .unwrap_or_default();
         for (field, message) in server_errors.get() {
             errors.entry(field).or_insert(message);
         }
         errors
     });
     let error_of = move |field: &'static str| {
-        Signal::derive(move || if tried.get() { errors.with(|e| e.get(field).cloned()) } else { None })
+        Signal::derive(move || {
+            if tried.get() {
+                errors.with(|e| e.get(field).cloned())
+            } else {
+                None
+            }
+        })
     };
     let name = move || target.with(|t| t.as_ref().map(|s| s.name.clone()).unwrap_or_default());
 
@@ -168,7 +190,9 @@ pub fn BlockDialog(
         tried.set(true);
         server_errors.set(FieldErrors::new());
         problem.set(None);
-        let Some(source) = target.get_untracked() else { return };
+        let Some(source) = target.get_untracked() else {
+            return;
+        };
         let request = match check_block(&reason.get_untracked(), &note.get_untracked()) {
             Ok(request) => request,
             Err(errors) => {
@@ -293,7 +317,9 @@ pub fn UnblockDialog(
         if pending.get_untracked() {
             return;
         }
-        let Some(source) = target.get_untracked() else { return };
+        let Some(source) = target.get_untracked() else {
+            return;
+        };
         problem.set(None);
         pending.set(true);
         leptos::task::spawn_local(async move {

@@ -49,8 +49,12 @@ pub fn ChannelSelect(
     let on_focusout = move |ev: web_sys::FocusEvent| {
         use wasm_bindgen::JsCast;
         // Only when focus leaves the whole group, not when it moves between checkboxes.
-        let group = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-        let next = ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        let group = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        let next = ev
+            .related_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
         let inside = matches!((&group, &next), (Some(g), Some(n)) if g.contains(Some(n)));
         if !inside {
             if let Some(cb) = on_blur {

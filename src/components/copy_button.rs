@@ -30,9 +30,14 @@ pub async fn write_clipboard(text: &str) -> Result<(), JsValue> {
     if clipboard.is_undefined() || clipboard.is_null() {
         return Err(JsValue::NULL);
     }
-    let write = js_sys::Reflect::get(&clipboard, &"writeText".into())?.dyn_into::<js_sys::Function>()?;
-    let promise = write.call1(&clipboard, &JsValue::from_str(text))?.dyn_into::<js_sys::Promise>()?;
-    wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ())
+    let write =
+        js_sys::Reflect::get(&clipboard, &"writeText".into())?.dyn_into::<js_sys::Function>()?;
+    let promise = write
+        .call1(&clipboard, &JsValue::from_str(text))?
+        .dyn_into::<js_sys::Promise>()?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
 }
 
 /// A read-only field holding `text` and a button that copies it.
@@ -85,7 +90,12 @@ pub fn CopyField(
                 CopyOutcome::Copied => {
                     toasts.success(format!("Copied the {}.", what.get_value()));
                     let _ = copied.try_set(true);
-                    set_timeout(move || { let _ = copied.try_set(false); }, Duration::from_secs(3));
+                    set_timeout(
+                        move || {
+                            let _ = copied.try_set(false);
+                        },
+                        Duration::from_secs(3),
+                    );
                 }
                 CopyOutcome::Selected => {
                     select_text();

@@ -82,7 +82,9 @@ pub fn Pagination(
         None => format!("Showing {first_row}–{last_row}"),
     };
     let link = |href: Option<String>, label: &'static str, rel: &'static str| match href {
-        Some(href) => view! { <A href=href attr:class="button" attr:rel=rel>{label}</A> }.into_any(),
+        Some(href) => {
+            view! { <A href=href attr:class="button" attr:rel=rel>{label}</A> }.into_any()
+        }
         // Not a link when there is nowhere to go; still visible so the layout does not jump.
         None => view! { <span class="button button--disabled">{label}</span> }.into_any(),
     };

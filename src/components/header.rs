@@ -29,7 +29,13 @@ pub fn Header() -> impl IntoView {
                 // Forget the account first, so nothing still mounted (e.g. pollers) asks the
                 // server again on the way out; the guards see the sign-in page as the target.
                 session.signed_out();
-                navigate("/sign-in", NavigateOptions { replace: true, ..Default::default() });
+                navigate(
+                    "/sign-in",
+                    NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    },
+                );
                 toasts.info("You are signed out.");
             }
         }

@@ -52,7 +52,9 @@ impl<T: Send + Sync + 'static> Loader<T> {
             let request = fetch();
             let id = latest.get_value() + 1;
             latest.set_value(id);
-            let showing = loader.state.with_untracked(|s| matches!(s, Load::Loaded(_)));
+            let showing = loader
+                .state
+                .with_untracked(|s| matches!(s, Load::Loaded(_)));
             if showing {
                 loader.updating.set(true);
             } else {

@@ -16,7 +16,10 @@ use crate::{
 };
 
 /// Field name in the API → id of its input.
-const FIELDS: [(&str, &str); 2] = [("name", "program-name"), ("landing_url", "program-landing-url")];
+const FIELDS: [(&str, &str); 2] = [
+    ("name", "program-name"),
+    ("landing_url", "program-landing-url"),
+];
 
 /// Creates a program; runs `on_created` with it after a toast says so.
 #[component]
@@ -38,12 +41,17 @@ pub fn ProgramForm(
     let server = RwSignal::new(None::<(ProgramInput, model::FieldErrors)>);
     let failure = RwSignal::new(None::<ApiError>);
 
-    let input = Memo::new(move |_| ProgramInput { name: name.get(), landing_url: landing_url.get() });
+    let input = Memo::new(move |_| ProgramInput {
+        name: name.get(),
+        landing_url: landing_url.get(),
+    });
     let local_errors = Memo::new(move |_| input.with(|i| i.validate().err().unwrap_or_default()));
     let error_for = move |field: &'static str| {
         Signal::derive(move || {
             let shown = submitted.get() || touched.with(|t| t.contains(&field));
-            let local = shown.then(|| local_errors.with(|e| e.get(field).cloned())).flatten();
+            let local = shown
+                .then(|| local_errors.with(|e| e.get(field).cloned()))
+                .flatten();
             local.or_else(|| {
                 server.with(|s| {
                     let (sent, errors) = s.as_ref()?;
@@ -58,7 +66,11 @@ pub fn ProgramForm(
     };
     let touch = move |field: &'static str| {
         Callback::new(move |_| {
-            let _ = touched.try_update(|t| if !t.contains(&field) { t.push(field) });
+            let _ = touched.try_update(|t| {
+                if !t.contains(&field) {
+                    t.push(field)
+                }
+            });
         })
     };
 

@@ -32,7 +32,10 @@ pub struct Toasts {
 
 impl Toasts {
     pub fn provide() -> Toasts {
-        let toasts = Toasts { items: RwSignal::new(Vec::new()), next_id: RwSignal::new(1) };
+        let toasts = Toasts {
+            items: RwSignal::new(Vec::new()),
+            next_id: RwSignal::new(1),
+        };
         provide_context(toasts);
         toasts
     }
@@ -48,7 +51,8 @@ impl Toasts {
     fn push(self, kind: ToastKind, message: String) {
         let id = self.next_id.get_untracked();
         self.next_id.set(id + 1);
-        self.items.update(|items| items.push(Toast { id, kind, message }));
+        self.items
+            .update(|items| items.push(Toast { id, kind, message }));
         set_timeout(move || self.dismiss(id), TOAST_LIFETIME);
     }
 

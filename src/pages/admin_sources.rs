@@ -42,9 +42,9 @@ const STAFF: &[Role] = &[Role::Staff];
 #[component]
 pub fn RequireStaff(children: ChildrenFn) -> impl IntoView {
     let session = use_session();
-    let wrong_role = Memo::new(move |_| {
-        matches!(&*session.state().read(), SessionState::SignedIn(a) if a.role != Role::Staff)
-    });
+    let wrong_role = Memo::new(
+        move |_| matches!(&*session.state().read(), SessionState::SignedIn(a) if a.role != Role::Staff),
+    );
     let children = StoredValue::new(children);
     move || {
         if wrong_role.get() {
@@ -89,7 +89,10 @@ impl AdminState {
     pub fn from_params(params: &ParamsMap) -> AdminState {
         AdminState {
             list: ListState::from_params(params),
-            partner: params.get("partner").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p > 0),
+            partner: params
+                .get("partner")
+                .and_then(|p| p.parse::<i64>().ok())
+                .filter(|p| *p > 0),
         }
     }
 
@@ -115,8 +118,15 @@ impl AdminState {
     /// No search and no filters, same sort and page size, first page.
     pub fn cleared(&self) -> AdminState {
         let mut list = self.list.clone().first_page();
-        list.query = api::SourceQuery { sort: list.query.sort, limit: list.query.limit, ..Default::default() };
-        AdminState { list, partner: None }
+        list.query = api::SourceQuery {
+            sort: list.query.sort,
+            limit: list.query.limit,
+            ..Default::default()
+        };
+        AdminState {
+            list,
+            partner: None,
+        }
     }
 }
 
@@ -138,11 +148,24 @@ pub fn AdminSources() -> impl IntoView {
 
     let navigate = use_navigate();
     let go = Callback::new(move |(next, replace): (AdminState, bool)| {
-        navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
+        navigate(
+            &next.href(),
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        );
     });
     // The shared filters speak `ListState`: keep the partner across their changes.
     let go_list = Callback::new(move |(list, replace): (ListState, bool)| {
-        go.run((AdminState { list, partner: state.get_untracked().partner }, replace));
+        go.run((
+            AdminState {
+                list,
+                partner: state.get_untracked().partner,
+            },
+            replace,
+        ));
     });
     let updating = sources.updating;
 
@@ -219,7 +242,9 @@ fn PartnerFilter(state: Memo<AdminState>, go: Callback<(AdminState, bool)>) -> i
     // Whether the full list did not fit: then offer the box to narrow it.
     let many = move || {
         !find.with(String::is_empty)
-            || partners.state.with(|r| matches!(r, Load::Loaded(p) if p.next_cursor.is_some()))
+            || partners
+                .state
+                .with(|r| matches!(r, Load::Loaded(p) if p.next_cursor.is_some()))
     };
     let options = move || {
         let selected = state.with(|s| s.partner);
@@ -230,7 +255,14 @@ fn PartnerFilter(state: Memo<AdminState>, go: Callback<(AdminState, bool)>) -> i
         // The chosen partner stays in the list even when the search does not find them.
         if let Some(id) = selected {
             if !items.iter().any(|p| p.id == id) {
-                items.insert(0, PartnerSummary { id, display_name: format!("Partner #{id}"), email: String::new() });
+                items.insert(
+                    0,
+                    PartnerSummary {
+                        id,
+                        display_name: format!("Partner #{id}"),
+                        email: String::new(),
+                    },
+                );
             }
         }
         items
@@ -373,11 +405,20 @@ fn AdminResults(
 
     let first_row = current.list.prev.len() as i64 * current.list.query.limit + 1;
     let rows = page.items.len() as i64;
-    let prev_href = current.list.prev_page().map(|l| AdminState { list: l, partner: current.partner }.href());
-    let next_href = page
-        .next_cursor
-        .as_deref()
-        .map(|c| AdminState { list: current.list.next_page(c), partner: current.partner }.href());
+    let prev_href = current.list.prev_page().map(|l| {
+        AdminState {
+            list: l,
+            partner: current.partner,
+        }
+        .href()
+    });
+    let next_href = page.next_cursor.as_deref().map(|c| {
+        AdminState {
+            list: current.list.next_page(c),
+            partner: current.partner,
+        }
+        .href()
+    });
     let total = page.total;
     // The page is rebuilt for each answer: a plain list of rows, each following `changed`.
     let body = page
@@ -416,7 +457,10 @@ fn AdminResults(
 
 /// The web address without scheme and trailing slash, for display.
 fn short_url(url: &str) -> String {
-    url.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_string()
+    url.trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string()
 }
 
 /// One row, with Block or Unblock; it shows a block or unblock of its source at once.
@@ -450,7 +494,11 @@ fn AdminRowView(
     unblock_target: RwSignal<Option<TrafficSource>>,
 ) -> impl IntoView {
     let blocked = source.status == Status::Blocked;
-    let channels = source.channels.iter().map(|c| view! { <li class="tag">{c.label()}</li> }).collect_view();
+    let channels = source
+        .channels
+        .iter()
+        .map(|c| view! { <li class="tag">{c.label()}</li> })
+        .collect_view();
     let name_suffix = format!(" {}", source.name);
     let action = {
         let source = source.clone();
@@ -530,7 +578,11 @@ pub fn AdminSource() -> impl IntoView {
                 None => Err(ApiError::Api {
                     status: 404,
                     body: model::ApiErrorBody {
-                        error: model::ApiError { code: "not_found".into(), message: String::new(), fields: Default::default() },
+                        error: model::ApiError {
+                            code: "not_found".into(),
+                            message: String::new(),
+                            fields: Default::default(),
+                        },
                     },
                 }),
             }

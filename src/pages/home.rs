@@ -13,7 +13,10 @@ use crate::{
 };
 
 fn replace() -> NavigateOptions {
-    NavigateOptions { replace: true, ..Default::default() }
+    NavigateOptions {
+        replace: true,
+        ..Default::default()
+    }
 }
 
 #[component]
@@ -42,7 +45,11 @@ pub fn Home() -> impl IntoView {
 #[component]
 fn PartnerLanding() -> impl IntoView {
     let first = LocalResource::new(|| async {
-        api::list_sources(&SourceQuery { limit: 1, ..Default::default() }).await
+        api::list_sources(&SourceQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
     });
     view! {
         <Transition fallback=|| view! { <PageLoading/> }>

@@ -40,7 +40,10 @@ pub fn marketplace_state(params: &leptos_router::params::ParamsMap) -> ListState
 
 /// `https://www.example.com/` → `www.example.com`: the address as people read it.
 pub fn short_url(url: &str) -> String {
-    url.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_string()
+    url.trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string()
 }
 
 #[component]
@@ -56,7 +59,14 @@ pub fn Marketplace() -> impl IntoView {
 
     let navigate = use_navigate();
     let go = Callback::new(move |(next, replace): (ListState, bool)| {
-        navigate(&next.href_at(PATH), NavigateOptions { replace, scroll: false, ..Default::default() });
+        navigate(
+            &next.href_at(PATH),
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        );
     });
     let updating = sources.updating;
     let adding = RwSignal::new(None::<MarketplaceSource>);
@@ -100,7 +110,11 @@ fn Results(
     let current = state.get_untracked();
     let clear = move |_| {
         let mut next = state.get_untracked().first_page();
-        next.query = SourceQuery { sort: next.query.sort, limit: next.query.limit, ..Default::default() };
+        next.query = SourceQuery {
+            sort: next.query.sort,
+            limit: next.query.limit,
+            ..Default::default()
+        };
         go.run((next, false));
     };
     if page.items.is_empty() && current.query.cursor.is_none() {
@@ -149,9 +163,16 @@ fn Results(
     let first_row = current.prev.len() as i64 * current.query.limit + 1;
     let rows = page.items.len() as i64;
     let prev_href = current.prev_page().map(|s| s.href_at(PATH));
-    let next_href = page.next_cursor.as_deref().map(|c| current.next_page(c).href_at(PATH));
+    let next_href = page
+        .next_cursor
+        .as_deref()
+        .map(|c| current.next_page(c).href_at(PATH));
     // The whole page is rebuilt for each answer anyway: a plain list, not a keyed `For`.
-    let body = page.items.into_iter().map(|source| view! { <MarketRow source adding/> }).collect_view();
+    let body = page
+        .items
+        .into_iter()
+        .map(|source| view! { <MarketRow source adding/> })
+        .collect_view();
     let total = page.total;
 
     view! {
@@ -180,8 +201,15 @@ fn Results(
 }
 
 #[component]
-fn MarketRow(source: MarketplaceSource, adding: RwSignal<Option<MarketplaceSource>>) -> impl IntoView {
-    let channels = source.channels.iter().map(|c| view! { <li class="tag">{c.label()}</li> }).collect_view();
+fn MarketRow(
+    source: MarketplaceSource,
+    adding: RwSignal<Option<MarketplaceSource>>,
+) -> impl IntoView {
+    let channels = source
+        .channels
+        .iter()
+        .map(|c| view! { <li class="tag">{c.label()}</li> })
+        .collect_view();
     let shown_url = short_url(&source.url);
     let add_name = format!(" {}", source.name);
     let row_source = source.clone();

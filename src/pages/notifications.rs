@@ -3,11 +3,7 @@
 //! once. Paging (forward cursors, with the pages before kept for Previous) is in the URL.
 
 use leptos::prelude::*;
-use leptos_router::{
-    components::A,
-    hooks::use_query_map,
-    params::ParamsMap,
-};
+use leptos_router::{components::A, hooks::use_query_map, params::ParamsMap};
 use model::{
     notification::{Notification, NotificationPage},
     Role,
@@ -41,7 +37,11 @@ pub struct NotificationsState {
 impl NotificationsState {
     pub fn from_params(params: &ParamsMap) -> NotificationsState {
         let cursor = params.get("cursor").filter(|c| !c.is_empty());
-        let prev = if cursor.is_some() { params.get_all("prev").unwrap_or_default() } else { Vec::new() };
+        let prev = if cursor.is_some() {
+            params.get_all("prev").unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         NotificationsState { cursor, prev }
     }
 
@@ -63,13 +63,19 @@ impl NotificationsState {
     fn next(&self, cursor: &str) -> NotificationsState {
         let mut prev = self.prev.clone();
         prev.push(self.cursor.clone().unwrap_or_default());
-        NotificationsState { cursor: Some(cursor.to_string()), prev }
+        NotificationsState {
+            cursor: Some(cursor.to_string()),
+            prev,
+        }
     }
 
     fn previous(&self) -> Option<NotificationsState> {
         let mut prev = self.prev.clone();
         let cursor = prev.pop()?;
-        Some(NotificationsState { cursor: (!cursor.is_empty()).then_some(cursor), prev })
+        Some(NotificationsState {
+            cursor: (!cursor.is_empty()).then_some(cursor),
+            prev,
+        })
     }
 }
 
@@ -161,7 +167,10 @@ fn NotificationList(page: NotificationPage, state: Memo<NotificationsState>) -> 
                     unread_here.update(|n| *n = (*n - 1).max(0));
                     unread.set(unread_here.get_untracked());
                     // The button is gone: keep the reader's place on the item (once redrawn).
-                    set_timeout(move || focus_id(&format!("notification-{id}")), std::time::Duration::from_millis(30));
+                    set_timeout(
+                        move || focus_id(&format!("notification-{id}")),
+                        std::time::Duration::from_millis(30),
+                    );
                 }
                 Err(e) if e.is_unauthenticated() => session.signed_out(),
                 Err(e) => problem.set(Some(e.message())),
@@ -228,9 +237,12 @@ fn NotificationItem(n: Notification, role: Option<Role>, mark_one: Callback<i64>
     let unread = n.read_at.is_none();
     let id = n.id;
     let message_id = format!("notification-{id}-message");
-    let link = n.traffic_source_id.and_then(|sid| source_href(role, sid)).map(|href| {
-        view! { <A href=href attr:class="notification__link">"View the traffic source"</A> }
-    });
+    let link = n
+        .traffic_source_id
+        .and_then(|sid| source_href(role, sid))
+        .map(|href| {
+            view! { <A href=href attr:class="notification__link">"View the traffic source"</A> }
+        });
     let pending = RwSignal::new(false);
     let action = unread.then(|| {
         view! {

@@ -12,7 +12,12 @@ use crate::{
 pub fn Onboarding() -> impl IntoView {
     set_title("Welcome");
     let session = use_session();
-    let name = move || session.account().map(|a| a.display_name).unwrap_or_default();
+    let name = move || {
+        session
+            .account()
+            .map(|a| a.display_name)
+            .unwrap_or_default()
+    };
     view! {
         <section class="page form-page onboarding">
             <h1>{move || format!("Welcome, {}!", name())}</h1>

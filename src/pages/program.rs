@@ -28,7 +28,11 @@ pub fn not_found() -> ApiError {
     ApiError::Api {
         status: 404,
         body: model::ApiErrorBody {
-            error: model::ApiError { code: "not_found".into(), message: String::new(), fields: Default::default() },
+            error: model::ApiError {
+                code: "not_found".into(),
+                message: String::new(),
+                fields: Default::default(),
+            },
         },
     }
 }
@@ -49,7 +53,12 @@ pub fn link_note(status: Status, visibility: Visibility) -> Option<&'static str>
 pub fn ProgramPage() -> impl IntoView {
     set_title("Program");
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    });
     let detail = Loader::new(move || {
         let id = id.get();
         async move {
@@ -95,7 +104,11 @@ fn Detail(detail: ProgramDetail) -> impl IntoView {
         }
         .into_any()
     } else {
-        let rows = detail.sources.into_iter().map(|c| view! { <CollaborationRow collaboration=c/> }).collect_view();
+        let rows = detail
+            .sources
+            .into_iter()
+            .map(|c| view! { <CollaborationRow collaboration=c/> })
+            .collect_view();
         view! {
             <div class="table-wrap">
                 <table class="table">

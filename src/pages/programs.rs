@@ -49,7 +49,14 @@ pub fn Programs() -> impl IntoView {
     });
     let navigate = use_navigate();
     let go = Callback::new(move |(next, replace): (ListState, bool)| {
-        navigate(&next.href_at(PATH), NavigateOptions { replace, scroll: false, ..Default::default() });
+        navigate(
+            &next.href_at(PATH),
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        );
     });
     // A new program is the newest: show the first page, where it is.
     let on_created = Callback::new(move |_: Program| {
@@ -93,7 +100,11 @@ pub fn Programs() -> impl IntoView {
 }
 
 #[component]
-fn ProgramTable(page: Page<Program>, state: Memo<ListState>, go: Callback<(ListState, bool)>) -> impl IntoView {
+fn ProgramTable(
+    page: Page<Program>,
+    state: Memo<ListState>,
+    go: Callback<(ListState, bool)>,
+) -> impl IntoView {
     let current = state.get_untracked();
     if page.items.is_empty() && current.query.cursor.is_none() {
         return view! {
@@ -107,7 +118,10 @@ fn ProgramTable(page: Page<Program>, state: Memo<ListState>, go: Callback<(ListS
     let first_row = current.prev.len() as i64 * current.query.limit + 1;
     let rows = page.items.len() as i64;
     let prev_href = current.prev_page().map(|s| s.href_at(PATH));
-    let next_href = page.next_cursor.as_deref().map(|c| current.next_page(c).href_at(PATH));
+    let next_href = page
+        .next_cursor
+        .as_deref()
+        .map(|c| current.next_page(c).href_at(PATH));
     let total = page.total;
     let body = page
         .items

@@ -38,10 +38,14 @@ fn SignInForm(
     let submitted = RwSignal::new(false);
 
     let email_error = Signal::derive(move || {
-        submitted.get().then(|| validate_email(&email.get()).err()).flatten()
+        submitted
+            .get()
+            .then(|| validate_email(&email.get()).err())
+            .flatten()
     });
     let password_error = Signal::derive(move || {
-        (submitted.get() && password.with(String::is_empty)).then(|| "Enter your password.".to_string())
+        (submitted.get() && password.with(String::is_empty))
+            .then(|| "Enter your password.".to_string())
     });
 
     // A plain task, not an `Action`: see `source_form` for why.
@@ -50,14 +54,23 @@ fn SignInForm(
     let form_error = move || {
         failure.get().map(|e| {
             let message = match &e {
-                ApiError::Api { status: 401, .. } => "That email and password don't match an account. Check both and try again.".to_string(),
+                ApiError::Api { status: 401, .. } => {
+                    "That email and password don't match an account. Check both and try again."
+                        .to_string()
+                }
                 _ => e.message(),
             };
             view! { <div class="alert alert--error" role="alert"><p>{message}</p></div> }
         })
     };
     let go_next = Callback::new(move |_| {
-        navigate(&next.get_untracked(), NavigateOptions { replace: true, ..Default::default() })
+        navigate(
+            &next.get_untracked(),
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        )
     });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -74,7 +87,10 @@ fn SignInForm(
             focus_id("password");
             return;
         }
-        let body = model::SignIn { email: email.get_untracked(), password: password.get_untracked() };
+        let body = model::SignIn {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        };
         pending.set(true);
         failure.set(None);
         leptos::task::spawn_local(async move {

@@ -71,20 +71,34 @@ fn SignUpForm(
             local.or_else(|| {
                 let value = value_of(field);
                 server_errors.with(|errs| {
-                    errs.iter().find(|(f, v, _)| *f == field && *v == value).map(|(_, _, m)| m.clone())
+                    errs.iter()
+                        .find(|(f, v, _)| *f == field && *v == value)
+                        .map(|(_, _, m)| m.clone())
                 })
             })
         })
     };
     let touch = move |field: &'static str| {
-        Callback::new(move |_| touched.update(|t| if !t.contains(&field) { t.push(field) }))
+        Callback::new(move |_| {
+            touched.update(|t| {
+                if !t.contains(&field) {
+                    t.push(field)
+                }
+            })
+        })
     };
 
     // A plain task, not an `Action`: see `source_form` for why.
     let pending = RwSignal::new(false);
     let failure = RwSignal::new(None::<ApiError>);
     let go_next = Callback::new(move |_| {
-        navigate(&next.get_untracked(), NavigateOptions { replace: true, ..Default::default() })
+        navigate(
+            &next.get_untracked(),
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        )
     });
     let form_error = move || {
         failure.get().and_then(|e| {

@@ -61,7 +61,11 @@ impl SourceDraft {
             url: source.url.clone(),
             channels: source.channels.clone(),
             // A partner never picks Blocked; blocked sources never reach the form.
-            status: if source.status.partner_may_choose() { source.status } else { Status::Paused },
+            status: if source.status.partner_may_choose() {
+                source.status
+            } else {
+                Status::Paused
+            },
             visibility: source.visibility,
         }
     }
@@ -78,7 +82,11 @@ impl SourceDraft {
 }
 
 /// The fields in the order they appear, with the id of the control to focus for each.
-const FIELD_FOCUS: [(&str, &str); 3] = [("name", "name"), ("url", "url"), ("channels", "channels-content")];
+const FIELD_FOCUS: [(&str, &str); 3] = [
+    ("name", "name"),
+    ("url", "url"),
+    ("channels", "channels-content"),
+];
 
 /// What the last save attempt ended with, when it did not succeed.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,7 +161,9 @@ pub fn SourceForm(
         })
     };
     let server_error = move |field: &str| -> Option<String> {
-        let Some(SaveProblem::Fields(fields)) = problem.get() else { return None };
+        let Some(SaveProblem::Fields(fields)) = problem.get() else {
+            return None;
+        };
         let message = fields.get(field)?.clone();
         let unchanged = last_sent.with(|sent| {
             sent.as_ref().is_some_and(|s| {
@@ -171,11 +181,20 @@ pub fn SourceForm(
     let error_for = move |field: &'static str| {
         Signal::derive(move || {
             let shown = submitted.get() || touched.with(|t| t.contains(&field));
-            shown.then(|| local_error(field)).flatten().or_else(|| server_error(field))
+            shown
+                .then(|| local_error(field))
+                .flatten()
+                .or_else(|| server_error(field))
         })
     };
     let touch = move |field: &'static str| {
-        Callback::new(move |_| touched.update(|t| if !t.contains(&field) { t.push(field) }))
+        Callback::new(move |_| {
+            touched.update(|t| {
+                if !t.contains(&field) {
+                    t.push(field)
+                }
+            })
+        })
     };
 
     let leave = Callback::new(move |_| navigate("/traffic-sources", NavigateOptions::default()));
@@ -223,7 +242,9 @@ pub fn SourceForm(
                 }
                 Err(e) => {
                     let found = match e.code() {
-                        "invalid" | "duplicate" if !e.fields().is_empty() => SaveProblem::Fields(e.fields()),
+                        "invalid" | "duplicate" if !e.fields().is_empty() => {
+                            SaveProblem::Fields(e.fields())
+                        }
                         "version_conflict" => SaveProblem::Conflict,
                         "source_blocked" => SaveProblem::Blocked,
                         _ if e == ApiError::Network => SaveProblem::Network,
@@ -233,7 +254,9 @@ pub fn SourceForm(
                         session.signed_out();
                     }
                     if let SaveProblem::Fields(fields) = &found {
-                        if let Some((_, id)) = FIELD_FOCUS.iter().find(|(f, _)| fields.contains_key(*f)) {
+                        if let Some((_, id)) =
+                            FIELD_FOCUS.iter().find(|(f, _)| fields.contains_key(*f))
+                        {
                             focus_id(id);
                         }
                     }
@@ -255,7 +278,9 @@ pub fn SourceForm(
     // Loads the stored version after a conflict; the form then shows what is really saved.
     let reloading = RwSignal::new(false);
     let reload = move || {
-        let Some(Editing { id, .. }) = editing else { return };
+        let Some(Editing { id, .. }) = editing else {
+            return;
+        };
         if reloading.get_untracked() {
             return;
         }
@@ -266,7 +291,9 @@ pub fn SourceForm(
                 return;
             }
             match result {
-                Ok(source) if source.status == Status::Blocked => problem.set(Some(SaveProblem::Blocked)),
+                Ok(source) if source.status == Status::Blocked => {
+                    problem.set(Some(SaveProblem::Blocked))
+                }
                 Ok(source) => {
                     let fresh = SourceDraft::from_source(&source);
                     name.set(fresh.name.clone());
@@ -455,7 +482,12 @@ pub fn EditSource() -> impl IntoView {
     set_title("Edit traffic source");
     let session = use_session();
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    });
     let detail = LocalResource::new(move || {
         let id = id.get();
         async move {

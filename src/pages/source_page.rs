@@ -24,7 +24,12 @@ use crate::{
 pub fn SourcePage() -> impl IntoView {
     set_title("Traffic source");
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    });
     let detail = Loader::new(move || {
         let id = id.get();
         async move {
@@ -80,7 +85,11 @@ fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
             </div>
         }
     });
-    let channels = source.channels.iter().map(|c| view! { <li class="tag">{c.label()}</li> }).collect_view();
+    let channels = source
+        .channels
+        .iter()
+        .map(|c| view! { <li class="tag">{c.label()}</li> })
+        .collect_view();
 
     let programs = if detail.programs.is_empty() {
         view! {

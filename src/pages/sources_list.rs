@@ -52,9 +52,14 @@ impl ListState {
         let query = SourceQuery {
             q: params.get("q").unwrap_or_default(),
             status,
-            visibility: params.get("visibility").and_then(|v| Visibility::from_id(&v)),
+            visibility: params
+                .get("visibility")
+                .and_then(|v| Visibility::from_id(&v)),
             channels,
-            sort: params.get("sort").and_then(|s| Sort::parse(&s)).unwrap_or(api::DEFAULT_SORT),
+            sort: params
+                .get("sort")
+                .and_then(|s| Sort::parse(&s))
+                .unwrap_or(api::DEFAULT_SORT),
             limit: params
                 .get("limit")
                 .and_then(|l| l.parse::<i64>().ok())
@@ -62,7 +67,11 @@ impl ListState {
                 .unwrap_or(model::list::DEFAULT_LIMIT),
             cursor: params.get("cursor").filter(|c| !c.is_empty()),
         };
-        let prev = if query.cursor.is_some() { all("prev") } else { Vec::new() };
+        let prev = if query.cursor.is_some() {
+            all("prev")
+        } else {
+            Vec::new()
+        };
         ListState { query, prev }
     }
 
@@ -93,7 +102,8 @@ impl ListState {
 
     pub fn next_page(&self, next_cursor: &str) -> ListState {
         let mut next = self.clone();
-        next.prev.push(self.query.cursor.clone().unwrap_or_default());
+        next.prev
+            .push(self.query.cursor.clone().unwrap_or_default());
         next.query.cursor = Some(next_cursor.to_string());
         next
     }
@@ -128,7 +138,14 @@ pub fn SourcesList() -> impl IntoView {
     // Filters and sorting are new history entries (Back undoes them); typing in the search box
     // replaces the entry, so Back does not replay every keystroke.
     let go = Callback::new(move |(next, replace): (ListState, bool)| {
-        navigate(&next.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
+        navigate(
+            &next.href(),
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        );
     });
     let (updating, set_updating) = signal(false);
 
@@ -203,7 +220,8 @@ pub fn Filters(
         if let Some(handle) = pending_search.get_value() {
             handle.clear();
         }
-        let handle = set_timeout_with_handle(move || apply_search(true), Duration::from_millis(400)).ok();
+        let handle =
+            set_timeout_with_handle(move || apply_search(true), Duration::from_millis(400)).ok();
         pending_search.set_value(handle);
     };
     on_cleanup(move || {
@@ -428,7 +446,10 @@ fn Results(
     let first_row = current.prev.len() as i64 * current.query.limit + 1;
     let rows = page.items.len() as i64;
     let prev_href = current.prev_page().map(|s| s.href());
-    let next_href = page.next_cursor.as_deref().map(|c| current.next_page(c).href());
+    let next_href = page
+        .next_cursor
+        .as_deref()
+        .map(|c| current.next_page(c).href());
     let items = page.items;
     let total = page.total;
 
