@@ -24,7 +24,16 @@ pub const DEMO_ACCOUNTS: [(&str, Role, &str); 5] = [
 ];
 
 /// (partner index into DEMO_ACCOUNTS, name, url, channels, status, visibility)
-const DEMO_SOURCES: [(usize, &str, &str, &[&str], &str, &str); 12] = [
+type DemoSource = (
+    usize,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+);
+
+const DEMO_SOURCES: [DemoSource; 12] = [
     (
         1,
         "Dealspotter Blog",

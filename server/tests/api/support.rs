@@ -51,6 +51,12 @@ pub struct TestApp {
 /// A folder removed when dropped.
 pub struct TempDir(pub std::path::PathBuf);
 
+impl Default for TempDir {
+    fn default() -> TempDir {
+        TempDir::new()
+    }
+}
+
 impl TempDir {
     pub fn new() -> TempDir {
         let path = std::env::temp_dir().join(format!("ts-test-{}", random_hex()));
