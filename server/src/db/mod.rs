@@ -71,6 +71,17 @@ impl Db {
         Ok(db)
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`), waiting for it under busy_timeout: a deferred transaction that
+    /// upgrades a read snapshot after another writer committed fails at once instead
+    /// (SQLITE_BUSY_SNAPSHOT), which turned concurrent edits into 500s.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     async fn migrate(&self) -> Result<(), sqlx::Error> {
         let migrator = match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),

@@ -126,7 +126,8 @@ impl QueryBuilder {
         format!("${}", self.binds.len())
     }
 
-    fn filter(&mut self, filter: &ListFilter) {
+    /// `indexed_search`: the FTS phrase to use instead of a scan, from [`search_plan`].
+    fn filter(&mut self, filter: &ListFilter, indexed_search: Option<&str>) {
         if let Some(partner) = filter.partner_id {
             let p = self.bind(Bind::Int(partner));
             self.conditions.push(format!("s.partner_id = {p}"));
@@ -135,11 +136,20 @@ impl QueryBuilder {
             self.conditions
                 .push("s.status = 'active' AND s.visibility = 'public'".into());
         }
-        if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            let p = self.bind(Bind::Text(super::contains_pattern(q)));
-            self.conditions.push(format!(
-                "(s.name_key LIKE {p} ESCAPE '\\' OR s.url_key LIKE {p} ESCAPE '\\')"
-            ));
+        match (search_text(filter), indexed_search) {
+            (Some(_), Some(phrase)) => {
+                let p = self.bind(Bind::Text(phrase.to_string()));
+                self.conditions.push(format!(
+                    "s.id IN (SELECT rowid FROM traffic_sources_search WHERE traffic_sources_search MATCH {p})"
+                ));
+            }
+            (Some(q), None) => {
+                let p = self.bind(Bind::Text(super::contains_pattern(q)));
+                self.conditions.push(format!(
+                    "(s.name_key LIKE {p} ESCAPE '\\' OR s.url_key LIKE {p} ESCAPE '\\')"
+                ));
+            }
+            (None, _) => {}
         }
         // Written as "=" or "<>" rather than IN: "=" walks a (status, sort key) index in
         // order, and "<>" lets the planner walk the sort key's index skipping the rest,
@@ -194,6 +204,38 @@ impl QueryBuilder {
     }
 }
 
+fn search_text(filter: &ListFilter) -> Option<&str> {
+    filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty())
+}
+
+/// Above this many matches, scanning in sort order finds a page sooner than the index.
+const INDEX_SEARCH_MAX_MATCHES: i64 = 2000;
+
+/// How to run a text search. PostgreSQL's planner chooses between its trigram indexes and
+/// a scan by itself. On SQLite we choose: the FTS5 trigram index finds a rare substring at
+/// once, while a common one ("com") is found sooner by walking the sort order and stopping
+/// after a page, so the index is used only when it holds few matches. Trigrams need three
+/// characters; shorter text always scans.
+async fn search_plan(db: &Db, filter: &ListFilter) -> Result<Option<String>, sqlx::Error> {
+    let Some(q) = search_text(filter) else {
+        return Ok(None);
+    };
+    if db.backend != super::Backend::Sqlite || q.chars().count() < 3 {
+        return Ok(None);
+    }
+    // A quoted FTS5 phrase: the text's trigrams in a row, i.e. the substring itself.
+    let phrase = format!("\"{}\"", q.to_lowercase().replace('"', "\"\""));
+    let matches: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM traffic_sources_search WHERE traffic_sources_search MATCH $1 LIMIT $2)",
+    )
+    .bind(&phrase)
+    .bind(INDEX_SEARCH_MAX_MATCHES)
+    .fetch_one(&db.pool)
+    .await?
+    .try_get("n")?;
+    Ok((matches < INDEX_SEARCH_MAX_MATCHES).then_some(phrase))
+}
+
 /// One page of sources, and the cursor of the next page when there is one.
 pub async fn list(
     db: &Db,
@@ -202,8 +244,9 @@ pub async fn list(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<(Vec<TrafficSource>, Option<String>), sqlx::Error> {
+    let indexed = search_plan(db, filter).await?;
     let mut qb = QueryBuilder::default();
-    qb.filter(filter);
+    qb.filter(filter, indexed.as_deref());
     let column = sort_column(sort.field);
     let (cmp, dir) = if sort.descending {
         ("<", "DESC")
@@ -249,8 +292,9 @@ pub async fn list(
 }
 
 pub async fn count(db: &Db, filter: &ListFilter) -> Result<i64, sqlx::Error> {
+    let indexed = search_plan(db, filter).await?;
     let mut qb = QueryBuilder::default();
-    qb.filter(filter);
+    qb.filter(filter, indexed.as_deref());
     let sql = format!(
         "SELECT COUNT(*) AS n FROM traffic_sources s{}",
         qb.where_clause()
@@ -308,7 +352,7 @@ pub async fn create(
     v: &ValidSource,
 ) -> Result<Result<TrafficSource, DuplicateField>, sqlx::Error> {
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO traffic_sources (partner_id, name, name_key, url, url_key, channels, status, visibility, version, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING id",
@@ -396,7 +440,7 @@ pub async fn update(
     }
     // The UPDATE comes first in the transaction, so SQLite takes the write lock at once
     // (waiting on busy_timeout) instead of failing to upgrade a read snapshot.
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let updated = sqlx::query(
         "UPDATE traffic_sources SET name = $1, name_key = $2, url = $3, url_key = $4, channels = $5, status = $6, visibility = $7,
          version = version + 1, updated_at = $8
@@ -470,7 +514,7 @@ pub async fn block(
     reason: &str,
     note: Option<&str>,
 ) -> Result<BlockOutcome, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query(
         "UPDATE traffic_sources SET status_before_block = status, status = 'blocked', block_reason = $1, block_note = $2,
          version = version + 1, updated_at = $3 WHERE id = $4 AND status <> 'blocked' RETURNING status_before_block",
@@ -522,7 +566,7 @@ pub async fn block(
 
 /// Lifts a block (staff): the source returns to the status it had before.
 pub async fn unblock(db: &Db, id: i64, staff_id: i64) -> Result<BlockOutcome, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query(
         "UPDATE traffic_sources SET status = COALESCE(status_before_block, 'paused'), status_before_block = NULL, block_reason = NULL,
          block_note = NULL, version = version + 1, updated_at = $1 WHERE id = $2 AND status = 'blocked' RETURNING status",

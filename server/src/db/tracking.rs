@@ -125,7 +125,7 @@ pub async fn resolve(db: &Db, code: &str) -> Result<Option<Link>, sqlx::Error> {
 
 /// Adds a batch of click counts in one transaction.
 pub async fn add_clicks(db: &Db, batch: &[(i64, Tally)]) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     for (id, tally) in batch {
         sqlx::query(
             "UPDATE collaborations SET clicks = clicks + $1, refused_clicks = refused_clicks + $2 WHERE id = $3",
