@@ -23,6 +23,7 @@ both_engines!(
     bad_list_parameters_are_refused,
     history_records_every_change_with_old_and_new_values,
     staff_lists_everyone_and_filters_by_partner,
+    search_follows_edits_and_takes_any_text,
 );
 
 async fn create_normalises_and_reads_back(engine: Engine) {
@@ -777,4 +778,47 @@ async fn staff_lists_everyone_and_filters_by_partner(engine: Engine) {
         only_b["items"][0]["partner_name"],
         b.account.as_ref().unwrap().display_name
     );
+}
+
+async fn search_follows_edits_and_takes_any_text(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let partner = app.partner().await;
+    let created = partner
+        .create_source("Quantum Deals", "https://quantum.example/start")
+        .await;
+    let found = |q: &'static str| {
+        let partner = partner.clone();
+        async move {
+            let r = partner.get(&format!("/api/traffic-sources?q={q}")).await;
+            assert_eq!(r.status(), StatusCode::OK, "{q}");
+            names(&r.json::<Value>().await.unwrap())
+        }
+    };
+    assert_eq!(found("quantum").await, ["Quantum Deals"]);
+    assert_eq!(
+        found("ANTUM%20DE").await,
+        ["Quantum Deals"],
+        "case-insensitive, spaces included"
+    );
+    assert_eq!(
+        found("um.example%2Fst").await,
+        ["Quantum Deals"],
+        "URL substring"
+    );
+    // The index follows an edit: the new name is found, the old one no longer.
+    let mut edit = source_body("Photon Offers", "https://photon.example");
+    edit["version"] = created["version"].clone();
+    assert_eq!(
+        partner
+            .put(&format!("/api/traffic-sources/{}", created["id"]), &edit)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(found("photon").await, ["Photon Offers"]);
+    assert!(found("quantum").await.is_empty());
+    // Text that means something to a search engine is just text.
+    for q in ["%22", "a%22b%22", "OR", "*", "NEAR(x)", "%5C", "x%27--"] {
+        assert!(found(q).await.is_empty(), "{q}");
+    }
 }
