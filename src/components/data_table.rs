@@ -9,6 +9,24 @@ pub fn default_descending(field: SortField) -> bool {
     matches!(field, SortField::UpdatedAt | SortField::CreatedAt)
 }
 
+/// The table's caption for screen readers, e.g. "Your traffic sources, sorted by name, A to Z".
+pub fn sort_caption(subject: &str, sort: Sort) -> String {
+    let column = match sort.field {
+        SortField::Name => "name",
+        SortField::Url => "web address",
+        SortField::Status => "status",
+        SortField::CreatedAt => "date added",
+        SortField::UpdatedAt => "last change",
+    };
+    let order = match (sort.field, sort.descending) {
+        (SortField::UpdatedAt | SortField::CreatedAt, true) => "newest first",
+        (SortField::UpdatedAt | SortField::CreatedAt, false) => "oldest first",
+        (_, false) => "A to Z",
+        (_, true) => "Z to A",
+    };
+    format!("{subject}, sorted by {column}, {order}")
+}
+
 /// The sort after clicking `field`'s header: flips the direction of the current column,
 /// otherwise starts the new column in its natural direction.
 pub fn next_sort(current: Sort, field: SortField) -> Sort {

@@ -22,7 +22,7 @@ use crate::{
     components::{
         audit_history::AuditHistory,
         block_dialog::{BlockDialog, UnblockDialog},
-        data_table::{Pagination, SortHeader},
+        data_table::{sort_caption, Pagination, SortHeader},
         focus_id, format_datetime,
         load::{Load, Loader},
         notice::LoadError,
@@ -385,23 +385,7 @@ fn AdminResults(
         next.list.query.sort = sort;
         go.run((next, false));
     });
-    let caption = {
-        let s = current.list.query.sort;
-        let column = match s.field {
-            SortField::Name => "name",
-            SortField::Url => "web address",
-            SortField::Status => "status",
-            SortField::CreatedAt => "date added",
-            SortField::UpdatedAt => "last change",
-        };
-        let order = match (s.field, s.descending) {
-            (SortField::UpdatedAt | SortField::CreatedAt, true) => "newest first",
-            (SortField::UpdatedAt | SortField::CreatedAt, false) => "oldest first",
-            (_, false) => "A to Z",
-            (_, true) => "Z to A",
-        };
-        format!("Traffic sources of all partners, sorted by {column}, {order}")
-    };
+    let caption = sort_caption("Traffic sources of all partners", current.list.query.sort);
 
     let first_row = current.list.prev.len() as i64 * current.list.query.limit + 1;
     let rows = page.items.len() as i64;

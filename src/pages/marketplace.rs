@@ -14,7 +14,7 @@ use crate::{
     api::{self, SourceQuery},
     components::{
         add_to_program::AddToProgramDialog,
-        data_table::{Pagination, SortHeader},
+        data_table::{sort_caption, Pagination, SortHeader},
         format_datetime,
         load::{Load, Loader},
         notice::LoadError,
@@ -144,22 +144,7 @@ fn Results(
         next.query.sort = sort;
         go.run((next, false));
     });
-    let caption = {
-        let s = current.query.sort;
-        let column = match s.field {
-            SortField::Name => "name",
-            SortField::Url => "web address",
-            SortField::CreatedAt => "date added",
-            SortField::UpdatedAt | SortField::Status => "last change",
-        };
-        let order = match (s.field, s.descending) {
-            (SortField::UpdatedAt | SortField::CreatedAt, true) => "newest first",
-            (SortField::UpdatedAt | SortField::CreatedAt, false) => "oldest first",
-            (_, false) => "A to Z",
-            (_, true) => "Z to A",
-        };
-        format!("Traffic sources in the marketplace, sorted by {column}, {order}")
-    };
+    let caption = sort_caption("Traffic sources in the marketplace", current.query.sort);
     let first_row = current.prev.len() as i64 * current.query.limit + 1;
     let rows = page.items.len() as i64;
     let prev_href = current.prev_page().map(|s| s.href_at(PATH));

@@ -16,7 +16,7 @@ use crate::{
     api::{self, query_string, ApiError, SourceQuery, PAGE_SIZES},
     components::{
         channel_select::toggle_channel,
-        data_table::{Pagination, SortHeader},
+        data_table::{sort_caption, Pagination, SortHeader},
         format_datetime,
         notice::{first_api_error, LoadError},
         set_title,
@@ -425,23 +425,7 @@ fn Results(
         next.query.sort = sort;
         go.run((next, false));
     });
-    let caption = {
-        let s = current.query.sort;
-        let column = match s.field {
-            SortField::Name => "name",
-            SortField::Url => "web address",
-            SortField::Status => "status",
-            SortField::CreatedAt => "date added",
-            SortField::UpdatedAt => "last change",
-        };
-        let order = match (s.field, s.descending) {
-            (SortField::UpdatedAt | SortField::CreatedAt, true) => "newest first",
-            (SortField::UpdatedAt | SortField::CreatedAt, false) => "oldest first",
-            (_, false) => "A to Z",
-            (_, true) => "Z to A",
-        };
-        format!("Your traffic sources, sorted by {column}, {order}")
-    };
+    let caption = sort_caption("Your traffic sources", current.query.sort);
 
     let first_row = current.prev.len() as i64 * current.query.limit + 1;
     let rows = page.items.len() as i64;
