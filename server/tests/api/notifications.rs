@@ -133,6 +133,11 @@ async fn notifications_are_in_the_transaction_of_the_block(engine: Engine) {
         .await;
     let error = error_code(r, StatusCode::INTERNAL_SERVER_ERROR).await;
     assert_eq!(error["code"], "internal");
+    // The database's words never reach the client.
+    let text = error.to_string().to_lowercase();
+    for leak in ["poison", "check", "constraint", "notifications", "sql", "insert"] {
+        assert!(!text.contains(leak), "error body leaks {leak}: {text}");
+    }
     assert_eq!(
         app.snapshot().await,
         before,
