@@ -135,7 +135,14 @@ async fn notifications_are_in_the_transaction_of_the_block(engine: Engine) {
     assert_eq!(error["code"], "internal");
     // The database's words never reach the client.
     let text = error.to_string().to_lowercase();
-    for leak in ["poison", "check", "constraint", "notifications", "sql", "insert"] {
+    for leak in [
+        "poison",
+        "check",
+        "constraint",
+        "notifications",
+        "sql",
+        "insert",
+    ] {
         assert!(!text.contains(leak), "error body leaks {leak}: {text}");
     }
     assert_eq!(
