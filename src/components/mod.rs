@@ -9,6 +9,7 @@ pub mod data_table;
 pub mod dialog;
 pub mod field;
 pub mod header;
+pub mod leave_guard;
 pub mod load;
 pub mod notice;
 pub mod notification_bell;

@@ -23,6 +23,7 @@ use crate::{
         dialog::ConfirmDialog,
         field::TextField,
         focus_id,
+        leave_guard::guard_unsaved_changes,
         notice::{first_api_error, LoadError},
         set_title,
         toast::use_toasts,
@@ -197,7 +198,8 @@ pub fn SourceForm(
         })
     };
 
-    let leave = Callback::new(move |_| navigate("/traffic-sources", NavigateOptions::default()));
+    let go = navigate.clone();
+    let leave = Callback::new(move |_| go("/traffic-sources", NavigateOptions::default()));
 
     // Plain tasks rather than `Action`s: one flag and one continuation each is all this needs,
     // and every generic Action/Effect instantiation costs bundle size. The continuation runs
@@ -315,13 +317,28 @@ pub fn SourceForm(
     };
 
     let confirm_discard = RwSignal::new(false);
+    // Where confirming the question goes: the table after Discard, or the page of the link the
+    // person followed with unsaved edits.
+    let leave_to = RwSignal::new(None::<String>);
     let on_discard = move |_| {
         if dirty.get_untracked() {
+            leave_to.set(None);
             confirm_discard.set(true);
         } else {
             leave.run(());
         }
     };
+    guard_unsaved_changes(
+        move || dirty.try_get_untracked().unwrap_or(false),
+        move |path| {
+            leave_to.set(Some(path));
+            confirm_discard.set(true);
+        },
+    );
+    let confirm_leave = Callback::new(move |_| match leave_to.get_untracked() {
+        Some(path) => navigate(&path, NavigateOptions::default()),
+        None => leave.run(()),
+    });
 
     let problem_view = move || {
         problem.get().and_then(|p| match p {
@@ -458,7 +475,7 @@ pub fn SourceForm(
             message="What you changed on this form will be lost. The saved traffic source stays as it was."
             confirm_label="Discard changes"
             cancel_label="Keep editing"
-            on_confirm=leave
+            on_confirm=confirm_leave
         />
     }
 }

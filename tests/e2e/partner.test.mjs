@@ -314,6 +314,65 @@ describe('a new partner', () => {
     assertClean(page);
   });
 
+  test('leaving with unsaved edits by a link or by closing the tab asks first', async () => {
+    await page.goto(`${server.url}/traffic-sources`);
+    await row(page, 'Deal Alerts').getByRole('link', { name: 'Edit Deal Alerts' }).click();
+    const name = page.getByLabel('Name', { exact: true });
+    await name.waitFor();
+    const back = page.locator('.breadcrumb').getByRole('link', { name: 'Traffic sources' });
+
+    // Unchanged: the link leaves at once.
+    await back.click();
+    await page.waitForURL((u) => u.pathname === '/traffic-sources');
+
+    await row(page, 'Deal Alerts').getByRole('link', { name: 'Edit Deal Alerts' }).click();
+    await name.waitFor();
+    await name.fill('Left behind');
+    const editUrl = page.url();
+    await back.click();
+    const dialog = page.getByRole('dialog', { name: 'Discard your changes?' });
+    await dialog.waitFor();
+    assert.equal(page.url(), editUrl, 'the link was held');
+    await dialog.getByRole('button', { name: 'Keep editing' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await name.inputValue(), 'Left behind');
+
+    // The skip link stays on the page: nothing to ask.
+    await page.keyboard.press('Shift+Tab');
+    await page.locator('.skip-link').focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await dialog.isVisible(), false);
+
+    // Confirming goes where the link pointed, with nothing saved.
+    await page.locator('#notification-bell').click();
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Discard changes' }).click();
+    await page.waitForURL((u) => u.pathname === '/notifications');
+    await page.goto(`${server.url}/traffic-sources`);
+    await row(page, 'Deal Alerts').waitFor();
+    assert.equal(await row(page, 'Left behind').count(), 0);
+
+    // Closing the tab with unsaved edits: the browser's own question. Without edits: none.
+    const tab = await page.context().newPage();
+    await tab.goto(editUrl);
+    const tabName = tab.getByLabel('Name', { exact: true });
+    await tabName.waitFor();
+    const dialogs = [];
+    tab.on('dialog', async (d) => {
+      dialogs.push(d.type());
+      await d.dismiss();
+    });
+    await tab.reload();
+    await tabName.waitFor();
+    assert.deepEqual(dialogs, [], 'no question without edits');
+    await tabName.click();
+    await tab.keyboard.type(' typed');
+    await tab.close({ runBeforeUnload: true });
+    await tab.waitForEvent('dialog', { timeout: 5000 }).catch(() => {});
+    assert.deepEqual(dialogs, ['beforeunload']);
+    assertClean(page);
+  });
+
   test('pauses a source', async () => {
     await page.goto(`${server.url}/traffic-sources`);
     await row(page, 'Deal Alerts').getByRole('link', { name: 'Edit Deal Alerts' }).click();

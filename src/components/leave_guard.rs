@@ -1,0 +1,138 @@
+//! Keeps unsaved edits from being lost by leaving the page some other way than Discard.
+//!
+//! - Closing or reloading the tab, or following a link to another site: the browser's own
+//!   "Leave site?" question (`beforeunload`).
+//! - Following a link inside the app (the header, a breadcrumb): the form's own question, then
+//!   the page the person asked for.
+//!
+//! The browser's Back button is not held: the router has already moved when it hears of it.
+
+use std::{cell::RefCell, rc::Rc};
+
+use leptos::prelude::on_cleanup;
+use wasm_bindgen::{closure::Closure, JsCast};
+
+/// The form currently on screen: whether it holds unsaved edits, and how to ask before
+/// leaving for a path.
+struct Guard {
+    token: u32,
+    dirty: Rc<dyn Fn() -> bool>,
+    ask: Rc<dyn Fn(String)>,
+}
+
+thread_local! {
+    static GUARD: RefCell<Option<Guard>> = const { RefCell::new(None) };
+    static NEXT_TOKEN: RefCell<u32> = const { RefCell::new(0) };
+    static INSTALLED: RefCell<bool> = const { RefCell::new(false) };
+}
+
+/// While the calling component is mounted and `dirty()` is true, leaving asks first:
+/// `ask(path)` is called instead of following an in-app link to `path`.
+pub fn guard_unsaved_changes(dirty: impl Fn() -> bool + 'static, ask: impl Fn(String) + 'static) {
+    install_listeners();
+    let token = NEXT_TOKEN.with(|n| {
+        let mut n = n.borrow_mut();
+        *n = n.wrapping_add(1);
+        *n
+    });
+    GUARD.with(|g| {
+        *g.borrow_mut() = Some(Guard {
+            token,
+            dirty: Rc::new(dirty),
+            ask: Rc::new(ask),
+        })
+    });
+    // The next page's form may mount before this one is cleaned up: only clear our own guard.
+    on_cleanup(move || {
+        GUARD.with(|g| {
+            let mut g = g.borrow_mut();
+            if g.as_ref().is_some_and(|guard| guard.token == token) {
+                *g = None;
+            }
+        })
+    });
+}
+
+/// The guard's `dirty` and `ask`, if a form with unsaved edits is on screen.
+fn holding() -> Option<Rc<dyn Fn(String)>> {
+    let (dirty, ask) = GUARD.with(|g| {
+        g.borrow()
+            .as_ref()
+            .map(|guard| (guard.dirty.clone(), guard.ask.clone()))
+    })?;
+    // Called outside the borrow: `dirty` reads signals, `ask` may mount a dialog.
+    dirty().then_some(ask)
+}
+
+/// Two window listeners, installed once for the app's lifetime; they do nothing unless a
+/// guard is holding.
+fn install_listeners() {
+    if INSTALLED.with(|i| i.replace(true)) {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_unload =
+        Closure::<dyn Fn(web_sys::BeforeUnloadEvent)>::new(|ev: web_sys::BeforeUnloadEvent| {
+            if holding().is_some() {
+                ev.prevent_default();
+                // Older browsers only ask when a return value is set.
+                ev.set_return_value("unsaved");
+            }
+        });
+    let _ =
+        window.add_event_listener_with_callback("beforeunload", on_unload.as_ref().unchecked_ref());
+    on_unload.forget();
+
+    // Capture phase on the window: runs before the router's own click handler, which leaves a
+    // click alone once its default is prevented.
+    let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(|ev: web_sys::MouseEvent| {
+        if ev.default_prevented()
+            || ev.button() != 0
+            || ev.meta_key()
+            || ev.alt_key()
+            || ev.ctrl_key()
+            || ev.shift_key()
+        {
+            return;
+        }
+        let Some(path) = in_app_destination(&ev) else {
+            return;
+        };
+        if let Some(ask) = holding() {
+            ev.prevent_default();
+            ask(path);
+        }
+    });
+    let _ = window.add_event_listener_with_callback_and_bool(
+        "click",
+        on_click.as_ref().unchecked_ref(),
+        true,
+    );
+    on_click.forget();
+}
+
+/// The path, query and fragment of the same-origin link this click follows in this tab, unless
+/// it stays on the page already shown (e.g. the skip link to `#main`).
+fn in_app_destination(ev: &web_sys::MouseEvent) -> Option<String> {
+    let target = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
+    let link = target.closest("a[href]").ok()??;
+    if link.has_attribute("download")
+        || link
+            .get_attribute("target")
+            .is_some_and(|t| !t.is_empty() && t != "_self")
+    {
+        return None;
+    }
+    let location = web_sys::window()?.location();
+    let here = location.href().ok()?;
+    let url = web_sys::Url::new_with_base(&link.get_attribute("href")?, &here).ok()?;
+    if url.origin() != location.origin().ok()? {
+        // Another site: the page unloads and `beforeunload` asks.
+        return None;
+    }
+    let page = format!("{}{}", url.pathname(), url.search());
+    let current = format!("{}{}", location.pathname().ok()?, location.search().ok()?);
+    (page != current).then(|| page + &url.hash())
+}
