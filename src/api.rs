@@ -110,9 +110,16 @@ async fn send(request: Result<Request, gloo_net::Error>) -> ApiResult<Response> 
 }
 
 async fn json<T: DeserializeOwned>(request: Result<Request, gloo_net::Error>) -> ApiResult<T> {
+    let text = body_text(request).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError::Decode)
+}
+
+/// The successful answer's body. Not generic, so the waiting is compiled once, not once per
+/// answer type: each typed call only adds its (synchronous) decoding.
+async fn body_text(request: Result<Request, gloo_net::Error>) -> ApiResult<String> {
     send(request)
         .await?
-        .json::<T>()
+        .text()
         .await
         .map_err(|_| ApiError::Decode)
 }
