@@ -16,8 +16,8 @@ use crate::{
     session::{use_session, PageLoading},
 };
 
-/// How many programs the picker offers (the API's largest page).
-const MAX_PROGRAMS: i64 = 100;
+/// Programs per request (the API's largest page); the picker follows the pages to the end.
+const PAGE_SIZE: i64 = 100;
 
 /// The advertiser's programs, as far as the dialog knows.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +61,21 @@ pub fn outcome_of(result: Result<Collaboration, ApiError>, program_name: String)
     }
 }
 
+/// Every program of the advertiser, newest first: an advertiser with hundreds of programs can
+/// still pick the oldest.
+async fn all_programs() -> Result<Vec<Program>, ApiError> {
+    let mut items = Vec::new();
+    let mut cursor = None::<String>;
+    loop {
+        let page = api::list_programs(PAGE_SIZE, cursor.as_deref()).await?;
+        items.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
 /// What the dialog shows.
 #[derive(Debug, Clone, PartialEq)]
 enum Mode {
@@ -90,17 +105,17 @@ pub fn AddToProgramDialog(
     let load = move || {
         programs.set(Programs::Loading);
         leptos::task::spawn_local(async move {
-            let result = api::list_programs(MAX_PROGRAMS, None).await;
+            let result = all_programs().await;
             if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
                 session.signed_out();
             }
             let next = match result {
-                Ok(page) => {
+                Ok(items) => {
                     let keep = chosen
                         .get_untracked()
-                        .filter(|id| page.items.iter().any(|p| p.id == *id));
-                    let _ = chosen.try_set(keep.or_else(|| page.items.first().map(|p| p.id)));
-                    Programs::Loaded(page.items)
+                        .filter(|id| items.iter().any(|p| p.id == *id));
+                    let _ = chosen.try_set(keep.or_else(|| items.first().map(|p| p.id)));
+                    Programs::Loaded(items)
                 }
                 Err(e) => Programs::Failed(e),
             };

@@ -430,3 +430,32 @@ describe('guards and layout', () => {
     await page.context().close();
   });
 });
+
+describe('an advertiser with many programs', () => {
+  test('the add dialog offers every program, past the API’s largest page of 100', async () => {
+    const page = await newPage(browser);
+    await signUp(page, 'Advertiser', 'Many Programs Inc');
+    // Created oldest first: the oldest is on the second page of the list, newest first.
+    for (let i = 1; i <= 101; i += 1) {
+      const created = await api(page, 'POST', '/api/programs', {
+        name: `Program ${String(i).padStart(3, '0')}`,
+        landing_url: `https://shop.example/p${i}`,
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+    }
+    await page.goto(`${server.url}/marketplace`);
+    const add = page.getByRole('button', { name: /^Add to program / }).first();
+    await add.click();
+    const dialog = page.getByRole('dialog');
+    const select = dialog.getByLabel('Program');
+    await select.waitFor();
+    assert.equal(await select.locator('option').count(), 101);
+    // Newest first, so the newest is chosen; the oldest is there to pick.
+    assert.match(await select.locator('option:checked').innerText(), /Program 101/);
+    await select.selectOption({ label: 'Program 001 (0 sources)' });
+    await dialog.getByRole('button', { name: 'Add to program' }).click();
+    await dialog.getByRole('textbox', { name: /^Tracking link for .* in Program 001$/ }).waitFor();
+    assertClean(page);
+    await page.context().close();
+  });
+});
