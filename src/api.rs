@@ -386,10 +386,14 @@ pub async fn list_marketplace(
 pub async fn list_programs(
     limit: i64,
     cursor: Option<&str>,
+    using_source: Option<i64>,
 ) -> ApiResult<Page<model::program::Program>> {
     let mut pairs = vec![("limit", limit.to_string())];
     if let Some(cursor) = cursor {
         pairs.push(("cursor", cursor.to_string()));
+    }
+    if let Some(id) = using_source {
+        pairs.push(("traffic_source_id", id.to_string()));
     }
     json(build(Request::get(&format!(
         "/api/programs?{}",

@@ -67,7 +67,7 @@ async fn all_programs() -> Result<Vec<Program>, ApiError> {
     let mut items = Vec::new();
     let mut cursor = None::<String>;
     loop {
-        let page = api::list_programs(PAGE_SIZE, cursor.as_deref()).await?;
+        let page = api::list_programs(PAGE_SIZE, cursor.as_deref(), None).await?;
         items.extend(page.items);
         match page.next_cursor {
             Some(next) => cursor = Some(next),

@@ -79,12 +79,22 @@ impl NotificationsState {
     }
 }
 
-/// Where a notification about a source leads, for the reader's role.
-fn source_href(role: Option<Role>, source_id: i64) -> Option<String> {
+/// Where a notification about a source leads for the reader's role, and the link's words.
+fn source_link(role: Option<Role>, source_id: i64) -> Option<(String, &'static str)> {
     match role? {
-        Role::Staff => Some(format!("/admin/traffic-sources/{source_id}")),
-        Role::Partner => Some(format!("/traffic-sources/{source_id}")),
-        Role::Advertiser => None,
+        Role::Staff => Some((
+            format!("/admin/traffic-sources/{source_id}"),
+            "View the traffic source",
+        )),
+        Role::Partner => Some((
+            format!("/traffic-sources/{source_id}"),
+            "View the traffic source",
+        )),
+        // Advertisers have no page per source: the programs it is in are what they act on.
+        Role::Advertiser => Some((
+            format!("/programs?source={source_id}"),
+            "See your programs that use it",
+        )),
     }
 }
 
@@ -239,10 +249,8 @@ fn NotificationItem(n: Notification, role: Option<Role>, mark_one: Callback<i64>
     let message_id = format!("notification-{id}-message");
     let link = n
         .traffic_source_id
-        .and_then(|sid| source_href(role, sid))
-        .map(|href| {
-            view! { <A href=href attr:class="notification__link">"View the traffic source"</A> }
-        });
+        .and_then(|sid| source_link(role, sid))
+        .map(|(href, words)| view! { <A href=href attr:class="notification__link">{words}</A> });
     let pending = RwSignal::new(false);
     let action = unread.then(|| {
         view! {

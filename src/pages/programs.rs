@@ -1,5 +1,6 @@
 //! `/programs`: the advertiser's programs (name, landing page, number of sources) and the form
-//! that creates one. Paging lives in the URL like every list's.
+//! that creates one. Paging lives in the URL like every list's. `?source=ID` narrows the list
+//! to the programs that use one traffic source: where a notification about it leads.
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -28,6 +29,16 @@ use crate::{
 
 pub const PATH: &str = "/programs";
 
+/// The address of this view of the list, keeping the `source` filter.
+fn href(state: &ListState, source: Option<i64>) -> String {
+    let href = state.href_at(PATH);
+    match source {
+        None => href,
+        Some(id) if href.contains('?') => format!("{href}&source={id}"),
+        Some(id) => format!("{href}?source={id}"),
+    }
+}
+
 #[component]
 pub fn Programs() -> impl IntoView {
     set_title("Programs");
@@ -43,14 +54,17 @@ pub fn Programs() -> impl IntoView {
             state
         })
     });
+    let source =
+        Memo::new(move |_| params.with(|p| p.get("source").and_then(|id| id.parse::<i64>().ok())));
     let programs = Loader::new(move || {
         let (limit, cursor) = state.with(|s| (s.query.limit, s.query.cursor.clone()));
-        async move { api::list_programs(limit, cursor.as_deref()).await }
+        let source = source.get();
+        async move { api::list_programs(limit, cursor.as_deref(), source).await }
     });
     let navigate = use_navigate();
     let go = Callback::new(move |(next, replace): (ListState, bool)| {
         navigate(
-            &next.href_at(PATH),
+            &href(&next, source.get_untracked()),
             NavigateOptions {
                 replace,
                 scroll: false,
@@ -58,10 +72,10 @@ pub fn Programs() -> impl IntoView {
             },
         );
     });
-    // A new program is the newest: show the first page, where it is.
+    // A new program is the newest: show the first page of all programs, where it is.
     let on_created = Callback::new(move |_: Program| {
         let current = state.get_untracked();
-        if current.query.cursor.is_some() {
+        if current.query.cursor.is_some() || source.get_untracked().is_some() {
             go.run((current.first_page(), false));
         } else {
             programs.reload();
@@ -78,6 +92,12 @@ pub fn Programs() -> impl IntoView {
             <div class="programs-layout">
                 <section class="programs-layout__list" aria-labelledby="programs-list-title">
                     <h2 id="programs-list-title">"Your programs"</h2>
+                    {move || source.get().map(|_| view! {
+                        <div class="alert alert--info filter-note">
+                            <p>"Showing only the programs that use the traffic source you came from."</p>
+                            <A href=PATH>"Show all programs"</A>
+                        </div>
+                    })}
                     <div class="table-region" aria-busy=move || updating.get().to_string()>
                         <p class="updating" role="status">{move || updating.get().then_some("Updating…")}</p>
                         {move || match programs.state.get() {
@@ -86,7 +106,9 @@ pub fn Programs() -> impl IntoView {
                                 <LoadError error title="Couldn't load your programs" on_retry=programs.retry()/>
                             }
                             .into_any(),
-                            Load::Loaded(page) => view! { <ProgramTable page state go/> }.into_any(),
+                            Load::Loaded(page) => {
+                                view! { <ProgramTable page state source=source.get_untracked() go/> }.into_any()
+                            }
                         }}
                     </div>
                 </section>
@@ -103,9 +125,20 @@ pub fn Programs() -> impl IntoView {
 fn ProgramTable(
     page: Page<Program>,
     state: Memo<ListState>,
+    /// The traffic source the list is narrowed to, if any.
+    source: Option<i64>,
     go: Callback<(ListState, bool)>,
 ) -> impl IntoView {
     let current = state.get_untracked();
+    if page.items.is_empty() && current.query.cursor.is_none() && source.is_some() {
+        return view! {
+            <div class="empty">
+                <h3>"No program uses this traffic source"</h3>
+                <p>"Add it to a program from the marketplace while it is listed there."</p>
+            </div>
+        }
+        .into_any();
+    }
     if page.items.is_empty() && current.query.cursor.is_none() {
         return view! {
             <div class="empty">
@@ -117,11 +150,11 @@ fn ProgramTable(
     }
     let first_row = current.prev.len() as i64 * current.query.limit + 1;
     let rows = page.items.len() as i64;
-    let prev_href = current.prev_page().map(|s| s.href_at(PATH));
+    let prev_href = current.prev_page().map(|s| href(&s, source));
     let next_href = page
         .next_cursor
         .as_deref()
-        .map(|c| current.next_page(c).href_at(PATH));
+        .map(|c| href(&current.next_page(c), source));
     let total = page.total;
     let body = page
         .items

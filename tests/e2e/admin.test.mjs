@@ -312,6 +312,18 @@ describe('staff, partner and advertisers around one block', () => {
     const unread = (await api(advertiser, 'GET', '/api/notifications')).body.unread_count;
     await waitForBell(advertiser, `Notifications, ${unread} unread`);
     await checkPage(advertiser, 'advertiser notifications');
+
+    // The link leads to the advertiser's programs that use the source, and only those.
+    await item.getByRole('link', { name: 'See your programs that use it' }).click();
+    await advertiser.waitForURL((u) => u.pathname === '/programs' && u.searchParams.get('source') === String(sourceId));
+    await advertiser.getByText('Showing only the programs that use the traffic source you came from.').waitFor();
+    await advertiser.getByRole('link', { name: 'Northwind Spring Sale' }).waitFor();
+    assert.equal(await advertiser.locator('tbody tr').count(), 1);
+    assert.equal(await advertiser.getByRole('link', { name: 'Northwind Tents' }).count(), 0);
+    await checkPage(advertiser, 'programs using a source');
+    await advertiser.getByRole('link', { name: 'Show all programs' }).click();
+    await advertiser.waitForURL((u) => u.pathname === '/programs' && u.search === '');
+    await advertiser.getByRole('link', { name: 'Northwind Tents' }).waitFor();
     await advertiser.context().close();
 
     const other = await newPage(browser);

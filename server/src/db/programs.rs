@@ -77,22 +77,37 @@ pub async fn create(db: &Db, advertiser_id: i64, v: &ValidProgram) -> Result<Pro
     })
 }
 
-/// One page of an advertiser's programs, newest first, and the cursor of the next page.
+/// Only the programs that include this traffic source, when set.
+fn using_source(source_id: Option<i64>, param: usize) -> String {
+    match source_id {
+        Some(_) => format!(
+            " AND EXISTS (SELECT 1 FROM collaborations c WHERE c.program_id = p.id AND c.traffic_source_id = ${param})"
+        ),
+        None => String::new(),
+    }
+}
+
+/// One page of an advertiser's programs, newest first, and the cursor of the next page;
+/// `source_id` keeps only the programs that include that source.
 pub async fn list(
     db: &Db,
     advertiser_id: i64,
+    source_id: Option<i64>,
     before: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<Program>, Option<String>), sqlx::Error> {
     let sql = format!(
-        "{SELECT_PROGRAM} WHERE p.advertiser_id = $1 AND p.id < $2 ORDER BY p.id DESC LIMIT $3"
+        "{SELECT_PROGRAM} WHERE p.advertiser_id = $1 AND p.id < $2{} ORDER BY p.id DESC LIMIT $3",
+        using_source(source_id, 4)
     );
-    let rows = sqlx::query(&sql)
+    let mut query = sqlx::query(&sql)
         .bind(advertiser_id)
         .bind(before.unwrap_or(i64::MAX))
-        .bind(limit + 1)
-        .fetch_all(&db.pool)
-        .await?;
+        .bind(limit + 1);
+    if let Some(id) = source_id {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(&db.pool).await?;
     let mut items = rows
         .iter()
         .map(program_from_row)
@@ -106,12 +121,20 @@ pub async fn list(
     Ok((items, next))
 }
 
-pub async fn count(db: &Db, advertiser_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM programs WHERE advertiser_id = $1")
-        .bind(advertiser_id)
-        .fetch_one(&db.pool)
-        .await?
-        .try_get("n")
+pub async fn count(
+    db: &Db,
+    advertiser_id: i64,
+    source_id: Option<i64>,
+) -> Result<i64, sqlx::Error> {
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM programs p WHERE p.advertiser_id = $1{}",
+        using_source(source_id, 2)
+    );
+    let mut query = sqlx::query(&sql).bind(advertiser_id);
+    if let Some(id) = source_id {
+        query = query.bind(id);
+    }
+    query.fetch_one(&db.pool).await?.try_get("n")
 }
 
 /// An advertiser's own program; another advertiser's is `None`, as if it did not exist.

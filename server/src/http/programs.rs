@@ -29,9 +29,12 @@ pub struct PageParams {
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Only the programs that include this traffic source (e.g. one a notification is about).
+    pub traffic_source_id: Option<String>,
 }
 
-/// Your programs, newest first, each with how many sources it has.
+/// Your programs, newest first, each with how many sources it has; optionally only those that
+/// include one traffic source.
 #[utoipa::path(get, path = "/api/programs", tag = "programs", params(PageParams),
     responses((status = 200, body = Page<Program>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 async fn list_programs(
@@ -47,8 +50,15 @@ async fn list_programs(
                 .map_err(|_| AppError::Malformed("cursor is not valid for this list.".into()))?,
         ),
     };
-    let (items, next_cursor) = programs::list(&state.db, advertiser.id, before, limit).await?;
-    let total = Some(programs::count(&state.db, advertiser.id).await?);
+    let source_id = match params.traffic_source_id.as_deref() {
+        None | Some("") => None,
+        Some(id) => Some(id.parse::<i64>().map_err(|_| {
+            AppError::Malformed("traffic_source_id must be a whole number.".into())
+        })?),
+    };
+    let (items, next_cursor) =
+        programs::list(&state.db, advertiser.id, source_id, before, limit).await?;
+    let total = Some(programs::count(&state.db, advertiser.id, source_id).await?);
     Ok(ApiJson(Page {
         items,
         next_cursor,

@@ -14,6 +14,7 @@ both_engines!(
     marketplace_search_channel_filter_sort_and_pagination,
     marketplace_refuses_bad_parameters,
     programs_are_created_listed_and_read,
+    programs_can_be_narrowed_to_those_using_a_source,
     program_fields_are_validated_and_nothing_is_written,
     adding_a_source_answers_its_tracking_link,
     the_partner_sees_the_program_and_link_on_their_source,
@@ -456,6 +457,73 @@ async fn programs_are_created_listed_and_read(engine: Engine) {
     }
     assert_eq!(seen, names(&list));
     for bad in ["limit=0", "limit=101", "cursor=abc"] {
+        error_code(
+            advertiser.get(&format!("/api/programs?{bad}")).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+}
+
+async fn programs_can_be_narrowed_to_those_using_a_source(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let partner = app.partner().await;
+    let used = source(&partner, "Used Blog", &["content"], "active", "public").await;
+    let unused = source(&partner, "Unused Blog", &["content"], "active", "public").await;
+    let advertiser = app.advertiser().await;
+    let mut with_source = Vec::new();
+    for i in 0..5 {
+        let p = program(
+            &advertiser,
+            &format!("Program {i}"),
+            "https://shop.example/",
+        )
+        .await;
+        if i % 2 == 0 {
+            collaborate(&advertiser, &p, &used).await;
+            with_source.push(format!("Program {i}"));
+        }
+    }
+    with_source.reverse();
+    // Another advertiser's program with the same source is never listed.
+    let other = app.advertiser().await;
+    let theirs = program(&other, "Not mine", "https://other.example/").await;
+    collaborate(&other, &theirs, &used).await;
+
+    let path = format!("/api/programs?traffic_source_id={}", used["id"]);
+    let list = get_ok(&advertiser, &path).await;
+    assert_eq!(
+        names(&list),
+        with_source,
+        "newest first, only those using it"
+    );
+    assert_eq!(list["total"], 3);
+    // Paging keeps the filter.
+    let mut seen = Vec::new();
+    let mut page_path = format!("{path}&limit=2");
+    loop {
+        let page = get_ok(&advertiser, &page_path).await;
+        assert_eq!(page["total"], 3);
+        seen.extend(names(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => page_path = format!("{path}&limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, with_source);
+    let none = get_ok(
+        &advertiser,
+        &format!("/api/programs?traffic_source_id={}", unused["id"]),
+    )
+    .await;
+    assert_eq!(names(&none), Vec::<String>::new());
+    assert_eq!(none["total"], 0);
+    // Empty means no filter; anything else that is not a number is refused.
+    assert_eq!(
+        get_ok(&advertiser, "/api/programs?traffic_source_id=").await["total"],
+        5
+    );
+    for bad in ["traffic_source_id=abc", "traffic_source_id=1.5"] {
         error_code(
             advertiser.get(&format!("/api/programs?{bad}")).await,
             StatusCode::BAD_REQUEST,
