@@ -22,6 +22,7 @@ use web::{
     components::{
         add_to_program::{outcome_of, AddOutcome, AddToProgramDialog},
         copy_button::CopyField,
+        record::{RecordPending, RecordWords},
         toast::{ToastRegion, Toasts},
     },
     pages::{marketplace::marketplace_state, program::link_note},
@@ -561,4 +562,64 @@ fn the_marketplace_url_keeps_search_channels_sort_and_paging_but_no_status_or_vi
         next.href_at("/marketplace"),
         "/marketplace?q=trail&channel=content&channel=video&sort=name&limit=10&cursor=abc&prev="
     );
+}
+
+const WORDS: RecordWords = RecordWords {
+    noun: "Program",
+    not_found_title: "Program not found",
+    not_found_text: "There is no program of yours at this address.",
+    back_href: "/programs",
+    back_label: "Back to programs",
+    load_error_title: "Couldn't load this program",
+};
+
+/// Mounts the record page's pending view for `failure`; returns how often Retry ran.
+fn mount_pending(
+    root: &HtmlElement,
+    failure: Option<ApiError>,
+) -> (UnmountHandle<impl Mountable>, RwSignal<u32>) {
+    let retries = RwSignal::new(0_u32);
+    let handle = mount_to(root.clone(), move || {
+        let on_retry = Callback::new(move |_| retries.update(|n| *n += 1));
+        view! {
+            <Router>
+                <RecordPending words=&WORDS failure=failure.clone() on_retry/>
+            </Router>
+        }
+    });
+    (handle, retries)
+}
+
+#[wasm_bindgen_test]
+async fn a_record_page_says_loading_then_not_found_or_what_failed() {
+    let root = container();
+    let (handle, _) = mount_pending(&root, None);
+    assert_eq!(text(&root, "h1"), "Program");
+    assert!(exists(&root, "[role=status]"), "loading is announced");
+    drop(handle);
+
+    let root = container();
+    let (handle, _) = mount_pending(&root, Some(api_error(404, "not_found", &[])));
+    assert_eq!(text(&root, "h1"), "Program not found");
+    assert_eq!(
+        find(&root, "a.button").get_attribute("href").as_deref(),
+        Some("/programs")
+    );
+    assert_eq!(text(&root, "a.button"), "Back to programs");
+    assert!(document().title().starts_with("Program not found"));
+    assert!(
+        !exists(&root, "[role=alert]"),
+        "a 404 is not an error to retry"
+    );
+    drop(handle);
+
+    let root = container();
+    let (handle, retries) = mount_pending(&root, Some(ApiError::Network));
+    assert_eq!(text(&root, "h1"), "Program");
+    assert_eq!(text(&root, "[role=alert] h2"), "Couldn't load this program");
+    assert!(text(&root, "[role=alert] p").contains("could not reach the server"));
+    click(&root, "[role=alert] button");
+    settle().await;
+    assert_eq!(retries.get_untracked(), 1);
+    drop(handle);
 }

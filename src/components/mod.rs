@@ -14,6 +14,7 @@ pub mod load;
 pub mod notice;
 pub mod notification_bell;
 pub mod program_form;
+pub mod record;
 pub mod status_badge;
 pub mod toast;
 pub mod toggle;

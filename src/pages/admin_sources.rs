@@ -11,14 +11,14 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_router::{
     components::{Redirect, A},
-    hooks::{use_navigate, use_params_map, use_query_map},
+    hooks::{use_navigate, use_query_map},
     params::ParamsMap,
     NavigateOptions,
 };
 use model::{account::PartnerSummary, Page, Role, Sort, SortField, Status, TrafficSource};
 
 use crate::{
-    api::{self, query_string, ApiError},
+    api::{self, query_string},
     components::{
         audit_history::AuditHistory,
         block_dialog::{BlockDialog, UnblockDialog},
@@ -26,6 +26,7 @@ use crate::{
         focus_id, format_datetime,
         load::{Load, Loader},
         notice::LoadError,
+        record::{load_record, RecordPending, RecordWords},
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
     },
@@ -552,53 +553,29 @@ fn AdminRowView(
 /// `/admin/traffic-sources/:id`: one source for staff.
 #[component]
 pub fn AdminSource() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
-    let detail = Loader::new(move || {
-        let id = id.get();
-        async move {
-            match id {
-                Some(id) => api::get_source(id).await,
-                None => Err(ApiError::Api {
-                    status: 404,
-                    body: model::ApiErrorBody {
-                        error: model::ApiError {
-                            code: "not_found".into(),
-                            message: String::new(),
-                            fields: Default::default(),
-                        },
-                    },
-                }),
-            }
-        }
-    });
+    let detail = load_record(api::get_source);
     view! {
         <section class="page">
             <p class="breadcrumb"><A href=ADMIN_PATH>"All traffic sources"</A></p>
             {move || match detail.state.get() {
-                Load::Loading => view! { <h1>"Traffic source"</h1><PageLoading/> }.into_any(),
-                Load::Failed(error) => {
-                    if error.status() == Some(404) {
-                        set_title("Traffic source not found");
-                        view! {
-                            <h1>"Traffic source not found"</h1>
-                            <p>"There is no traffic source at this address. It may have been removed."</p>
-                            <A href=ADMIN_PATH attr:class="button">"Back to all traffic sources"</A>
-                        }
-                        .into_any()
-                    } else {
-                        view! {
-                            <h1>"Traffic source"</h1>
-                            <LoadError error title="Couldn't load this traffic source" on_retry=detail.retry()/>
-                        }
-                        .into_any()
-                    }
-                }
                 Load::Loaded(detail) => view! { <AdminSourceView detail/> }.into_any(),
+                state => view! {
+                    <RecordPending words=&ADMIN_SOURCE_WORDS failure=state.failure() on_retry=detail.retry()/>
+                }
+                .into_any(),
             }}
         </section>
     }
 }
+
+const ADMIN_SOURCE_WORDS: RecordWords = RecordWords {
+    noun: "Traffic source",
+    not_found_title: "Traffic source not found",
+    not_found_text: "There is no traffic source at this address. It may have been removed.",
+    back_href: ADMIN_PATH,
+    back_label: "Back to all traffic sources",
+    load_error_title: "Couldn't load this traffic source",
+};
 
 #[component]
 fn AdminSourceView(detail: model::source::TrafficSourceDetail) -> impl IntoView {

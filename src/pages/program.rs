@@ -3,39 +3,24 @@
 //! (its link still works); a paused or blocked one says that its link does not redirect.
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::components::A;
 use model::{
     program::{Collaboration, ProgramDetail},
     Status, Visibility,
 };
 
 use crate::{
-    api::{self, ApiError},
+    api,
     components::{
         copy_button::CopyField,
         format_datetime,
-        load::{Load, Loader},
-        notice::LoadError,
+        load::Load,
+        record::{load_record, RecordPending, RecordWords},
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
     },
     pages::marketplace::short_url,
-    session::PageLoading,
 };
-
-/// A 404 for an id that is not a number, so it reads like any unknown program.
-pub fn not_found() -> ApiError {
-    ApiError::Api {
-        status: 404,
-        body: model::ApiErrorBody {
-            error: model::ApiError {
-                code: "not_found".into(),
-                message: String::new(),
-                fields: Default::default(),
-            },
-        },
-    }
-}
 
 /// What a source's status means for its tracking link, when it does not simply redirect.
 pub fn link_note(status: Status, visibility: Visibility) -> Option<&'static str> {
@@ -49,42 +34,28 @@ pub fn link_note(status: Status, visibility: Visibility) -> Option<&'static str>
     }
 }
 
+const WORDS: RecordWords = RecordWords {
+    noun: "Program",
+    not_found_title: "Program not found",
+    not_found_text: "There is no program of yours at this address.",
+    back_href: "/programs",
+    back_label: "Back to programs",
+    load_error_title: "Couldn't load this program",
+};
+
 #[component]
 pub fn ProgramPage() -> impl IntoView {
     set_title("Program");
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-    });
-    let detail = Loader::new(move || {
-        let id = id.get();
-        async move {
-            match id {
-                Some(id) => api::get_program(id).await,
-                None => Err(not_found()),
-            }
-        }
-    });
+    let detail = load_record(api::get_program);
     view! {
         <section class="page">
             <p class="breadcrumb"><A href="/programs">"Programs"</A></p>
             {move || match detail.state.get() {
-                Load::Loading => view! { <h1>"Program"</h1><PageLoading/> }.into_any(),
-                Load::Failed(error) if error.status() == Some(404) => view! {
-                    <h1>"Program not found"</h1>
-                    <p>"There is no program of yours at this address."</p>
-                    <A href="/programs" attr:class="button">"Back to programs"</A>
-                }
-                .into_any(),
-                Load::Failed(error) => view! {
-                    <h1>"Program"</h1>
-                    <LoadError error title="Couldn't load this program" on_retry=detail.retry()/>
-                }
-                .into_any(),
                 Load::Loaded(detail) => view! { <Detail detail/> }.into_any(),
+                state => view! {
+                    <RecordPending words=&WORDS failure=state.failure() on_retry=detail.retry()/>
+                }
+                .into_any(),
             }}
         </section>
     }

@@ -6,11 +6,7 @@
 //! a newer version) is shown where it belongs: at the field, or above the buttons.
 
 use leptos::prelude::*;
-use leptos_router::{
-    components::A,
-    hooks::{use_navigate, use_params_map},
-    NavigateOptions,
-};
+use leptos_router::{components::A, hooks::use_navigate, NavigateOptions};
 use model::{
     source::{validate_channels, validate_name, validate_url},
     Channel, FieldErrors, SourceInput, SourceUpdate, Status, TrafficSource, Visibility,
@@ -25,6 +21,7 @@ use crate::{
         focus_id,
         leave_guard::guard_unsaved_changes,
         notice::{first_api_error, LoadError},
+        record::{not_found, use_record_id},
         set_title,
         toast::use_toasts,
         toggle::Toggle,
@@ -498,28 +495,13 @@ pub fn NewSource() -> impl IntoView {
 pub fn EditSource() -> impl IntoView {
     set_title("Edit traffic source");
     let session = use_session();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-    });
+    let id = use_record_id();
     let detail = LocalResource::new(move || {
         let id = id.get();
         async move {
             let result = match id {
                 Some(id) => api::get_source(id).await,
-                None => Err(ApiError::Api {
-                    status: 404,
-                    body: model::ApiErrorBody {
-                        error: model::ApiError {
-                            code: "not_found".into(),
-                            message: String::new(),
-                            fields: Default::default(),
-                        },
-                    },
-                }),
+                None => Err(not_found()),
             };
             if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
                 session.signed_out();

@@ -2,7 +2,7 @@
 //! programs that use it with their tracking links (each with Copy) and clicks.
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::components::A;
 use model::{source::TrafficSourceDetail, Status};
 
 use crate::{
@@ -11,51 +11,36 @@ use crate::{
         audit_history::AuditHistory,
         copy_button::CopyField,
         format_datetime,
-        load::{Load, Loader},
-        notice::LoadError,
+        load::Load,
+        record::{load_record, RecordPending, RecordWords},
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
     },
-    pages::program::not_found,
-    session::PageLoading,
+};
+
+const WORDS: RecordWords = RecordWords {
+    noun: "Traffic source",
+    not_found_title: "Traffic source not found",
+    not_found_text:
+        "There is no traffic source of yours at this address. It may have been removed.",
+    back_href: "/traffic-sources",
+    back_label: "Back to traffic sources",
+    load_error_title: "Couldn't load this traffic source",
 };
 
 #[component]
 pub fn SourcePage() -> impl IntoView {
     set_title("Traffic source");
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-    });
-    let detail = Loader::new(move || {
-        let id = id.get();
-        async move {
-            match id {
-                Some(id) => api::get_source(id).await,
-                None => Err(not_found()),
-            }
-        }
-    });
+    let detail = load_record(api::get_source);
     view! {
         <section class="page">
             <p class="breadcrumb"><A href="/traffic-sources">"Traffic sources"</A></p>
             {move || match detail.state.get() {
-                Load::Loading => view! { <h1>"Traffic source"</h1><PageLoading/> }.into_any(),
-                Load::Failed(error) if error.status() == Some(404) => view! {
-                    <h1>"Traffic source not found"</h1>
-                    <p>"There is no traffic source of yours at this address. It may have been removed."</p>
-                    <A href="/traffic-sources" attr:class="button">"Back to traffic sources"</A>
-                }
-                .into_any(),
-                Load::Failed(error) => view! {
-                    <h1>"Traffic source"</h1>
-                    <LoadError error title="Couldn't load this traffic source" on_retry=detail.retry()/>
-                }
-                .into_any(),
                 Load::Loaded(detail) => view! { <Detail detail/> }.into_any(),
+                state => view! {
+                    <RecordPending words=&WORDS failure=state.failure() on_retry=detail.retry()/>
+                }
+                .into_any(),
             }}
         </section>
     }
