@@ -11,7 +11,9 @@ use model::{Account, Channel, Role, Status, Visibility};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web::{
-    components::{channel_select::ChannelSelect, toast::Toasts, toggle::Toggle},
+    components::{
+        channel_select::ChannelSelect, submit_button::SubmitButton, toast::Toasts, toggle::Toggle,
+    },
     pages::source_form::{SourceDraft, SourceForm},
     session::{Session, SessionState},
 };
@@ -477,4 +479,44 @@ fn sign_in_only_returns_to_pages_of_this_site() {
         "/sign-in?next=%2Ftraffic-sources%2Fnew"
     );
     assert_eq!(sign_in_href("/"), "/sign-in");
+}
+
+#[wasm_bindgen_test]
+async fn the_submit_button_says_it_is_busy_and_keeps_its_focus() {
+    let root = container();
+    let pending = RwSignal::new(false);
+    let _app = mount_to(root.clone(), move || {
+        view! { <SubmitButton label="Save" pending_label="Saving…" pending/> }
+    });
+    let button = find(&root, "button[type=submit]");
+    assert_eq!(button.text_content().as_deref(), Some("Save"));
+    assert_eq!(
+        button.get_attribute("aria-disabled").as_deref(),
+        Some("false")
+    );
+    assert!(!exists(&root, ".spinner"));
+    button.unchecked_ref::<HtmlElement>().focus().unwrap();
+
+    pending.set(true);
+    settle().await;
+    assert_eq!(button.text_content().as_deref(), Some("Saving…"));
+    assert_eq!(
+        button.get_attribute("aria-disabled").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        find(&root, ".spinner")
+            .get_attribute("aria-hidden")
+            .as_deref(),
+        Some("true")
+    );
+    // aria-disabled, not disabled: the focus stays where it was.
+    assert!(!button.has_attribute("disabled"));
+    assert_eq!(document().active_element(), Some(button.clone()));
+
+    pending.set(false);
+    settle().await;
+    assert_eq!(button.text_content().as_deref(), Some("Save"));
+    assert!(!exists(&root, ".spinner"));
+    root.remove();
 }

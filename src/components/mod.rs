@@ -16,6 +16,7 @@ pub mod notification_bell;
 pub mod program_form;
 pub mod record;
 pub mod status_badge;
+pub mod submit_button;
 pub mod toast;
 pub mod toggle;
 

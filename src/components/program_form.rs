@@ -11,7 +11,7 @@ use model::program::{Program, ProgramInput};
 
 use crate::{
     api::{self, ApiError},
-    components::{field::TextField, focus_id, toast::use_toasts},
+    components::{field::TextField, focus_id, submit_button::SubmitButton, toast::use_toasts},
     session::use_session,
 };
 
@@ -127,7 +127,7 @@ pub fn ProgramForm(
             finish(sent, result);
         });
     };
-    let pending = move || pending.get();
+    let is_pending = move || pending.get();
 
     view! {
         <form class="form program-form" novalidate on:submit=on_submit>
@@ -157,12 +157,9 @@ pub fn ProgramForm(
                 </div>
             })}
             <div class="form__actions">
-                <button type="submit" class="button button--primary" aria-disabled=move || pending().to_string()>
-                    {move || pending().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
-                    {move || if pending() { "Creating…" } else { submit_label }}
-                </button>
+                <SubmitButton label=submit_label pending_label="Creating…" pending/>
                 <p class="form__status" role="status">
-                    {move || if pending() { "Creating your program…" } else { "" }}
+                    {move || if is_pending() { "Creating your program…" } else { "" }}
                 </p>
             </div>
         </form>

@@ -10,7 +10,7 @@ use model::account::validate_email;
 
 use crate::{
     api::{self, ApiError},
-    components::{field::TextField, focus_id, set_title},
+    components::{field::TextField, focus_id, set_title, submit_button::SubmitButton},
     session::{safe_next, use_session, RequireSignedOut},
 };
 
@@ -135,13 +135,7 @@ fn SignInForm(
                 />
                 {form_error}
                 <div class="form__actions">
-                    <button
-                        type="submit"
-                        class="button button--primary"
-                        aria-disabled=move || pending.get().to_string()
-                    >
-                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
-                    </button>
+                    <SubmitButton label="Sign in" pending_label="Signing in…" pending/>
                 </div>
             </form>
             <p class="auth__switch">

@@ -13,7 +13,9 @@ use model::{
 
 use crate::{
     api::{self, ApiError},
-    components::{field::TextField, focus_id, set_title, toggle::Toggle},
+    components::{
+        field::TextField, focus_id, set_title, submit_button::SubmitButton, toggle::Toggle,
+    },
     session::{safe_next, use_session, RequireSignedOut},
 };
 
@@ -204,13 +206,7 @@ fn SignUpForm(
                 />
                 {form_error}
                 <div class="form__actions">
-                    <button
-                        type="submit"
-                        class="button button--primary"
-                        aria-disabled=move || pending.get().to_string()
-                    >
-                        {move || if pending.get() { "Creating account…" } else { "Create account" }}
-                    </button>
+                    <SubmitButton label="Create account" pending_label="Creating account…" pending/>
                 </div>
             </form>
             <p class="auth__switch">

@@ -23,6 +23,7 @@ use crate::{
         notice::{first_api_error, LoadError},
         record::{not_found, use_record_id},
         set_title,
+        submit_button::SubmitButton,
         toast::use_toasts,
         toggle::Toggle,
     },
@@ -449,14 +450,7 @@ pub fn SourceForm(
             </div>
             {problem_view}
             <div class="form__actions">
-                <button
-                    type="submit"
-                    class="button button--primary"
-                    aria-disabled=move || pending().to_string()
-                >
-                    {move || pending().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
-                    {move || if pending() { "Saving…" } else { save_label }}
-                </button>
+                <SubmitButton label=save_label pending_label="Saving…" pending=saving/>
                 <button type="button" class="button" on:click=on_discard>
                     "Discard"
                 </button>
