@@ -19,6 +19,7 @@ pub mod status_badge;
 pub mod submit_button;
 pub mod toast;
 pub mod toggle;
+pub mod touched;
 
 /// Sets the browser tab's title: the first thing a screen reader announces on a new page.
 pub fn set_title(page: &str) {

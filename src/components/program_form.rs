@@ -11,7 +11,10 @@ use model::program::{Program, ProgramInput};
 
 use crate::{
     api::{self, ApiError},
-    components::{field::TextField, focus_id, submit_button::SubmitButton, toast::use_toasts},
+    components::{
+        field::TextField, focus_id, submit_button::SubmitButton, toast::use_toasts,
+        touched::Touched,
+    },
     session::use_session,
 };
 
@@ -34,8 +37,7 @@ pub fn ProgramForm(
     let session = use_session();
     let name = RwSignal::new(String::new());
     let landing_url = RwSignal::new(String::new());
-    let touched = RwSignal::new(Vec::<&'static str>::new());
-    let submitted = RwSignal::new(false);
+    let touched = Touched::default();
     // The server's field errors and the values they were about: a message goes away once its
     // field is edited.
     let server = RwSignal::new(None::<(ProgramInput, model::FieldErrors)>);
@@ -48,7 +50,7 @@ pub fn ProgramForm(
     let local_errors = Memo::new(move |_| input.with(|i| i.validate().err().unwrap_or_default()));
     let error_for = move |field: &'static str| {
         Signal::derive(move || {
-            let shown = submitted.get() || touched.with(|t| t.contains(&field));
+            let shown = touched.shows(field);
             let local = shown
                 .then(|| local_errors.with(|e| e.get(field).cloned()))
                 .flatten();
@@ -64,15 +66,6 @@ pub fn ProgramForm(
             })
         })
     };
-    let touch = move |field: &'static str| {
-        Callback::new(move |_| {
-            let _ = touched.try_update(|t| {
-                if !t.contains(&field) {
-                    t.push(field)
-                }
-            });
-        })
-    };
 
     // A plain task rather than an `Action` (smaller bundle; see `source_form`).
     let pending = RwSignal::new(false);
@@ -82,8 +75,7 @@ pub fn ProgramForm(
             failure.set(None);
             name.set(String::new());
             landing_url.set(String::new());
-            touched.set(Vec::new());
-            submitted.set(false);
+            touched.reset();
             toasts.success(format!("Created the program “{}”.", program.name));
             on_created.run(program);
         }
@@ -109,7 +101,7 @@ pub fn ProgramForm(
         if pending.get_untracked() {
             return;
         }
-        submitted.set(true);
+        touched.submit();
         let errors = local_errors.get_untracked();
         if let Some((_, id)) = FIELDS.iter().find(|(f, _)| errors.contains_key(*f)) {
             focus_id(id);
@@ -137,7 +129,7 @@ pub fn ProgramForm(
                 hint="E.g. “Spring sale 2027”. Partners see it next to their tracking links."
                 value=name
                 error=error_for("name")
-                on_blur=touch("name")
+                on_blur=touched.on_leave("name")
             />
             <TextField
                 id="program-landing-url"
@@ -148,7 +140,7 @@ pub fn ProgramForm(
                 input_type="url"
                 inputmode="url"
                 autocomplete="url"
-                on_blur=touch("landing_url")
+                on_blur=touched.on_leave("landing_url")
             />
             {move || failure.get().map(|e| view! {
                 <div class="alert alert--error" role="alert">

@@ -15,6 +15,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         field::TextField, focus_id, set_title, submit_button::SubmitButton, toggle::Toggle,
+        touched::Touched,
     },
     session::{safe_next, use_session, RequireSignedOut},
 };
@@ -50,8 +51,7 @@ fn SignUpForm(
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let role = RwSignal::new(role);
-    let touched = RwSignal::new(Vec::<&'static str>::new());
-    let submitted = RwSignal::new(false);
+    let touched = Touched::default();
     // The server's word on a field (e.g. "this email already has an account"), kept with the
     // value it was about, so it disappears as soon as that value is edited.
     let server_errors = RwSignal::new(Vec::<(&'static str, String, String)>::new());
@@ -68,7 +68,7 @@ fn SignUpForm(
     };
     let error_for = move |field: &'static str| {
         Signal::derive(move || {
-            let shown = submitted.get() || touched.with(|t| t.contains(&field));
+            let shown = touched.shows(field);
             let local = if shown { local_error(field) } else { None };
             local.or_else(|| {
                 let value = value_of(field);
@@ -77,15 +77,6 @@ fn SignUpForm(
                         .find(|(f, v, _)| *f == field && *v == value)
                         .map(|(_, _, m)| m.clone())
                 })
-            })
-        })
-    };
-    let touch = move |field: &'static str| {
-        Callback::new(move |_| {
-            touched.update(|t| {
-                if !t.contains(&field) {
-                    t.push(field)
-                }
             })
         })
     };
@@ -115,7 +106,7 @@ fn SignUpForm(
         if pending.get_untracked() {
             return;
         }
-        submitted.set(true);
+        touched.submit();
         if let Some(first) = FIELDS.into_iter().find(|f| local_error(f).is_some()) {
             focus_id(first);
             return;
@@ -183,7 +174,7 @@ fn SignUpForm(
                     value=display_name
                     error=error_for("display_name")
                     autocomplete="organization"
-                    on_blur=touch("display_name")
+                    on_blur=touched.on_leave("display_name")
                 />
                 <TextField
                     id="email"
@@ -192,7 +183,7 @@ fn SignUpForm(
                     error=error_for("email")
                     input_type="email"
                     autocomplete="email"
-                    on_blur=touch("email")
+                    on_blur=touched.on_leave("email")
                 />
                 <TextField
                     id="password"
@@ -202,7 +193,7 @@ fn SignUpForm(
                     error=error_for("password")
                     input_type="password"
                     autocomplete="new-password"
-                    on_blur=touch("password")
+                    on_blur=touched.on_leave("password")
                 />
                 {form_error}
                 <div class="form__actions">

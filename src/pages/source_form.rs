@@ -26,6 +26,7 @@ use crate::{
         submit_button::SubmitButton,
         toast::use_toasts,
         toggle::Toggle,
+        touched::Touched,
     },
     session::{use_session, PageLoading},
 };
@@ -142,8 +143,7 @@ pub fn SourceForm(
     });
     let dirty = Memo::new(move |_| draft.with(|d| baseline.with(|b| d != b)));
 
-    let touched = RwSignal::new(Vec::<&'static str>::new());
-    let submitted = RwSignal::new(false);
+    let touched = Touched::default();
     let problem = RwSignal::new(None::<SaveProblem>);
     // The draft the server judged, so a server message about a field disappears once that field
     // is edited, and Retry sends exactly what failed.
@@ -179,20 +179,11 @@ pub fn SourceForm(
     };
     let error_for = move |field: &'static str| {
         Signal::derive(move || {
-            let shown = submitted.get() || touched.with(|t| t.contains(&field));
+            let shown = touched.shows(field);
             shown
                 .then(|| local_error(field))
                 .flatten()
                 .or_else(|| server_error(field))
-        })
-    };
-    let touch = move |field: &'static str| {
-        Callback::new(move |_| {
-            touched.update(|t| {
-                if !t.contains(&field) {
-                    t.push(field)
-                }
-            })
         })
     };
 
@@ -267,7 +258,7 @@ pub fn SourceForm(
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submitted.set(true);
+        touched.submit();
         if let Some((_, id)) = FIELD_FOCUS.iter().find(|(f, _)| local_error(f).is_some()) {
             focus_id(id);
             return;
@@ -304,8 +295,7 @@ pub fn SourceForm(
                     baseline.set(fresh);
                     version.set(Some(source.version));
                     problem.set(None);
-                    submitted.set(false);
-                    touched.set(Vec::new());
+                    touched.reset();
                     toasts.info("Loaded the latest saved version.");
                     focus_id("name");
                 }
@@ -425,7 +415,7 @@ pub fn SourceForm(
                 hint="How you call this source, e.g. “Cooking blog”. Unique among your sources."
                 value=name
                 error=error_for("name")
-                on_blur=touch("name")
+                on_blur=touched.on_leave("name")
             />
             <TextField
                 id="url"
@@ -436,9 +426,9 @@ pub fn SourceForm(
                 input_type="url"
                 inputmode="url"
                 autocomplete="url"
-                on_blur=touch("url")
+                on_blur=touched.on_leave("url")
             />
-            <ChannelSelect selected=channels error=error_for("channels") on_blur=touch("channels")/>
+            <ChannelSelect selected=channels error=error_for("channels") on_blur=touched.on_leave("channels")/>
             <div class="form__row">
                 <Toggle legend="Status" name="status" options=vec![Status::Active, Status::Paused] value=status/>
                 <Toggle
