@@ -236,17 +236,30 @@ async fn search_plan(db: &Db, filter: &ListFilter) -> Result<Option<String>, sql
     Ok((matches < INDEX_SEARCH_MAX_MATCHES).then_some(phrase))
 }
 
+/// A filter with its text search decided: a page and its total then search the same way, and
+/// the index probe behind the decision runs once for both.
+pub struct Planned<'a> {
+    filter: &'a ListFilter,
+    indexed: Option<String>,
+}
+
+pub async fn plan<'a>(db: &Db, filter: &'a ListFilter) -> Result<Planned<'a>, sqlx::Error> {
+    Ok(Planned {
+        filter,
+        indexed: search_plan(db, filter).await?,
+    })
+}
+
 /// One page of sources, and the cursor of the next page when there is one.
 pub async fn list(
     db: &Db,
-    filter: &ListFilter,
+    planned: &Planned<'_>,
     sort: Sort,
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<(Vec<TrafficSource>, Option<String>), sqlx::Error> {
-    let indexed = search_plan(db, filter).await?;
     let mut qb = QueryBuilder::default();
-    qb.filter(filter, indexed.as_deref());
+    qb.filter(planned.filter, planned.indexed.as_deref());
     let column = sort_column(sort.field);
     let (cmp, dir) = if sort.descending {
         ("<", "DESC")
@@ -291,10 +304,9 @@ pub async fn list(
     Ok((items, next))
 }
 
-pub async fn count(db: &Db, filter: &ListFilter) -> Result<i64, sqlx::Error> {
-    let indexed = search_plan(db, filter).await?;
+pub async fn count(db: &Db, planned: &Planned<'_>) -> Result<i64, sqlx::Error> {
     let mut qb = QueryBuilder::default();
-    qb.filter(filter, indexed.as_deref());
+    qb.filter(planned.filter, planned.indexed.as_deref());
     let sql = format!(
         "SELECT COUNT(*) AS n FROM traffic_sources s{}",
         qb.where_clause()

@@ -95,9 +95,10 @@ async fn list_marketplace(
     };
     let mut list = params.parse(DEFAULT_SORT)?;
     list.filter.marketplace = true;
+    let planned = sources::plan(&state.db, &list.filter).await?;
     let (items, next_cursor) = sources::list(
         &state.db,
-        &list.filter,
+        &planned,
         list.sort,
         list.cursor.as_ref(),
         list.limit,

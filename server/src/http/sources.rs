@@ -82,9 +82,10 @@ async fn list_sources(
         }
         list.filter.partner_id = Some(viewer.id);
     }
+    let planned = sources::plan(&state.db, &list.filter).await?;
     let (items, next_cursor) = sources::list(
         &state.db,
-        &list.filter,
+        &planned,
         list.sort,
         list.cursor.as_ref(),
         list.limit,
@@ -92,7 +93,7 @@ async fn list_sources(
     .await?;
     // Counting is cheap within one partner's sources; across a million it is not.
     let total = match list.filter.partner_id {
-        Some(_) => Some(sources::count(&state.db, &list.filter).await?),
+        Some(_) => Some(sources::count(&state.db, &planned).await?),
         None => None,
     };
     let items = items
