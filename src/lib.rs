@@ -49,6 +49,9 @@ pub const EVERY_ROLE: &[Role] = &[Role::Partner, Role::Advertiser, Role::Staff];
 /// Pages only advertisers see.
 pub const ADVERTISER: &[Role] = &[Role::Advertiser];
 
+/// The marketplace: advertisers use it, staff see what advertisers see.
+pub const MARKETPLACE: &[Role] = &[Role::Advertiser, Role::Staff];
+
 #[component]
 pub fn App() -> impl IntoView {
     Session::provide();
@@ -105,7 +108,7 @@ pub fn Shell() -> impl IntoView {
                 />
                 <Route
                     path=path!("/marketplace")
-                    view=|| view! { <RequireRole roles=ADVERTISER><Marketplace/></RequireRole> }
+                    view=|| view! { <RequireRole roles=MARKETPLACE><Marketplace/></RequireRole> }
                 />
                 <Route
                     path=path!("/programs")

@@ -13,7 +13,10 @@ pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::Partner => &[("Traffic Sources", "/traffic-sources")],
         Role::Advertiser => &[("Marketplace", "/marketplace"), ("Programs", "/programs")],
-        Role::Staff => &[("Traffic Sources", "/admin/traffic-sources")],
+        Role::Staff => &[
+            ("Traffic Sources", "/admin/traffic-sources"),
+            ("Marketplace", "/marketplace"),
+        ],
     }
 }
 

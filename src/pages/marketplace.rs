@@ -1,7 +1,8 @@
 //! `/marketplace`: every partner's Active and Public traffic sources, for advertisers. Search,
 //! channel filter, sort and paging live in the page's URL (the very state of the partner's table,
 //! see [`ListState`]), so a view can be bookmarked and Back works. Each row offers "Add to
-//! program".
+//! program". Staff see the same list, as advertisers see it, with a link to review each source
+//! in the admin area instead.
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -21,8 +22,10 @@ use crate::{
         set_title,
     },
     pages::sources_list::{Filters, ListState, PageSize},
-    session::PageLoading,
+    session::{use_session, PageLoading},
 };
+use leptos_router::components::A;
+use model::Role;
 
 pub const PATH: &str = "/marketplace";
 
@@ -70,6 +73,8 @@ pub fn Marketplace() -> impl IntoView {
     });
     let updating = sources.updating;
     let adding = RwSignal::new(None::<MarketplaceSource>);
+    // Read once: the route guard has already settled who is looking.
+    let staff = use_session().role() == Some(Role::Staff);
 
     view! {
         <section class="page">
@@ -77,7 +82,11 @@ pub fn Marketplace() -> impl IntoView {
                 <h1>"Marketplace"</h1>
             </div>
             <p class="page__intro">
-                "Traffic sources that partners offer to advertisers. Add one to a program to get its tracking link."
+                {if staff {
+                    "What advertisers see: every Active and Public traffic source. Review one to see its history or block it."
+                } else {
+                    "Traffic sources that partners offer to advertisers. Add one to a program to get its tracking link."
+                }}
             </p>
             <Filters state go channels_only=true/>
             <div class="table-region" aria-busy=move || updating.get().to_string()>
@@ -90,10 +99,10 @@ pub fn Marketplace() -> impl IntoView {
                         <LoadError error title="Couldn't load the marketplace" on_retry=sources.retry()/>
                     }
                     .into_any(),
-                    Load::Loaded(page) => view! { <Results page state go adding/> }.into_any(),
+                    Load::Loaded(page) => view! { <Results page state go adding staff/> }.into_any(),
                 }}
             </div>
-            <AddToProgramDialog source=adding/>
+            {(!staff).then(|| view! { <AddToProgramDialog source=adding/> })}
         </section>
     }
 }
@@ -106,6 +115,8 @@ fn Results(
     go: Callback<(ListState, bool)>,
     /// The source whose "Add to program" was pressed.
     adding: RwSignal<Option<MarketplaceSource>>,
+    /// Staff review sources instead of adding them to programs.
+    staff: bool,
 ) -> impl IntoView {
     let current = state.get_untracked();
     let clear = move |_| {
@@ -156,7 +167,7 @@ fn Results(
     let body = page
         .items
         .into_iter()
-        .map(|source| view! { <MarketRow source adding/> })
+        .map(|source| view! { <MarketRow source adding staff/> })
         .collect_view();
     let total = page.total;
 
@@ -189,6 +200,7 @@ fn Results(
 fn MarketRow(
     source: MarketplaceSource,
     adding: RwSignal<Option<MarketplaceSource>>,
+    staff: bool,
 ) -> impl IntoView {
     let channels = source
         .channels
@@ -213,15 +225,28 @@ fn MarketRow(
                 <time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time>
             </td>
             <td data-label="Actions" class="cell-actions">
-                <button
-                    type="button"
-                    class="button button--small button--primary"
-                    aria-haspopup="dialog"
-                    on:click=move |_| adding.set(Some(row_source.clone()))
-                >
-                    "Add to program"
-                    <span class="visually-hidden">{add_name}</span>
-                </button>
+                {if staff {
+                    view! {
+                        <A href=format!("/admin/traffic-sources/{}", source.id) attr:class="button button--small">
+                            "Review"
+                            <span class="visually-hidden">{add_name}</span>
+                        </A>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <button
+                            type="button"
+                            class="button button--small button--primary"
+                            aria-haspopup="dialog"
+                            on:click=move |_| adding.set(Some(row_source.clone()))
+                        >
+                            "Add to program"
+                            <span class="visually-hidden">{add_name}</span>
+                        </button>
+                    }
+                    .into_any()
+                }}
             </td>
         </tr>
     }

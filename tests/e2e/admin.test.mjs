@@ -378,6 +378,28 @@ describe('staff, partner and advertisers around one block', () => {
   });
 });
 
+describe('staff in the marketplace', () => {
+  test('staff see what advertisers see, and review a source from there instead of adding it', async () => {
+    const page = await newPage(browser);
+    await signIn(page, server.url, 'staff@demo.test');
+    const listed = (name) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Marketplace' }).click();
+    await page.waitForURL((u) => u.pathname === '/marketplace');
+    await page.getByRole('heading', { level: 1, name: 'Marketplace' }).waitFor();
+    await page.getByText('What advertisers see').waitFor();
+    await listed('Trailhead Reviews').waitFor();
+    // Only Active and Public sources, as for advertisers: not the seeded blocked one.
+    assert.equal(await listed('Spam Pop-unders').count(), 0);
+    assert.equal(await page.getByRole('button', { name: /^Add to program/ }).count(), 0);
+    await checkPage(page, 'staff marketplace');
+    await listed('Trailhead Reviews').getByRole('link', { name: 'Review Trailhead Reviews' }).click();
+    await page.waitForURL((u) => /^\/admin\/traffic-sources\/\d+$/.test(u.pathname));
+    await page.getByRole('heading', { level: 1, name: 'Trailhead Reviews' }).waitFor();
+    assertClean(page);
+    await page.context().close();
+  });
+});
+
 describe('only staff get into the admin area', () => {
   test('a partner typing /admin is turned away, on a fresh load and in the app', async () => {
     const partner = await newPage(browser);
