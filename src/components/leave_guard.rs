@@ -4,20 +4,50 @@
 //!   "Leave site?" question (`beforeunload`).
 //! - Following a link inside the app (the header, a breadcrumb): the form's own question, then
 //!   the page the person asked for.
-//!
-//! The browser's Back button is not held: the router has already moved when it hears of it.
+//! - The browser's Back and Forward buttons: the same question, where the browser lets a page
+//!   hold them (the Navigation API, in Chromium-based browsers); elsewhere they are not held.
 
 use std::{cell::RefCell, rc::Rc};
 
+use js_sys::Reflect;
 use leptos::prelude::on_cleanup;
-use wasm_bindgen::{closure::Closure, JsCast};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+
+/// Where the person was going when the form asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Leaving {
+    /// A page of the app, by a link: path, query and fragment.
+    To(String),
+    /// Back or Forward in the tab's history: the key of the entry it was going to.
+    Traverse(String),
+}
+
+/// Goes back or forward to the history entry with this key (see [`Leaving::Traverse`]).
+pub fn traverse_to(key: &str) {
+    let Some(navigation) = navigation() else {
+        return;
+    };
+    if let Ok(traverse) = Reflect::get(&navigation, &"traverseTo".into()) {
+        if let Some(traverse) = traverse.dyn_ref::<js_sys::Function>() {
+            let _ = traverse.call1(&navigation, &JsValue::from_str(key));
+        }
+    }
+}
+
+/// `window.navigation`, where the browser has it.
+fn navigation() -> Option<JsValue> {
+    let window = web_sys::window()?;
+    Reflect::get(&window, &"navigation".into())
+        .ok()
+        .filter(|n| n.is_object())
+}
 
 /// The form currently on screen: whether it holds unsaved edits, and how to ask before
-/// leaving for a path.
+/// leaving.
 struct Guard {
     token: u32,
     dirty: Rc<dyn Fn() -> bool>,
-    ask: Rc<dyn Fn(String)>,
+    ask: Rc<dyn Fn(Leaving)>,
 }
 
 thread_local! {
@@ -27,8 +57,9 @@ thread_local! {
 }
 
 /// While the calling component is mounted and `dirty()` is true, leaving asks first:
-/// `ask(path)` is called instead of following an in-app link to `path`.
-pub fn guard_unsaved_changes(dirty: impl Fn() -> bool + 'static, ask: impl Fn(String) + 'static) {
+/// `ask(where)` is called instead of going there. To go after all, the form makes itself clean
+/// (so `dirty()` is false) and then goes.
+pub fn guard_unsaved_changes(dirty: impl Fn() -> bool + 'static, ask: impl Fn(Leaving) + 'static) {
     install_listeners();
     let token = NEXT_TOKEN.with(|n| {
         let mut n = n.borrow_mut();
@@ -53,8 +84,8 @@ pub fn guard_unsaved_changes(dirty: impl Fn() -> bool + 'static, ask: impl Fn(St
     });
 }
 
-/// The guard's `dirty` and `ask`, if a form with unsaved edits is on screen.
-fn holding() -> Option<Rc<dyn Fn(String)>> {
+/// The guard's `ask`, if a form with unsaved edits is on screen.
+fn holding() -> Option<Rc<dyn Fn(Leaving)>> {
     let (dirty, ask) = GUARD.with(|g| {
         g.borrow()
             .as_ref()
@@ -64,8 +95,7 @@ fn holding() -> Option<Rc<dyn Fn(String)>> {
     dirty().then_some(ask)
 }
 
-/// Two window listeners, installed once for the app's lifetime; they do nothing unless a
-/// guard is holding.
+/// Listeners installed once for the app's lifetime; they do nothing unless a guard is holding.
 fn install_listeners() {
     if INSTALLED.with(|i| i.replace(true)) {
         return;
@@ -102,7 +132,7 @@ fn install_listeners() {
         };
         if let Some(ask) = holding() {
             ev.prevent_default();
-            ask(path);
+            ask(Leaving::To(path));
         }
     });
     let _ = window.add_event_listener_with_callback_and_bool(
@@ -111,6 +141,45 @@ fn install_listeners() {
         true,
     );
     on_click.forget();
+
+    // Back and Forward: a same-document traversal can be cancelled before it happens, so the
+    // router never hears of it. Another document unloads, and `beforeunload` asks.
+    let Some(navigation) = navigation().and_then(|n| n.dyn_into::<web_sys::EventTarget>().ok())
+    else {
+        return;
+    };
+    let on_navigate = Closure::<dyn Fn(web_sys::Event)>::new(|ev: web_sys::Event| {
+        let Some(key) = traversal_in_document(&ev) else {
+            return;
+        };
+        if let Some(ask) = holding() {
+            ev.prevent_default();
+            ask(Leaving::Traverse(key));
+        }
+    });
+    let _ = navigation
+        .add_event_listener_with_callback("navigate", on_navigate.as_ref().unchecked_ref());
+    on_navigate.forget();
+}
+
+/// The destination key of a cancellable Back/Forward within this document, if `ev` (a
+/// `NavigateEvent`) is one.
+fn traversal_in_document(ev: &web_sys::Event) -> Option<String> {
+    let get = |object: &JsValue, key: &str| Reflect::get(object, &key.into()).ok();
+    if !ev.cancelable() || get(ev, "navigationType")?.as_string()? != "traverse" {
+        return None;
+    }
+    let destination = get(ev, "destination")?;
+    if get(&destination, "sameDocument")?.as_bool() != Some(true) {
+        return None;
+    }
+    // Back from `#main` to the same page is not leaving it.
+    let url = web_sys::Url::new(&get(&destination, "url")?.as_string()?).ok()?;
+    let location = web_sys::window()?.location();
+    if url.pathname() == location.pathname().ok()? && url.search() == location.search().ok()? {
+        return None;
+    }
+    get(&destination, "key")?.as_string()
 }
 
 /// The path, query and fragment of the same-origin link this click follows in this tab, unless

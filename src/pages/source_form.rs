@@ -19,7 +19,7 @@ use crate::{
         dialog::ConfirmDialog,
         field::TextField,
         focus_id,
-        leave_guard::guard_unsaved_changes,
+        leave_guard::{guard_unsaved_changes, traverse_to, Leaving},
         notice::{first_api_error, LoadError},
         record::{not_found, use_record_id},
         set_title,
@@ -305,12 +305,12 @@ pub fn SourceForm(
     };
 
     let confirm_discard = RwSignal::new(false);
-    // Where confirming the question goes: the table after Discard, or the page of the link the
-    // person followed with unsaved edits.
-    let leave_to = RwSignal::new(None::<String>);
+    // Where confirming the question goes: the table after Discard, or where the person was
+    // going (a link, Back or Forward) with unsaved edits.
+    let leaving = RwSignal::new(None::<Leaving>);
     let on_discard = move |_| {
         if dirty.get_untracked() {
-            leave_to.set(None);
+            leaving.set(None);
             confirm_discard.set(true);
         } else {
             leave.run(());
@@ -318,14 +318,19 @@ pub fn SourceForm(
     };
     guard_unsaved_changes(
         move || dirty.try_get_untracked().unwrap_or(false),
-        move |path| {
-            leave_to.set(Some(path));
+        move |to| {
+            leaving.set(Some(to));
             confirm_discard.set(true);
         },
     );
-    let confirm_leave = Callback::new(move |_| match leave_to.get_untracked() {
-        Some(path) => navigate(&path, NavigateOptions::default()),
-        None => leave.run(()),
+    let confirm_leave = Callback::new(move |_| {
+        // Clean first, so the guard lets this leaving through.
+        baseline.set(draft.get_untracked());
+        match leaving.get_untracked() {
+            Some(Leaving::To(path)) => navigate(&path, NavigateOptions::default()),
+            Some(Leaving::Traverse(key)) => traverse_to(&key),
+            None => leave.run(()),
+        }
     });
 
     let problem_view = move || {

@@ -314,7 +314,7 @@ describe('a new partner', () => {
     assertClean(page);
   });
 
-  test('leaving with unsaved edits by a link or by closing the tab asks first', async () => {
+  test('leaving with unsaved edits by a link, Back or closing the tab asks first', async () => {
     await page.goto(`${server.url}/traffic-sources`);
     await row(page, 'Deal Alerts').getByRole('link', { name: 'Edit Deal Alerts' }).click();
     const name = page.getByLabel('Name', { exact: true });
@@ -337,11 +337,37 @@ describe('a new partner', () => {
     await dialog.waitFor({ state: 'hidden' });
     assert.equal(await name.inputValue(), 'Left behind');
 
+    // The browser's Back button is held too; confirming then goes back.
+    const goBack = () => page.goBack({ timeout: 1500 }).catch(() => null);
+    await goBack();
+    await dialog.waitFor();
+    assert.equal(page.url(), editUrl, 'Back was held');
+    await dialog.getByRole('button', { name: 'Keep editing' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await name.inputValue(), 'Left behind');
+    await goBack();
+    await dialog.getByRole('button', { name: 'Discard changes' }).click();
+    await page.waitForURL((u) => u.pathname === '/traffic-sources');
+    await row(page, 'Deal Alerts').waitFor();
+    assert.equal(await row(page, 'Left behind').count(), 0);
+    // Forward returns to the form, as saved.
+    await page.goForward();
+    await page.waitForURL(editUrl);
+    await name.waitFor();
+    assert.equal(await name.inputValue(), 'Deal Alerts');
+    await name.fill('Left behind');
+
     // The skip link stays on the page: nothing to ask.
     await page.keyboard.press('Shift+Tab');
     await page.locator('.skip-link').focus();
     await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.hash === '#main');
     assert.equal(await dialog.isVisible(), false);
+    // Back to the same page without the fragment is not leaving it either.
+    await page.goBack();
+    await page.waitForURL((u) => u.hash === '');
+    assert.equal(await dialog.isVisible(), false);
+    assert.equal(await name.inputValue(), 'Left behind');
 
     // Confirming goes where the link pointed, with nothing saved.
     await page.locator('#notification-bell').click();
