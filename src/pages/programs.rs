@@ -73,15 +73,49 @@ pub fn Programs() -> impl IntoView {
         );
     });
     // A new program is the newest: show the first page of all programs, where it is.
+    let to_all = use_navigate();
     let on_created = Callback::new(move |_: Program| {
         let current = state.get_untracked();
-        if current.query.cursor.is_some() || source.get_untracked().is_some() {
+        if source.get_untracked().is_some() {
+            // A new program uses no source yet: the narrowed list would not show it.
+            to_all(PATH, NavigateOptions::default());
+        } else if current.query.cursor.is_some() {
             go.run((current.first_page(), false));
         } else {
             programs.reload();
         }
     });
     let updating = programs.updating;
+    // The list does not carry the source's name; the first program's detail does. Only asked
+    // when the list is narrowed to a source and has a program.
+    let source_name = RwSignal::new(None::<(i64, String)>);
+    Effect::new(move |_| {
+        let Some(source_id) = source.get() else {
+            return;
+        };
+        let first = programs.state.with(|state| match state {
+            Load::Loaded(page) => page.items.first().map(|p| p.id),
+            _ => None,
+        });
+        let Some(program_id) = first else {
+            return;
+        };
+        if source_name.with_untracked(|n| n.as_ref().is_some_and(|(id, _)| *id == source_id)) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let name = api::get_program(program_id).await.ok().and_then(|detail| {
+                detail
+                    .sources
+                    .into_iter()
+                    .find(|c| c.traffic_source_id == source_id)
+                    .map(|c| (source_id, c.source_name))
+            });
+            if name.is_some() {
+                let _ = source_name.try_set(name);
+            }
+        });
+    });
 
     view! {
         <section class="page">
@@ -94,7 +128,12 @@ pub fn Programs() -> impl IntoView {
                     <h2 id="programs-list-title">"Your programs"</h2>
                     {move || source.get().map(|_| view! {
                         <div class="alert alert--info filter-note">
-                            <p>"Showing only the programs that use the traffic source you came from."</p>
+                            <p>
+                                {move || match source_name.get().filter(|(id, _)| Some(*id) == source.get()) {
+                                    Some((_, name)) => format!("Showing only the programs that use “{name}”."),
+                                    None => "Showing only the programs that use the traffic source you came from.".into(),
+                                }}
+                            </p>
                             <A href=PATH>"Show all programs"</A>
                         </div>
                     })}

@@ -316,7 +316,7 @@ describe('staff, partner and advertisers around one block', () => {
     // The link leads to the advertiser's programs that use the source, and only those.
     await item.getByRole('link', { name: 'See your programs that use it' }).click();
     await advertiser.waitForURL((u) => u.pathname === '/programs' && u.searchParams.get('source') === String(sourceId));
-    await advertiser.getByText('Showing only the programs that use the traffic source you came from.').waitFor();
+    await advertiser.getByText(`Showing only the programs that use “${SOURCE}”.`).waitFor();
     await advertiser.getByRole('link', { name: 'Northwind Spring Sale' }).waitFor();
     assert.equal(await advertiser.locator('tbody tr').count(), 1);
     assert.equal(await advertiser.getByRole('link', { name: 'Northwind Tents' }).count(), 0);
@@ -324,6 +324,15 @@ describe('staff, partner and advertisers around one block', () => {
     await advertiser.getByRole('link', { name: 'Show all programs' }).click();
     await advertiser.waitForURL((u) => u.pathname === '/programs' && u.search === '');
     await advertiser.getByRole('link', { name: 'Northwind Tents' }).waitFor();
+
+    // A program created from the narrowed list uses no source yet: all programs are shown.
+    await advertiser.goBack();
+    await advertiser.waitForURL((u) => u.searchParams.get('source') === String(sourceId));
+    await advertiser.getByLabel('Program name').fill('Northwind Autumn');
+    await advertiser.getByLabel('Landing page').fill('https://northwind-outdoor.example/autumn');
+    await advertiser.getByRole('button', { name: 'Create program' }).click();
+    await advertiser.waitForURL((u) => u.pathname === '/programs' && u.search === '');
+    await advertiser.getByRole('link', { name: 'Northwind Autumn' }).waitFor();
     await advertiser.context().close();
 
     const other = await newPage(browser);
