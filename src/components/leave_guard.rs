@@ -7,7 +7,10 @@
 //! - The browser's Back and Forward buttons: the same question, where the browser lets a page
 //!   hold them (the Navigation API, in Chromium-based browsers); elsewhere they are not held.
 
-use std::{cell::RefCell, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    rc::Rc,
+};
 
 use js_sys::Reflect;
 use leptos::prelude::on_cleanup;
@@ -52,8 +55,8 @@ struct Guard {
 
 thread_local! {
     static GUARD: RefCell<Option<Guard>> = const { RefCell::new(None) };
-    static NEXT_TOKEN: RefCell<u32> = const { RefCell::new(0) };
-    static INSTALLED: RefCell<bool> = const { RefCell::new(false) };
+    static NEXT_TOKEN: Cell<u32> = const { Cell::new(0) };
+    static INSTALLED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// While the calling component is mounted and `dirty()` is true, leaving asks first:
@@ -62,9 +65,8 @@ thread_local! {
 pub fn guard_unsaved_changes(dirty: impl Fn() -> bool + 'static, ask: impl Fn(Leaving) + 'static) {
     install_listeners();
     let token = NEXT_TOKEN.with(|n| {
-        let mut n = n.borrow_mut();
-        *n = n.wrapping_add(1);
-        *n
+        n.set(n.get().wrapping_add(1));
+        n.get()
     });
     GUARD.with(|g| {
         *g.borrow_mut() = Some(Guard {
@@ -175,8 +177,7 @@ fn traversal_in_document(ev: &web_sys::Event) -> Option<String> {
     }
     // Back from `#main` to the same page is not leaving it.
     let url = web_sys::Url::new(&get(&destination, "url")?.as_string()?).ok()?;
-    let location = web_sys::window()?.location();
-    if url.pathname() == location.pathname().ok()? && url.search() == location.search().ok()? {
+    if on_this_page(&url)? {
         return None;
     }
     get(&destination, "key")?.as_string()
@@ -201,7 +202,11 @@ fn in_app_destination(ev: &web_sys::MouseEvent) -> Option<String> {
         // Another site: the page unloads and `beforeunload` asks.
         return None;
     }
-    let page = format!("{}{}", url.pathname(), url.search());
-    let current = format!("{}{}", location.pathname().ok()?, location.search().ok()?);
-    (page != current).then(|| page + &url.hash())
+    (!on_this_page(&url)?).then(|| format!("{}{}{}", url.pathname(), url.search(), url.hash()))
+}
+
+/// Whether `url` is the page shown now, whatever its fragment.
+fn on_this_page(url: &web_sys::Url) -> Option<bool> {
+    let location = web_sys::window()?.location();
+    Some(url.pathname() == location.pathname().ok()? && url.search() == location.search().ok()?)
 }

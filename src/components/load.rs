@@ -16,6 +16,16 @@ pub enum Load<T> {
     Loaded(T),
 }
 
+impl<T> Load<T> {
+    /// `None` while loading, the error once failed; a loaded value is not asked about.
+    pub fn failure(&self) -> Option<crate::api::ApiError> {
+        match self {
+            Load::Failed(e) => Some(e.clone()),
+            _ => None,
+        }
+    }
+}
+
 /// Data a page loads, refetched whenever what `fetch` reads changes.
 #[derive(Debug)]
 pub struct Loader<T: 'static> {

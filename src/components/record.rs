@@ -11,11 +11,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
     api::{ApiError, ApiResult},
-    components::{
-        load::{Load, Loader},
-        notice::LoadError,
-        set_title,
-    },
+    components::{load::Loader, notice::LoadError, set_title},
     session::PageLoading,
 };
 
@@ -70,16 +66,6 @@ pub fn not_found() -> ApiError {
                 fields: Default::default(),
             },
         },
-    }
-}
-
-impl<T> Load<T> {
-    /// `None` while loading, the error once failed; a loaded value is not asked about.
-    pub fn failure(&self) -> Option<ApiError> {
-        match self {
-            Load::Failed(e) => Some(e.clone()),
-            _ => None,
-        }
     }
 }
 

@@ -6,10 +6,11 @@
 
 use leptos::prelude::*;
 use leptos_router::{
+    components::A,
     hooks::{use_navigate, use_query_map},
     NavigateOptions,
 };
-use model::{program::MarketplaceSource, Page, Sort, SortField};
+use model::{program::MarketplaceSource, Page, Role, Sort, SortField};
 
 use crate::{
     api::{self, SourceQuery},
@@ -24,8 +25,6 @@ use crate::{
     pages::sources_list::{Filters, ListState, PageSize},
     session::{use_session, PageLoading},
 };
-use leptos_router::components::A;
-use model::Role;
 
 pub const PATH: &str = "/marketplace";
 

@@ -62,6 +62,7 @@ pub fn Programs() -> impl IntoView {
         async move { api::list_programs(limit, cursor.as_deref(), source).await }
     });
     let navigate = use_navigate();
+    let to_all = navigate.clone();
     let go = Callback::new(move |(next, replace): (ListState, bool)| {
         navigate(
             &href(&next, source.get_untracked()),
@@ -73,7 +74,6 @@ pub fn Programs() -> impl IntoView {
         );
     });
     // A new program is the newest: show the first page of all programs, where it is.
-    let to_all = use_navigate();
     let on_created = Callback::new(move |_: Program| {
         let current = state.get_untracked();
         if source.get_untracked().is_some() {
