@@ -13,6 +13,7 @@ pub mod notification;
 pub mod program;
 pub mod source;
 pub mod text;
+pub mod traffic;
 pub mod url;
 
 pub use account::{Account, Role, SignIn, SignUp};

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::channel::Channel;
 use crate::error::FieldErrors;
 use crate::source::{Status, Visibility};
+use crate::traffic::VolumeBand;
 
 crate::schema! {
 /// A source as advertisers see it in the marketplace (only Active and Public ones).
@@ -16,6 +17,12 @@ pub struct MarketplaceSource {
     pub name: String,
     pub url: String,
     pub channels: Vec<Channel>,
+    /// How much traffic it had in 30 days, as a band: advertisers never see exact counts.
+    pub volume_band: VolumeBand,
+    /// Whole percent of its human clicks in 30 days that came from its declared site;
+    /// `null` when too little traffic to judge.
+    #[serde(default)]
+    pub match_rate_30d: Option<u8>,
     /// RFC 3339.
     pub updated_at: String,
 }
@@ -98,6 +105,13 @@ pub struct Collaboration {
     pub clicks: i64,
     /// Clicks answered "no longer active" because the source was not Active.
     pub refused_clicks: i64,
+    /// Human clicks on this link in the last 30 days (bots aside).
+    #[serde(default)]
+    pub clicks_30d: i64,
+    /// Whole percent of those that came from the source's declared site; `null` when too
+    /// little traffic to judge.
+    #[serde(default)]
+    pub match_rate_30d: Option<u8>,
     /// RFC 3339.
     pub created_at: String,
 }

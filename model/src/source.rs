@@ -260,6 +260,13 @@ pub struct TrafficSource {
     pub version: i64,
     /// How many advertiser programs use this source.
     pub program_count: i64,
+    /// Human clicks on its links in the last 30 days (bots aside).
+    #[serde(default)]
+    pub clicks_30d: i64,
+    /// Whole percent of those clicks that came from the declared site; `null` when too
+    /// little traffic to judge (see `model::traffic::MIN_CLICKS_TO_JUDGE`).
+    #[serde(default)]
+    pub match_rate_30d: Option<u8>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.

@@ -1,0 +1,347 @@
+//! Traffic evidence: what the click ledger says about a source, and the rules that turn
+//! counts into the figures people see (match rate, volume band, "too little to judge").
+//!
+//! Counts here are of **human** clicks unless a field says otherwise: clicks flagged as
+//! bots are counted apart (`bots`) and left out of every rate.
+
+use serde::{Deserialize, Serialize};
+
+/// Fewer human clicks than this in a window and a rate would mislead: the figures say
+/// "too little traffic to judge" instead of a percentage.
+pub const MIN_CLICKS_TO_JUDGE: i64 = 30;
+/// The window of `clicks_30d`, `match_rate_30d` and the marketplace band.
+pub const LIST_WINDOW_DAYS: u32 = 30;
+pub const DEFAULT_DAYS: u32 = 30;
+pub const MAX_DAYS: u32 = 90;
+
+/// Parses the `days` query parameter of the traffic calls: 1–90, default 30.
+pub fn parse_days(raw: Option<&str>) -> Result<u32, String> {
+    match raw {
+        None | Some("") => Ok(DEFAULT_DAYS),
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if (1..=MAX_DAYS).contains(&n) => Ok(n),
+            _ => Err(format!("days must be a whole number from 1 to {MAX_DAYS}.")),
+        },
+    }
+}
+
+/// The share of `matched` among `total` human clicks, in whole percent (rounded to the
+/// nearest), or `None` while `total` is below [`MIN_CLICKS_TO_JUDGE`].
+pub fn match_rate(matched: i64, total: i64) -> Option<u8> {
+    if total < MIN_CLICKS_TO_JUDGE || total <= 0 {
+        return None;
+    }
+    let matched = matched.clamp(0, total);
+    Some(((matched * 200 + total) / (2 * total)) as u8)
+}
+
+crate::schema! {
+/// What happened to a click.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClickOutcome {
+    /// 302 to the landing page.
+    Redirected,
+    /// 410: the source was Paused.
+    RefusedPaused,
+    /// 410: the source was Blocked.
+    RefusedBlocked,
+}
+}
+
+impl ClickOutcome {
+    pub const ALL: [ClickOutcome; 3] = [
+        ClickOutcome::Redirected,
+        ClickOutcome::RefusedPaused,
+        ClickOutcome::RefusedBlocked,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            ClickOutcome::Redirected => "redirected",
+            ClickOutcome::RefusedPaused => "refused_paused",
+            ClickOutcome::RefusedBlocked => "refused_blocked",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<ClickOutcome> {
+        Self::ALL.into_iter().find(|o| o.id() == id)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ClickOutcome::Redirected => "Redirected",
+            ClickOutcome::RefusedPaused => "Refused (source paused)",
+            ClickOutcome::RefusedBlocked => "Refused (source blocked)",
+        }
+    }
+
+    pub fn redirected(self) -> bool {
+        self == ClickOutcome::Redirected
+    }
+}
+
+crate::schema! {
+/// Where a click came from, against the source's declared site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferrerClass {
+    /// The referrer is on the declared site (same registrable domain, or the platform
+    /// that hosts the source).
+    Match,
+    /// The referrer is another site.
+    Mismatch,
+    /// No referrer was sent. Not fraud by itself: browsers drop it under `noreferrer`
+    /// and from HTTPS to HTTP.
+    None,
+}
+}
+
+impl ReferrerClass {
+    pub const ALL: [ReferrerClass; 3] = [
+        ReferrerClass::Match,
+        ReferrerClass::Mismatch,
+        ReferrerClass::None,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            ReferrerClass::Match => "match",
+            ReferrerClass::Mismatch => "mismatch",
+            ReferrerClass::None => "none",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<ReferrerClass> {
+        Self::ALL.into_iter().find(|c| c.id() == id)
+    }
+}
+
+crate::schema! {
+/// How much traffic a source had in 30 days, as advertisers see it in the marketplace:
+/// a band, never the exact count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VolumeBand {
+    /// Fewer than [`MIN_CLICKS_TO_JUDGE`] clicks: too little traffic to judge.
+    TooLittle,
+    Under1k,
+    From1kTo10k,
+    From10kTo100k,
+    Over100k,
+}
+}
+
+impl VolumeBand {
+    /// The band of a count of human clicks.
+    pub fn of(clicks: i64) -> VolumeBand {
+        match clicks {
+            c if c < MIN_CLICKS_TO_JUDGE => VolumeBand::TooLittle,
+            c if c < 1_000 => VolumeBand::Under1k,
+            c if c < 10_000 => VolumeBand::From1kTo10k,
+            c if c < 100_000 => VolumeBand::From10kTo100k,
+            _ => VolumeBand::Over100k,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            VolumeBand::TooLittle => "Too little traffic to judge",
+            VolumeBand::Under1k => "Under 1k clicks in 30 days",
+            VolumeBand::From1kTo10k => "1k–10k clicks in 30 days",
+            VolumeBand::From10kTo100k => "10k–100k clicks in 30 days",
+            VolumeBand::Over100k => "Over 100k clicks in 30 days",
+        }
+    }
+}
+
+/// "92% of clicks came from dealspotter.example", or why there is no figure.
+pub fn match_rate_sentence(rate: Option<u8>, declared_site: Option<&str>) -> String {
+    match (rate, declared_site) {
+        (None, _) => format!(
+            "Too little traffic to judge where clicks come from (fewer than {MIN_CLICKS_TO_JUDGE} clicks, bots aside)."
+        ),
+        (Some(r), Some(site)) => format!("{r}% of clicks came from {site}."),
+        (Some(r), None) => format!("{r}% of clicks came from the declared site."),
+    }
+}
+
+crate::schema! {
+/// One UTC day of a traffic series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrafficDay {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    /// Human clicks that redirected.
+    pub redirected: i64,
+    /// Human clicks answered 410 (source Paused or Blocked).
+    pub refused: i64,
+    /// Clicks flagged as bots, whatever their outcome.
+    pub bots: i64,
+    /// Unique human visitors of each link that day, added over the links.
+    pub visitors: i64,
+}
+}
+
+crate::schema! {
+/// Human clicks by referrer class.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferrerMix {
+    /// From the declared site.
+    #[serde(rename = "match")]
+    pub matched: i64,
+    /// From another site.
+    #[serde(rename = "mismatch")]
+    pub mismatched: i64,
+    /// With no referrer.
+    pub none: i64,
+}
+}
+
+impl ReferrerMix {
+    pub fn total(&self) -> i64 {
+        self.matched + self.mismatched + self.none
+    }
+
+    /// See [`match_rate`].
+    pub fn match_rate(&self) -> Option<u8> {
+        match_rate(self.matched, self.total())
+    }
+}
+
+crate::schema! {
+/// A site that sent clicks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopReferrer {
+    /// Lower case, no port, no leading `www.`.
+    pub host: String,
+    /// The host belongs to the source's declared site.
+    pub matches: bool,
+    /// Human clicks from it.
+    pub clicks: i64,
+}
+}
+
+crate::schema! {
+/// `GET /api/traffic-sources/{id}/traffic`: a source's traffic over `days` days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceTraffic {
+    pub traffic_source_id: i64,
+    pub days: u32,
+    /// The registrable domain of the declared URL (e.g. `dealspotter.example`), or the
+    /// platform's for a source hosted on one (e.g. `instagram.com`).
+    pub declared_site: Option<String>,
+    /// One entry per day, oldest first, days without clicks included.
+    pub series: Vec<TrafficDay>,
+    pub referrers: ReferrerMix,
+    /// Whole percent of human clicks from the declared site; `null` when too little
+    /// traffic to judge.
+    pub match_rate: Option<u8>,
+    /// At most ten, most clicks first.
+    pub top_referrers: Vec<TopReferrer>,
+}
+}
+
+crate::schema! {
+/// One source's traffic in a program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollaborationTraffic {
+    pub collaboration_id: i64,
+    pub traffic_source_id: i64,
+    pub source_name: String,
+    pub declared_site: Option<String>,
+    pub series: Vec<TrafficDay>,
+    pub referrers: ReferrerMix,
+    pub match_rate: Option<u8>,
+}
+}
+
+crate::schema! {
+/// `GET /api/programs/{id}/traffic`: a series per source in the program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramTraffic {
+    pub program_id: i64,
+    pub days: u32,
+    pub collaborations: Vec<CollaborationTraffic>,
+}
+}
+
+crate::schema! {
+/// `GET /api/clicks/{click_id}`: one click, for conversion attribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Click {
+    pub click_id: String,
+    /// RFC 3339.
+    pub at: String,
+    pub collaboration_id: i64,
+    pub traffic_source_id: i64,
+    pub source_name: String,
+    pub program_id: i64,
+    pub program_name: String,
+    pub outcome: ClickOutcome,
+    /// Lower case, no port, no leading `www.`; absent when the browser sent none.
+    pub referrer_host: Option<String>,
+    pub referrer_class: ReferrerClass,
+    pub bot: bool,
+}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_one_to_ninety() {
+        assert_eq!(parse_days(None), Ok(30));
+        assert_eq!(parse_days(Some("")), Ok(30));
+        assert_eq!(parse_days(Some("1")), Ok(1));
+        assert_eq!(parse_days(Some("90")), Ok(90));
+        for bad in ["0", "91", "-1", "7.5", "x"] {
+            assert!(parse_days(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_rate_needs_enough_clicks() {
+        assert_eq!(match_rate(29, 29), None);
+        assert_eq!(match_rate(0, 0), None);
+        assert_eq!(match_rate(30, 30), Some(100));
+        assert_eq!(match_rate(0, 30), Some(0));
+        assert_eq!(match_rate(92, 100), Some(92));
+        assert_eq!(match_rate(2, 3 * MIN_CLICKS_TO_JUDGE), Some(2));
+        // Rounded to the nearest whole percent.
+        assert_eq!(match_rate(995, 1000), Some(100));
+        assert_eq!(match_rate(994, 1000), Some(99));
+    }
+
+    #[test]
+    fn bands_never_give_the_count() {
+        assert_eq!(VolumeBand::of(0), VolumeBand::TooLittle);
+        assert_eq!(
+            VolumeBand::of(MIN_CLICKS_TO_JUDGE - 1),
+            VolumeBand::TooLittle
+        );
+        assert_eq!(VolumeBand::of(MIN_CLICKS_TO_JUDGE), VolumeBand::Under1k);
+        assert_eq!(VolumeBand::of(999), VolumeBand::Under1k);
+        assert_eq!(VolumeBand::of(1_000), VolumeBand::From1kTo10k);
+        assert_eq!(VolumeBand::of(99_999), VolumeBand::From10kTo100k);
+        assert_eq!(VolumeBand::of(100_000), VolumeBand::Over100k);
+    }
+
+    #[test]
+    fn ids_round_trip() {
+        for o in ClickOutcome::ALL {
+            assert_eq!(ClickOutcome::from_id(o.id()), Some(o));
+        }
+        for c in ReferrerClass::ALL {
+            assert_eq!(ReferrerClass::from_id(c.id()), Some(c));
+        }
+        let json = serde_json::to_string(&ReferrerMix {
+            matched: 1,
+            mismatched: 2,
+            none: 3,
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"match":1,"mismatch":2,"none":3}"#);
+    }
+}
