@@ -109,6 +109,8 @@ fn source() -> TrafficSource {
         block_note: None,
         version: 1,
         program_count: 1,
+        clicks_30d: 0,
+        match_rate_30d: None,
         created_at: "2026-11-24T09:00:00Z".into(),
         updated_at: "2026-11-24T09:00:00Z".into(),
     }

@@ -13,7 +13,8 @@ use leptos::{
 };
 use leptos_router::components::Router;
 use model::{
-    program::MarketplaceSource, Account, Channel, Role, Sort, SortField, Status, Visibility,
+    program::MarketplaceSource, traffic::VolumeBand, Account, Channel, Role, Sort, SortField,
+    Status, Visibility,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -159,6 +160,8 @@ fn source() -> MarketplaceSource {
         name: "Trail Blog".into(),
         url: "https://trail.example/".into(),
         channels: vec![Channel::Content],
+        volume_band: VolumeBand::TooLittle,
+        match_rate_30d: None,
         updated_at: "2026-11-24T09:00:00Z".into(),
     }
 }

@@ -4,6 +4,7 @@ pub mod add_to_program;
 pub mod audit_history;
 pub mod block_dialog;
 pub mod channel_select;
+pub mod click_lookup;
 pub mod copy_button;
 pub mod data_table;
 pub mod dialog;
@@ -20,6 +21,8 @@ pub mod submit_button;
 pub mod toast;
 pub mod toggle;
 pub mod touched;
+pub mod traffic_chart;
+pub mod traffic_panel;
 
 /// Sets the browser tab's title: the first thing a screen reader announces on a new page.
 pub fn set_title(page: &str) {

@@ -1,0 +1,602 @@
+//! Component tests in headless Chromium for traffic evidence: the daily chart (totals in its
+//! caption with bots left out, the data table behind its toggle, the empty state, a drawing
+//! that tells refused from redirected without colour), the source traffic panel (the staff
+//! view's mismatch lead, the referrer table's words, loading failure and Try again) and the
+//! click lookup (field errors: empty, unknown ID; the click found). Answers come from a fake
+//! `fetch` installed on the window.
+//!
+//! Run: `scripts/test-wasm.sh --test traffic_components`.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::{
+    mount::{mount_to, UnmountHandle},
+    prelude::*,
+    tachys::view::Mountable,
+};
+use leptos_router::components::Router;
+use model::{traffic::TrafficDay, Account, Role};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web::{
+    components::{
+        click_lookup::ClickLookup,
+        traffic_chart::{caption, short_day, thousands, TrafficChart},
+        traffic_panel::{match_rate_cell, mismatch_sentence, TrafficPanel},
+    },
+    session::{Session, SessionState},
+};
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// ---- helpers -------------------------------------------------------------------------------
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn container() -> HtmlElement {
+    let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+async fn settle() {
+    sleep(30).await;
+}
+
+/// Waits (up to two seconds) until `selector` matches inside `root`.
+async fn wait_for(root: &Element, selector: &str) -> Element {
+    for _ in 0..100 {
+        if let Some(el) = root.query_selector(selector).unwrap() {
+            return el;
+        }
+        sleep(20).await;
+    }
+    panic!(
+        "nothing matches {selector}; the DOM is: {}",
+        root.inner_html()
+    );
+}
+
+fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+}
+
+fn exists(root: &Element, selector: &str) -> bool {
+    root.query_selector(selector).unwrap().is_some()
+}
+
+fn count(root: &Element, selector: &str) -> u32 {
+    root.query_selector_all(selector).unwrap().length()
+}
+
+fn click(root: &Element, selector: &str) {
+    find(root, selector).unchecked_into::<HtmlElement>().click();
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    find(root, selector).text_content().unwrap_or_default()
+}
+
+fn attr(root: &Element, selector: &str, name: &str) -> Option<String> {
+    find(root, selector).get_attribute(name)
+}
+
+fn eval(js: &str) -> wasm_bindgen::JsValue {
+    js_sys::eval(js).unwrap_or_else(|e| panic!("eval failed: {e:?}"))
+}
+
+/// Replaces `window.fetch` with a fake that answers from `window.__routes` ("METHOD /path" →
+/// a list of `{status, body, delay}`, the last one repeating) and records every call in
+/// `window.__calls`.
+fn fake_fetch(routes_json: &str) {
+    eval(
+        r#"
+        window.__calls = [];
+        window.fetch = async (request) => {
+            const url = new URL(request.url);
+            const key = `${request.method} ${url.pathname}`;
+            window.__calls.push({ key, search: url.search });
+            const list = window.__routes[key];
+            if (!list) {
+                return new Response('{"error":{"code":"not_found","message":"","fields":{}}}', { status: 404, headers: { 'content-type': 'application/json' } });
+            }
+            const answer = list.length > 1 ? list.shift() : list[0];
+            if (answer.delay) await new Promise((r) => setTimeout(r, answer.delay));
+            return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json' } });
+        };
+        "#,
+    );
+    eval(&format!("window.__routes = {routes_json};"));
+}
+
+fn calls(key: &str) -> u32 {
+    eval(&format!(
+        "window.__calls.filter((c) => c.key === '{key}').length"
+    ))
+    .as_f64()
+    .unwrap() as u32
+}
+
+fn signed_in(role: Role) {
+    Session::provide_with(SessionState::SignedIn(Account {
+        id: 3,
+        email: "someone@example.com".into(),
+        role,
+        display_name: "Someone".into(),
+    }));
+}
+
+fn day(n: u32, redirected: i64, refused: i64, bots: i64) -> TrafficDay {
+    TrafficDay {
+        day: format!("2026-11-{n:02}"),
+        redirected,
+        refused,
+        bots,
+        visitors: redirected,
+    }
+}
+
+/// 30 days of November: 40 redirected a day, 2 refused on the 10th, bots on two days.
+fn november() -> Vec<TrafficDay> {
+    (1..=30)
+        .map(|n| match n {
+            10 => day(n, 40, 2, 0),
+            12 => day(n, 40, 0, 50),
+            20 => day(n, 40, 0, 6),
+            _ => day(n, 40, 0, 0),
+        })
+        .collect()
+}
+
+fn mount_chart(root: &HtmlElement, series: Vec<TrafficDay>) -> UnmountHandle<impl Mountable> {
+    mount_to(root.clone(), move || {
+        view! { <TrafficChart series=series.clone() id="chart-1".to_string() subject="Dealspotter Blog"/> }
+    })
+}
+
+// ---- the chart -------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn figures_are_written_with_thousands_separators_and_short_days() {
+    assert_eq!(thousands(0), "0");
+    assert_eq!(thousands(999), "999");
+    assert_eq!(thousands(1_234), "1,234");
+    assert_eq!(thousands(1_234_567), "1,234,567");
+    assert_eq!(short_day("2026-11-03", false), "3 Nov");
+    assert_eq!(short_day("2026-01-31", true), "31 Jan 2026");
+    assert_eq!(short_day("not a day", false), "not a day");
+    assert_eq!(match_rate_cell(Some(92)), "92%");
+    assert_eq!(match_rate_cell(None), "Too little traffic");
+}
+
+#[wasm_bindgen_test]
+fn the_caption_counts_human_clicks_and_leaves_bots_out() {
+    let mut series: Vec<TrafficDay> = (1..=30).map(|n| day(n, 40, 0, 0)).collect();
+    series[0] = day(1, 30, 34, 56);
+    // 29 × 40 + 30 = 1,190 redirected, 34 refused: 1,224 human clicks; 56 bots apart.
+    assert_eq!(
+        caption(&series),
+        "1,224 clicks in 30 days: 1,190 redirected, 34 refused; 56 bot clicks left out."
+    );
+    assert_eq!(
+        caption(&[day(1, 1, 0, 0)]),
+        "1 click in 1 day: 1 redirected, 0 refused; no bot clicks."
+    );
+    assert_eq!(
+        caption(&[day(1, 0, 0, 1), day(2, 0, 0, 0)]),
+        "0 clicks in 2 days: 0 redirected, 0 refused; 1 bot click left out."
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_chart_says_its_totals_in_words_and_names_its_picture() {
+    let root = container();
+    let _app = mount_chart(&root, november());
+    settle().await;
+    // 30 × 40 redirected + 2 refused; the 56 bot clicks are not in the count.
+    let expected = "1,202 clicks in 30 days: 1,200 redirected, 2 refused; 56 bot clicks left out.";
+    assert_eq!(text(&root, "figure figcaption"), expected);
+    let svg = find(&root, "figure svg");
+    assert_eq!(svg.get_attribute("role").as_deref(), Some("img"));
+    let label = svg.get_attribute("aria-label").unwrap();
+    assert!(label.contains("Dealspotter Blog"), "{label}");
+    assert!(label.contains(expected), "{label}");
+    assert!(
+        label.contains("Busiest day: 10 Nov 2026, 42 clicks."),
+        "{label}"
+    );
+    assert_eq!(svg.get_attribute("viewBox").as_deref(), Some("0 0 360 214"));
+    assert_eq!(svg.get_attribute("width").as_deref(), Some("100%"));
+    // Refused bars are hatched, not only another colour; bots have a row of their own.
+    assert_eq!(
+        count(&root, "svg rect.chart__redirected"),
+        31,
+        "30 bars + the legend's swatch"
+    );
+    let refused = find(&root, "svg.traffic-chart__svg rect.chart__refused");
+    assert_eq!(
+        refused.get_attribute("fill").as_deref(),
+        Some("url(#chart-1-hatch)")
+    );
+    assert!(exists(&root, "pattern#chart-1-hatch"));
+    assert_eq!(count(&root, "svg.traffic-chart__svg rect.chart__bots"), 2);
+    let legend = text(&root, ".chart-legend");
+    assert!(legend.contains("Redirected (solid)"), "{legend}");
+    assert!(legend.contains("Refused (hatched)"), "{legend}");
+    assert!(legend.contains("Bot clicks"), "{legend}");
+    // Axis labels: the scale and the first, middle and last days.
+    let labels: Vec<String> = {
+        let list = root.query_selector_all("svg text.chart__label").unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().text_content().unwrap())
+            .collect()
+    };
+    for expected in ["0", "50", "1 Nov", "16 Nov", "30 Nov", "Bots"] {
+        assert!(
+            labels.iter().any(|l| l == expected),
+            "{expected} in {labels:?}"
+        );
+    }
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_data_table_opens_and_closes_with_its_button() {
+    let root = container();
+    let _app = mount_chart(&root, november());
+    settle().await;
+    let button = "button.traffic-chart__toggle";
+    assert_eq!(text(&root, button), "Show data table");
+    assert_eq!(
+        attr(&root, button, "aria-expanded").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        attr(&root, button, "aria-controls").as_deref(),
+        Some("chart-1-table")
+    );
+    assert!(find(&root, "#chart-1-table").has_attribute("hidden"));
+    assert!(!exists(&root, "table"));
+
+    click(&root, button);
+    settle().await;
+    assert_eq!(text(&root, button), "Hide data table");
+    assert_eq!(
+        attr(&root, button, "aria-expanded").as_deref(),
+        Some("true")
+    );
+    assert!(!find(&root, "#chart-1-table").has_attribute("hidden"));
+    assert_eq!(count(&root, "#chart-1-table tbody tr"), 30, "every day");
+    assert_eq!(
+        text(&root, "#chart-1-table caption"),
+        "Clicks per day of Dealspotter Blog"
+    );
+    let tenth = find(&root, "#chart-1-table tbody tr:nth-child(10)");
+    let cells: Vec<String> = {
+        let list = tenth.query_selector_all("th, td").unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().text_content().unwrap())
+            .collect()
+    };
+    assert_eq!(cells, ["10 Nov 2026", "40", "2", "0", "40"]);
+    assert_eq!(
+        find(&tenth, "time").get_attribute("datetime").as_deref(),
+        Some("2026-11-10")
+    );
+
+    click(&root, button);
+    settle().await;
+    assert_eq!(text(&root, button), "Show data table");
+    assert_eq!(
+        attr(&root, button, "aria-expanded").as_deref(),
+        Some("false")
+    );
+    assert!(!exists(&root, "table"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_series_of_zeros_shows_the_empty_state() {
+    let root = container();
+    let _app = mount_chart(&root, (1..=30).map(|n| day(n, 0, 0, 0)).collect());
+    settle().await;
+    assert_eq!(
+        text(&root, ".traffic-chart__empty"),
+        "No clicks in the last 30 days yet"
+    );
+    assert!(!exists(&root, "svg"));
+    assert!(!exists(&root, "button"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn bot_clicks_alone_are_drawn_but_counted_apart() {
+    let root = container();
+    let _app = mount_chart(
+        &root,
+        (1..=7)
+            .map(|n| day(n, 0, 0, if n == 3 { 9 } else { 0 }))
+            .collect(),
+    );
+    settle().await;
+    assert_eq!(
+        text(&root, "figcaption"),
+        "0 clicks in 7 days: 0 redirected, 0 refused; 9 bot clicks left out."
+    );
+    assert_eq!(count(&root, "svg.traffic-chart__svg rect.chart__bots"), 1);
+    assert_eq!(
+        count(&root, "svg.traffic-chart__svg rect.chart__redirected"),
+        0
+    );
+    root.remove();
+}
+
+// ---- the source traffic panel -------------------------------------------------------------------
+
+fn traffic_json(matched: i64, mismatched: i64, none: i64, rate: &str) -> String {
+    let days: Vec<String> = (1..=30)
+        .map(|n| {
+            let r = if n == 30 {
+                matched + mismatched + none
+            } else {
+                0
+            };
+            format!(
+                r#"{{"day":"2026-11-{n:02}","redirected":{r},"refused":0,"bots":0,"visitors":{r}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"traffic_source_id":12,"days":30,"declared_site":"dealspotter.example","series":[{}],
+            "referrers":{{"match":{matched},"mismatch":{mismatched},"none":{none}}},"match_rate":{rate},
+            "top_referrers":[{{"host":"dealspotter.example","matches":true,"clicks":{matched}}},{{"host":"popunder.example","matches":false,"clicks":{mismatched}}}]}}"#,
+        days.join(",")
+    )
+}
+
+fn mount_panel(root: &HtmlElement, prominent: bool) -> UnmountHandle<impl Mountable> {
+    mount_to(root.clone(), move || {
+        signed_in(Role::Staff);
+        view! { <Router><TrafficPanel source_id=12 prominent_mismatch=prominent/></Router> }
+    })
+}
+
+#[wasm_bindgen_test]
+async fn the_staff_view_leads_with_the_share_from_other_sites() {
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources/12/traffic": [{{"status":200,"body":{}}}]}}"#,
+        traffic_json(50, 38, 12, "50")
+    ));
+    let root = container();
+    let _app = mount_panel(&root, true);
+    let lead = wait_for(&root, ".traffic__lead").await;
+    assert!(lead.class_list().contains("alert--warning"));
+    assert_eq!(
+        text(&root, ".traffic__lead-figure"),
+        "38% of clicks came from other sites"
+    );
+    let detail = lead.text_content().unwrap();
+    assert!(
+        detail.contains("38 of 100 clicks came from other sites"),
+        "{detail}"
+    );
+    assert!(detail.contains("popunder.example"), "{detail}");
+    // It comes first, before the chart.
+    let first = find(&root, "section.traffic > h2 + *");
+    assert!(first.class_list().contains("traffic__lead"));
+    assert_eq!(
+        text(&root, ".traffic__rate"),
+        "50% of clicks came from dealspotter.example."
+    );
+    assert_eq!(
+        calls("GET /api/traffic-sources/12/traffic"),
+        1,
+        "one request"
+    );
+    // (gloo-net leaves a trailing `&`.)
+    assert!(eval("window.__calls[0].search")
+        .as_string()
+        .unwrap()
+        .starts_with("?days=30"));
+    // The mix in counts and shares; the referrers' table says whose site in words.
+    let mix = text(&root, ".referrer-mix");
+    assert!(
+        mix.contains("From dealspotter.example (the declared site)50 clicks (50%)"),
+        "{mix}"
+    );
+    assert!(mix.contains("From other sites38 clicks (38%)"), "{mix}");
+    assert!(mix.contains("With no referrer12 clicks (12%)"), "{mix}");
+    let rows = root
+        .query_selector_all(".traffic__referrers tbody tr")
+        .unwrap();
+    assert_eq!(rows.length(), 2);
+    let second: Element = rows.item(1).unwrap().unchecked_into();
+    assert!(second.text_content().unwrap().contains("popunder.example"));
+    assert_eq!(text(&second, "td:last-child"), "Other site");
+    let first_row: Element = rows.item(0).unwrap().unchecked_into();
+    assert_eq!(text(&first_row, "td:last-child"), "Declared site");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn too_little_traffic_gives_counts_but_no_percentages() {
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources/12/traffic": [{{"status":200,"body":{}}}]}}"#,
+        traffic_json(5, 3, 1, "null")
+    ));
+    let root = container();
+    let _app = mount_panel(&root, true);
+    wait_for(&root, ".traffic__lead").await;
+    assert!(find(&root, ".traffic__lead")
+        .class_list()
+        .contains("alert--info"));
+    assert!(text(&root, ".traffic__lead").contains("Too little traffic to judge"));
+    assert!(text(&root, ".traffic__rate").contains("Too little traffic to judge"));
+    let mix = text(&root, ".referrer-mix");
+    assert!(mix.contains("5 clicks") && !mix.contains('%'), "{mix}");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_partner_view_has_no_lead_and_a_failure_offers_try_again() {
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources/12/traffic": [
+            {{"status":500,"body":{{"error":{{"code":"internal","message":"Something broke on our side.","fields":{{}}}}}}}},
+            {{"status":200,"body":{}}}
+        ]}}"#,
+        traffic_json(90, 5, 5, "90")
+    ));
+    let root = container();
+    let _app = mount_panel(&root, false);
+    let alert = wait_for(&root, "[role=alert]").await;
+    assert!(alert
+        .text_content()
+        .unwrap()
+        .contains("Couldn't load the traffic"));
+    assert!(alert
+        .text_content()
+        .unwrap()
+        .contains("Something broke on our side."));
+    click(&root, "[role=alert] button");
+    wait_for(&root, "figure").await;
+    assert_eq!(calls("GET /api/traffic-sources/12/traffic"), 2);
+    assert!(!exists(&root, ".traffic__lead"));
+    assert_eq!(
+        text(&root, ".traffic__rate"),
+        "90% of clicks came from dealspotter.example."
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn the_mismatch_sentence_follows_the_judging_rule() {
+    let mix = |matched, mismatched, none| model::traffic::ReferrerMix {
+        matched,
+        mismatched,
+        none,
+    };
+    assert_eq!(
+        mismatch_sentence(&mix(62, 38, 0)),
+        "38% of clicks came from other sites"
+    );
+    assert!(mismatch_sentence(&mix(10, 10, 9)).starts_with("Too little traffic to judge"));
+}
+
+// ---- the click lookup -----------------------------------------------------------------------
+
+const CLICK: &str = r#"{"click_id":"c_9f2K","at":"2026-11-30T09:15:00Z","collaboration_id":4,"traffic_source_id":12,
+    "source_name":"Dealspotter Blog","program_id":2,"program_name":"Northwind Spring Sale","outcome":"refused_paused",
+    "referrer_host":"popunder.example","referrer_class":"mismatch","bot":true}"#;
+
+fn mount_lookup(root: &HtmlElement) -> UnmountHandle<impl Mountable> {
+    mount_to(root.clone(), move || {
+        signed_in(Role::Advertiser);
+        view! { <ClickLookup/> }
+    })
+}
+
+fn type_into(root: &Element, selector: &str, value: &str) {
+    let input: HtmlInputElement = find(root, selector).unchecked_into();
+    input.set_value(value);
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_click_id_is_refused_at_the_field_without_asking_the_server() {
+    fake_fetch(r#"{}"#);
+    let root = container();
+    let _app = mount_lookup(&root);
+    settle().await;
+    assert_eq!(text(&root, "label[for=click-id]"), "Click ID");
+    assert_eq!(text(&root, "button[type=submit]"), "Look up");
+    assert!(!exists(&root, "#click-id-error"));
+    type_into(&root, "#click-id", "   ");
+    click(&root, "button[type=submit]");
+    let error = wait_for(&root, "#click-id-error").await;
+    assert!(error.text_content().unwrap().contains("Enter a click ID."));
+    assert_eq!(
+        attr(&root, "#click-id", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert!(attr(&root, "#click-id", "aria-describedby")
+        .unwrap()
+        .contains("click-id-error"));
+    assert_eq!(
+        document().active_element().map(|e| e.id()).as_deref(),
+        Some("click-id")
+    );
+    assert_eq!(eval("window.__calls.length").as_f64(), Some(0.0));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_click_id_is_said_at_the_field_until_it_is_edited() {
+    fake_fetch(r#"{}"#);
+    let root = container();
+    let _app = mount_lookup(&root);
+    settle().await;
+    type_into(&root, "#click-id", " nope/../1 ");
+    click(&root, "button[type=submit]");
+    let error = wait_for(&root, "#click-id-error").await;
+    assert!(error
+        .text_content()
+        .unwrap()
+        .contains("No click with this ID in your programs."));
+    // Trimmed and encoded: the ID stays one path segment.
+    assert_eq!(calls("GET /api/clicks/nope%2F..%2F1"), 1);
+    assert_eq!(
+        document().active_element().map(|e| e.id()).as_deref(),
+        Some("click-id")
+    );
+    assert!(!exists(&root, "[role=alert]"));
+    type_into(&root, "#click-id", "nope/../12");
+    settle().await;
+    assert!(!exists(&root, "#click-id-error"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_click_found_shows_its_source_program_outcome_referrer_and_bot_flag() {
+    fake_fetch(&format!(
+        r#"{{"GET /api/clicks/c_9f2K": [{{"status":200,"body":{CLICK},"delay":100}}]}}"#
+    ));
+    let root = container();
+    let _app = mount_lookup(&root);
+    settle().await;
+    type_into(&root, "#click-id", "c_9f2K");
+    click(&root, "button[type=submit]");
+    settle().await;
+    assert_eq!(
+        attr(&root, "button[type=submit]", "aria-disabled").as_deref(),
+        Some("true")
+    );
+    click(&root, "button[type=submit]");
+    let result = wait_for(&root, ".click-lookup__result dl").await;
+    assert_eq!(calls("GET /api/clicks/c_9f2K"), 1, "no double submit");
+    let shown = result.text_content().unwrap();
+    for expected in [
+        "SourceDealspotter Blog",
+        "ProgramNorthwind Spring Sale",
+        "OutcomeRefused (source paused)",
+        "Referrerpopunder.example (Other site)",
+        "BotYes",
+    ] {
+        assert!(shown.contains(expected), "{expected} in {shown}");
+    }
+    assert_eq!(
+        find(&result, "time").get_attribute("datetime").as_deref(),
+        Some("2026-11-30T09:15:00Z")
+    );
+    assert!(!exists(&root, "#click-id-error"));
+    root.remove();
+}
