@@ -29,6 +29,8 @@ use crate::{
         record::{load_record, RecordPending, RecordWords},
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
+        traffic_chart::thousands,
+        traffic_panel::{match_rate_cell, TrafficPanel},
     },
     pages::sources_list::{Filters, ListState, PageSize},
     session::{use_session, PageLoading, RequireRole, SessionState},
@@ -425,6 +427,8 @@ fn AdminResults(
                         <SortHeader label="Status" field=SortField::Status sort on_sort/>
                         <th scope="col">"Visibility"</th>
                         <th scope="col">"Programs"</th>
+                        <th scope="col">"Clicks (30 days)"</th>
+                        <th scope="col">"Match rate"</th>
                         <SortHeader label="Last change" field=SortField::UpdatedAt sort on_sort/>
                         <th scope="col">"Actions"</th>
                     </tr>
@@ -542,6 +546,8 @@ fn AdminRowView(
             <td data-label="Status"><StatusBadge status=source.status/>{block_note}</td>
             <td data-label="Visibility"><VisibilityLabel visibility=source.visibility/></td>
             <td data-label="Programs">{programs}</td>
+            <td data-label="Clicks (30 days)" class="cell-number">{thousands(source.clicks_30d)}</td>
+            <td data-label="Match rate">{match_rate_cell(source.match_rate_30d)}</td>
             <td data-label="Last change">
                 <time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time>
             </td>
@@ -723,6 +729,8 @@ fn AdminSourceView(detail: model::source::TrafficSourceDetail) -> impl IntoView 
         </div>
         {status_area}
         {summary}
+        // Staff come here to judge the source: where its clicks come from leads.
+        <TrafficPanel source_id=id prominent_mismatch=true/>
         {programs_section}
         <AuditHistory source_id=id reload=history_reload/>
         <BlockDialog target=block_target on_done=on_blocked/>

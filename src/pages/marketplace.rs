@@ -21,6 +21,7 @@ use crate::{
         load::{Load, Loader},
         notice::LoadError,
         set_title,
+        traffic_panel::match_rate_cell,
     },
     pages::sources_list::{Filters, ListState, PageSize},
     session::{use_session, PageLoading},
@@ -180,6 +181,8 @@ fn Results(
                         <th scope="col">"Partner"</th>
                         <SortHeader label="Web address" field=SortField::Url sort on_sort/>
                         <th scope="col">"Channels"</th>
+                        <th scope="col">"Traffic (30 days)"</th>
+                        <th scope="col">"Match rate"</th>
                         <SortHeader label="Last change" field=SortField::UpdatedAt sort on_sort/>
                         <th scope="col">"Actions"</th>
                     </tr>
@@ -220,6 +223,9 @@ fn MarketRow(
                 </a>
             </td>
             <td data-label="Channels"><ul class="tags">{channels}</ul></td>
+            // A band, never the exact count (the API sends none).
+            <td data-label="Traffic (30 days)">{source.volume_band.label()}</td>
+            <td data-label="Match rate">{match_rate_cell(source.match_rate_30d)}</td>
             <td data-label="Last change">
                 <time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time>
             </td>

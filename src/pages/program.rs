@@ -1,11 +1,13 @@
 //! `/programs/:id`: one of the advertiser's programs with its traffic sources: partner, status,
-//! visibility, tracking link (with Copy) and clicks. A source that became Private stays listed
+//! visibility, tracking link (with Copy), clicks and match rate; then each source's daily traffic
+//! chart with where its clicks came from. A source that became Private stays listed
 //! (its link still works); a paused or blocked one says that its link does not redirect.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use model::{
     program::{Collaboration, ProgramDetail},
+    traffic::{match_rate_sentence, DEFAULT_DAYS},
     Status, Visibility,
 };
 
@@ -14,12 +16,16 @@ use crate::{
     components::{
         copy_button::CopyField,
         format_datetime,
-        load::Load,
+        load::{Load, Loader},
+        notice::LoadError,
         record::{load_record, RecordPending, RecordWords},
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
+        traffic_chart::{thousands, TrafficChart},
+        traffic_panel::match_rate_cell,
     },
     pages::marketplace::short_url,
+    session::PageLoading,
 };
 
 /// What a source's status means for its tracking link, when it does not simply redirect.
@@ -65,6 +71,7 @@ pub fn ProgramPage() -> impl IntoView {
 fn Detail(detail: ProgramDetail) -> impl IntoView {
     let program = detail.program;
     set_title(&program.name);
+    let has_sources = !detail.sources.is_empty();
     let sources = if detail.sources.is_empty() {
         view! {
             <div class="empty">
@@ -92,6 +99,8 @@ fn Detail(detail: ProgramDetail) -> impl IntoView {
                             <th scope="col">"Visibility"</th>
                             <th scope="col">"Tracking link"</th>
                             <th scope="col">"Clicks"</th>
+                            <th scope="col">"Clicks (30 days)"</th>
+                            <th scope="col">"Match rate"</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -122,6 +131,45 @@ fn Detail(detail: ProgramDetail) -> impl IntoView {
         </dl>
         <h2>"Traffic sources"</h2>
         {sources}
+        {has_sources.then(|| view! { <ProgramTrafficSection program_id=program.id/> })}
+    }
+}
+
+/// One chart per source of the program, each with where its clicks came from.
+#[component]
+fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
+    let traffic = Loader::new(move || api::program_traffic(program_id, DEFAULT_DAYS));
+    view! {
+        <section class="detail-section traffic" aria-labelledby="program-traffic-title">
+            <h2 id="program-traffic-title">{format!("Traffic by source, last {DEFAULT_DAYS} days")}</h2>
+            {move || match traffic.state.get() {
+                Load::Loading => view! { <PageLoading/> }.into_any(),
+                Load::Failed(error) => view! {
+                    <LoadError error title="Couldn't load the traffic" on_retry=traffic.retry()/>
+                }
+                .into_any(),
+                Load::Loaded(t) => t
+                    .collaborations
+                    .into_iter()
+                    .map(|c| {
+                        let heading = format!("traffic-{}-title", c.collaboration_id);
+                        let labelled_by = heading.clone();
+                        view! {
+                            <section class="traffic-card" aria-labelledby=labelled_by>
+                                <h3 id=heading>{c.source_name.clone()}</h3>
+                                <p class="traffic__rate">{match_rate_sentence(c.match_rate, c.declared_site.as_deref())}</p>
+                                <TrafficChart
+                                    series=c.series
+                                    id=format!("traffic-{}", c.collaboration_id)
+                                    subject=c.source_name
+                                />
+                            </section>
+                        }
+                    })
+                    .collect_view()
+                    .into_any(),
+            }}
+        </section>
     }
 }
 
@@ -154,6 +202,8 @@ fn CollaborationRow(collaboration: Collaboration) -> impl IntoView {
                 <span>{c.clicks.to_string()}</span>
                 {refused}
             </td>
+            <td data-label="Clicks (30 days)" class="cell-number">{thousands(c.clicks_30d)}</td>
+            <td data-label="Match rate">{match_rate_cell(c.match_rate_30d)}</td>
         </tr>
     }
 }

@@ -1,5 +1,6 @@
-//! `/programs`: the advertiser's programs (name, landing page, number of sources) and the form
-//! that creates one. Paging lives in the URL like every list's. `?source=ID` narrows the list
+//! `/programs`: the advertiser's programs (name, landing page, number of sources), the form
+//! that creates one, and the click lookup (a `click_id` from a landing page → its source,
+//! program, outcome and referrer). Paging lives in the URL like every list's. `?source=ID` narrows the list
 //! to the programs that use one traffic source: where a notification about it leads.
 
 use leptos::prelude::*;
@@ -13,6 +14,7 @@ use model::{program::Program, Page};
 use crate::{
     api,
     components::{
+        click_lookup::ClickLookup,
         data_table::Pagination,
         format_datetime,
         load::{Load, Loader},
@@ -154,6 +156,11 @@ pub fn Programs() -> impl IntoView {
                 <section class="programs-layout__form" aria-labelledby="new-program-title">
                     <h2 id="new-program-title">"Create a program"</h2>
                     <ProgramForm on_created/>
+                    <section class="click-lookup-section" aria-labelledby="click-lookup-title">
+                        <h2 id="click-lookup-title">"Look up a click"</h2>
+                        <p class="page__intro">"Which source and program a visitor came through, and where from: paste the click ID from your landing page's address."</p>
+                        <ClickLookup/>
+                    </section>
                 </section>
             </div>
         </section>

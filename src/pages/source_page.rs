@@ -1,5 +1,6 @@
-//! `/traffic-sources/:id`: one of the partner's sources, its details, and the advertisers'
-//! programs that use it with their tracking links (each with Copy) and clicks.
+//! `/traffic-sources/:id`: one of the partner's sources, its details, its traffic (chart,
+//! match rate, referrers), and the advertisers' programs that use it with their tracking links
+//! (each with Copy) and clicks.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -15,6 +16,7 @@ use crate::{
         record::{load_record, RecordPending, RecordWords},
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
+        traffic_panel::TrafficPanel,
     },
 };
 
@@ -153,6 +155,7 @@ fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
                 <dd><time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time></dd>
             </div>
         </dl>
+        <TrafficPanel source_id=source.id/>
         <h2>"Programs using this source"</h2>
         {programs}
         // Issue 5: the source's audit history (the server leaves out staff-only notes).

@@ -21,6 +21,8 @@ use crate::{
         notice::{first_api_error, LoadError},
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
+        traffic_chart::thousands,
+        traffic_panel::match_rate_cell,
     },
     session::{use_session, PageLoading},
 };
@@ -448,6 +450,8 @@ fn Results(
                         <th scope="col">"Channels"</th>
                         <SortHeader label="Status" field=SortField::Status sort on_sort/>
                         <th scope="col">"Visibility"</th>
+                        <th scope="col">"Clicks (30 days)"</th>
+                        <th scope="col">"Match rate"</th>
                         <SortHeader label="Last change" field=SortField::UpdatedAt sort on_sort/>
                         <th scope="col">"Actions"</th>
                     </tr>
@@ -525,6 +529,8 @@ fn SourceRow(
             <td data-label="Channels"><ul class="tags">{channels}</ul></td>
             <td data-label="Status"><StatusBadge status=source.status/></td>
             <td data-label="Visibility"><VisibilityLabel visibility=source.visibility/></td>
+            <td data-label="Clicks (30 days)" class="cell-number">{thousands(source.clicks_30d)}</td>
+            <td data-label="Match rate">{match_rate_cell(source.match_rate_30d)}</td>
             <td data-label="Last change">
                 <time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time>
             </td>
