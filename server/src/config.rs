@@ -62,6 +62,30 @@ pub struct Config {
     /// Most connections in the database pool.
     #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 8, global = true)]
     pub db_max_connections: u32,
+    /// Folder of the click journal: every click is appended here before it is answered,
+    /// then written to the database in batches. One folder per server instance.
+    #[arg(
+        long,
+        env = "CLICK_JOURNAL_DIR",
+        default_value = "data/click-journal",
+        global = true
+    )]
+    pub click_journal_dir: PathBuf,
+    /// How often journaled clicks are written to the database, in milliseconds.
+    #[arg(long, env = "CLICK_DRAIN_MS", default_value_t = 1000, global = true)]
+    pub click_drain_ms: u64,
+    /// How often the journal is flushed to the disk itself (against power loss), in
+    /// milliseconds; 0 never. A killed process loses no click either way.
+    #[arg(long, env = "CLICK_FSYNC_MS", default_value_t = 1000, global = true)]
+    pub click_fsync_ms: u64,
+    /// Days raw click events are kept (rollups are kept longer).
+    #[arg(long, env = "CLICK_RETENTION_DAYS", default_value_t = 90, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub click_retention_days: u32,
+    /// A header holding the visitor's address set by a trusted proxy in front of this
+    /// server (e.g. `x-forwarded-for`; its first entry is used). Unset: the peer address.
+    #[arg(long, env = "CLIENT_IP_HEADER", global = true)]
+    pub client_ip_header: Option<String>,
 }
 
 impl Config {
@@ -76,6 +100,22 @@ impl Config {
             seed_demo: false,
             secure_cookies: false,
             db_max_connections: 8,
+            click_journal_dir: std::env::temp_dir()
+                .join(format!("ts-journal-{:016x}", rand::random::<u64>())),
+            click_drain_ms: 1000,
+            click_fsync_ms: 0,
+            click_retention_days: 90,
+            client_ip_header: None,
+        }
+    }
+
+    /// When the click ledger's background work runs.
+    pub fn click_schedule(&self) -> crate::clicks::Schedule {
+        use std::time::Duration;
+        crate::clicks::Schedule {
+            drain: Duration::from_millis(self.click_drain_ms.max(10)),
+            fsync: (self.click_fsync_ms > 0).then(|| Duration::from_millis(self.click_fsync_ms)),
+            retention_days: self.click_retention_days,
         }
     }
 }

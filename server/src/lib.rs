@@ -22,23 +22,25 @@ pub use db::Db;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
-    /// Tracking-link clicks not yet written; see [`clicks`].
-    pub clicks: Arc<clicks::ClickCounter>,
+    /// The click ledger: journal, drain, rollups; see [`clicks`].
+    pub clicks: Arc<clicks::Ledger>,
     /// Looks up tracking codes for the redirect.
-    pub links: Arc<db::tracking::Resolver>,
+    pub links: Arc<clicks::resolve::Resolver>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config) -> AppState {
-        AppState {
-            links: Arc::new(db::tracking::Resolver::new(
+    /// Fails when the click journal cannot be opened (e.g. another running instance holds
+    /// its folder).
+    pub fn new(db: Db, config: Config) -> std::io::Result<AppState> {
+        Ok(AppState {
+            links: Arc::new(clicks::resolve::Resolver::new(
                 db.clone(),
                 &config.database_url,
             )),
+            clicks: Arc::new(clicks::Ledger::open(&config.click_journal_dir)?),
             db,
             config: Arc::new(config),
-            clicks: Arc::default(),
-        }
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 use std::io::BufRead;
 
 use clap::Parser;
-use server::clicks::Flusher;
+use server::clicks::LedgerTasks;
 use server::config::{Cli, Command};
 use server::{app, db, password, seed, AppState, Db};
 use tracing_subscriber::EnvFilter;
@@ -70,16 +70,41 @@ async fn serve(db: Db, config: server::Config) {
     if !config.static_dir.join("index.html").exists() {
         tracing::warn!(dir = %config.static_dir.display(), "no built web app found; serving the API only");
     }
+    let state = match AppState::new(db, config) {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    // Clicks a previous process journaled but did not write, before taking new ones.
+    match state.clicks.drain(&state.db).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            clicks = n,
+            "stored clicks left in the journal by the previous run"
+        ),
+        Err(e) => tracing::warn!(error = %e, "replaying the click journal failed; will retry"),
+    }
+    if let Err(e) = state.clicks.refresh_salts(&state.db).await {
+        tracing::warn!(error = %e, "loading visitor salts failed; will retry");
+    }
+    let tasks = LedgerTasks::spawn(
+        state.clicks.clone(),
+        state.db.clone(),
+        state.config.click_schedule(),
+    );
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
-    let state = AppState::new(db, config);
-    let flusher = Flusher::spawn(state.clicks.clone(), state.db.clone());
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .expect("server failed");
-    // Every request has been answered: write the clicks still counted in memory.
-    flusher.finish().await;
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .expect("server failed");
+    // Every request has been answered: write the clicks still in the journal.
+    tasks.finish().await;
 }
 
 async fn shutdown_signal() {

@@ -9,7 +9,7 @@ pub mod notifications;
 pub mod programs;
 pub mod sessions;
 pub mod sources;
-pub mod tracking;
+pub mod traffic;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -171,6 +171,9 @@ fn collaboration_from_row(row: &AnyRow, base_url: &str) -> Result<Collaboration,
         tracking_code: code,
         clicks: row.try_get("clicks")?,
         refused_clicks: row.try_get("refused_clicks")?,
+        // Filled from the rollups by `collaborations`.
+        clicks_30d: 0,
+        match_rate_30d: None,
         created_at: rfc3339(row.try_get("created_at")?),
     })
 }
@@ -187,9 +190,12 @@ pub async fn collaborations(
         .bind(program_id)
         .fetch_all(&db.pool)
         .await?;
-    rows.iter()
+    let mut collaborations = rows
+        .iter()
         .map(|row| collaboration_from_row(row, base_url))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    super::traffic::fill_collaborations(db, &mut collaborations).await?;
+    Ok(collaborations)
 }
 
 #[derive(Debug)]

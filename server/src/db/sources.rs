@@ -38,6 +38,9 @@ pub fn source_from_row(row: &AnyRow) -> Result<TrafficSource, sqlx::Error> {
         block_note: row.try_get("block_note")?,
         version: row.try_get("version")?,
         program_count: row.try_get("program_count")?,
+        // Filled from the rollups by `list` and `get`.
+        clicks_30d: 0,
+        match_rate_30d: None,
         created_at: rfc3339(row.try_get("created_at")?),
         updated_at: rfc3339(row.try_get("updated_at")?),
     })
@@ -301,6 +304,7 @@ pub async fn list(
             items.push(source);
         }
     }
+    super::traffic::fill_sources(db, &mut items).await?;
     Ok((items, next))
 }
 
@@ -317,7 +321,11 @@ pub async fn count(db: &Db, planned: &Planned<'_>) -> Result<i64, sqlx::Error> {
 pub async fn get(db: &Db, id: i64) -> Result<Option<TrafficSource>, sqlx::Error> {
     let sql = format!("{SELECT_SOURCE} WHERE s.id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(source_from_row).transpose()
+    let mut source = row.as_ref().map(source_from_row).transpose()?;
+    if let Some(s) = source.as_mut() {
+        super::traffic::fill_sources(db, std::slice::from_mut(s)).await?;
+    }
+    Ok(source)
 }
 
 /// Which of a partner's unique fields a write collided with.

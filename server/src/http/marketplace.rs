@@ -4,6 +4,7 @@
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use model::program::MarketplaceSource;
+use model::traffic::VolumeBand;
 use model::{
     Account, ApiErrorBody, Page, Role, Sort, SortField, Status, TrafficSource, Visibility,
 };
@@ -72,6 +73,8 @@ fn listing(source: TrafficSource) -> MarketplaceSource {
         name: source.name,
         url: source.url,
         channels: source.channels,
+        volume_band: VolumeBand::of(source.clicks_30d),
+        match_rate_30d: source.match_rate_30d,
         updated_at: source.updated_at,
     }
 }

@@ -17,6 +17,7 @@ pub mod security;
 pub mod session;
 pub mod sources;
 pub mod tracking;
+pub mod traffic;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderMap;
@@ -41,6 +42,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(programs::router())
         .merge(admin::router())
         .merge(notifications::router())
+        .merge(traffic::router())
         .split_for_parts()
 }
 

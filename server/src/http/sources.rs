@@ -37,7 +37,11 @@ pub fn for_viewer(mut source: TrafficSource, viewer: Role) -> TrafficSource {
 }
 
 /// A source the viewer may read: partners only their own (others' are "not found").
-async fn readable(state: &AppState, id: i64, viewer: &model::Account) -> AppResult<TrafficSource> {
+pub(super) async fn readable(
+    state: &AppState,
+    id: i64,
+    viewer: &model::Account,
+) -> AppResult<TrafficSource> {
     match sources::get(&state.db, id).await? {
         Some(s) if viewer.role == Role::Staff || s.partner_id == viewer.id => Ok(s),
         _ => Err(AppError::NotFound),

@@ -1,15 +1,20 @@
 //! `GET /t/{code}`: the tracking redirect, the hot path of the platform.
 //!
-//! One indexed lookup per click and no write: the click is counted in memory
-//! ([`crate::clicks`]) and written in batches. The source's status is read fresh every
-//! time, so a pause or block stops the link on the very next click.
+//! One indexed lookup per click and no database write: the click is appended to the
+//! journal before the answer goes out and written to the ledger in batches
+//! ([`crate::clicks`]). The source's status is read fresh every time, so a pause or block
+//! stops the link on the very next click.
 
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::clicks::Visit;
 use crate::{codes, AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -19,9 +24,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Follow a tracking link.
 ///
 /// 302 to the program's landing URL with a `click_id` added while the source is Active (Public or Private); 410 with a short page once the source
-/// is Paused or Blocked; 404 for an unknown code. Every click is counted, refused ones
-/// too (`clicks` and `refused_clicks` of the collaboration, written within about a second);
-/// HEAD requests, which link checkers send, are answered alike but not counted.
+/// is Paused or Blocked; 404 for an unknown code. Every click is kept in the click ledger,
+/// refused ones too, with its `click_id` (look it up with `GET /api/clicks/{click_id}`),
+/// outcome, referrer host and class, bot flag and a daily-salted visitor hash; never the
+/// visitor's address or the full referring URL. It is journaled before the answer is sent
+/// and reaches the ledger, the counts and the charts within about a second.
+/// HEAD requests, which link checkers send, are answered alike but not recorded.
 #[utoipa::path(get, path = "/t/{code}", tag = "tracking", params(("code" = String, Path, description = "The link's code")),
     responses(
         (status = 302, description = "To the landing URL with `click_id` added", headers(("Location" = String))),
@@ -29,8 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 410, description = "The link is no longer active; the destination is not revealed", content_type = "text/html", body = String)))]
 async fn follow(
     State(state): State<AppState>,
-    method: Method,
     Path(code): Path<String>,
+    request: Request,
 ) -> Response {
     if !codes::looks_like_code(&code) {
         return page(StatusCode::NOT_FOUND, NOT_FOUND_PAGE);
@@ -44,13 +52,21 @@ async fn follow(
         }
     };
     // A HEAD request is a link checker, not a visitor.
-    if method != Method::HEAD {
-        state.clicks.record(link.collaboration_id, link.live);
-    }
-    if !link.live {
+    let click_id = if request.method() != Method::HEAD {
+        let headers = request.headers();
+        let visit = Visit {
+            referrer: header_text(headers, header::REFERER),
+            user_agent: header_text(headers, header::USER_AGENT),
+            ip: client_ip(&state, &request),
+        };
+        state.clicks.record(&link, &visit)
+    } else {
+        codes::click_id()
+    };
+    if !link.live() {
         return page(StatusCode::GONE, GONE_PAGE);
     }
-    let location = with_click_id(&link.landing_url, &codes::click_id());
+    let location = with_click_id(&link.landing_url, &click_id);
     match HeaderValue::try_from(location) {
         Ok(location) => (
             StatusCode::FOUND,
@@ -65,6 +81,37 @@ async fn follow(
             page(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE_PAGE)
         }
     }
+}
+
+/// A header as text; a referrer with bytes outside ASCII (some clients send raw UTF-8
+/// hosts) is read as UTF-8.
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    let value = headers.get(name)?;
+    value
+        .to_str()
+        .ok()
+        .or_else(|| std::str::from_utf8(value.as_bytes()).ok())
+}
+
+/// The visitor's address, only ever hashed: the trusted proxy's header when one is
+/// configured, else the peer of the connection.
+fn client_ip(state: &AppState, request: &Request) -> Option<IpAddr> {
+    if let Some(name) = &state.config.client_ip_header {
+        let forwarded = request
+            .headers()
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok());
+        if let Some(ip) = forwarded
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return Some(ip);
+        }
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 /// `landing_url` with `click_id=…` added at the end of its query, before any fragment.

@@ -298,14 +298,7 @@ async fn cross_origin_writes_are_refused(engine: Engine) {
 async fn sessions_are_shared_by_instances_on_one_database(engine: Engine) {
     let app = spawn_app(engine).await;
     // A second server instance on the same database.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let second = format!("http://{}", listener.local_addr().unwrap());
-    let db = server::Db::connect(&app.url, 2).await.unwrap();
-    let router = server::app(server::AppState::new(
-        db,
-        server::Config::for_tests(&app.url),
-    ));
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let second = crate::support::second_instance(&app.url).await;
     let partner = app.partner().await;
     let me: Value = partner
         .client

@@ -499,15 +499,7 @@ pub async fn put_in_program(advertiser: &User, source_id: i64) -> String {
 
 /// A second server instance on the same database, as behind a load balancer.
 async fn second_instance(app: &TestApp) -> String {
-    let db = server::Db::connect(&app.url, 2).await.unwrap();
-    let router = server::app(server::AppState::new(
-        db,
-        server::Config::for_tests(&app.url),
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    base
+    crate::support::second_instance(&app.url).await
 }
 
 /// The status of a click on `base/t/code`, without following the redirect.

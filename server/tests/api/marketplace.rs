@@ -956,7 +956,7 @@ async fn role_matrix_for_marketplace_and_programs(engine: Engine) {
         [200, 200, 200, 200, 200],
     )
     .await;
-    app.state.clicks.flush(&app.db).await.unwrap();
+    app.state.clicks.drain(&app.db).await.unwrap();
     let detail = get_ok(
         &cast.advertiser,
         &format!("/api/programs/{}", landing["id"]),

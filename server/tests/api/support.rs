@@ -76,6 +76,23 @@ pub fn random_hex() -> String {
     format!("{:016x}", rand::thread_rng().gen::<u64>())
 }
 
+/// Serves `state` on 127.0.0.1 (a free port) the way the binary does, peer addresses
+/// included; returns the address.
+pub async fn serve(state: AppState) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    addr
+}
+
+/// Another server instance on the same database, with a journal of its own.
+pub async fn second_instance(url: &str) -> String {
+    let db = Db::connect(url, 4).await.unwrap();
+    let state = AppState::new(db, Config::for_tests(url)).unwrap();
+    format!("http://{}", serve(state).await)
+}
+
 pub async fn spawn_app(engine: Engine) -> TestApp {
     spawn_app_with(engine, |_| {}).await
 }
@@ -111,11 +128,8 @@ pub async fn spawn_app_with(engine: Engine, adjust: impl FnOnce(&mut Config)) ->
     let db = Db::connect(&url, config.db_max_connections)
         .await
         .expect("test database opens");
-    let state = AppState::new(db.clone(), config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let state = AppState::new(db.clone(), config).expect("click journal opens");
+    let addr = serve(state.clone()).await;
     TestApp {
         addr,
         url,
@@ -278,6 +292,10 @@ impl TestApp {
             ("programs", "id"),
             ("collaborations", "id"),
             ("notifications", "id"),
+            ("click_events", "click_id"),
+            ("click_hourly", "collaboration_id, hour"),
+            ("click_daily", "collaboration_id, day"),
+            ("click_referrers_daily", "traffic_source_id, day, host"),
         ] {
             let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY {order}"))
                 .fetch_all(&self.db.pool)

@@ -3,8 +3,7 @@
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
-use server::clicks::Flusher;
-use server::{AppState, Config, Db};
+use server::clicks::LedgerTasks;
 
 use crate::both_engines;
 use crate::marketplace::{block, collaborate, program, set_state, source};
@@ -116,7 +115,9 @@ async fn an_active_link_redirects_to_the_landing_url_with_a_click_id(engine: Eng
         code(&plain),
         "NoSuchCode000000".into(),
     ] {
-        let pooled = server::db::tracking::resolve(&app.db, &code).await.unwrap();
+        let pooled = server::clicks::resolve::resolve(&app.db, &code)
+            .await
+            .unwrap();
         assert_eq!(app.state.links.resolve(&code).await.unwrap(), pooled);
     }
 }
@@ -182,7 +183,7 @@ async fn unknown_and_malformed_codes_are_404_pages(engine: Engine) {
         assert!(html.contains("Link not found"), "{html}");
     }
     let before = app.snapshot().await;
-    app.state.clicks.flush(&app.db).await.unwrap();
+    app.state.clicks.drain(&app.db).await.unwrap();
     assert_eq!(app.snapshot().await, before, "unknown codes count nothing");
 }
 
@@ -222,9 +223,9 @@ async fn every_click_is_counted_refused_ones_too(engine: Engine) {
         .unwrap();
     assert_eq!(head.status(), StatusCode::GONE);
     assert_eq!(
-        app.state.clicks.flush(&app.db).await.unwrap(),
-        1,
-        "one link touched"
+        app.state.clicks.drain(&app.db).await.unwrap(),
+        5,
+        "five clicks stored, HEAD aside"
     );
     assert_eq!(counts(&advertiser, &program).await, (3, 2));
     let detail: Value = partner
@@ -237,9 +238,9 @@ async fn every_click_is_counted_refused_ones_too(engine: Engine) {
     // Counts add up across flushes.
     set_state(&partner, &source, "active", "public").await;
     click(&app.base(), &code).await;
-    assert_eq!(app.state.clicks.flush(&app.db).await.unwrap(), 1);
+    assert_eq!(app.state.clicks.drain(&app.db).await.unwrap(), 1);
     assert_eq!(
-        app.state.clicks.flush(&app.db).await.unwrap(),
+        app.state.clicks.drain(&app.db).await.unwrap(),
         0,
         "nothing left"
     );
@@ -261,7 +262,7 @@ async fn concurrent_clicks_are_all_counted(engine: Engine) {
     for task in tasks {
         assert_eq!(task.await.unwrap(), StatusCode::FOUND);
     }
-    app.state.clicks.flush(&app.db).await.unwrap();
+    app.state.clicks.drain(&app.db).await.unwrap();
     assert_eq!(counts(&advertiser, &program).await, (200, 0));
 }
 
@@ -269,7 +270,11 @@ async fn clicks_are_written_in_the_background_and_on_shutdown(engine: Engine) {
     let app = spawn_app(engine).await;
     let (_, advertiser, _, program, collaboration) = link(&app, "https://shop.example/c").await;
     let code = code(&collaboration);
-    let flusher = Flusher::spawn(app.state.clicks.clone(), app.db.clone());
+    let tasks = LedgerTasks::spawn(
+        app.state.clicks.clone(),
+        app.db.clone(),
+        app.state.config.click_schedule(),
+    );
     click(&app.base(), &code).await;
     let mut written = false;
     for _ in 0..40 {
@@ -283,20 +288,14 @@ async fn clicks_are_written_in_the_background_and_on_shutdown(engine: Engine) {
     // Clicks after the last tick are written when the server stops.
     click(&app.base(), &code).await;
     click(&app.base(), &code).await;
-    flusher.finish().await;
-    assert_eq!(app.state.clicks.pending_clicks(), 0);
+    tasks.finish().await;
+    assert_eq!(app.state.clicks.pending(), 0);
     assert_eq!(counts(&advertiser, &program).await, (3, 0));
 }
 
 /// A second server instance on the same database, as when several run behind a balancer.
 async fn second_instance(first: &TestApp) -> String {
-    let db = Db::connect(&first.url, 4).await.unwrap();
-    let state = AppState::new(db, Config::for_tests(&first.url));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = server::app(state);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
+    crate::support::second_instance(&first.url).await
 }
 
 async fn a_pause_on_one_instance_stops_the_link_on_another(engine: Engine) {

@@ -1,4 +1,4 @@
-//! The tracking redirect's queries: resolving a code, and adding up click counts.
+//! Resolving a tracking code: the first step of every click.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -7,23 +7,42 @@ use rusqlite::{OpenFlags, OptionalExtension};
 use sqlx::Row;
 use thread_local::ThreadLocal;
 
-use super::{Backend, Db};
-use crate::clicks::Tally;
+use crate::db::{Backend, Db};
+use model::Status;
 
 /// What a tracking code leads to, read fresh on every click: a pause or block takes
 /// effect on the very next click, on every server instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     pub collaboration_id: i64,
-    /// The source is Active: the link redirects (Public or Private alike).
-    pub live: bool,
+    /// The source's status: the link redirects only while it is Active (Public or
+    /// Private alike).
+    pub status: Status,
     pub landing_url: String,
+    pub traffic_source_id: i64,
+    /// The source's declared URL, which referrers are checked against.
+    pub source_url: String,
+    pub partner_id: i64,
+    pub program_id: i64,
+    pub advertiser_id: i64,
+}
+
+impl Link {
+    pub fn live(&self) -> bool {
+        self.status == Status::Active
+    }
 }
 
 /// One indexed lookup (the unique code) joined to two primary keys.
-const RESOLVE: &str = "SELECT c.id, s.status, p.landing_url FROM collaborations c
+const RESOLVE: &str = "SELECT c.id, s.status, p.landing_url, s.id AS source_id, s.url, s.partner_id, p.id AS program_id, p.advertiser_id
+    FROM collaborations c
     JOIN traffic_sources s ON s.id = c.traffic_source_id JOIN programs p ON p.id = c.program_id
     WHERE c.tracking_code = $1";
+
+fn status(id: &str) -> Status {
+    // The schema's CHECK allows only the three ids; anything else would not redirect.
+    Status::from_id(id).unwrap_or(Status::Blocked)
+}
 
 /// Resolves codes for the redirect.
 ///
@@ -73,8 +92,13 @@ impl Resolver {
                 .query_row([code], |row| {
                     Ok(Link {
                         collaboration_id: row.get(0)?,
-                        live: row.get_ref(1)?.as_str()? == "active",
+                        status: status(row.get_ref(1)?.as_str()?),
                         landing_url: row.get(2)?,
+                        traffic_source_id: row.get(3)?,
+                        source_url: row.get(4)?,
+                        partner_id: row.get(5)?,
+                        program_id: row.get(6)?,
+                        advertiser_id: row.get(7)?,
                     })
                 })
                 .optional()
@@ -116,27 +140,16 @@ pub async fn resolve(db: &Db, code: &str) -> Result<Option<Link>, sqlx::Error> {
     row.map(|row| {
         Ok(Link {
             collaboration_id: row.try_get("id")?,
-            live: row.try_get::<String, _>("status")? == "active",
+            status: status(&row.try_get::<String, _>("status")?),
             landing_url: row.try_get("landing_url")?,
+            traffic_source_id: row.try_get("source_id")?,
+            source_url: row.try_get("url")?,
+            partner_id: row.try_get("partner_id")?,
+            program_id: row.try_get("program_id")?,
+            advertiser_id: row.try_get("advertiser_id")?,
         })
     })
     .transpose()
-}
-
-/// Adds a batch of click counts in one transaction.
-pub async fn add_clicks(db: &Db, batch: &[(i64, Tally)]) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    for (id, tally) in batch {
-        sqlx::query(
-            "UPDATE collaborations SET clicks = clicks + $1, refused_clicks = refused_clicks + $2 WHERE id = $3",
-        )
-        .bind(tally.redirected)
-        .bind(tally.refused)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await
 }
 
 #[cfg(test)]

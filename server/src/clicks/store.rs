@@ -1,0 +1,311 @@
+//! Writing clicks to the database: the events and, in the same transaction, the rollups
+//! that charts and lists read (`click_hourly`, `click_daily`, `click_referrers_daily`) and
+//! the link counters (`collaborations.clicks`, `refused_clicks`).
+//!
+//! Idempotent by `click_id`: an event already stored is skipped, and only the events this
+//! call inserted are added to the rollups, so replaying a journal never counts twice.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use model::traffic::{ClickOutcome, ReferrerClass};
+use sqlx::{Any, Row, Transaction};
+
+use super::event::ClickEvent;
+use super::retention::Partitions;
+use super::visitor::{day_of, DAY_MS};
+use crate::db::Db;
+
+pub const HOUR_MS: i64 = 3_600_000;
+
+/// Events per transaction: bounds a transaction's size after a long outage.
+pub const EVENTS_PER_TRANSACTION: usize = 5_000;
+/// Rows per multi-row INSERT, well under both engines' limit on bound parameters.
+const ROWS_PER_STATEMENT: usize = 400;
+
+/// The counters of one rollup row.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub redirected: i64,
+    pub refused: i64,
+    pub bots: i64,
+    pub matched: i64,
+    pub mismatched: i64,
+    pub no_referrer: i64,
+    pub visitors: i64,
+}
+
+impl Counts {
+    fn add(&mut self, e: &ClickEvent) {
+        if e.bot {
+            self.bots += 1;
+            return;
+        }
+        if e.outcome == ClickOutcome::Redirected {
+            self.redirected += 1;
+        } else {
+            self.refused += 1;
+        }
+        match e.referrer_class {
+            ReferrerClass::Match => self.matched += 1,
+            ReferrerClass::Mismatch => self.mismatched += 1,
+            ReferrerClass::None => self.no_referrer += 1,
+        }
+    }
+}
+
+/// Stores `events` (any number; split into transactions) and returns how many were new.
+pub async fn store(
+    db: &Db,
+    partitions: &Partitions,
+    events: &[ClickEvent],
+) -> Result<usize, sqlx::Error> {
+    let mut stored = 0;
+    for chunk in events.chunks(EVENTS_PER_TRANSACTION) {
+        partitions
+            .ensure(db, chunk.iter().map(|e| day_of(e.at)))
+            .await?;
+        let mut tx = db.begin_write().await?;
+        stored += store_in(&mut tx, chunk).await?;
+        tx.commit().await?;
+    }
+    Ok(stored)
+}
+
+async fn store_in(
+    tx: &mut Transaction<'static, Any>,
+    events: &[ClickEvent],
+) -> Result<usize, sqlx::Error> {
+    let inserted = insert_events(tx, events).await?;
+    let fresh: Vec<&ClickEvent> = events
+        .iter()
+        .filter(|e| inserted.contains(e.click_id.as_str()))
+        .collect();
+    if fresh.is_empty() {
+        return Ok(0);
+    }
+    let mut hourly: BTreeMap<(i64, i64), (i64, Counts)> = BTreeMap::new();
+    let mut daily: BTreeMap<(i64, i64), (i64, Counts)> = BTreeMap::new();
+    let mut referrers: BTreeMap<(i64, i64, &str), (bool, i64)> = BTreeMap::new();
+    let mut links: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for e in &fresh {
+        let (hour, day) = (e.at - e.at.rem_euclid(HOUR_MS), day_of(e.at));
+        let source = e.traffic_source_id;
+        hourly
+            .entry((e.collaboration_id, hour))
+            .or_insert((source, Counts::default()))
+            .1
+            .add(e);
+        daily
+            .entry((e.collaboration_id, day))
+            .or_insert((source, Counts::default()))
+            .1
+            .add(e);
+        if let (false, Some(host)) = (e.bot, e.referrer_host.as_deref()) {
+            let r = referrers.entry((source, day, host)).or_insert((false, 0));
+            r.0 = e.referrer_class == ReferrerClass::Match;
+            r.1 += 1;
+        }
+        let link = links.entry(e.collaboration_id).or_default();
+        if e.outcome == ClickOutcome::Redirected {
+            link.0 += 1;
+        } else {
+            link.1 += 1;
+        }
+    }
+    for (collaboration, hour, day) in new_visitors(tx, &fresh).await? {
+        if let Some((_, c)) = hourly.get_mut(&(collaboration, hour)) {
+            c.visitors += 1;
+        }
+        if let Some((_, c)) = daily.get_mut(&(collaboration, day)) {
+            c.visitors += 1;
+        }
+    }
+    upsert_counts(tx, "click_hourly", "hour", &hourly).await?;
+    upsert_counts(tx, "click_daily", "day", &daily).await?;
+    upsert_referrers(tx, &referrers).await?;
+    for (id, (redirected, refused)) in links {
+        sqlx::query("UPDATE collaborations SET clicks = clicks + $1, refused_clicks = refused_clicks + $2 WHERE id = $3")
+            .bind(redirected)
+            .bind(refused)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(fresh.len())
+}
+
+/// `($1, $2, …), (…)` for `rows` rows of `cols` columns.
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", r * cols + c + 1));
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// Inserts the events it does not have yet; returns the ids it inserted.
+async fn insert_events<'e>(
+    tx: &mut Transaction<'static, Any>,
+    events: &'e [ClickEvent],
+) -> Result<HashSet<String>, sqlx::Error> {
+    let mut inserted = HashSet::with_capacity(events.len());
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO click_events (click_id, at, collaboration_id, traffic_source_id, program_id, partner_id, advertiser_id,
+                outcome, referrer_host, referrer_class, bot, visitor_hash) VALUES {}
+             ON CONFLICT DO NOTHING RETURNING click_id",
+            placeholders(chunk.len(), 12)
+        );
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q
+                .bind(&e.click_id)
+                .bind(e.at)
+                .bind(e.collaboration_id)
+                .bind(e.traffic_source_id)
+                .bind(e.program_id)
+                .bind(e.partner_id)
+                .bind(e.advertiser_id)
+                .bind(e.outcome.id())
+                .bind(e.referrer_host.as_deref())
+                .bind(e.referrer_class.id())
+                .bind(i64::from(e.bot))
+                .bind(&e.visitor_hash);
+        }
+        for row in q.fetch_all(&mut **tx).await? {
+            inserted.insert(row.try_get::<String, _>(0)?);
+        }
+    }
+    Ok(inserted)
+}
+
+/// Records the human visitors of these events not yet counted for their link and day;
+/// returns (collaboration, hour of their first click here, day) for each new one.
+async fn new_visitors(
+    tx: &mut Transaction<'static, Any>,
+    events: &[&ClickEvent],
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    let mut first: HashMap<(i64, i64, &str), i64> = HashMap::new();
+    for e in events.iter().filter(|e| e.human()) {
+        let at = first
+            .entry((e.collaboration_id, day_of(e.at), &e.visitor_hash))
+            .or_insert(e.at);
+        *at = (*at).min(e.at);
+    }
+    let mut keys: Vec<_> = first.into_iter().collect();
+    keys.sort_unstable();
+    let mut new = Vec::new();
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO click_visitors (collaboration_id, day, visitor_hash) VALUES {} ON CONFLICT DO NOTHING
+             RETURNING collaboration_id, day, visitor_hash",
+            placeholders(chunk.len(), 3)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((collaboration, day, hash), _) in chunk {
+            q = q.bind(*collaboration).bind(*day).bind(*hash);
+        }
+        let firsts: HashMap<(i64, i64, &str), i64> =
+            chunk.iter().map(|(k, at)| (*k, *at)).collect();
+        for row in q.fetch_all(&mut **tx).await? {
+            let (collaboration, day): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let hash: String = row.try_get(2)?;
+            if let Some(at) = firsts.get(&(collaboration, day, hash.as_str())) {
+                new.push((collaboration, at - at.rem_euclid(HOUR_MS), day));
+            }
+        }
+    }
+    Ok(new)
+}
+
+async fn upsert_counts(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    period: &str,
+    rows: &BTreeMap<(i64, i64), (i64, Counts)>,
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<_> = rows.iter().collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT / 2) {
+        let sql = format!(
+            "INSERT INTO {table} (collaboration_id, {period}, traffic_source_id, redirected, refused, bots, matched, mismatched, no_referrer, visitors)
+             VALUES {} ON CONFLICT (collaboration_id, {period}) DO UPDATE SET
+               redirected = {table}.redirected + excluded.redirected, refused = {table}.refused + excluded.refused,
+               bots = {table}.bots + excluded.bots, matched = {table}.matched + excluded.matched,
+               mismatched = {table}.mismatched + excluded.mismatched, no_referrer = {table}.no_referrer + excluded.no_referrer,
+               visitors = {table}.visitors + excluded.visitors",
+            placeholders(chunk.len(), 10)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((collaboration, at), (source, c)) in chunk {
+            q = q
+                .bind(*collaboration)
+                .bind(*at)
+                .bind(*source)
+                .bind(c.redirected)
+                .bind(c.refused)
+                .bind(c.bots)
+                .bind(c.matched)
+                .bind(c.mismatched)
+                .bind(c.no_referrer)
+                .bind(c.visitors);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn upsert_referrers(
+    tx: &mut Transaction<'static, Any>,
+    rows: &BTreeMap<(i64, i64, &str), (bool, i64)>,
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<_> = rows.iter().collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT / 2) {
+        let sql = format!(
+            "INSERT INTO click_referrers_daily (traffic_source_id, day, host, matches, clicks) VALUES {}
+             ON CONFLICT (traffic_source_id, day, host) DO UPDATE SET
+               matches = excluded.matches, clicks = click_referrers_daily.clicks + excluded.clicks",
+            placeholders(chunk.len(), 5)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((source, day, host), (matches, clicks)) in chunk {
+            q = q
+                .bind(*source)
+                .bind(*day)
+                .bind(*host)
+                .bind(i64::from(*matches))
+                .bind(*clicks);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Midnight UTC `days - 1` days before `now_ms`'s day: the start of a `days`-day window
+/// that ends today.
+pub fn window_start(now_ms: i64, days: u32) -> i64 {
+    day_of(now_ms) - (days as i64 - 1) * DAY_MS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_every_column() {
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+
+    #[test]
+    fn a_window_ends_today() {
+        let now = 10 * DAY_MS + 5;
+        assert_eq!(window_start(now, 1), 10 * DAY_MS);
+        assert_eq!(window_start(now, 30), (10 - 29) * DAY_MS);
+    }
+}

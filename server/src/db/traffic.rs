@@ -1,0 +1,243 @@
+//! What the click ledger shows: a source's or a program's traffic, the 30-day figures of
+//! list rows, and one click by id. Charts read the hourly rollups and lists the daily
+//! ones; nothing here scans raw events except the lookup of one click by its key.
+
+use std::collections::HashMap;
+
+use model::program::Collaboration;
+use model::traffic::{
+    Click, ClickOutcome, CollaborationTraffic, ReferrerClass, ReferrerMix, SourceTraffic,
+    TopReferrer, TrafficDay, LIST_WINDOW_DAYS,
+};
+use model::TrafficSource;
+use sqlx::Row;
+
+use super::Db;
+use crate::clicks::classify;
+use crate::clicks::store::window_start;
+use crate::clicks::visitor::DAY_MS;
+use crate::time::{now_ms, rfc3339};
+
+/// Human clicks and their referrer mix over a window.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Figures {
+    pub clicks: i64,
+    pub mix: ReferrerMix,
+}
+
+/// `, $2, $3…` placeholders for an `IN (…)` list starting at `$first`.
+fn in_list(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// 30-day figures per key of `click_daily` (`traffic_source_id` or `collaboration_id`).
+async fn figures_by(db: &Db, key: &str, ids: &[i64]) -> Result<HashMap<i64, Figures>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT {key} AS k, CAST(COALESCE(SUM(redirected + refused), 0) AS BIGINT) AS clicks,
+                CAST(COALESCE(SUM(matched), 0) AS BIGINT) AS m, CAST(COALESCE(SUM(mismatched), 0) AS BIGINT) AS x,
+                CAST(COALESCE(SUM(no_referrer), 0) AS BIGINT) AS n
+         FROM click_daily WHERE day >= $1 AND {key} IN ({}) GROUP BY {key}",
+        in_list(2, ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(window_start(now_ms(), LIST_WINDOW_DAYS));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let mut out = HashMap::with_capacity(ids.len());
+    for row in q.fetch_all(&db.pool).await? {
+        out.insert(
+            row.try_get("k")?,
+            Figures {
+                clicks: row.try_get("clicks")?,
+                mix: ReferrerMix {
+                    matched: row.try_get("m")?,
+                    mismatched: row.try_get("x")?,
+                    none: row.try_get("n")?,
+                },
+            },
+        );
+    }
+    Ok(out)
+}
+
+pub async fn source_figures(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Figures>, sqlx::Error> {
+    figures_by(db, "traffic_source_id", ids).await
+}
+
+/// Sets `clicks_30d` and `match_rate_30d` on list rows, with one query for the page.
+pub async fn fill_sources(db: &Db, sources: &mut [TrafficSource]) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = sources.iter().map(|s| s.id).collect();
+    let figures = source_figures(db, &ids).await?;
+    for s in sources {
+        let f = figures.get(&s.id).cloned().unwrap_or_default();
+        s.clicks_30d = f.clicks;
+        s.match_rate_30d = f.mix.match_rate();
+    }
+    Ok(())
+}
+
+/// The same for a program's sources, per link.
+pub async fn fill_collaborations(
+    db: &Db,
+    collaborations: &mut [Collaboration],
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = collaborations.iter().map(|c| c.id).collect();
+    let figures = figures_by(db, "collaboration_id", &ids).await?;
+    for c in collaborations {
+        let f = figures.get(&c.id).cloned().unwrap_or_default();
+        c.clicks_30d = f.clicks;
+        c.match_rate_30d = f.mix.match_rate();
+    }
+    Ok(())
+}
+
+fn date(day_ms: i64) -> String {
+    rfc3339(day_ms).get(..10).unwrap_or_default().to_string()
+}
+
+/// A daily series over `days` days ending today, days without clicks included, from the
+/// hourly rollups of the rows `filter` selects (`$1` is bound to the window's start).
+async fn series(
+    db: &Db,
+    filter: &str,
+    id: i64,
+    days: u32,
+) -> Result<(Vec<TrafficDay>, ReferrerMix), sqlx::Error> {
+    let start = window_start(now_ms(), days);
+    let sql = format!(
+        "SELECT hour - (hour % {DAY_MS}) AS day, CAST(SUM(redirected) AS BIGINT) AS redirected,
+                CAST(SUM(refused) AS BIGINT) AS refused, CAST(SUM(bots) AS BIGINT) AS bots,
+                CAST(SUM(visitors) AS BIGINT) AS visitors, CAST(SUM(matched) AS BIGINT) AS m,
+                CAST(SUM(mismatched) AS BIGINT) AS x, CAST(SUM(no_referrer) AS BIGINT) AS n
+         FROM click_hourly WHERE hour >= $1 AND {filter} = $2 GROUP BY hour - (hour % {DAY_MS})"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(start)
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut by_day: HashMap<i64, TrafficDay> = HashMap::new();
+    let mut mix = ReferrerMix::default();
+    for row in rows {
+        let day: i64 = row.try_get("day")?;
+        mix.matched += row.try_get::<i64, _>("m")?;
+        mix.mismatched += row.try_get::<i64, _>("x")?;
+        mix.none += row.try_get::<i64, _>("n")?;
+        by_day.insert(
+            day,
+            TrafficDay {
+                day: date(day),
+                redirected: row.try_get("redirected")?,
+                refused: row.try_get("refused")?,
+                bots: row.try_get("bots")?,
+                visitors: row.try_get("visitors")?,
+            },
+        );
+    }
+    let series = (0..days as i64)
+        .map(|i| start + i * DAY_MS)
+        .map(|day| {
+            by_day.remove(&day).unwrap_or_else(|| TrafficDay {
+                day: date(day),
+                redirected: 0,
+                refused: 0,
+                bots: 0,
+                visitors: 0,
+            })
+        })
+        .collect();
+    Ok((series, mix))
+}
+
+/// A source's traffic over `days` days. `source_url` is its declared URL.
+pub async fn source_traffic(
+    db: &Db,
+    source_id: i64,
+    source_url: &str,
+    days: u32,
+) -> Result<SourceTraffic, sqlx::Error> {
+    let (series, referrers) = series(db, "traffic_source_id", source_id, days).await?;
+    let rows = sqlx::query(
+        "SELECT host, MAX(matches) AS matches, CAST(SUM(clicks) AS BIGINT) AS clicks FROM click_referrers_daily
+         WHERE traffic_source_id = $1 AND day >= $2 GROUP BY host ORDER BY clicks DESC, host LIMIT 10",
+    )
+    .bind(source_id)
+    .bind(window_start(now_ms(), days))
+    .fetch_all(&db.pool)
+    .await?;
+    let top_referrers = rows
+        .iter()
+        .map(|row| {
+            Ok(TopReferrer {
+                host: row.try_get("host")?,
+                matches: row.try_get::<i64, _>("matches")? != 0,
+                clicks: row.try_get("clicks")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(SourceTraffic {
+        traffic_source_id: source_id,
+        days,
+        declared_site: classify::declared_site(source_url),
+        match_rate: referrers.match_rate(),
+        series,
+        referrers,
+        top_referrers,
+    })
+}
+
+/// A series per source of a program.
+pub async fn collaboration_traffic(
+    db: &Db,
+    c: &Collaboration,
+    days: u32,
+) -> Result<CollaborationTraffic, sqlx::Error> {
+    let (series, referrers) = series(db, "collaboration_id", c.id, days).await?;
+    Ok(CollaborationTraffic {
+        collaboration_id: c.id,
+        traffic_source_id: c.traffic_source_id,
+        source_name: c.source_name.clone(),
+        declared_site: classify::declared_site(&c.source_url),
+        match_rate: referrers.match_rate(),
+        series,
+        referrers,
+    })
+}
+
+/// One click and the advertiser whose program it belongs to.
+pub async fn click(db: &Db, click_id: &str) -> Result<Option<(Click, i64)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT e.click_id, e.at, e.collaboration_id, e.traffic_source_id, e.program_id, e.advertiser_id, e.outcome,
+                e.referrer_host, e.referrer_class, e.bot, s.name AS source_name, p.name AS program_name
+         FROM click_events e JOIN traffic_sources s ON s.id = e.traffic_source_id JOIN programs p ON p.id = e.program_id
+         WHERE e.click_id = $1",
+    )
+    .bind(click_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let decode =
+        |what: &str| sqlx::Error::Decode(format!("unexpected {what} in click_events").into());
+    let outcome: String = row.try_get("outcome")?;
+    let class: String = row.try_get("referrer_class")?;
+    let click = Click {
+        click_id: row.try_get("click_id")?,
+        at: rfc3339(row.try_get("at")?),
+        collaboration_id: row.try_get("collaboration_id")?,
+        traffic_source_id: row.try_get("traffic_source_id")?,
+        source_name: row.try_get("source_name")?,
+        program_id: row.try_get("program_id")?,
+        program_name: row.try_get("program_name")?,
+        outcome: ClickOutcome::from_id(&outcome).ok_or_else(|| decode("outcome"))?,
+        referrer_host: row.try_get("referrer_host")?,
+        referrer_class: ReferrerClass::from_id(&class).ok_or_else(|| decode("referrer_class"))?,
+        bot: row.try_get::<i64, _>("bot")? != 0,
+    };
+    Ok(Some((click, row.try_get("advertiser_id")?)))
+}

@@ -1,0 +1,121 @@
+//! Traffic evidence: a source's traffic (its partner and staff), a program's (its
+//! advertiser), and one click by the `click_id` its redirect carried (the program's
+//! advertiser and staff), for attributing a conversion.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use model::traffic::{parse_days, Click, ProgramTraffic, SourceTraffic};
+use model::{ApiErrorBody, Role};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::{Advertiser, PartnerOrStaff, SignedIn};
+use super::error::{AppError, AppResult};
+use super::json::ApiJson;
+use super::list_params::Query;
+use crate::db::{programs, traffic};
+use crate::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(source_traffic))
+        .routes(routes!(program_traffic))
+        .routes(routes!(get_click))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrafficParams {
+    /// How many days, ending today (UTC): 1–90, default 30.
+    pub days: Option<String>,
+}
+
+fn days(params: &TrafficParams) -> AppResult<u32> {
+    parse_days(params.days.as_deref()).map_err(AppError::Malformed)
+}
+
+/// A source's traffic: a daily series (human clicks redirected and refused, bots apart),
+/// where its human clicks came from against the declared site, and its top referrers.
+///
+/// A referrer `match` means the browser came from a page of the declared site (same
+/// registrable domain by the Public Suffix List). For a source on a shared platform
+/// (`instagram.com/…`, `youtube.com/@…`) it means the click came from the platform, which
+/// cannot show it was the partner's own profile. `none` (no referrer) is not fraud by
+/// itself: browsers drop the referrer under `noreferrer` and from HTTPS to HTTP. Bots
+/// (known user agents, or none) are counted apart and left out of every rate. Figures are
+/// read from rollups that trail the clicks by about a second.
+#[utoipa::path(get, path = "/api/traffic-sources/{id}/traffic", tag = "traffic", params(("id" = i64, Path), TrafficParams),
+    responses((status = 200, body = SourceTraffic), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, description = "Advertisers see traffic through their programs", body = ApiErrorBody),
+              (status = 404, description = "No such source, or another partner's", body = ApiErrorBody)))]
+async fn source_traffic(
+    State(state): State<AppState>,
+    PartnerOrStaff(viewer): PartnerOrStaff,
+    Path(id): Path<i64>,
+    Query(params): Query<TrafficParams>,
+) -> AppResult<ApiJson<SourceTraffic>> {
+    let days = days(&params)?;
+    let source = super::sources::readable(&state, id, &viewer).await?;
+    Ok(ApiJson(
+        traffic::source_traffic(&state.db, source.id, &source.url, days).await?,
+    ))
+}
+
+/// The traffic of each source in your program, as a daily series per source.
+#[utoipa::path(get, path = "/api/programs/{id}/traffic", tag = "traffic", params(("id" = i64, Path), TrafficParams),
+    responses((status = 200, body = ProgramTraffic), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody), (status = 404, description = "No such program, or another advertiser's", body = ApiErrorBody)))]
+async fn program_traffic(
+    State(state): State<AppState>,
+    Advertiser(advertiser): Advertiser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(params): Query<TrafficParams>,
+) -> AppResult<ApiJson<ProgramTraffic>> {
+    let days = days(&params)?;
+    programs::get(&state.db, id, advertiser.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let base = super::public_base_url(&state, &headers);
+    let mut collaborations = Vec::new();
+    for c in programs::collaborations(&state.db, id, &base).await? {
+        collaborations.push(traffic::collaboration_traffic(&state.db, &c, days).await?);
+    }
+    Ok(ApiJson(ProgramTraffic {
+        program_id: id,
+        days,
+        collaborations,
+    }))
+}
+
+/// One click by the `click_id` its redirect added to the landing URL: its source, program,
+/// time, outcome, referrer host and class. For conversion attribution; a click is here
+/// about a second after it was made.
+#[utoipa::path(get, path = "/api/clicks/{click_id}", tag = "traffic", params(("click_id" = String, Path)),
+    responses((status = 200, body = Click), (status = 401, body = ApiErrorBody),
+              (status = 403, description = "Partners see their traffic on their sources", body = ApiErrorBody),
+              (status = 404, description = "No such click in your programs", body = ApiErrorBody)))]
+async fn get_click(
+    State(state): State<AppState>,
+    SignedIn(viewer): SignedIn,
+    Path(click_id): Path<String>,
+) -> AppResult<ApiJson<Click>> {
+    if viewer.role == Role::Partner {
+        return Err(AppError::Forbidden(
+            "Partners see their traffic on each source's page.",
+        ));
+    }
+    if !crate::codes::looks_like_code(&click_id) {
+        return Err(AppError::NotFound);
+    }
+    match traffic::click(&state.db, &click_id).await? {
+        Some((click, advertiser_id))
+            if viewer.role == Role::Staff || advertiser_id == viewer.id =>
+        {
+            Ok(ApiJson(click))
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
