@@ -123,7 +123,7 @@ pub async fn prune(db: &Db, partitions: &Partitions, cutoff_ms: i64) -> Result<u
         }
         Backend::Postgres => {
             let rows = sqlx::query(
-                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                "SELECT CAST(c.relname AS TEXT) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
                  JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'click_events'",
             )
             .fetch_all(&db.pool)

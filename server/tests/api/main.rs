@@ -10,3 +10,4 @@ mod notifications;
 mod roles;
 mod sources;
 mod tracking;
+mod traffic;
