@@ -4,6 +4,7 @@ pub mod support;
 
 mod accounts;
 mod admin;
+mod crash;
 mod http;
 mod marketplace;
 mod notifications;

@@ -25,7 +25,7 @@ both_engines!(
     raw_events_are_pruned_after_retention_and_rollups_stay,
 );
 
-const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+pub const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
 fn visitor() -> Client {
     Client::builder()
@@ -79,16 +79,16 @@ async fn human(app: &TestApp, code: &str, referrer: &str) -> (StatusCode, Option
     }
 }
 
-struct Linked {
-    partner: User,
-    advertiser: User,
-    source: Value,
-    program: Value,
-    code: String,
+pub struct Linked {
+    pub partner: User,
+    pub advertiser: User,
+    pub source: Value,
+    pub program: Value,
+    pub code: String,
 }
 
 /// A partner's active public source declared at `url`, in an advertiser's program.
-async fn linked(app: &TestApp, name: &str, url: &str) -> Linked {
+pub async fn linked(app: &TestApp, name: &str, url: &str) -> Linked {
     let partner = app.partner().await;
     let r = partner
         .post(
