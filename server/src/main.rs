@@ -38,20 +38,38 @@ async fn main() {
 
 async fn serve(db: Db, config: server::Config) {
     if config.seed_demo {
-        match seed::seed_demo(&db).await {
-            Ok(true) => tracing::info!("seeded the demo data"),
-            Ok(false) => {}
+        let sign_ins: Vec<&str> = match seed::seed_demo(&db).await {
+            Ok(seed::SeedOutcome::Seeded) => {
+                tracing::info!("seeded the demo data");
+                seed::DEMO_ACCOUNTS.iter().map(|a| a.0).collect()
+            }
+            Ok(seed::SeedOutcome::Skipped {
+                accounts,
+                demo_accounts,
+            }) => {
+                if demo_accounts.is_empty() {
+                    println!(
+                        "Demo data not seeded: the database already has {accounts} account(s), none of them a demo account, and demo data goes only into an empty database. Start with a new --database-url for the demo sign-ins."
+                    );
+                }
+                demo_accounts
+            }
             Err(e) => {
                 eprintln!("error: seeding the demo data failed: {e}");
                 std::process::exit(1);
             }
-        }
-        println!(
-            "Demo sign-ins (password \"{}\" for all):",
-            seed::DEMO_PASSWORD
-        );
-        for (email, role, name) in seed::DEMO_ACCOUNTS {
-            println!("  {:<11} {email:<24} {name}", role.label());
+        };
+        if !sign_ins.is_empty() {
+            println!(
+                "Demo sign-ins (password \"{}\" for all):",
+                seed::DEMO_PASSWORD
+            );
+            for (email, role, name) in seed::DEMO_ACCOUNTS
+                .iter()
+                .filter(|a| sign_ins.contains(&a.0))
+            {
+                println!("  {:<11} {email:<24} {name}", role.label());
+            }
         }
     }
     let listener = match tokio::net::TcpListener::bind((config.bind, config.port)).await {

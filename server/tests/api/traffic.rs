@@ -23,6 +23,7 @@ both_engines!(
     program_traffic_is_for_the_programs_advertiser,
     list_rows_carry_30_day_figures_and_the_marketplace_only_a_band,
     raw_events_are_pruned_after_retention_and_rollups_stay,
+    the_demo_seed_brings_30_days_of_telling_traffic_and_says_when_it_skips,
 );
 
 pub const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -903,4 +904,89 @@ async fn raw_events_are_pruned_after_retention_and_rollups_stay(engine: Engine) 
         assert_eq!(parts, 1);
     }
     assert_eq!(app.state.clicks.prune(&app.db, 90).await.unwrap(), 0);
+}
+
+async fn the_demo_seed_brings_30_days_of_telling_traffic_and_says_when_it_skips(engine: Engine) {
+    use server::seed::{seed_demo, SeedOutcome, DEMO_ACCOUNTS};
+    let app = spawn_app(engine).await;
+    assert_eq!(seed_demo(&app.db).await.unwrap(), SeedOutcome::Seeded);
+    let staff = app.staff().await;
+    let id_of = |name: &str| format!("SELECT id FROM traffic_sources WHERE name = '{name}'");
+    let traffic = |id: i64| format!("/api/traffic-sources/{id}/traffic");
+    let blog: Value = staff
+        .get(&traffic(scalar(&app, &id_of("Dealspotter Blog")).await))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let days_with_clicks = blog["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["redirected"].as_i64().unwrap() > 0)
+        .count();
+    assert!(
+        days_with_clicks >= 29,
+        "30 days of clicks: {days_with_clicks}"
+    );
+    assert!(
+        blog["match_rate"].as_i64().unwrap() > 75,
+        "{}",
+        blog["match_rate"]
+    );
+    let copied: Value = staff
+        .get(&traffic(scalar(&app, &id_of("Cashback Club")).await))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        copied["referrers"]["mismatch"].as_i64().unwrap()
+            > copied["referrers"]["match"].as_i64().unwrap() * 2
+    );
+    assert!(
+        copied["top_referrers"][0]["matches"] == false,
+        "{}",
+        copied["top_referrers"]
+    );
+    let bots: Value = staff
+        .get(&traffic(scalar(&app, &id_of("Trailhead on YouTube")).await))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sum = |t: &Value, k: &str| {
+        t["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d[k].as_i64().unwrap())
+            .sum::<i64>()
+    };
+    assert!(sum(&bots, "bots") > sum(&bots, "redirected"), "mostly bots");
+    for period in [3_600_000, 86_400_000] {
+        let (from_events, stored) = rollups_from_events(&app, period).await;
+        assert_eq!(stored, from_events);
+    }
+    // A second start finds its own demo accounts (and the test's staff) and adds nothing.
+    let before = app.snapshot().await;
+    let again = seed_demo(&app.db).await.unwrap();
+    assert_eq!(
+        again,
+        SeedOutcome::Skipped {
+            accounts: 6,
+            demo_accounts: DEMO_ACCOUNTS.iter().map(|a| a.0).collect()
+        }
+    );
+    assert_eq!(app.snapshot().await, before);
+    // A database with someone else's account: nothing seeded, and no demo sign-in offered.
+    let other = spawn_app(engine).await;
+    other.staff().await;
+    assert_eq!(
+        seed_demo(&other.db).await.unwrap(),
+        SeedOutcome::Skipped {
+            accounts: 1,
+            demo_accounts: vec![]
+        }
+    );
 }

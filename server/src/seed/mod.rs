@@ -1,6 +1,8 @@
 //! Demo data for a first start: one account of each kind, a dozen sources across every
-//! status, visibility and channel, and advertisers' programs using some of them. Only runs
-//! on an empty database.
+//! status, visibility and channel, advertisers' programs using some of them, and 30 days of
+//! clicks on their links ([`traffic`]). Only runs on an empty database.
+
+pub mod traffic;
 
 use model::program::ProgramInput;
 use model::{Role, SourceInput};
@@ -138,10 +140,34 @@ pub const DEMO_BLOCKED: [(&str, &str); 1] = [(
     "Pop-under ads break the platform's traffic quality rules.",
 )];
 
-/// Seeds an empty database. Returns false (and does nothing) when accounts exist.
-pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
-    if accounts::count(db).await? > 0 {
-        return Ok(false);
+/// What `--seed-demo` found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeedOutcome {
+    /// The database was empty and now holds the demo data.
+    Seeded,
+    /// The database had accounts already, so nothing was added; `demo_accounts` are the
+    /// demo sign-ins among them (none when the accounts are someone else's, e.g. made by
+    /// `create-staff`).
+    Skipped {
+        accounts: i64,
+        demo_accounts: Vec<&'static str>,
+    },
+}
+
+/// Seeds an empty database; leaves any other one as it is.
+pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, sqlx::Error> {
+    let accounts = accounts::count(db).await?;
+    if accounts > 0 {
+        let mut demo_accounts = Vec::new();
+        for (email, _, _) in DEMO_ACCOUNTS {
+            if accounts::credentials(db, email).await?.is_some() {
+                demo_accounts.push(email);
+            }
+        }
+        return Ok(SeedOutcome::Skipped {
+            accounts,
+            demo_accounts,
+        });
     }
     let hash = password::hash(DEMO_PASSWORD.into()).await;
     let mut ids = Vec::new();
@@ -168,7 +194,8 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
             .map_err(|_| sqlx::Error::Protocol(format!("duplicate demo source {name}")))?;
         source_ids.push((name, source.id));
     }
-    seed_programs(db, &ids, &source_ids).await?;
+    let links = seed_programs(db, &ids, &source_ids).await?;
+    traffic::seed(db, &links).await?;
     // Blocked last, so the advertisers using the source see the block's effect.
     for (name, reason) in DEMO_BLOCKED {
         let id = source_id(&source_ids, name)?;
@@ -181,7 +208,7 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
         )
         .await?;
     }
-    Ok(true)
+    Ok(SeedOutcome::Seeded)
 }
 
 /// (advertiser index into DEMO_ACCOUNTS, program name, landing URL, names of its sources)
@@ -219,11 +246,13 @@ fn source_id(source_ids: &[(&str, i64)], name: &str) -> Result<i64, sqlx::Error>
         .ok_or_else(|| sqlx::Error::Protocol(format!("no demo source {name}")))
 }
 
+/// Creates the demo programs and returns their links, for the demo clicks.
 async fn seed_programs(
     db: &Db,
     account_ids: &[i64],
     source_ids: &[(&str, i64)],
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<traffic::DemoLink<'static>>, sqlx::Error> {
+    let mut links = Vec::new();
     for (owner, name, landing_url, source_names) in DEMO_PROGRAMS {
         let input = ProgramInput {
             name: name.into(),
@@ -237,7 +266,23 @@ async fn seed_programs(
             let source = source_id(source_ids, source_name)?;
             // Tracking URLs are built per request; the base here is never shown.
             match programs::add_source(db, program.id, account_ids[owner], source, "").await? {
-                AddOutcome::Added(_) => {}
+                AddOutcome::Added(c) => {
+                    let (owner, _, url, ..) = DEMO_SOURCES
+                        .iter()
+                        .find(|s| s.1 == *source_name)
+                        .ok_or_else(|| {
+                            sqlx::Error::Protocol(format!("no demo source {source_name}"))
+                        })?;
+                    links.push(traffic::DemoLink {
+                        collaboration_id: c.id,
+                        traffic_source_id: source,
+                        program_id: program.id,
+                        partner_id: account_ids[*owner],
+                        advertiser_id: account_ids[owner_of_program(name)],
+                        source_name,
+                        source_url: url,
+                    });
+                }
                 other => {
                     return Err(sqlx::Error::Protocol(format!(
                         "demo collaboration {name} + {source_name}: {other:?}"
@@ -246,5 +291,12 @@ async fn seed_programs(
             }
         }
     }
-    Ok(())
+    Ok(links)
+}
+
+fn owner_of_program(name: &str) -> usize {
+    DEMO_PROGRAMS
+        .iter()
+        .find(|p| p.1 == name)
+        .map_or(0, |p| p.0)
 }
