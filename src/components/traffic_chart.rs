@@ -11,15 +11,15 @@ use model::traffic::TrafficDay;
 
 // The drawing's own units. The viewBox is as wide as a small phone, so at 360 px its text is
 // drawn at about its nominal size; CSS caps how far it grows on wide screens.
-const WIDTH: f64 = 360.0;
-const HEIGHT: f64 = 214.0;
-const LEFT: f64 = 36.0;
-const RIGHT: f64 = 6.0;
-const PLOT_TOP: f64 = 10.0;
-const PLOT_BOTTOM: f64 = 148.0;
-const X_LABELS: f64 = 164.0;
-const BOTS_TOP: f64 = 178.0;
-const BOTS_BOTTOM: f64 = 204.0;
+const WIDTH: i64 = 360;
+const HEIGHT: i64 = 214;
+const LEFT: i64 = 36;
+const RIGHT: i64 = 6;
+const PLOT_TOP: i64 = 10;
+const PLOT_BOTTOM: i64 = 148;
+const X_LABELS: i64 = 164;
+const BOTS_TOP: i64 = 178;
+const BOTS_BOTTOM: i64 = 204;
 
 /// `1234567` → `"1,234,567"`.
 pub fn thousands(n: i64) -> String {
@@ -138,19 +138,46 @@ fn nice_max(n: i64) -> i64 {
     }
 }
 
-/// An axis label that fits beside the plot: `950`, `1.2k`, `12k`, `1.5M`.
+/// An axis label that fits beside the plot: `950`, `1.2k`, `12k`, `1.5M`. Integer arithmetic
+/// only: formatting a float would pull the float printer into the bundle.
 fn compact(n: i64) -> String {
     match n {
         n if n < 1_000 => n.to_string(),
-        n if n < 10_000 && n % 1_000 != 0 => format!("{:.1}k", n as f64 / 1_000.0),
+        n if n < 10_000 && n % 1_000 != 0 => format!("{}.{}k", n / 1_000, n % 1_000 / 100),
         n if n < 1_000_000 => format!("{}k", n / 1_000),
-        n => format!("{:.1}M", n as f64 / 1_000_000.0),
+        n => format!("{}.{}M", n / 1_000_000, n % 1_000_000 / 100_000),
     }
+}
+
+/// Text for markup: `&`, `<`, `>` and quotes escaped.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A length in tenths of a unit, as SVG reads it: `1234` → `"123.4"`.
+fn u(tenths: i64) -> String {
+    let t = tenths.max(0);
+    format!("{}.{}", t / 10, t % 10)
 }
 
 /// A daily chart of clicks, with its figures in words and as a table.
 ///
 /// Every day zero: a short empty state instead of an empty drawing.
+///
+/// The drawing and the table are written as markup (escaped) rather than as views: a chart
+/// has hundreds of nodes of a few kinds that never change once drawn, and views of them
+/// would add their generic code to the bundle for nothing.
 #[component]
 pub fn TrafficChart(
     /// The days to draw, oldest first, days without clicks included (as the API sends them).
@@ -189,73 +216,25 @@ pub fn TrafficChart(
         "Chart of clicks per day{of}: redirected and refused clicks stacked, bot clicks in a row of their own. {caption}{busiest}"
     );
     let table_id = format!("{id}-table");
-    let hatch_id = format!("{id}-hatch");
+    let drawing = format!("{}{}", draw(&series, &id, &label), legend(&id));
     let open = RwSignal::new(false);
-
-    let drawing = draw(&series, &hatch_id, &label);
-    let legend = view! {
-        <ul class="chart-legend">
-            <li>
-                <svg class="chart-legend__swatch" viewBox="0 0 14 14" aria-hidden="true">
-                    <rect x="0.5" y="0.5" width="13" height="13" class="chart__redirected"/>
-                </svg>
-                "Redirected (solid)"
-            </li>
-            <li>
-                <svg class="chart-legend__swatch" viewBox="0 0 14 14" aria-hidden="true">
-                    <rect x="0.5" y="0.5" width="13" height="13" class="chart__refused" fill=format!("url(#{hatch_id})")/>
-                </svg>
-                "Refused (hatched)"
-            </li>
-            <li>
-                <svg class="chart-legend__swatch" viewBox="0 0 14 14" aria-hidden="true">
-                    <rect x="0.5" y="4.5" width="13" height="9" class="chart__bots"/>
-                </svg>
-                "Bot clicks (bottom row, own scale, left out of the totals)"
-            </li>
-        </ul>
-    };
+    let table = StoredValue::new(None::<String>);
     let rows = StoredValue::new(series);
-    let table = move || {
-        open.get().then(|| {
-            let body = rows.with_value(|series| {
-                series
-                    .iter()
-                    .map(|d| {
-                        view! {
-                            <tr>
-                                <th scope="row"><time datetime=d.day.clone()>{short_day(&d.day, true)}</time></th>
-                                <td>{thousands(d.redirected)}</td>
-                                <td>{thousands(d.refused)}</td>
-                                <td>{thousands(d.bots)}</td>
-                                <td>{thousands(d.visitors)}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()
-            });
-            view! {
-                <table class="traffic-table">
-                    <caption>{format!("Clicks per day{of}")}</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Day"</th>
-                            <th scope="col">"Redirected"</th>
-                            <th scope="col">"Refused"</th>
-                            <th scope="col">"Bot clicks (left out)"</th>
-                            <th scope="col">"Unique visitors"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{body}</tbody>
-                </table>
-            }
-        })
+    // Written the first time it is opened, kept for the next.
+    let table_markup = move || {
+        if !open.get() {
+            return String::new();
+        }
+        if table.with_value(Option::is_none) {
+            let markup = rows.with_value(|series| data_table(series, &of));
+            table.set_value(Some(markup));
+        }
+        table.with_value(|t| t.clone().unwrap_or_default())
     };
     view! {
         <figure class="traffic-chart">
             <figcaption class="traffic-chart__caption">{caption}</figcaption>
-            {drawing}
-            {legend}
+            <div class="traffic-chart__drawing" inner_html=drawing></div>
             <button
                 type="button"
                 class="button button--small traffic-chart__toggle"
@@ -265,16 +244,56 @@ pub fn TrafficChart(
             >
                 {move || if open.get() { "Hide data table" } else { "Show data table" }}
             </button>
-            <div class="traffic-chart__table" id=table_id hidden=move || !open.get()>{table}</div>
+            <div class="traffic-chart__table" id=table_id hidden=move || !open.get() inner_html=table_markup></div>
         </figure>
     }
     .into_any()
 }
 
+/// The legend, in words (the swatches are decoration).
+fn legend(id: &str) -> String {
+    let swatch = |shape: &str| {
+        format!(
+            r#"<svg class="chart-legend__swatch" viewBox="0 0 14 14" aria-hidden="true" focusable="false">{shape}</svg>"#
+        )
+    };
+    format!(
+        r#"<ul class="chart-legend"><li>{}Redirected (solid)</li><li>{}Refused (hatched)</li><li>{}Bot clicks (bottom row, own scale, left out of the totals)</li></ul>"#,
+        swatch(r#"<rect x="0.5" y="0.5" width="13" height="13" class="chart__redirected"/>"#),
+        swatch(&format!(
+            r#"<rect x="0.5" y="0.5" width="13" height="13" class="chart__refused" fill="url(#{}-hatch)"/>"#,
+            esc(id)
+        )),
+        swatch(r#"<rect x="0.5" y="4.5" width="13" height="9" class="chart__bots"/>"#),
+    )
+}
+
+/// Every day as a row.
+fn data_table(series: &[TrafficDay], of: &str) -> String {
+    let mut out = format!(
+        r#"<table class="traffic-table"><caption>Clicks per day{}</caption><thead><tr><th scope="col">Day</th><th scope="col">Redirected</th><th scope="col">Refused</th><th scope="col">Bot clicks (left out)</th><th scope="col">Unique visitors</th></tr></thead><tbody>"#,
+        esc(of)
+    );
+    for d in series {
+        out.push_str(&format!(
+            r#"<tr><th scope="row"><time datetime="{}">{}</time></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            esc(&d.day),
+            esc(&short_day(&d.day, true)),
+            thousands(d.redirected),
+            thousands(d.refused),
+            thousands(d.bots),
+            thousands(d.visitors),
+        ));
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
 /// The SVG: scale, stacked bars, date labels and the bots' row. A picture with one label; its
-/// parts are not announced one by one (the table is there for that).
-fn draw(series: &[TrafficDay], hatch_id: &str, label: &str) -> impl IntoView {
-    let n = series.len().max(1) as f64;
+/// parts are not announced one by one (the table is there for that). Lengths are computed in
+/// tenths of a unit, in integers.
+fn draw(series: &[TrafficDay], id: &str, label: &str) -> String {
+    let n = series.len().max(1) as i64;
     let top = nice_max(
         series
             .iter()
@@ -284,108 +303,111 @@ fn draw(series: &[TrafficDay], hatch_id: &str, label: &str) -> impl IntoView {
             .max(1),
     );
     let bots_top = series.iter().map(|d| d.bots).max().unwrap_or(0).max(1);
-    let slot = (WIDTH - LEFT - RIGHT) / n;
-    let bar = (slot * 0.72).max(0.8);
-    let y_of = |v: i64| PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * v as f64 / top as f64;
-    let hatch = format!("url(#{hatch_id})");
+    let (left, right) = (LEFT * 10, (WIDTH - RIGHT) * 10);
+    let (plot_top, plot_bottom) = (PLOT_TOP * 10, PLOT_BOTTOM * 10);
+    let (bots_top_y, bots_bottom) = (BOTS_TOP * 10, BOTS_BOTTOM * 10);
+    let plot_w = right - left;
+    let slot = plot_w / n;
+    let bar = (slot * 72 / 100).max(8);
+    let y_of = |v: i64| plot_bottom - (plot_bottom - plot_top) * v / top;
+    let hatch = format!("{}-hatch", esc(id));
+    let label = esc(label);
 
+    let mut out = format!(
+        r#"<svg class="traffic-chart__svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" aria-label="{label}" preserveAspectRatio="xMidYMid meet"><title>{label}</title><defs><pattern id="{hatch}" patternUnits="userSpaceOnUse" width="5" height="5" patternTransform="rotate(45)"><rect width="5" height="5" class="chart__hatch-bg"/><line x1="0" y1="0" x2="0" y2="5" class="chart__hatch-line"/></pattern></defs>"#
+    );
     let marks: &[i64] = if top >= 2 {
         &[0, top / 2, top]
     } else {
         &[0, top]
     };
-    let grid = marks
-        .iter()
-        .map(|&v| {
-            let y = y_of(v);
-            view! {
-                <line class="chart__grid" x1=LEFT x2=WIDTH - RIGHT y1=y y2=y/>
-                <text class="chart__label" x=LEFT - 4.0 y=y + 4.0 text-anchor="end">{compact(v)}</text>
-            }
-        })
-        .collect_view();
-
-    let bars = series
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let x = LEFT + slot * i as f64 + (slot - bar) / 2.0;
-            let base = y_of(d.redirected);
-            let stack = y_of(d.redirected + d.refused);
-            let bot_h = (BOTS_BOTTOM - BOTS_TOP) * d.bots as f64 / bots_top as f64;
-            let tip = format!(
-                "{}: {} redirected, {} refused, {} bot",
-                short_day(&d.day, false),
-                thousands(d.redirected),
-                thousands(d.refused),
-                thousands(d.bots)
-            );
-            view! {
-                <g>
-                    <title>{tip}</title>
-                    {(d.redirected > 0).then(|| view! {
-                        <rect class="chart__redirected" x=x y=base width=bar height=PLOT_BOTTOM - base/>
-                    })}
-                    {(d.refused > 0).then(|| view! {
-                        <rect class="chart__refused" x=x y=stack width=bar height=base - stack fill=hatch.clone()/>
-                    })}
-                    {(d.bots > 0).then(|| view! {
-                        <rect class="chart__bots" x=x y=BOTS_BOTTOM - bot_h width=bar height=bot_h/>
-                    })}
-                </g>
-            }
-        })
-        .collect_view();
-
+    for &v in marks {
+        let y = y_of(v);
+        out.push_str(&format!(
+            r#"<line class="chart__grid" x1="{}" x2="{}" y1="{y}" y2="{y}"/><text class="chart__label" x="{}" y="{}" text-anchor="end">{}</text>"#,
+            u(left),
+            u(right),
+            u(left - 40),
+            u(y + 40),
+            compact(v),
+            y = u(y),
+        ));
+    }
+    for (i, d) in series.iter().enumerate() {
+        let x = left + plot_w * i as i64 / n + (slot - bar) / 2;
+        let base = y_of(d.redirected);
+        let stack = y_of(d.redirected + d.refused);
+        out.push_str(&format!(
+            "<g><title>{}: {} redirected, {} refused, {} bot</title>",
+            esc(&short_day(&d.day, false)),
+            thousands(d.redirected),
+            thousands(d.refused),
+            thousands(d.bots)
+        ));
+        if d.redirected > 0 {
+            out.push_str(&format!(
+                r#"<rect class="chart__redirected" x="{}" y="{}" width="{}" height="{}"/>"#,
+                u(x),
+                u(base),
+                u(bar),
+                u(plot_bottom - base)
+            ));
+        }
+        if d.refused > 0 {
+            out.push_str(&format!(
+                r#"<rect class="chart__refused" x="{}" y="{}" width="{}" height="{}" fill="url(#{hatch})"/>"#,
+                u(x),
+                u(stack),
+                u(bar),
+                u(base - stack)
+            ));
+        }
+        if d.bots > 0 {
+            let h = ((bots_bottom - bots_top_y) * d.bots / bots_top).max(5);
+            out.push_str(&format!(
+                r#"<rect class="chart__bots" x="{}" y="{}" width="{}" height="{}"/>"#,
+                u(x),
+                u(bots_bottom - h),
+                u(bar),
+                u(h)
+            ));
+        }
+        out.push_str("</g>");
+    }
+    out.push_str(&format!(
+        r#"<line class="chart__axis" x1="{}" x2="{}" y1="{y}" y2="{y}"/>"#,
+        u(left),
+        u(right),
+        y = u(plot_bottom)
+    ));
     // First and last day, and one in the middle when there is room between them.
-    let mut ticks = vec![0, series.len().saturating_sub(1)];
+    let last = series.len().saturating_sub(1);
+    let mut ticks = vec![0, last];
     if series.len() >= 7 {
         ticks.insert(1, series.len() / 2);
     }
     ticks.dedup();
-    let x_labels = ticks
-        .into_iter()
-        .filter_map(|i| series.get(i).map(|d| (i, d)))
-        .map(|(i, d)| {
-            let x = LEFT + slot * (i as f64 + 0.5);
-            let anchor = if i == 0 && series.len() > 1 {
-                "start"
-            } else if i + 1 == series.len() && series.len() > 1 {
-                "end"
-            } else {
-                "middle"
-            };
-            let x = match anchor {
-                "start" => x - slot / 2.0,
-                "end" => x + slot / 2.0,
-                _ => x,
-            };
-            view! { <text class="chart__label" x=x y=X_LABELS text-anchor=anchor>{short_day(&d.day, false)}</text> }
-        })
-        .collect_view();
-
-    view! {
-        <svg
-            class="traffic-chart__svg"
-            viewBox=format!("0 0 {WIDTH} {HEIGHT}")
-            width="100%"
-            role="img"
-            aria-label=label.to_string()
-            preserveAspectRatio="xMidYMid meet"
-        >
-            <title>{label.to_string()}</title>
-            <defs>
-                <pattern id=hatch_id.to_string() patternUnits="userSpaceOnUse" width="5" height="5" patternTransform="rotate(45)">
-                    <rect width="5" height="5" class="chart__hatch-bg"/>
-                    <line x1="0" y1="0" x2="0" y2="5" class="chart__hatch-line"/>
-                </pattern>
-            </defs>
-            {grid}
-            {bars}
-            <line class="chart__axis" x1=LEFT x2=WIDTH - RIGHT y1=PLOT_BOTTOM y2=PLOT_BOTTOM/>
-            {x_labels}
-            <text class="chart__label" x=LEFT - 4.0 y=BOTS_BOTTOM - 6.0 text-anchor="end">"Bots"</text>
-            <line class="chart__grid" x1=LEFT x2=WIDTH - RIGHT y1=BOTS_BOTTOM y2=BOTS_BOTTOM/>
-        </svg>
+    for i in ticks {
+        let Some(d) = series.get(i) else { continue };
+        let (x, anchor) = match i {
+            0 if last > 0 => (left, "start"),
+            i if i == last && last > 0 => (right, "end"),
+            i => (left + plot_w * i as i64 / n + slot / 2, "middle"),
+        };
+        out.push_str(&format!(
+            r#"<text class="chart__label" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#,
+            u(x),
+            u(X_LABELS * 10),
+            esc(&short_day(&d.day, false))
+        ));
     }
+    out.push_str(&format!(
+        r#"<text class="chart__label" x="{}" y="{}" text-anchor="end">Bots</text><line class="chart__grid" x1="{}" x2="{}" y1="{y}" y2="{y}"/></svg>"#,
+        u(left - 40),
+        u(bots_bottom - 60),
+        u(left),
+        u(right),
+        y = u(bots_bottom)
+    ));
+    out
 }
