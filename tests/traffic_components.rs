@@ -275,6 +275,19 @@ async fn the_data_table_opens_and_closes_with_its_button() {
     );
     assert!(!find(&root, "#chart-1-table").has_attribute("hidden"));
     assert_eq!(count(&root, "#chart-1-table tbody tr"), 30, "every day");
+    // It may scroll sideways on a phone: keys reach it, and it says what it is.
+    assert_eq!(
+        attr(&root, "#chart-1-table", "tabindex").as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        attr(&root, "#chart-1-table", "role").as_deref(),
+        Some("region")
+    );
+    assert_eq!(
+        attr(&root, "#chart-1-table", "aria-label").as_deref(),
+        Some("Clicks per day of Dealspotter Blog, as a table")
+    );
     assert_eq!(
         text(&root, "#chart-1-table caption"),
         "Clicks per day of Dealspotter Blog"

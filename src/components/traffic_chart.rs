@@ -216,6 +216,7 @@ pub fn TrafficChart(
         "Chart of clicks per day{of}: redirected and refused clicks stacked, bot clicks in a row of their own. {caption}{busiest}"
     );
     let table_id = format!("{id}-table");
+    let table_name = format!("Clicks per day{of}, as a table");
     let drawing = format!("{}{}", draw(&series, &id, &label), legend(&id));
     let open = RwSignal::new(false);
     let table = StoredValue::new(None::<String>);
@@ -244,7 +245,16 @@ pub fn TrafficChart(
             >
                 {move || if open.get() { "Hide data table" } else { "Show data table" }}
             </button>
-            <div class="traffic-chart__table" id=table_id hidden=move || !open.get() inner_html=table_markup></div>
+            // Focusable: on a phone the table scrolls sideways, and keys must reach all of it.
+            <div
+                class="traffic-chart__table"
+                id=table_id
+                role="region"
+                aria-label=table_name
+                tabindex="0"
+                hidden=move || !open.get()
+                inner_html=table_markup
+            ></div>
         </figure>
     }
     .into_any()

@@ -1,0 +1,419 @@
+// Traffic evidence in real Chromium, on the release bundle served by the real server with its
+// demo data (30 days of seeded clicks on the demo links): the partner's chart of a demo source
+// and a click made here showing up in it; the staff source page leading with the share from
+// other sites, and bots counted apart; the program page's chart per source; the marketplace's
+// bands (never counts); the advertiser's click lookup. axe-core on every new view, keyboard
+// only where it matters, and the chart at 360 px.
+//
+// Run: scripts/build-web.sh && cargo build --release -p server && node --test tests/e2e/traffic.test.mjs
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer,
+  launchBrowser,
+  newPage,
+  assertClean,
+  assertAccessible,
+  allowConsoleErrors,
+  signIn,
+  api,
+} from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer({ seedDemo: true });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const BROWSER_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const BANDS = [
+  'Too little traffic to judge',
+  'Under 1k clicks in 30 days',
+  '1k–10k clicks in 30 days',
+  '10k–100k clicks in 30 days',
+  'Over 100k clicks in 30 days',
+];
+
+async function checkPage(page, label) {
+  await assertAccessible(page, label);
+  assertClean(page);
+}
+
+function row(page, name) {
+  return page.getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: false }) });
+}
+
+/** `1,234` → 1234. */
+const number = (text) => Number(text.replace(/,/g, ''));
+/** 1234 → `1,234`. */
+const thousands = (n) => n.toLocaleString('en-US');
+/** The model's rounding of a share: whole percent, halves up. */
+const share = (part, total) => Math.floor((part * 200 + total) / (2 * total));
+
+/** Follows a tracking link as a browser would, without following the redirect. */
+async function follow(link, referer) {
+  const headers = { 'user-agent': BROWSER_UA, accept: 'text/html' };
+  if (referer) headers.referer = referer;
+  const response = await fetch(link, { redirect: 'manual', headers });
+  await response.text();
+  return { status: response.status, location: response.headers.get('location') };
+}
+
+/** The human clicks a chart's caption counts ("1,234 clicks in 30 days: …"). */
+async function captionCount(figure) {
+  const caption = await figure.locator('figcaption').innerText();
+  const match = caption.match(/^([\d,]+) clicks? in 30 days: ([\d,]+) redirected, ([\d,]+) refused; /);
+  assert.ok(match, `caption: ${caption}`);
+  return { total: number(match[1]), redirected: number(match[2]), refused: number(match[3]), caption };
+}
+
+/** Opens a chart's data table (by keyboard) and reads every day's row. */
+async function tableRows(page, figure) {
+  const toggle = figure.getByRole('button', { name: /data table/ });
+  if ((await toggle.getAttribute('aria-expanded')) === 'false') {
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+  }
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  assert.match(await toggle.innerText(), /^Hide data table/);
+  const rows = figure.locator('table tbody tr');
+  await rows.first().waitFor();
+  return (await rows.evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)))).map(
+    ([day, redirected, refused, bots, visitors]) => ({
+      day,
+      redirected: number(redirected),
+      refused: number(refused),
+      bots: number(bots),
+      visitors: number(visitors),
+    }),
+  );
+}
+
+describe('the partner', () => {
+  let page;
+  let source;
+  before(async () => {
+    page = await newPage(browser);
+    await signIn(page, server.url, 'partner@demo.test');
+    const list = await api(page, 'GET', '/api/traffic-sources?limit=100');
+    assert.equal(list.status, 200);
+    source = list.body.items.find((s) => s.name === 'Dealspotter Blog');
+    assert.ok(source, 'the demo source');
+  });
+  after(async () => {
+    await page?.context().close();
+  });
+
+  test('the sources table has 30-day clicks and the match rate', async () => {
+    await page.goto(`${server.url}/traffic-sources`);
+    const r = row(page, 'Dealspotter Blog');
+    await r.waitFor();
+    await page.getByRole('columnheader', { name: 'Clicks (30 days)' }).waitFor();
+    await page.getByRole('columnheader', { name: 'Match rate' }).waitFor();
+    assert.equal(number(await r.locator('td[data-label="Clicks (30 days)"]').innerText()), source.clicks_30d);
+    assert.ok(source.clicks_30d > 0, 'the demo source has seeded clicks');
+    const rate = await r.locator('td[data-label="Match rate"]').innerText();
+    assert.equal(rate, source.match_rate_30d === null ? 'Too little traffic' : `${source.match_rate_30d}%`);
+    await checkPage(page, 'sources table with traffic');
+  });
+
+  test('the source page charts the seeded demo traffic, in words and as a table', async () => {
+    await page.getByRole('link', { name: 'Dealspotter Blog', exact: true }).click();
+    await page.waitForURL((u) => u.pathname === `/traffic-sources/${source.id}`);
+    const panel = page.getByRole('region', { name: 'Traffic in the last 30 days' });
+    const figure = panel.locator('figure');
+    await figure.waitFor();
+    const traffic = (await api(page, 'GET', `/api/traffic-sources/${source.id}/traffic`)).body;
+    assert.equal(traffic.series.length, 30);
+    const { total, redirected, refused, caption } = await captionCount(figure);
+    const human = traffic.series.reduce((n, d) => n + d.redirected + d.refused, 0);
+    assert.ok(total > 0, 'seeded clicks are charted');
+    assert.equal(total, human, caption);
+    assert.equal(redirected + refused, total);
+
+    const svg = figure.getByRole('img');
+    assert.match(await svg.getAttribute('aria-label'), /^Chart of clicks per day/);
+    assert.ok((await svg.getAttribute('aria-label')).includes(caption));
+    const legend = await figure.locator('.chart-legend').innerText();
+    assert.match(legend, /Redirected \(solid\)/);
+    assert.match(legend, /Refused \(hatched\)/);
+    assert.match(legend, /Bot clicks/);
+
+    // The match rate in words, and the referrers with whose site they are in words.
+    const sentence = await panel.locator('.traffic__rate').innerText();
+    if (traffic.match_rate === null) assert.match(sentence, /Too little traffic to judge/);
+    else assert.equal(sentence, `${traffic.match_rate}% of clicks came from ${traffic.declared_site}.`);
+    const referrers = panel.locator('.traffic__referrers tbody tr');
+    assert.equal(await referrers.count(), traffic.top_referrers.length);
+    for (const [i, r] of traffic.top_referrers.entries()) {
+      const cells = await referrers.nth(i).locator('th, td').allInnerTexts();
+      assert.deepEqual(cells, [r.host, thousands(r.clicks), r.matches ? 'Declared site' : 'Other site']);
+    }
+    await checkPage(page, 'partner source page with traffic');
+
+    // The table holds every day, and adds up to the caption.
+    const days = await tableRows(page, figure);
+    assert.equal(days.length, 30);
+    assert.equal(days.reduce((n, d) => n + d.redirected + d.refused, 0), total);
+    await checkPage(page, 'partner source page, data table open');
+    await figure.getByRole('button', { name: /data table/ }).press('Enter');
+    assert.equal(await figure.getByRole('button', { name: /data table/ }).getAttribute('aria-expanded'), 'false');
+    assert.equal(await figure.locator('table').count(), 0);
+  });
+
+  test('a click on the tracking link from the source’s own site shows in the chart after a reload', async () => {
+    const detail = (await api(page, 'GET', `/api/traffic-sources/${source.id}`)).body;
+    const link = detail.programs[0]?.tracking_url;
+    assert.ok(link, 'the demo source is in a program');
+    await page.goto(`${server.url}/traffic-sources/${source.id}`);
+    const figure = page.getByRole('region', { name: 'Traffic in the last 30 days' }).locator('figure');
+    await figure.waitFor();
+    const before = await captionCount(figure);
+    const beforeToday = (await tableRows(page, figure)).at(-1);
+
+    const { status, location } = await follow(link, 'https://blog.dealspotter.example/best-tents-2026');
+    assert.equal(status, 302);
+    assert.match(location, /click_id=/);
+
+    // The server drains clicks within about a second: reload until the chart has it.
+    let after = before;
+    const deadline = Date.now() + 6_000;
+    while (after.total === before.total && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 400));
+      await page.reload();
+      await figure.waitFor();
+      after = await captionCount(figure);
+    }
+    assert.equal(after.total, before.total + 1, after.caption);
+    assert.equal(after.redirected, before.redirected + 1);
+    const today = (await tableRows(page, figure)).at(-1);
+    assert.equal(today.day, beforeToday.day);
+    assert.equal(today.redirected, beforeToday.redirected + 1);
+    assert.equal(today.bots, beforeToday.bots, 'a browser is not a bot');
+    assertClean(page);
+  });
+
+  test('the chart holds at 360 px wide', async () => {
+    const narrow = await newPage(browser, { viewport: { width: 360, height: 740 } });
+    await signIn(narrow, server.url, 'partner@demo.test');
+    await narrow.goto(`${server.url}/traffic-sources/${source.id}`);
+    const figure = narrow.getByRole('region', { name: 'Traffic in the last 30 days' }).locator('figure');
+    await figure.waitFor();
+    const svg = await figure.getByRole('img').boundingBox();
+    const box = await figure.boundingBox();
+    assert.ok(svg.width > 250 && svg.x >= 0 && svg.x + svg.width <= 360, JSON.stringify(svg));
+    assert.ok(box.x + box.width <= 360, JSON.stringify(box));
+    // Axis labels stay readable: at least 9 px drawn.
+    const smallest = await figure.locator('svg text').evaluateAll((texts) =>
+      Math.min(...texts.map((t) => t.getBoundingClientRect().height)),
+    );
+    assert.ok(smallest >= 9, `smallest label ${smallest}px`);
+    await tableRows(narrow, figure);
+    await checkPage(narrow, 'partner source page at 360 px');
+    await narrow.context().close();
+  });
+});
+
+describe('staff', () => {
+  let page;
+  let judged;
+  before(async () => {
+    page = await newPage(browser);
+    await signIn(page, server.url, 'staff@demo.test');
+    const list = await api(page, 'GET', '/api/traffic-sources?limit=100');
+    assert.equal(list.status, 200);
+    judged = list.body.items.filter((s) => s.clicks_30d > 0);
+    assert.ok(judged.length >= 2, 'demo sources with traffic');
+  });
+  after(async () => {
+    await page?.context().close();
+  });
+
+  test('the admin table has 30-day clicks and the match rate', async () => {
+    await page.goto(`${server.url}/admin/traffic-sources?limit=100`);
+    const s = judged[0];
+    const r = row(page, s.name);
+    await r.waitFor();
+    assert.equal(number(await r.locator('td[data-label="Clicks (30 days)"]').innerText()), s.clicks_30d);
+    assert.equal(
+      await r.locator('td[data-label="Match rate"]').innerText(),
+      s.match_rate_30d === null ? 'Too little traffic' : `${s.match_rate_30d}%`,
+    );
+    await checkPage(page, 'admin table with traffic');
+  });
+
+  test('the source with the most clicks from other sites leads with that share', async () => {
+    const rated = judged.filter((s) => s.match_rate_30d !== null);
+    assert.ok(rated.length > 0);
+    const worst = rated.reduce((a, b) => (b.match_rate_30d < a.match_rate_30d ? b : a));
+    const traffic = (await api(page, 'GET', `/api/traffic-sources/${worst.id}/traffic`)).body;
+    const total = traffic.referrers.match + traffic.referrers.mismatch + traffic.referrers.none;
+    assert.ok(traffic.referrers.mismatch > 0, 'a demo source gets mostly other sites’ clicks');
+
+    await page.goto(`${server.url}/admin/traffic-sources/${worst.id}`);
+    const panel = page.getByRole('region', { name: 'Traffic in the last 30 days' });
+    const lead = panel.locator('.traffic__lead');
+    await lead.waitFor();
+    // First thing in the panel, highlighted, in words.
+    assert.equal(await panel.locator('h2 + *').getAttribute('class'), 'alert alert--warning traffic__lead');
+    assert.equal(
+      await lead.locator('.traffic__lead-figure').innerText(),
+      `${share(traffic.referrers.mismatch, total)}% of clicks came from other sites`,
+    );
+    assert.match(
+      await lead.innerText(),
+      new RegExp(`${thousands(traffic.referrers.mismatch)} of ${thousands(total)} clicks came from other sites`),
+    );
+    const other = traffic.top_referrers.find((r) => !r.matches);
+    if (other) assert.match(await lead.innerText(), new RegExp(other.host.replace(/\./g, '\\.')));
+    await checkPage(page, 'admin source page, mismatch lead');
+  });
+
+  test('bot clicks are shown apart and left out of the totals', async () => {
+    let heaviest = null;
+    for (const s of judged) {
+      const t = (await api(page, 'GET', `/api/traffic-sources/${s.id}/traffic`)).body;
+      const bots = t.series.reduce((n, d) => n + d.bots, 0);
+      if (!heaviest || bots > heaviest.bots) heaviest = { source: s, traffic: t, bots };
+    }
+    assert.ok(heaviest.bots > 0, 'a demo source gets heavy bot traffic');
+    const human = heaviest.traffic.series.reduce((n, d) => n + d.redirected + d.refused, 0);
+
+    await page.goto(`${server.url}/admin/traffic-sources/${heaviest.source.id}`);
+    const figure = page.getByRole('region', { name: 'Traffic in the last 30 days' }).locator('figure');
+    await figure.waitFor();
+    const { total, caption } = await captionCount(figure);
+    assert.equal(total, human, caption);
+    assert.match(caption, new RegExp(`; ${thousands(heaviest.bots)} bot clicks? left out\\.$`));
+    assert.ok((await figure.locator('svg.traffic-chart__svg rect.chart__bots').count()) > 0, 'the bots’ row');
+    const days = await tableRows(page, figure);
+    assert.equal(days.reduce((n, d) => n + d.bots, 0), heaviest.bots);
+    await checkPage(page, 'admin source page, bots');
+  });
+});
+
+describe('an advertiser', () => {
+  let page;
+  let program;
+  before(async () => {
+    page = await newPage(browser);
+    await signIn(page, server.url, 'advertiser@demo.test');
+    const programs = await api(page, 'GET', '/api/programs?limit=100');
+    const found = programs.body.items.find((p) => p.name === 'Northwind Spring Sale');
+    program = (await api(page, 'GET', `/api/programs/${found.id}`)).body;
+  });
+  after(async () => {
+    await page?.context().close();
+  });
+
+  test('the marketplace shows volume bands and match rates, never counts', async () => {
+    await page.goto(`${server.url}/marketplace?limit=100`);
+    await page.getByRole('columnheader', { name: 'Traffic (30 days)' }).waitFor();
+    await page.getByRole('columnheader', { name: 'Match rate' }).waitFor();
+    await row(page, 'Dealspotter Blog').waitFor();
+    const bands = await page.locator('td[data-label="Traffic (30 days)"]').allInnerTexts();
+    assert.ok(bands.length > 0);
+    for (const band of bands) assert.ok(BANDS.includes(band), band);
+    assert.ok(bands.some((b) => b !== BANDS[0]), `some source has enough traffic: ${bands}`);
+    for (const rate of await page.locator('td[data-label="Match rate"]').allInnerTexts()) {
+      assert.match(rate, /^(\d{1,3}%|Too little traffic)$/);
+    }
+    const answer = await api(page, 'GET', '/api/marketplace/traffic-sources?limit=100');
+    for (const item of answer.body.items) {
+      assert.ok(!('clicks_30d' in item), 'no exact count reaches an advertiser');
+      assert.equal(typeof item.volume_band, 'string', JSON.stringify(item));
+    }
+    await checkPage(page, 'marketplace with bands');
+  });
+
+  test('the program page has each source’s 30-day clicks and a chart per source', async () => {
+    await page.goto(`${server.url}/programs/${program.program.id}`);
+    await page.getByRole('columnheader', { name: 'Clicks (30 days)' }).waitFor();
+    const section = page.getByRole('region', { name: 'Traffic by source, last 30 days' });
+    const cards = section.locator('.traffic-card');
+    await cards.first().waitFor();
+    const traffic = (await api(page, 'GET', `/api/programs/${program.program.id}/traffic`)).body;
+    assert.equal(await cards.count(), traffic.collaborations.length);
+    assert.equal(traffic.collaborations.length, program.sources.length);
+    for (const c of program.sources) {
+      const r = row(page, c.source_name);
+      assert.equal(number(await r.locator('td[data-label="Clicks (30 days)"]').innerText()), c.clicks_30d);
+      assert.equal(
+        await r.locator('td[data-label="Match rate"]').innerText(),
+        c.match_rate_30d === null ? 'Too little traffic' : `${c.match_rate_30d}%`,
+      );
+    }
+    for (const c of traffic.collaborations) {
+      const card = section.getByRole('region', { name: c.source_name, exact: true });
+      const human = c.series.reduce((n, d) => n + d.redirected + d.refused + d.bots, 0);
+      if (human === 0) {
+        assert.equal(await card.locator('.traffic-chart__empty').innerText(), 'No clicks in the last 30 days yet');
+      } else {
+        await card.locator('figure figcaption').waitFor();
+        assert.match(await card.getByRole('img').getAttribute('aria-label'), new RegExp(c.source_name));
+      }
+    }
+    await checkPage(page, 'program page with charts');
+  });
+
+  test('looks up a click by its ID, by keyboard; an unknown or empty ID is said at the field', async () => {
+    allowConsoleErrors(page, /status of 404/);
+    const collaboration = program.sources.find((c) => c.status === 'active');
+    const { status, location } = await follow(collaboration.tracking_url, 'https://news.example/roundup');
+    assert.equal(status, 302);
+    const clickId = new URL(location).searchParams.get('click_id');
+
+    await page.goto(`${server.url}/programs`);
+    const field = page.getByLabel('Click ID');
+    await field.waitFor();
+    await checkPage(page, 'programs page with the click lookup');
+
+    // Empty: said at the field, nothing asked.
+    await page.getByRole('button', { name: 'Look up' }).click();
+    assert.match(await page.locator('#click-id-error').innerText(), /Enter a click ID/);
+    assert.equal(await field.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'click-id');
+
+    // Unknown.
+    await field.fill('no-such-click');
+    await page.keyboard.press('Enter');
+    await page.locator('#click-id-error').filter({ hasText: 'No click with this ID in your programs.' }).waitFor();
+    await checkPage(page, 'click lookup, unknown id');
+
+    // The click just made, once the server has written it down.
+    await field.fill(clickId);
+    const result = page.locator('.click-lookup__result dl');
+    const deadline = Date.now() + 6_000;
+    while (Date.now() < deadline) {
+      await field.press('Enter');
+      await page.waitForFunction(() => document.querySelector('.click-lookup button[type=submit]')?.getAttribute('aria-disabled') === 'false');
+      if (await result.count()) break;
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    const shown = await result.innerText();
+    assert.match(shown, new RegExp(collaboration.source_name));
+    assert.match(shown, /Northwind Spring Sale/);
+    assert.match(shown, /Redirected/);
+    assert.match(shown, /news\.example \(Other site\)/);
+    assert.match(shown, /Bot\s+No/);
+    assert.equal(await page.locator('#click-id-error').count(), 0);
+    await checkPage(page, 'click lookup, found');
+
+    // Another advertiser's lookup of it: as unknown as any ID.
+    const other = await newPage(browser);
+    allowConsoleErrors(other, /status of 404/);
+    await signIn(other, server.url, 'advertiser2@demo.test');
+    await other.goto(`${server.url}/programs`);
+    await other.getByLabel('Click ID').fill(clickId);
+    await other.getByRole('button', { name: 'Look up' }).click();
+    await other.locator('#click-id-error').filter({ hasText: 'No click with this ID in your programs.' }).waitFor();
+    assertClean(other);
+    await other.context().close();
+  });
+});
