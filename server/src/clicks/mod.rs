@@ -5,8 +5,8 @@
 //! 3. [`visitor`]: the daily-salted visitor hash;
 //! 4. [`journal`]: the click appended to a local file before the answer is sent;
 //! 5. the drain ([`Ledger::drain`], every `--click-drain-ms`): sealed journal segments
-//!    written to the database in batches by [`store`], events and rollups in one
-//!    transaction, idempotent by click id; segments left by a killed process are replayed
+//!    written to the database in batches by [`store`] ([`store_sqlite`] on SQLite), events
+//!    and rollups in one transaction, idempotent by click id; segments left by a killed process are replayed
 //!    at start-up;
 //! 6. [`retention`]: raw events pruned after `--click-retention-days`.
 //!
@@ -18,6 +18,7 @@ pub mod journal;
 pub mod resolve;
 pub mod retention;
 pub mod store;
+pub mod store_sqlite;
 pub mod visitor;
 
 use std::net::IpAddr;

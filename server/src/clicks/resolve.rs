@@ -124,7 +124,7 @@ fn open_reader(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
 
 /// The file of a `sqlite:` URL; `None` for an in-memory database, which another
 /// connection could not see.
-fn sqlite_file(url: &str) -> Option<PathBuf> {
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("sqlite:")?.trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let in_memory = path.is_empty() || path == ":memory:" || query.contains("mode=memory");

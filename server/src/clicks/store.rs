@@ -13,7 +13,7 @@ use sqlx::{Any, Row, Transaction};
 use super::event::ClickEvent;
 use super::retention::Partitions;
 use super::visitor::{day_of, DAY_MS};
-use crate::db::Db;
+use crate::db::{Backend, Db};
 
 pub const HOUR_MS: i64 = 3_600_000;
 
@@ -53,12 +53,89 @@ impl Counts {
     }
 }
 
+/// What a batch of new events adds to the rollups and the link counters.
+#[derive(Debug, Default)]
+pub struct Rollups<'e> {
+    pub hourly: BTreeMap<(i64, i64), (i64, Counts)>,
+    pub daily: BTreeMap<(i64, i64), (i64, Counts)>,
+    /// (source, day, host) → (host is on the declared site, human clicks).
+    pub referrers: BTreeMap<(i64, i64, &'e str), (bool, i64)>,
+    /// collaboration → (redirected, refused), bots included.
+    pub links: BTreeMap<i64, (i64, i64)>,
+}
+
+impl<'e> Rollups<'e> {
+    /// The rollups of `fresh` (events just inserted), before visitors.
+    pub fn of(fresh: &[&'e ClickEvent]) -> Rollups<'e> {
+        let mut r = Rollups::default();
+        for e in fresh {
+            let (hour, day) = (e.at - e.at.rem_euclid(HOUR_MS), day_of(e.at));
+            let source = e.traffic_source_id;
+            r.hourly
+                .entry((e.collaboration_id, hour))
+                .or_insert((source, Counts::default()))
+                .1
+                .add(e);
+            r.daily
+                .entry((e.collaboration_id, day))
+                .or_insert((source, Counts::default()))
+                .1
+                .add(e);
+            if let (false, Some(host)) = (e.bot, e.referrer_host.as_deref()) {
+                let entry = r.referrers.entry((source, day, host)).or_insert((false, 0));
+                entry.0 = e.referrer_class == ReferrerClass::Match;
+                entry.1 += 1;
+            }
+            let link = r.links.entry(e.collaboration_id).or_default();
+            if e.outcome == ClickOutcome::Redirected {
+                link.0 += 1;
+            } else {
+                link.1 += 1;
+            }
+        }
+        r
+    }
+
+    /// Counts a visitor new to its link that day, in the hour of its first click.
+    pub fn add_visitor(&mut self, collaboration: i64, first_at: i64) {
+        let (hour, day) = (first_at - first_at.rem_euclid(HOUR_MS), day_of(first_at));
+        if let Some((_, c)) = self.hourly.get_mut(&(collaboration, hour)) {
+            c.visitors += 1;
+        }
+        if let Some((_, c)) = self.daily.get_mut(&(collaboration, day)) {
+            c.visitors += 1;
+        }
+    }
+}
+
+/// The human visitors of `fresh` by (link, day, visitor hash), with the time of their first
+/// click in the batch, in key order (the same lock order on every instance).
+pub fn visitor_keys<'e>(fresh: &[&'e ClickEvent]) -> Vec<((i64, i64, &'e str), i64)> {
+    let mut first: HashMap<(i64, i64, &str), i64> = HashMap::new();
+    for e in fresh.iter().filter(|e| e.human()) {
+        let at = first
+            .entry((e.collaboration_id, day_of(e.at), &e.visitor_hash))
+            .or_insert(e.at);
+        *at = (*at).min(e.at);
+    }
+    let mut keys: Vec<_> = first.into_iter().collect();
+    keys.sort_unstable();
+    keys
+}
+
 /// Stores `events` (any number; split into transactions) and returns how many were new.
 pub async fn store(
     db: &Db,
     partitions: &Partitions,
     events: &[ClickEvent],
 ) -> Result<usize, sqlx::Error> {
+    if let (Backend::Sqlite, Some(file)) = (db.backend, db.sqlite_file.clone()) {
+        let events = events.to_vec();
+        return tokio::task::spawn_blocking(move || super::store_sqlite::store(&file, &events))
+            .await
+            .map_err(|e| sqlx::Error::Protocol(format!("the click writer stopped: {e}")))?
+            .map_err(|e| sqlx::Error::Protocol(format!("writing clicks to SQLite failed: {e}")));
+    }
     let mut stored = 0;
     for chunk in events.chunks(EVENTS_PER_TRANSACTION) {
         partitions
@@ -71,6 +148,7 @@ pub async fn store(
     Ok(stored)
 }
 
+/// The sqlx writer: PostgreSQL, and SQLite in memory.
 async fn store_in(
     tx: &mut Transaction<'static, Any>,
     events: &[ClickEvent],
@@ -83,56 +161,25 @@ async fn store_in(
     if fresh.is_empty() {
         return Ok(0);
     }
-    let mut hourly: BTreeMap<(i64, i64), (i64, Counts)> = BTreeMap::new();
-    let mut daily: BTreeMap<(i64, i64), (i64, Counts)> = BTreeMap::new();
-    let mut referrers: BTreeMap<(i64, i64, &str), (bool, i64)> = BTreeMap::new();
-    let mut links: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-    for e in &fresh {
-        let (hour, day) = (e.at - e.at.rem_euclid(HOUR_MS), day_of(e.at));
-        let source = e.traffic_source_id;
-        hourly
-            .entry((e.collaboration_id, hour))
-            .or_insert((source, Counts::default()))
-            .1
-            .add(e);
-        daily
-            .entry((e.collaboration_id, day))
-            .or_insert((source, Counts::default()))
-            .1
-            .add(e);
-        if let (false, Some(host)) = (e.bot, e.referrer_host.as_deref()) {
-            let r = referrers.entry((source, day, host)).or_insert((false, 0));
-            r.0 = e.referrer_class == ReferrerClass::Match;
-            r.1 += 1;
-        }
-        let link = links.entry(e.collaboration_id).or_default();
-        if e.outcome == ClickOutcome::Redirected {
-            link.0 += 1;
-        } else {
-            link.1 += 1;
-        }
+    let mut rollups = Rollups::of(&fresh);
+    for (collaboration, first_at) in new_visitors(tx, &visitor_keys(&fresh)).await? {
+        rollups.add_visitor(collaboration, first_at);
     }
-    for (collaboration, hour, day) in new_visitors(tx, &fresh).await? {
-        if let Some((_, c)) = hourly.get_mut(&(collaboration, hour)) {
-            c.visitors += 1;
-        }
-        if let Some((_, c)) = daily.get_mut(&(collaboration, day)) {
-            c.visitors += 1;
-        }
-    }
-    upsert_counts(tx, "click_hourly", "hour", &hourly).await?;
-    upsert_counts(tx, "click_daily", "day", &daily).await?;
-    upsert_referrers(tx, &referrers).await?;
-    for (id, (redirected, refused)) in links {
-        sqlx::query("UPDATE collaborations SET clicks = clicks + $1, refused_clicks = refused_clicks + $2 WHERE id = $3")
-            .bind(redirected)
-            .bind(refused)
-            .bind(id)
+    upsert_counts(tx, "click_hourly", "hour", &rollups.hourly).await?;
+    upsert_counts(tx, "click_daily", "day", &rollups.daily).await?;
+    upsert_referrers(tx, &rollups.referrers).await?;
+    for (id, (redirected, refused)) in &rollups.links {
+        sqlx::query(LINK_COUNTERS)
+            .bind(*redirected)
+            .bind(*refused)
+            .bind(*id)
             .execute(&mut **tx)
             .await?;
     }
     Ok(fresh.len())
 }
+
+pub const LINK_COUNTERS: &str = "UPDATE collaborations SET clicks = clicks + $1, refused_clicks = refused_clicks + $2 WHERE id = $3";
 
 /// `($1, $2, …), (…)` for `rows` rows of `cols` columns.
 fn placeholders(rows: usize, cols: usize) -> String {
@@ -186,21 +233,12 @@ async fn insert_events<'e>(
     Ok(inserted)
 }
 
-/// Records the human visitors of these events not yet counted for their link and day;
-/// returns (collaboration, hour of their first click here, day) for each new one.
+/// Records these visitor keys; returns (collaboration, first click) for each one that was
+/// not counted before.
 async fn new_visitors(
     tx: &mut Transaction<'static, Any>,
-    events: &[&ClickEvent],
-) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
-    let mut first: HashMap<(i64, i64, &str), i64> = HashMap::new();
-    for e in events.iter().filter(|e| e.human()) {
-        let at = first
-            .entry((e.collaboration_id, day_of(e.at), &e.visitor_hash))
-            .or_insert(e.at);
-        *at = (*at).min(e.at);
-    }
-    let mut keys: Vec<_> = first.into_iter().collect();
-    keys.sort_unstable();
+    keys: &[((i64, i64, &str), i64)],
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     let mut new = Vec::new();
     for chunk in keys.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -218,7 +256,7 @@ async fn new_visitors(
             let (collaboration, day): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
             let hash: String = row.try_get(2)?;
             if let Some(at) = firsts.get(&(collaboration, day, hash.as_str())) {
-                new.push((collaboration, at - at.rem_euclid(HOUR_MS), day));
+                new.push((collaboration, *at));
             }
         }
     }

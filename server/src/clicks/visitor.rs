@@ -42,9 +42,11 @@ impl Salts {
         h.update([0]);
         h.update(user_agent.as_bytes());
         let digest = h.finalize();
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = String::with_capacity(32);
         for b in &digest[..16] {
-            out.push_str(&format!("{b:02x}"));
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
         }
         out
     }

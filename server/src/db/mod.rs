@@ -27,6 +27,9 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// The file of an SQLite database (none in memory): the click path opens its own
+    /// connections to it, see `clicks::resolve` and `clicks::store`.
+    pub sqlite_file: Option<std::path::PathBuf>,
 }
 
 impl Db {
@@ -42,6 +45,10 @@ impl Db {
             return Err(sqlx::Error::Configuration(
                 "DATABASE_URL must start with sqlite: or postgres:".into(),
             ));
+        };
+        let sqlite_file = match backend {
+            Backend::Sqlite => crate::clicks::resolve::sqlite_file(url),
+            Backend::Postgres => None,
         };
         let url = match backend {
             Backend::Sqlite => prepare_sqlite_url(url)?,
@@ -66,7 +73,11 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        let db = Db { pool, backend };
+        let db = Db {
+            pool,
+            backend,
+            sqlite_file,
+        };
         db.migrate().await?;
         Ok(db)
     }
