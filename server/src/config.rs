@@ -63,14 +63,10 @@ pub struct Config {
     #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 8, global = true)]
     pub db_max_connections: u32,
     /// Folder of the click journal: every click is appended here before it is answered,
-    /// then written to the database in batches. One folder per server instance.
-    #[arg(
-        long,
-        env = "CLICK_JOURNAL_DIR",
-        default_value = "data/click-journal",
-        global = true
-    )]
-    pub click_journal_dir: PathBuf,
+    /// then written to the database in batches. One folder per server instance. Default:
+    /// beside an SQLite file (`<file>-clicks/`), or `data/click-journal` for PostgreSQL.
+    #[arg(long, env = "CLICK_JOURNAL_DIR", global = true)]
+    pub click_journal_dir: Option<PathBuf>,
     /// How often journaled clicks are written to the database, in milliseconds.
     #[arg(long, env = "CLICK_DRAIN_MS", default_value_t = 1000, global = true)]
     pub click_drain_ms: u64,
@@ -100,12 +96,28 @@ impl Config {
             seed_demo: false,
             secure_cookies: false,
             db_max_connections: 8,
-            click_journal_dir: std::env::temp_dir()
-                .join(format!("ts-journal-{:016x}", rand::random::<u64>())),
+            click_journal_dir: Some(
+                std::env::temp_dir().join(format!("ts-journal-{:016x}", rand::random::<u64>())),
+            ),
             click_drain_ms: 1000,
             click_fsync_ms: 0,
             click_retention_days: 90,
             client_ip_header: None,
+        }
+    }
+
+    /// The click journal's folder: the setting, or its default for this database.
+    pub fn journal_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.click_journal_dir {
+            return dir.clone();
+        }
+        match crate::clicks::resolve::sqlite_file(&self.database_url) {
+            Some(file) => {
+                let mut name = file.into_os_string();
+                name.push("-clicks");
+                PathBuf::from(name)
+            }
+            None => PathBuf::from("data/click-journal"),
         }
     }
 
@@ -117,5 +129,22 @@ impl Config {
             fsync: (self.click_fsync_ms > 0).then(|| Duration::from_millis(self.click_fsync_ms)),
             retention_days: self.click_retention_days,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_journal_lives_beside_its_sqlite_file_unless_set() {
+        let mut c = Config::for_tests("sqlite://data/a.db?mode=rwc");
+        c.click_journal_dir = None;
+        assert_eq!(c.journal_dir(), PathBuf::from("data/a.db-clicks"));
+        c.database_url = "postgres://u@h/db".into();
+        assert_eq!(c.journal_dir(), PathBuf::from("data/click-journal"));
+        c.click_journal_dir = Some("/var/lib/ts/journal".into());
+        assert_eq!(c.journal_dir(), PathBuf::from("/var/lib/ts/journal"));
     }
 }

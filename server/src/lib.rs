@@ -37,7 +37,7 @@ impl AppState {
                 db.clone(),
                 &config.database_url,
             )),
-            clicks: Arc::new(clicks::Ledger::open(&config.click_journal_dir)?),
+            clicks: Arc::new(clicks::Ledger::open(&config.journal_dir())?),
             db,
             config: Arc::new(config),
         })

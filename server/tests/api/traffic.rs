@@ -24,6 +24,7 @@ both_engines!(
     list_rows_carry_30_day_figures_and_the_marketplace_only_a_band,
     raw_events_are_pruned_after_retention_and_rollups_stay,
     the_demo_seed_brings_30_days_of_telling_traffic_and_says_when_it_skips,
+    the_contract_documents_the_traffic_calls,
 );
 
 pub const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -391,7 +392,7 @@ async fn no_raw_address_or_full_referrer_is_stored_anywhere(engine: Engine) {
         "abc123",
     ];
     // Not in the journal either, while the clicks wait there.
-    let journal = &app.state.config.click_journal_dir;
+    let journal = &app.state.config.journal_dir();
     for entry in std::fs::read_dir(journal).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
         for f in forbidden {
@@ -989,4 +990,49 @@ async fn the_demo_seed_brings_30_days_of_telling_traffic_and_says_when_it_skips(
             demo_accounts: vec![]
         }
     );
+}
+
+async fn the_contract_documents_the_traffic_calls(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let doc: Value = app
+        .anonymous()
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    for (path, statuses) in [
+        (
+            "/api/traffic-sources/{id}/traffic",
+            &["200", "400", "401", "403", "404"][..],
+        ),
+        (
+            "/api/programs/{id}/traffic",
+            &["200", "400", "401", "403", "404"][..],
+        ),
+        ("/api/clicks/{click_id}", &["200", "401", "403", "404"][..]),
+    ] {
+        let op = &doc["paths"][path]["get"];
+        assert!(op.is_object(), "{path}");
+        for s in statuses {
+            assert!(op["responses"][*s].is_object(), "{path} {s}");
+        }
+    }
+    let traffic = doc["paths"]["/api/traffic-sources/{id}/traffic"]["get"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(
+        traffic.contains("Public Suffix List") && traffic.contains("noreferrer"),
+        "says what a match can and cannot prove"
+    );
+    for schema in [
+        "SourceTraffic",
+        "ProgramTraffic",
+        "Click",
+        "VolumeBand",
+        "ReferrerClass",
+        "ClickOutcome",
+    ] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
 }
