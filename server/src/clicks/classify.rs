@@ -101,13 +101,8 @@ pub fn classify(referrer_host: Option<&str>, declared_site: Option<&str>) -> Ref
 
 /// Tells bots from people by user agent, with the maintained pattern list of the `isbot`
 /// crate. A request without a user agent is a bot: every browser sends one.
+#[derive(Default)]
 pub struct BotFilter(isbot::Bots);
-
-impl Default for BotFilter {
-    fn default() -> BotFilter {
-        BotFilter(isbot::Bots::default())
-    }
-}
 
 impl BotFilter {
     pub fn is_bot(&self, user_agent: Option<&str>) -> bool {

@@ -198,9 +198,9 @@ fn placeholders(rows: usize, cols: usize) -> String {
 }
 
 /// Inserts the events it does not have yet; returns the ids it inserted.
-async fn insert_events<'e>(
+async fn insert_events(
     tx: &mut Transaction<'static, Any>,
-    events: &'e [ClickEvent],
+    events: &[ClickEvent],
 ) -> Result<HashSet<String>, sqlx::Error> {
     let mut inserted = HashSet::with_capacity(events.len());
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
