@@ -106,7 +106,7 @@ pub fn ClickLookup() -> impl IntoView {
             <TextField
                 id=FIELD
                 label="Click ID"
-                hint="The click_id your landing page received in its address."
+                hint="The value of click_id in your landing page's address, e.g. from your order records."
                 value
                 error
                 on_blur=touched.on_leave(FIELD)

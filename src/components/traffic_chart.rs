@@ -125,16 +125,18 @@ pub fn short_day(day: &str, with_year: bool) -> String {
     }
 }
 
-/// The smallest of 1, 2, 5 × 10ⁿ at or above `n`: the top of the scale.
-fn nice_max(n: i64) -> i64 {
-    let mut step = 1_i64;
+/// The scale: a step of 1, 2 or 5 × 10ⁿ, and the top, at most four steps above zero.
+fn scale(max: i64) -> (i64, i64) {
+    let mut power = 1_i64;
     loop {
         for m in [1, 2, 5] {
-            if step * m >= n {
-                return step * m;
+            let step = power * m;
+            let steps = (max + step - 1) / step;
+            if steps <= 4 {
+                return (step, steps.max(1) * step);
             }
         }
-        step *= 10;
+        power *= 10;
     }
 }
 
@@ -281,7 +283,7 @@ fn legend(id: &str) -> String {
 /// Every day as a row.
 fn data_table(series: &[TrafficDay], of: &str) -> String {
     let mut out = format!(
-        r#"<table class="traffic-table"><caption>Clicks per day{}</caption><thead><tr><th scope="col">Day</th><th scope="col">Redirected</th><th scope="col">Refused</th><th scope="col">Bot clicks (left out)</th><th scope="col">Unique visitors</th></tr></thead><tbody>"#,
+        r#"<p class="traffic-table__note">Redirected and Refused count human clicks; Bots counts clicks by bots, left out of the totals; Visitors counts unique visitors.</p><table class="traffic-table"><caption>Clicks per day{}</caption><thead><tr><th scope="col">Day</th><th scope="col">Redirected</th><th scope="col">Refused</th><th scope="col">Bots</th><th scope="col">Visitors</th></tr></thead><tbody>"#,
         esc(of)
     );
     for d in series {
@@ -304,7 +306,7 @@ fn data_table(series: &[TrafficDay], of: &str) -> String {
 /// tenths of a unit, in integers.
 fn draw(series: &[TrafficDay], id: &str, label: &str) -> String {
     let n = series.len().max(1) as i64;
-    let top = nice_max(
+    let (step, top) = scale(
         series
             .iter()
             .map(|d| d.redirected + d.refused)
@@ -326,12 +328,7 @@ fn draw(series: &[TrafficDay], id: &str, label: &str) -> String {
     let mut out = format!(
         r#"<svg class="traffic-chart__svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" aria-label="{label}" preserveAspectRatio="xMidYMid meet"><title>{label}</title><defs><pattern id="{hatch}" patternUnits="userSpaceOnUse" width="5" height="5" patternTransform="rotate(45)"><rect width="5" height="5" class="chart__hatch-bg"/><line x1="0" y1="0" x2="0" y2="5" class="chart__hatch-line"/></pattern></defs>"#
     );
-    let marks: &[i64] = if top >= 2 {
-        &[0, top / 2, top]
-    } else {
-        &[0, top]
-    };
-    for &v in marks {
+    for v in (0..=top).step_by(step as usize) {
         let y = y_of(v);
         out.push_str(&format!(
             r#"<line class="chart__grid" x1="{}" x2="{}" y1="{y}" y2="{y}"/><text class="chart__label" x="{}" y="{}" text-anchor="end">{}</text>"#,

@@ -78,7 +78,7 @@ fn TrafficView(traffic: SourceTraffic, prominent_mismatch: bool) -> impl IntoVie
     let lead = prominent_mismatch.then(|| {
         let other = t.top_referrers.iter().find(|r| !r.matches).map(|r| {
             format!(
-                " The most frequent other site: {} ({}).",
+                " The most frequent other site: {}, {}.",
                 r.host,
                 count_and_share(r.clicks, total)
             )

@@ -181,7 +181,7 @@ fn Results(
                         <th scope="col">"Partner"</th>
                         <SortHeader label="Web address" field=SortField::Url sort on_sort/>
                         <th scope="col">"Channels"</th>
-                        <th scope="col">"Traffic (30 days)"</th>
+                        <th scope="col">"Traffic"</th>
                         <th scope="col">"Match rate"</th>
                         <SortHeader label="Last change" field=SortField::UpdatedAt sort on_sort/>
                         <th scope="col">"Actions"</th>
@@ -224,7 +224,7 @@ fn MarketRow(
             </td>
             <td data-label="Channels"><ul class="tags">{channels}</ul></td>
             // A band, never the exact count (the API sends none).
-            <td data-label="Traffic (30 days)">{source.volume_band.label()}</td>
+            <td data-label="Traffic">{source.volume_band.label()}</td>
             <td data-label="Match rate">{match_rate_cell(source.match_rate_30d)}</td>
             <td data-label="Last change">
                 <time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time>

@@ -158,7 +158,7 @@ pub fn Programs() -> impl IntoView {
                     <ProgramForm on_created/>
                     <section class="click-lookup-section" aria-labelledby="click-lookup-title">
                         <h2 id="click-lookup-title">"Look up a click"</h2>
-                        <p class="page__intro">"Which source and program a visitor came through, and where from: paste the click ID from your landing page's address."</p>
+                        <p class="page__intro">"See which source and program a visit to your landing page came through, and where from."</p>
                         <ClickLookup/>
                     </section>
                 </section>
