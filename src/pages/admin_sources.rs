@@ -696,7 +696,7 @@ fn AdminSourceView(detail: model::source::TrafficSourceDetail) -> impl IntoView 
                         <th scope="row" data-label="Program">{p.program_name}</th>
                         <td data-label="Advertiser">{p.advertiser_name}</td>
                         <td data-label="Tracking link"><code class="cell-url">{p.tracking_url}</code></td>
-                        <td data-label="Clicks">{p.clicks}</td>
+                        <td data-label="Clicks" class="cell-number">{thousands(p.clicks)}</td>
                     </tr>
                 }
             })

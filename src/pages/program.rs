@@ -148,27 +148,26 @@ fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
                     <LoadError error title="Couldn't load the traffic" on_retry=traffic.retry()/>
                 }
                 .into_any(),
-                Load::Loaded(t) => t
-                    .collaborations
-                    .into_iter()
-                    .map(|c| {
-                        let heading = format!("traffic-{}-title", c.collaboration_id);
-                        let labelled_by = heading.clone();
-                        view! {
-                            <section class="traffic-card" aria-labelledby=labelled_by>
-                                <h3 id=heading>{c.source_name.clone()}</h3>
-                                <p class="traffic__rate">{match_rate_sentence(c.match_rate, c.declared_site.as_deref())}</p>
-                                <TrafficChart
-                                    series=c.series
-                                    id=format!("traffic-{}", c.collaboration_id)
-                                    subject=c.source_name
-                                />
-                            </section>
-                        }
-                    })
-                    .collect_view()
-                    .into_any(),
+                Load::Loaded(t) => {
+                    let cards = t.collaborations.into_iter().map(|c| view! { <TrafficCard traffic=c/> }).collect_view();
+                    view! { <div class="traffic-cards">{cards}</div> }.into_any()
+                }
             }}
+        </section>
+    }
+}
+
+/// One source of the program: its match rate in words and its chart.
+#[component]
+fn TrafficCard(traffic: model::traffic::CollaborationTraffic) -> impl IntoView {
+    let c = traffic;
+    let heading = format!("traffic-{}-title", c.collaboration_id);
+    let labelled_by = heading.clone();
+    view! {
+        <section class="traffic-card" aria-labelledby=labelled_by>
+            <h3 id=heading>{c.source_name.clone()}</h3>
+            <p class="traffic__rate">{match_rate_sentence(c.match_rate, c.declared_site.as_deref())}</p>
+            <TrafficChart series=c.series id=format!("traffic-{}", c.collaboration_id) subject=c.source_name/>
         </section>
     }
 }
@@ -180,7 +179,7 @@ fn CollaborationRow(collaboration: Collaboration) -> impl IntoView {
     let live = c.status == Status::Active;
     let what = format!("tracking link for {}", c.source_name);
     let refused = (c.refused_clicks > 0).then(|| {
-        view! { <span class="cell-sub">{format!("{} refused", c.refused_clicks)}</span> }
+        view! { <span class="cell-sub">{format!("{} refused", thousands(c.refused_clicks))}</span> }
     });
     view! {
         <tr class:row--stopped=!live>
@@ -199,7 +198,7 @@ fn CollaborationRow(collaboration: Collaboration) -> impl IntoView {
                 {note.map(|n| view! { <p class="row-note" class:row-note--info=live>{n}</p> })}
             </td>
             <td data-label="Clicks" class="cell-number">
-                <span>{c.clicks.to_string()}</span>
+                <span>{thousands(c.clicks)}</span>
                 {refused}
             </td>
             <td data-label="Clicks (30 days)" class="cell-number">{thousands(c.clicks_30d)}</td>

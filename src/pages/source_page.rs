@@ -16,6 +16,7 @@ use crate::{
         record::{load_record, RecordPending, RecordWords},
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
+        traffic_chart::thousands,
         traffic_panel::TrafficPanel,
     },
 };
@@ -99,7 +100,7 @@ fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
                         <td data-label="Tracking link" class="cell-link">
                             <CopyField text=p.tracking_url.clone() id=format!("link-{}", p.collaboration_id) what/>
                         </td>
-                        <td data-label="Clicks" class="cell-number">{p.clicks.to_string()}</td>
+                        <td data-label="Clicks" class="cell-number">{thousands(p.clicks)}</td>
                     </tr>
                 }
             })
