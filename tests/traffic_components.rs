@@ -491,6 +491,32 @@ async fn the_partner_view_has_no_lead_and_a_failure_offers_try_again() {
 }
 
 #[wasm_bindgen_test]
+async fn a_source_without_clicks_shows_the_empty_state_and_no_figures() {
+    let days: Vec<String> = (1..=30)
+        .map(|n| {
+            format!(
+                r#"{{"day":"2026-11-{n:02}","redirected":0,"refused":0,"bots":0,"visitors":0}}"#
+            )
+        })
+        .collect();
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources/12/traffic": [{{"status":200,"body":{{"traffic_source_id":12,"days":30,"declared_site":"dealspotter.example","series":[{}],"referrers":{{"match":0,"mismatch":0,"none":0}},"match_rate":null,"top_referrers":[]}}}}]}}"#,
+        days.join(",")
+    ));
+    let root = container();
+    let _app = mount_panel(&root, false);
+    let empty = wait_for(&root, ".traffic-chart__empty").await;
+    assert_eq!(
+        empty.text_content().as_deref(),
+        Some("No clicks in the last 30 days yet")
+    );
+    assert!(text(&root, ".traffic__rate").contains("Too little traffic to judge"));
+    assert!(!exists(&root, ".referrer-mix"));
+    assert!(!exists(&root, "table"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 fn the_mismatch_sentence_follows_the_judging_rule() {
     let mix = |matched, mismatched, none| model::traffic::ReferrerMix {
         matched,
