@@ -1,24 +1,62 @@
 #!/usr/bin/env bash
-# Measures list latency at scale: seeds N sources (default 1,000,000) into a fresh SQLite
-# file (or $BENCH_DATABASE_URL), starts the release server, and prints the median time of
-# the first page, a deep page (cursor in the middle), filtered and searched pages, for a
+# Measures list latency at scale: seeds N sources (default 1,000,000) with their programs,
+# links and EVENTS click events (default 10 per source) into SQLite (default) or PostgreSQL
+# (or $BENCH_DATABASE_URL), starts the release server, and prints the median time of the
+# first page, a deep page (cursor in the middle), filtered and searched pages, for a
 # partner's own list, staff's list of everyone, and the marketplace.
-#   scripts/bench-list.sh [N]
+#   scripts/bench-list.sh [N] [sqlite|postgres] [EVENTS]
+# The seeded data is kept and reused by later runs with the same N and EVENTS: SQLite in
+# target/bench/list-N-eEVENTS.db, PostgreSQL in the database bench_list_N on 127.0.0.1:5432
+# (made again when it holds other counts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
+engine=${2:-sqlite}
+events=${3:-$((n * 10))}
 dir=$(mktemp -d)
-trap 'kill $server_pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-# The seeded file is kept under target/ and reused by later runs with the same N.
-mkdir -p target/bench
-file="target/bench/list-$n.db"
-url=${BENCH_DATABASE_URL:-sqlite://$PWD/$file}
+server_pid=
+trap '[ -n "$server_pid" ] && kill $server_pid 2>/dev/null; rm -rf "$dir"' EXIT
 cargo build --release -q -p server --example bulk_seed
 cargo build --release -q -p server
-if [ -n "${BENCH_DATABASE_URL:-}" ] || [ ! -f "$file" ]; then
-  echo "seeding $n sources into $url"
-  rm -f "$file" "$file-wal" "$file-shm"
-  time target/release/examples/bulk_seed "$url" "$n" 1000
+seed() { # url
+  echo "seeding $n sources and $events click events into $1"
+  time target/release/examples/bulk_seed "$1" "$n" 1000 --events "$events"
+}
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+  url=$BENCH_DATABASE_URL
+  seed "$url"
+else
+  case "$engine" in
+  sqlite)
+    mkdir -p target/bench
+    file="target/bench/list-$n-e$events.db"
+    url=sqlite://$PWD/$file
+    if [ ! -f "$file" ]; then
+      # Seeded under another name and renamed once complete: a failed seed is not reused.
+      rm -f "$file.part" "$file.part-wal" "$file.part-shm"
+      seed "sqlite://$PWD/$file.part"
+      mv "$file.part" "$file"
+      rm -f "$file.part-wal" "$file.part-shm"
+    fi
+    ;;
+  postgres)
+    scripts/pg-up.sh > /dev/null
+    db="bench_list_$n"
+    url="postgres://postgres@127.0.0.1:5432/$db"
+    psql_q() { psql -h 127.0.0.1 -U postgres -d "$db" -Atqc "$1" 2>/dev/null || true; }
+    held=$(psql_q "SELECT (SELECT COUNT(*) FROM traffic_sources) || ' ' || (SELECT COUNT(*) FROM click_events) || ' ' || (SELECT COUNT(*) FROM click_daily)")
+    # Reused only when it holds what was asked and its rollups (the seed's last step).
+    if [ "${held% *}" != "$n $events" ] || { [ "$events" -gt 0 ] && [ "${held##* }" = 0 ]; }; then
+      PGOPTIONS="-c client_min_messages=warning" dropdb -h 127.0.0.1 -U postgres --if-exists "$db"
+      createdb -h 127.0.0.1 -U postgres "$db"
+      seed "$url"
+    fi
+    ;;
+  *)
+    echo "usage: scripts/bench-list.sh [N] [sqlite|postgres] [EVENTS]" >&2
+    exit 2
+    ;;
+  esac
 fi
 target/release/traffic-sources-server --port 0 --database-url "$url" --static-dir "$dir/none" --log-level warn > "$dir/out" 2>&1 &
 server_pid=$!
@@ -28,10 +66,7 @@ base=$(grep -o 'http://[0-9.:]*' "$dir/out" | head -n1)
 sign_in() { curl -s -c "$dir/$1.jar" -H 'content-type: application/json' -d "{\"email\":\"$2\",\"password\":\"bench-password\"}" "$base/api/session" > /dev/null; }
 sign_in partner bench-partner-0@bench.test
 sign_in staff bench-staff@bench.test
-# An advertiser for the marketplace.
-curl -s -c "$dir/advertiser.jar" -H 'content-type: application/json' \
-  -d '{"email":"bench-adv@bench.test","password":"bench-password","role":"advertiser","display_name":"Bench Advertiser"}' "$base/api/accounts" > /dev/null
-sign_in advertiser bench-adv@bench.test # when a previous run already signed it up
+sign_in advertiser bench-advertiser-0@bench.test
 
 # A cursor in the middle of "-updated_at": source i has updated_at = 1700000000000 + i, id = i + 1.
 mid=$((n / 2))
