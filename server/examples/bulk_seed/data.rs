@@ -40,9 +40,9 @@ pub fn mix(mut z: u64) -> u64 {
 }
 
 fn hash(parts: &[u64]) -> u64 {
-    parts
-        .iter()
-        .fold(0x243f_6a88_85a3_08d3, |h, &p| mix(h ^ p.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+    parts.iter().fold(0x243f_6a88_85a3_08d3, |h, &p| {
+        mix(h ^ p.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    })
 }
 
 /// A small deterministic generator (splitmix64).
@@ -195,7 +195,8 @@ pub fn source(plan: &Plan, n: i64) -> Source {
         name_key: name.to_lowercase(),
         name,
         url: format!("https://{}/", source_host(n)),
-        channels: Channel::ALL[(n % 14) as usize].bit() | Channel::ALL[((n / 14) % 14) as usize].bit(),
+        channels: Channel::ALL[(n % 14) as usize].bit()
+            | Channel::ALL[((n / 14) % 14) as usize].bit(),
         status: STATUSES[(n % 5) as usize],
         visibility: VISIBILITIES[(n % 3) as usize],
         ts: BASE_MS + n,
@@ -276,7 +277,9 @@ pub enum Referrer {
 
 /// Mismatching referrer hosts, already normalised.
 pub fn other_hosts() -> Vec<String> {
-    let mut hosts: Vec<String> = (0..40).map(|k| format!("coupon-aggregator{k}.example")).collect();
+    let mut hosts: Vec<String> = (0..40)
+        .map(|k| format!("coupon-aggregator{k}.example"))
+        .collect();
     hosts.extend((0..10).map(|k| format!("deals-forum{k}.example")));
     hosts.extend((0..10).map(|k| format!("news-portal{k}.example")));
     hosts
@@ -389,7 +392,11 @@ impl<'a> Clicks<'a> {
             // Bot visits hold twice the clicks: this makes BOT_SHARE of the clicks.
             let bot = rng.unit() < BOT_SHARE / (2.0 - BOT_SHARE);
             // Clicks in this visit: 1 + geometric, mean CLICKS_PER_VISIT (bots: twice that).
-            let mean = if bot { 2.0 * CLICKS_PER_VISIT } else { CLICKS_PER_VISIT };
+            let mean = if bot {
+                2.0 * CLICKS_PER_VISIT
+            } else {
+                CLICKS_PER_VISIT
+            };
             let mut clicks = 1;
             while clicks < left && rng.unit() < 1.0 - 1.0 / mean {
                 clicks += 1;
@@ -399,7 +406,11 @@ impl<'a> Clicks<'a> {
             let day = (at - at.rem_euclid(DAY_MS)) as u64;
             let suspicious = hash(&[0x5005, link.source as u64]) % SUSPICIOUS_ONE_IN == 0;
             let u = rng.unit();
-            let (own, none) = if suspicious { (0.15, 0.27) } else { (0.70, 0.88) };
+            let (own, none) = if suspicious {
+                (0.15, 0.27)
+            } else {
+                (0.70, 0.88)
+            };
             let referrer = if u < own {
                 Referrer::Own
             } else if u < none {
@@ -415,8 +426,10 @@ impl<'a> Clicks<'a> {
                 [0xb07, collab as u64, rng.below(3)]
             } else if rng.unit() < RETURNING_VISITORS {
                 // The rank's expected visits a day, from the same skew.
-                let share = ((rank + 1) as f64 / c).powf(1.0 / SKEW) - (rank as f64 / c).powf(1.0 / SKEW);
-                let per_day = self.plan.events as f64 * share / WINDOW_DAYS as f64 / CLICKS_PER_VISIT;
+                let share =
+                    ((rank + 1) as f64 / c).powf(1.0 / SKEW) - (rank as f64 / c).powf(1.0 / SKEW);
+                let per_day =
+                    self.plan.events as f64 * share / WINDOW_DAYS as f64 / CLICKS_PER_VISIT;
                 [0x5a1, collab as u64, rng.below(1 + (per_day / 4.0) as u64)]
             } else {
                 [0x0ff, visit, 0]

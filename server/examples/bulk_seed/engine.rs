@@ -140,7 +140,11 @@ impl Engine {
             self.exec(sql).await?;
         }
         if !again.is_empty() {
-            eprintln!("  {} indexes and triggers made again in {:.1} s", again.len(), t.elapsed().as_secs_f64());
+            eprintln!(
+                "  {} indexes and triggers made again in {:.1} s",
+                again.len(),
+                t.elapsed().as_secs_f64()
+            );
         }
         Ok(())
     }
@@ -280,7 +284,9 @@ impl Loader<'_> {
                         V::I(i) => write!(buffer, "{i}")?,
                         V::T(t) => {
                             // COPY's text format: nothing generated here needs escaping.
-                            debug_assert!(!t.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r' | b'\\')));
+                            debug_assert!(!t
+                                .bytes()
+                                .any(|b| matches!(b, b'\t' | b'\n' | b'\r' | b'\\')));
                             buffer.extend_from_slice(t.as_bytes());
                         }
                         V::Null => buffer.extend_from_slice(b"\\N"),

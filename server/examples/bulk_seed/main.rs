@@ -27,14 +27,16 @@ mod verify;
 use std::time::Instant;
 
 use clap::Parser;
-use sqlx::ConnectOptions;
 use server::{password, Db};
+use sqlx::ConnectOptions;
 
 use data::{as_str, Plan, DAY_MS};
 use engine::{Engine, Result, V};
 
 #[derive(Parser)]
-#[command(about = "Fills a fresh database with bench data: sources, programs, links, clicks and their rollups")]
+#[command(
+    about = "Fills a fresh database with bench data: sources, programs, links, clicks and their rollups"
+)]
 struct Args {
     /// sqlite://path or postgres://user@host/db (migrated here; must hold no accounts yet)
     database_url: String,
@@ -91,7 +93,12 @@ fn cpu_seconds(pid: u32) -> f64 {
     // 12th and 13th.
     let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -229,7 +236,10 @@ async fn run(args: Args) -> Result<bool> {
         plan.events,
         if postgres { "PostgreSQL" } else { "SQLite" }
     );
-    println!("{:<24} {:>12} {:>9} {:>9}", "phase", "rows", "seconds", "CPU s");
+    println!(
+        "{:<24} {:>12} {:>9} {:>9}",
+        "phase", "rows", "seconds", "CPU s"
+    );
     for (phase, rows, seconds, cpu) in &phases.rows {
         println!("{phase:<24} {rows:>12} {seconds:>9.1} {cpu:>9.1}");
     }
@@ -284,13 +294,33 @@ async fn commit(engine: &mut Engine) -> Result<()> {
 async fn accounts(engine: &mut Engine, plan: &Plan, hash: &str) -> Result<u64> {
     begin(engine).await?;
     let mut load = engine
-        .loader("accounts", &["id", "email", "password_hash", "role", "display_name", "created_at"])
+        .loader(
+            "accounts",
+            &[
+                "id",
+                "email",
+                "password_hash",
+                "role",
+                "display_name",
+                "created_at",
+            ],
+        )
         .await?;
     let at = plan.accounts_created_at();
     for p in 0..plan.partners {
-        let (email, name) = (format!("bench-partner-{p}@bench.test"), format!("Bench Partner {p}"));
-        load.row(&[V::I(plan.partner_id(p)), V::T(&email), V::T(hash), V::T("partner"), V::T(&name), V::I(at)])
-            .await?;
+        let (email, name) = (
+            format!("bench-partner-{p}@bench.test"),
+            format!("Bench Partner {p}"),
+        );
+        load.row(&[
+            V::I(plan.partner_id(p)),
+            V::T(&email),
+            V::T(hash),
+            V::T("partner"),
+            V::T(&name),
+            V::I(at),
+        ])
+        .await?;
     }
     load.row(&[
         V::I(plan.staff_id()),
@@ -302,25 +332,48 @@ async fn accounts(engine: &mut Engine, plan: &Plan, hash: &str) -> Result<u64> {
     ])
     .await?;
     for a in 0..plan.advertisers {
-        let (email, name) = (format!("bench-advertiser-{a}@bench.test"), format!("Bench Advertiser {a}"));
-        load.row(&[V::I(plan.advertiser_id(a)), V::T(&email), V::T(hash), V::T("advertiser"), V::T(&name), V::I(at)])
-            .await?;
+        let (email, name) = (
+            format!("bench-advertiser-{a}@bench.test"),
+            format!("Bench Advertiser {a}"),
+        );
+        load.row(&[
+            V::I(plan.advertiser_id(a)),
+            V::T(&email),
+            V::T(hash),
+            V::T("advertiser"),
+            V::T(&name),
+            V::I(at),
+        ])
+        .await?;
     }
     let rows = load.finish().await?;
     commit(engine).await?;
     Ok(rows)
 }
 
-async fn load_programs(engine: &mut Engine, plan: &Plan, programs: &[data::Program]) -> Result<u64> {
+async fn load_programs(
+    engine: &mut Engine,
+    plan: &Plan,
+    programs: &[data::Program],
+) -> Result<u64> {
     begin(engine).await?;
     let mut load = engine
-        .loader("programs", &["id", "advertiser_id", "name", "landing_url", "created_at"])
+        .loader(
+            "programs",
+            &["id", "advertiser_id", "name", "landing_url", "created_at"],
+        )
         .await?;
     let at = plan.accounts_created_at() + DAY_MS;
     for (k, p) in programs.iter().enumerate() {
         let (name, url) = (data::program_name(p), data::landing_url(p));
-        load.row(&[V::I(k as i64 + 1), V::I(p.advertiser_id), V::T(&name), V::T(&url), V::I(at)])
-            .await?;
+        load.row(&[
+            V::I(k as i64 + 1),
+            V::I(p.advertiser_id),
+            V::T(&name),
+            V::T(&url),
+            V::I(at),
+        ])
+        .await?;
     }
     let rows = load.finish().await?;
     commit(engine).await?;
@@ -333,7 +386,20 @@ async fn sources(engine: &mut Engine, plan: &Plan) -> Result<u64> {
     let mut load = engine
         .loader(
             "traffic_sources",
-            &["id", "partner_id", "name", "name_key", "url", "url_key", "channels", "status", "visibility", "version", "created_at", "updated_at"],
+            &[
+                "id",
+                "partner_id",
+                "name",
+                "name_key",
+                "url",
+                "url_key",
+                "channels",
+                "status",
+                "visibility",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
         )
         .await?;
     for n in 0..plan.sources {
@@ -370,13 +436,23 @@ async fn collaborations(engine: &mut Engine, collabs: &[data::Collab]) -> Result
         // page, PostgreSQL updates a row in place (a HOT update) instead of writing a new
         // version elsewhere plus an entry in each of the four indexes: ten times faster.
         // Reset once the counts are in (see rollups::build).
-        engine.exec("ALTER TABLE collaborations SET (fillfactor = 50)").await?;
+        engine
+            .exec("ALTER TABLE collaborations SET (fillfactor = 50)")
+            .await?;
     }
     let again = engine.drop_indexes("collaborations").await?;
     let mut load = engine
         .loader(
             "collaborations",
-            &["id", "program_id", "traffic_source_id", "tracking_code", "clicks", "refused_clicks", "created_at"],
+            &[
+                "id",
+                "program_id",
+                "traffic_source_id",
+                "tracking_code",
+                "clicks",
+                "refused_clicks",
+                "created_at",
+            ],
         )
         .await?;
     for (k, c) in collabs.iter().enumerate() {
@@ -428,7 +504,20 @@ async fn events(
     let mut load = engine
         .loader(
             "click_events",
-            &["click_id", "at", "collaboration_id", "traffic_source_id", "program_id", "partner_id", "advertiser_id", "outcome", "referrer_host", "referrer_class", "bot", "visitor_hash"],
+            &[
+                "click_id",
+                "at",
+                "collaboration_id",
+                "traffic_source_id",
+                "program_id",
+                "partner_id",
+                "advertiser_id",
+                "outcome",
+                "referrer_host",
+                "referrer_class",
+                "bot",
+                "visitor_hash",
+            ],
         )
         .await?;
     let mut clicks = data::Clicks::new(plan, collabs);

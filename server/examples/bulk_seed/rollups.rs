@@ -214,7 +214,9 @@ pub async fn build(engine: &mut Engine) -> Result<()> {
     eprintln!("  {current}: {:.1} s", t.elapsed().as_secs_f64());
     engine.restore_indexes(&again).await?;
     if postgres {
-        engine.exec("ALTER TABLE collaborations RESET (fillfactor)").await?;
+        engine
+            .exec("ALTER TABLE collaborations RESET (fillfactor)")
+            .await?;
     } else {
         engine.exec("COMMIT").await?;
     }

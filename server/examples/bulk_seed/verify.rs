@@ -36,7 +36,8 @@ fn checks(postgres: bool) -> Vec<(&'static str, String)> {
                     FROM ({first_visits}) f GROUP BY collaboration_id, first_at - first_at % 3600000) v
            ON v.collaboration_id = e.collaboration_id AND v.hour = e.hour"
     );
-    let actual_hourly = "SELECT collaboration_id, hour, traffic_source_id, redirected, refused, bots,
+    let actual_hourly =
+        "SELECT collaboration_id, hour, traffic_source_id, redirected, refused, bots,
         matched, mismatched, no_referrer, visitors FROM click_hourly";
     let expected_daily = format!(
         "SELECT collaboration_id, at - at % 86400000 AS day, MIN(traffic_source_id) AS traffic_source_id, {COUNTS},
@@ -45,13 +46,15 @@ fn checks(postgres: bool) -> Vec<(&'static str, String)> {
     );
     let actual_daily = "SELECT collaboration_id, day, traffic_source_id, redirected, refused, bots,
         matched, mismatched, no_referrer, visitors FROM click_daily";
-    let expected_referrers = "SELECT traffic_source_id, at - at % 86400000 AS day, referrer_host AS host,
+    let expected_referrers =
+        "SELECT traffic_source_id, at - at % 86400000 AS day, referrer_host AS host,
             MAX(CASE WHEN referrer_class = 'match' THEN 1 ELSE 0 END) AS matches, COUNT(*) AS clicks
         FROM click_events WHERE bot = 0 AND referrer_host IS NOT NULL
         GROUP BY traffic_source_id, at - at % 86400000, referrer_host";
     let actual_referrers =
         "SELECT traffic_source_id, day, host, matches, clicks FROM click_referrers_daily";
-    let expected_visitors = "SELECT DISTINCT collaboration_id, at - at % 86400000 AS day, visitor_hash
+    let expected_visitors =
+        "SELECT DISTINCT collaboration_id, at - at % 86400000 AS day, visitor_hash
         FROM click_events WHERE bot = 0";
     let actual_visitors = "SELECT collaboration_id, day, visitor_hash FROM click_visitors";
     let expected_counts = "SELECT c.id, COALESCE(SUM(CASE WHEN e.outcome = 'redirected' THEN 1 ELSE 0 END), 0) AS clicks,
@@ -155,7 +158,9 @@ fn checks(postgres: bool) -> Vec<(&'static str, String)> {
 pub async fn run(engine: &mut Engine) -> Result<bool> {
     let postgres = engine.is_postgres();
     if !postgres {
-        engine.exec("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -1048576; PRAGMA threads = 2;").await?;
+        engine
+            .exec("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -1048576; PRAGMA threads = 2;")
+            .await?;
     } else {
         engine.exec("SET work_mem = '256MB'").await?;
     }
@@ -197,19 +202,33 @@ pub async fn run(engine: &mut Engine) -> Result<bool> {
     let share = |what: &str| format!("SELECT COUNT(*) FROM click_events WHERE {what}");
     let bots = engine.int(&share("bot = 1")).await?;
     let refused = engine.int(&share("outcome <> 'redirected'")).await?;
-    let matched = engine.int(&share("bot = 0 AND referrer_class = 'match'")).await?;
-    let mismatched = engine.int(&share("bot = 0 AND referrer_class = 'mismatch'")).await?;
-    let none = engine.int(&share("bot = 0 AND referrer_class = 'none'")).await?;
+    let matched = engine
+        .int(&share("bot = 0 AND referrer_class = 'match'"))
+        .await?;
+    let mismatched = engine
+        .int(&share("bot = 0 AND referrer_class = 'mismatch'"))
+        .await?;
+    let none = engine
+        .int(&share("bot = 0 AND referrer_class = 'none'"))
+        .await?;
     let humans = events - bots;
     let visitors = engine.int("SELECT COUNT(*) FROM click_visitors").await?;
-    let busiest = engine.int("SELECT MAX(clicks + refused_clicks) FROM collaborations").await?;
+    let busiest = engine
+        .int("SELECT MAX(clicks + refused_clicks) FROM collaborations")
+        .await?;
     let median = engine
         .int(&format!(
             "SELECT clicks + refused_clicks FROM collaborations ORDER BY clicks + refused_clicks LIMIT 1 OFFSET {}",
             links / 2
         ))
         .await?;
-    let pct = |a: i64, b: i64| if b > 0 { 100.0 * a as f64 / b as f64 } else { 0.0 };
+    let pct = |a: i64, b: i64| {
+        if b > 0 {
+            100.0 * a as f64 / b as f64
+        } else {
+            0.0
+        }
+    };
     println!(
         "  shape: bots {:.1} %, refused {:.1} %; human referrers match {:.1} % / mismatch {:.1} % / none {:.1} %; \
          {:.2} human clicks per visitor-day; clicks per link: busiest {busiest}, median {median}",
@@ -220,7 +239,10 @@ pub async fn run(engine: &mut Engine) -> Result<bool> {
         pct(none, humans),
         if visitors > 0 { humans as f64 / visitors as f64 } else { 0.0 },
     );
-    println!("verify: {}", if ok { "all checks passed" } else { "MISMATCH" });
+    println!(
+        "verify: {}",
+        if ok { "all checks passed" } else { "MISMATCH" }
+    );
     Ok(ok)
 }
 
