@@ -91,7 +91,7 @@ impl Ledger {
             Status::Blocked => ClickOutcome::RefusedBlocked,
         };
         let event = ClickEvent {
-            click_id: crate::codes::click_id(),
+            click_id: crate::codes::click_id(at),
             at,
             collaboration_id: link.collaboration_id,
             traffic_source_id: link.traffic_source_id,
@@ -127,7 +127,15 @@ impl Ledger {
             let Some(segment) = self.waiting().first().map(|s| s.events.clone()) else {
                 return Ok(stored);
             };
-            stored += store::store(db, &self.partitions, &segment).await?;
+            let started = std::time::Instant::now();
+            let new = store::store(db, &self.partitions, &segment).await?;
+            tracing::debug!(
+                clicks = segment.len(),
+                new,
+                micros_per_click = started.elapsed().as_micros() as usize / segment.len().max(1),
+                "drained a journal segment"
+            );
+            stored += new;
             self.waiting().remove(0).remove();
         }
     }

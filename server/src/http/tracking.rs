@@ -61,7 +61,7 @@ async fn follow(
         };
         state.clicks.record(&link, &visit)
     } else {
-        codes::click_id()
+        codes::click_id(crate::time::now_ms())
     };
     if !link.live() {
         return page(StatusCode::GONE, GONE_PAGE);

@@ -119,7 +119,7 @@ pub fn clicks(links: &[DemoLink<'_>], now_ms: i64) -> Vec<ClickEvent> {
                     Some(p.elsewhere[rng.gen_range(0..p.elsewhere.len())].to_string())
                 };
                 events.push(ClickEvent {
-                    click_id: crate::codes::click_id(),
+                    click_id: crate::codes::click_id(at),
                     at,
                     collaboration_id: link.collaboration_id,
                     traffic_source_id: link.traffic_source_id,

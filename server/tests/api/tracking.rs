@@ -94,10 +94,23 @@ async fn an_active_link_redirects_to_the_landing_url_with_a_click_id(engine: Eng
     assert_eq!(before, "https://shop.example/spring?utm_source=aff&x=%20y");
     let (click_id, fragment) = click_id_and_fragment.split_once('#').unwrap();
     assert_eq!(fragment, "details", "the fragment stays last");
-    assert_eq!(click_id.len(), 16);
+    assert_eq!(click_id.len(), 22);
     assert!(click_id.bytes().all(|b| b.is_ascii_alphanumeric()));
     let second = location(&click(&app.base(), &code(&collaboration)).await);
     assert_ne!(second, to, "every click gets its own id");
+    // Time-ordered: the first 9 characters are the click's time in base62 milliseconds.
+    let digits = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let at = click_id.bytes().take(9).fold(0i64, |t, b| {
+        t * 62 + digits.iter().position(|&d| d == b).unwrap() as i64
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert!(
+        (now - 60_000..=now).contains(&at),
+        "{click_id} says {at}, now is {now}"
+    );
     // A landing URL without a query gets one.
     let (_, _, _, _, plain) = link(&app, "https://shop.example/").await;
     let to = location(&click(&app.base(), &code(&plain)).await);
