@@ -201,8 +201,9 @@ impl LedgerTasks {
                         _ = fsync.tick(), if schedule.fsync.is_some() => {
                             let ledger = ledger.clone();
                             let _ = tokio::task::spawn_blocking(move || {
-                                if let Err(e) = ledger.journal.sync() {
-                                    tracing::warn!(error = %e, "fsync of the click journal failed");
+                                match ledger.journal.sync() {
+                                    Ok(()) => tracing::debug!("flushed the click journal to the disk"),
+                                    Err(e) => tracing::warn!(error = %e, "fsync of the click journal failed"),
                                 }
                             }).await;
                         }

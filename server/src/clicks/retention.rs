@@ -90,80 +90,73 @@ impl Partitions {
 /// its whole day has passed the cutoff.
 pub async fn prune(db: &Db, partitions: &Partitions, cutoff_ms: i64) -> Result<u64, sqlx::Error> {
     let cutoff_day = cutoff_ms - cutoff_ms.rem_euclid(DAY_MS);
-    let mut pruned = 0;
-    match db.backend {
+    let (pruned, row_id) = match db.backend {
         Backend::Sqlite => {
-            loop {
-                let n = sqlx::query(
-                    "DELETE FROM click_events WHERE click_id IN (SELECT click_id FROM click_events WHERE at < $1 LIMIT $2)",
-                )
-                .bind(cutoff_ms)
-                .bind(PRUNE_BATCH)
-                .execute(&db.pool)
-                .await?
-                .rows_affected();
-                pruned += n;
-                if n < PRUNE_BATCH as u64 {
-                    break;
-                }
-            }
-            loop {
-                let n = sqlx::query(
-                    "DELETE FROM click_visitors WHERE rowid IN (SELECT rowid FROM click_visitors WHERE day < $1 LIMIT $2)",
-                )
-                .bind(cutoff_day)
-                .bind(PRUNE_BATCH)
-                .execute(&db.pool)
-                .await?
-                .rows_affected();
-                if n < PRUNE_BATCH as u64 {
-                    break;
-                }
-            }
+            let sql = "DELETE FROM click_events WHERE click_id IN (SELECT click_id FROM click_events WHERE at < $1 LIMIT $2)";
+            (delete_in_batches(db, sql, cutoff_ms).await?, "rowid")
         }
-        Backend::Postgres => {
-            let rows = sqlx::query(
-                "SELECT CAST(c.relname AS TEXT) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                 JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'click_events'",
-            )
-            .fetch_all(&db.pool)
-            .await?;
-            for row in rows {
-                let name: String = row.try_get(0)?;
-                let Some(day) = partition_day(&name) else {
-                    continue;
-                };
-                if day + DAY_MS <= cutoff_ms {
-                    let count = sqlx::query(&format!("SELECT COUNT(*) FROM {name}"))
-                        .fetch_one(&db.pool)
-                        .await?;
-                    pruned += count.try_get::<i64, _>(0)? as u64;
-                    sqlx::query(&format!("DROP TABLE IF EXISTS {name}"))
-                        .execute(&db.pool)
-                        .await?;
-                    partitions
-                        .known
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .remove(&day);
-                }
-            }
-            loop {
-                let n = sqlx::query(
-                    "DELETE FROM click_visitors WHERE ctid IN (SELECT ctid FROM click_visitors WHERE day < $1 LIMIT $2)",
-                )
-                .bind(cutoff_day)
-                .bind(PRUNE_BATCH)
-                .execute(&db.pool)
-                .await?
-                .rows_affected();
-                if n < PRUNE_BATCH as u64 {
-                    break;
-                }
-            }
+        Backend::Postgres => (drop_partitions(db, partitions, cutoff_ms).await?, "ctid"),
+    };
+    let visitors = format!(
+        "DELETE FROM click_visitors WHERE {row_id} IN (SELECT {row_id} FROM click_visitors WHERE day < $1 LIMIT $2)"
+    );
+    delete_in_batches(db, &visitors, cutoff_day).await?;
+    Ok(pruned)
+}
+
+/// Runs `sql` (binding `$1` = `before` and `$2` = the batch size) until a batch deletes
+/// fewer rows than it may; returns how many went.
+async fn delete_in_batches(db: &Db, sql: &str, before: i64) -> Result<u64, sqlx::Error> {
+    let mut deleted = 0;
+    loop {
+        let n = sqlx::query(sql)
+            .bind(before)
+            .bind(PRUNE_BATCH)
+            .execute(&db.pool)
+            .await?
+            .rows_affected();
+        deleted += n;
+        if n < PRUNE_BATCH as u64 {
+            return Ok(deleted);
         }
     }
-    Ok(pruned)
+}
+
+/// Drops the daily partitions whose whole day is before `cutoff_ms`; returns how many
+/// events they held.
+async fn drop_partitions(
+    db: &Db,
+    partitions: &Partitions,
+    cutoff_ms: i64,
+) -> Result<u64, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT CAST(c.relname AS TEXT) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'click_events'",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut dropped = 0;
+    for row in rows {
+        let name: String = row.try_get(0)?;
+        let Some(day) = partition_day(&name) else {
+            continue;
+        };
+        if day + DAY_MS <= cutoff_ms {
+            let count = sqlx::query(&format!("SELECT COUNT(*) FROM {name}"))
+                .fetch_one(&db.pool)
+                .await?;
+            dropped += count.try_get::<i64, _>(0)? as u64;
+            sqlx::query(&format!("DROP TABLE IF EXISTS {name}"))
+                .execute(&db.pool)
+                .await?;
+            partitions
+                .known
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&day);
+        }
+    }
+    Ok(dropped)
 }
 
 #[cfg(test)]

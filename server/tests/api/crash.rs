@@ -1,7 +1,8 @@
 //! "A click answered is a click kept", proven with real server processes: a stream of
 //! clicks, the server killed with SIGKILL in the middle of it, started again, and every
 //! click that received an answer found in the ledger, none twice; then a clean SIGTERM
-//! that leaves nothing behind in the journal.
+//! that leaves nothing behind in the journal. Also with real processes: one journal folder
+//! per live instance, and the fsync interval.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -17,7 +18,11 @@ use crate::both_engines;
 use crate::support::{spawn_app, Engine, TempDir, TestApp};
 use crate::traffic::{linked, CHROME};
 
-both_engines!(a_killed_server_loses_no_answered_click_and_a_clean_stop_leaves_none_behind);
+both_engines!(
+    a_killed_server_loses_no_answered_click_and_a_clean_stop_leaves_none_behind,
+    a_second_server_on_a_live_journal_refuses_to_start_and_takes_nothing,
+    the_journal_is_flushed_to_the_disk_at_the_fsync_interval,
+);
 
 /// Connections of the click stream: at most this many clicks can be in flight at a kill.
 const CONNECTIONS: usize = 8;
@@ -199,4 +204,114 @@ async fn a_killed_server_loses_no_answered_click_and_a_clean_stop_leaves_none_be
     assert_eq!(journaled(&journal.0), 0, "nothing left in the journal");
     let all: Vec<String> = answered.iter().chain(&more).cloned().collect();
     assert_kept(&all, &ledger_ids(&app, &l.code).await, 2 * CONNECTIONS);
+}
+
+/// The binary with `args` after the database and journal, its output piped (the log
+/// goes to standard output, a fatal error to standard error).
+fn spawn_binary(url: &str, journal: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_traffic-sources-server"))
+        .args([
+            "--port",
+            "0",
+            "--static-dir",
+            "/nonexistent",
+            "--database-url",
+            url,
+        ])
+        .arg("--click-journal-dir")
+        .arg(journal)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("server binary starts")
+}
+
+async fn a_second_server_on_a_live_journal_refuses_to_start_and_takes_nothing(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let l = linked(&app, "Locked Blog", "https://locked.example/").await;
+    let journal = TempDir::new();
+    let first = Server::start(&app.url, &journal.0).await;
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let click = || client.get(format!("{}/t/{}", first.base, l.code)).send();
+    for _ in 0..3 {
+        assert_eq!(click().await.unwrap().status(), StatusCode::FOUND);
+    }
+    let waiting = journaled(&journal.0);
+    assert_eq!(waiting, 3, "the clicks wait in the first server's journal");
+
+    let second = spawn_binary(&app.url, &journal.0, &["--log-level", "warn"]);
+    let out = tokio::time::timeout(Duration::from_secs(30), second.wait_with_output())
+        .await
+        .expect("the second server gives up at once")
+        .unwrap();
+    assert!(!out.status.success(), "the second server must not run");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("is in use by another running server")
+            && said.contains("--click-journal-dir"),
+        "it says why and what to do: {said}"
+    );
+    assert_eq!(
+        journaled(&journal.0),
+        waiting,
+        "it replayed and deleted nothing"
+    );
+    assert!(ledger_ids(&app, &l.code).await.is_empty());
+
+    // The first one still serves and, stopped, writes its clicks.
+    assert_eq!(click().await.unwrap().status(), StatusCode::FOUND);
+    first.signal("-TERM");
+    let mut first = first;
+    assert!(first.child.wait().await.unwrap().success());
+    assert_eq!(ledger_ids(&app, &l.code).await.len(), 4);
+}
+
+/// Lines of the log that say the journal was flushed, within `window`.
+async fn flushes_within(child: &mut Child, window: Duration) -> usize {
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut flushes = 0;
+    let _ = tokio::time::timeout(window, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("flushed the click journal to the disk") {
+                flushes += 1;
+            }
+        }
+    })
+    .await;
+    flushes
+}
+
+async fn the_journal_is_flushed_to_the_disk_at_the_fsync_interval(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let debug = ["--log-level", "warn,server::clicks=debug"];
+    let journal = TempDir::new();
+    let mut often = spawn_binary(
+        &app.url,
+        &journal.0,
+        &[&debug[..], &["--click-fsync-ms", "200"]].concat(),
+    );
+    let flushes = flushes_within(&mut often, Duration::from_secs(3)).await;
+    often.kill().await.unwrap();
+    assert!(
+        (5..=20).contains(&flushes),
+        "every 200 ms for 3 s: {flushes}"
+    );
+
+    let journal = TempDir::new();
+    let mut never = spawn_binary(
+        &app.url,
+        &journal.0,
+        &[&debug[..], &["--click-fsync-ms", "0"]].concat(),
+    );
+    assert_eq!(
+        flushes_within(&mut never, Duration::from_secs(3)).await,
+        0,
+        "0 means never"
+    );
+    never.kill().await.unwrap();
 }
