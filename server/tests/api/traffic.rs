@@ -112,6 +112,15 @@ pub async fn linked(app: &TestApp, name: &str, url: &str) -> Linked {
     }
 }
 
+/// `GET /api/traffic-sources/{id}/traffic` as `who`, which must answer 200.
+async fn traffic_of(who: &User, source_id: impl std::fmt::Display) -> Value {
+    let r = who
+        .get(&format!("/api/traffic-sources/{source_id}/traffic"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
 async fn drain(app: &TestApp) -> usize {
     app.state.clicks.drain(&app.db).await.unwrap()
 }
@@ -337,13 +346,7 @@ async fn bots_are_flagged_counted_apart_and_left_out_of_rates(engine: Engine) {
         scalar(&app, "SELECT COUNT(*) FROM click_events WHERE bot = 0").await,
         MIN as i64
     );
-    let t: Value = l
-        .partner
-        .get(&format!("/api/traffic-sources/{}/traffic", l.source["id"]))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let t = traffic_of(&l.partner, &l.source["id"]).await;
     let today = t["series"].as_array().unwrap().last().unwrap();
     assert_eq!(today["bots"], 8);
     assert_eq!(today["redirected"], MIN as i64);
@@ -437,13 +440,7 @@ async fn no_raw_address_or_full_referrer_is_stored_anywhere(engine: Engine) {
         }
     }
     // The hash still tells the two visitors apart.
-    let t: Value = l
-        .partner
-        .get(&format!("/api/traffic-sources/{}/traffic", l.source["id"]))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let t = traffic_of(&l.partner, &l.source["id"]).await;
     assert_eq!(
         t["series"].as_array().unwrap().last().unwrap()["visitors"],
         2
@@ -913,13 +910,7 @@ async fn the_demo_seed_brings_30_days_of_telling_traffic_and_says_when_it_skips(
     assert_eq!(seed_demo(&app.db).await.unwrap(), SeedOutcome::Seeded);
     let staff = app.staff().await;
     let id_of = |name: &str| format!("SELECT id FROM traffic_sources WHERE name = '{name}'");
-    let traffic = |id: i64| format!("/api/traffic-sources/{id}/traffic");
-    let blog: Value = staff
-        .get(&traffic(scalar(&app, &id_of("Dealspotter Blog")).await))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let blog = traffic_of(&staff, scalar(&app, &id_of("Dealspotter Blog")).await).await;
     let days_with_clicks = blog["series"]
         .as_array()
         .unwrap()
@@ -935,12 +926,7 @@ async fn the_demo_seed_brings_30_days_of_telling_traffic_and_says_when_it_skips(
         "{}",
         blog["match_rate"]
     );
-    let copied: Value = staff
-        .get(&traffic(scalar(&app, &id_of("Cashback Club")).await))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let copied = traffic_of(&staff, scalar(&app, &id_of("Cashback Club")).await).await;
     assert!(
         copied["referrers"]["mismatch"].as_i64().unwrap()
             > copied["referrers"]["match"].as_i64().unwrap() * 2
@@ -950,12 +936,7 @@ async fn the_demo_seed_brings_30_days_of_telling_traffic_and_says_when_it_skips(
         "{}",
         copied["top_referrers"]
     );
-    let bots: Value = staff
-        .get(&traffic(scalar(&app, &id_of("Trailhead on YouTube")).await))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let bots = traffic_of(&staff, scalar(&app, &id_of("Trailhead on YouTube")).await).await;
     let sum = |t: &Value, k: &str| {
         t["series"]
             .as_array()
