@@ -25,17 +25,17 @@ both_engines!(
 );
 
 /// Connections of the click stream: at most this many clicks can be in flight at a kill.
-const CONNECTIONS: usize = 8;
+pub const CONNECTIONS: usize = 8;
 
-struct Server {
-    child: Child,
-    base: String,
+pub struct Server {
+    pub child: Child,
+    pub base: String,
 }
 
 impl Server {
     /// Starts the real binary on `url` with its journal in `journal`; returns once it
     /// listens (after replaying what a previous process left).
-    async fn start(url: &str, journal: &Path) -> Server {
+    pub async fn start(url: &str, journal: &Path) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_traffic-sources-server"))
             .args([
                 "--port",
@@ -72,7 +72,7 @@ impl Server {
         Server { child, base }
     }
 
-    fn signal(&self, signal: &str) {
+    pub fn signal(&self, signal: &str) {
         let pid = self.child.id().expect("still running").to_string();
         assert!(std::process::Command::new("kill")
             .args([signal, &pid])
@@ -84,7 +84,7 @@ impl Server {
 
 /// Clicks `code` on `CONNECTIONS` connections until the server stops answering or `stop`
 /// is set; returns the click ids of the answers received.
-fn stream(
+pub fn stream(
     base: &str,
     code: &str,
     stop: Arc<std::sync::atomic::AtomicBool>,
@@ -120,7 +120,7 @@ fn stream(
     })
 }
 
-async fn ledger_ids(app: &TestApp, code: &str) -> Vec<String> {
+pub async fn ledger_ids(app: &TestApp, code: &str) -> Vec<String> {
     sqlx::query("SELECT e.click_id FROM click_events e JOIN collaborations c ON c.id = e.collaboration_id WHERE c.tracking_code = $1")
         .bind(code)
         .fetch_all(&app.db.pool)
@@ -141,7 +141,7 @@ fn journaled(journal: &Path) -> usize {
         .sum()
 }
 
-fn assert_kept(answered: &[String], ledger: &[String], in_flight: usize) {
+pub fn assert_kept(answered: &[String], ledger: &[String], in_flight: usize) {
     let kept: std::collections::HashSet<&String> = ledger.iter().collect();
     assert_eq!(kept.len(), ledger.len(), "no click stored twice");
     let lost: Vec<&String> = answered.iter().filter(|id| !kept.contains(id)).collect();

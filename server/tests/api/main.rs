@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod crash;
 mod http;
+mod instances;
 mod marketplace;
 mod notifications;
 mod roles;
