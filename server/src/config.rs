@@ -62,6 +62,16 @@ pub struct Config {
     /// Most connections in the database pool.
     #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 8, global = true)]
     pub db_max_connections: u32,
+    /// Seconds a stop (SIGTERM, Ctrl-C) waits for the requests in flight and the last
+    /// click drain before the process exits anyway; a second signal exits at once. What
+    /// a forced exit leaves in the click journal is stored at the next start.
+    #[arg(
+        long,
+        env = "SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub shutdown_timeout_secs: u64,
     /// Folder of the click journal: every click is appended here before it is answered,
     /// then written to the database in batches. One folder per server instance. Default:
     /// beside an SQLite file (`<file>-clicks/`), or `data/click-journal` for PostgreSQL.
@@ -96,6 +106,7 @@ impl Config {
             seed_demo: false,
             secure_cookies: false,
             db_max_connections: 8,
+            shutdown_timeout_secs: 30,
             click_journal_dir: Some(
                 std::env::temp_dir().join(format!("ts-journal-{:016x}", rand::random::<u64>())),
             ),

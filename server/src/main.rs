@@ -1,6 +1,7 @@
 //! `traffic-sources-server`: parse settings, open the database, serve. See `--help`.
 
 use std::io::BufRead;
+use std::time::Duration;
 
 use clap::Parser;
 use server::clicks::LedgerTasks;
@@ -112,30 +113,68 @@ async fn serve(db: Db, config: server::Config) {
         state.db.clone(),
         state.config.click_schedule(),
     );
+    let shutdown_timeout = Duration::from_secs(state.config.shutdown_timeout_secs);
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown_signal(shutdown_timeout))
     .await
     .expect("server failed");
     // Every request has been answered: write the clicks still in the journal.
     tasks.finish().await;
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
+/// Resolves at the first SIGTERM or Ctrl-C. From then on a second signal, or
+/// `timeout`, ends the process at once: a stop never hangs on a stuck client. Nothing
+/// answered is lost that way, since every answered click is in the journal on disk.
+async fn shutdown_signal(timeout: Duration) {
+    let mut stops = Stops::new();
+    stops.next().await;
+    tracing::info!(
+        timeout_secs = timeout.as_secs(),
+        "stopping: finishing the requests in flight (signal again to exit at once)"
+    );
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = stops.next() => tracing::warn!("second stop signal: exiting now"),
+            _ = tokio::time::sleep(timeout) => tracing::warn!("still busy when the shutdown timeout ran out: exiting now"),
         }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+        std::process::exit(1);
+    });
+}
+
+/// SIGTERM and Ctrl-C, listened to from the start so that none is missed between two.
+struct Stops {
+    terminate: Option<tokio::signal::unix::Signal>,
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl Stops {
+    fn new() -> Stops {
+        use tokio::signal::unix::{signal, SignalKind};
+        Stops {
+            terminate: signal(SignalKind::terminate()).ok(),
+            interrupt: signal(SignalKind::interrupt()).ok(),
+        }
+    }
+
+    async fn next(&mut self) {
+        async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+            match s {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            _ = recv(&mut self.terminate) => {}
+            _ = recv(&mut self.interrupt) => {}
+        }
+    }
 }
 
 async fn create_staff(db: Db, email: &str, display_name: &str) {

@@ -2,7 +2,8 @@
 //! clicks, the server killed with SIGKILL in the middle of it, started again, and every
 //! click that received an answer found in the ledger, none twice; then a clean SIGTERM
 //! that leaves nothing behind in the journal. Also with real processes: one journal folder
-//! per live instance, and the fsync interval.
+//! per live instance, the fsync interval, and a stop that waits for requests in flight
+//! but not forever.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -22,6 +23,7 @@ both_engines!(
     a_killed_server_loses_no_answered_click_and_a_clean_stop_leaves_none_behind,
     a_second_server_on_a_live_journal_refuses_to_start_and_takes_nothing,
     the_journal_is_flushed_to_the_disk_at_the_fsync_interval,
+    a_stop_finishes_what_is_in_flight_and_a_second_signal_or_the_timeout_forces_it,
 );
 
 /// Connections of the click stream: at most this many clicks can be in flight at a kill.
@@ -36,6 +38,11 @@ impl Server {
     /// Starts the real binary on `url` with its journal in `journal`; returns once it
     /// listens (after replaying what a previous process left).
     pub async fn start(url: &str, journal: &Path) -> Server {
+        Server::start_with(url, journal, &[]).await
+    }
+
+    /// [`Server::start`] with more flags.
+    pub async fn start_with(url: &str, journal: &Path, flags: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_traffic-sources-server"))
             .args([
                 "--port",
@@ -51,6 +58,7 @@ impl Server {
             .arg(journal)
             // Long enough that the kill lands with clicks still only in the journal.
             .args(["--click-drain-ms", "5000"])
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -314,4 +322,104 @@ async fn the_journal_is_flushed_to_the_disk_at_the_fsync_interval(engine: Engine
         "0 means never"
     );
     never.kill().await.unwrap();
+}
+
+const LOGIN: &[u8] = br#"{"email":"nobody@example.com","password":"not this one"}"#;
+
+/// A request whose body has only begun to arrive: in flight until the rest is sent.
+async fn slow_request(server: &Server) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut tcp = tokio::net::TcpStream::connect(server.base.strip_prefix("http://").unwrap())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/session HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        LOGIN.len()
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&LOGIN[..9]).await.unwrap();
+    tcp
+}
+
+/// Whether the process is still running after `wait`.
+async fn still_running(server: &mut Server, wait: Duration) -> bool {
+    tokio::time::timeout(wait, server.child.wait())
+        .await
+        .is_err()
+}
+
+async fn a_stop_finishes_what_is_in_flight_and_a_second_signal_or_the_timeout_forces_it(
+    engine: Engine,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(engine).await;
+    let l = linked(&app, "Stopping Blog", "https://stopping.example/").await;
+    let journal = TempDir::new();
+    let visitor = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // The request in flight is finished and answered, then the process exits cleanly.
+    let mut server = Server::start(&app.url, &journal.0).await;
+    let mut tcp = slow_request(&server).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.signal("-TERM");
+    assert!(
+        still_running(&mut server, Duration::from_millis(1500)).await,
+        "it waits for the request"
+    );
+    tcp.write_all(&LOGIN[9..]).await.unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).await.unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 401"),
+        "the request was answered: {answer}"
+    );
+    assert!(
+        server.child.wait().await.unwrap().success(),
+        "then a clean exit"
+    );
+
+    // A second signal exits at once; the click answered before it is kept.
+    let mut server = Server::start(&app.url, &journal.0).await;
+    let r = visitor
+        .get(format!("{}/t/{}", server.base, l.code))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    let _tcp = slow_request(&server).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.signal("-TERM");
+    assert!(still_running(&mut server, Duration::from_millis(1000)).await);
+    let asked = std::time::Instant::now();
+    server.signal("-TERM");
+    let status = server.child.wait().await.unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "at once: {:?}",
+        asked.elapsed()
+    );
+    assert!(!status.success(), "a forced exit says so");
+
+    // The timeout forces it too.
+    let mut server =
+        Server::start_with(&app.url, &journal.0, &["--shutdown-timeout-secs", "1"]).await;
+    let _tcp = slow_request(&server).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = std::time::Instant::now();
+    server.signal("-TERM");
+    let status = server.child.wait().await.unwrap();
+    let took = asked.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "after the timeout: {took:?}"
+    );
+    assert!(!status.success());
+    assert_eq!(
+        ledger_ids(&app, &l.code).await.len(),
+        1,
+        "the forced exit left the click in the journal, and this start stored it"
+    );
 }
