@@ -72,6 +72,18 @@ pub struct Config {
         global = true
     )]
     pub shutdown_timeout_secs: u64,
+    /// Seconds between heartbeats on an idle live event stream (`/api/events`), so that
+    /// proxies keep it open.
+    #[arg(
+        long,
+        env = "EVENTS_HEARTBEAT_SECS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub events_heartbeat_secs: u64,
+    /// Live event streams one account may hold open on one instance; more are answered 429.
+    #[arg(long, env = "EVENTS_MAX_PER_USER", default_value_t = 5, global = true)]
+    pub events_max_per_user: usize,
     /// Folder of the click journal: every click is appended here before it is answered,
     /// then written to the database in batches. One folder per server instance. Default:
     /// beside an SQLite file (`<file>-clicks/`), or `data/click-journal` for PostgreSQL.
@@ -107,6 +119,8 @@ impl Config {
             secure_cookies: false,
             db_max_connections: 8,
             shutdown_timeout_secs: 30,
+            events_heartbeat_secs: 15,
+            events_max_per_user: 5,
             click_journal_dir: Some(
                 std::env::temp_dir().join(format!("ts-journal-{:016x}", rand::random::<u64>())),
             ),

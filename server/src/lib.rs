@@ -8,6 +8,7 @@ pub mod codes;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod live;
 pub mod password;
 pub mod seed;
 pub mod time;
@@ -26,13 +27,19 @@ pub struct AppState {
     pub clicks: Arc<clicks::Ledger>,
     /// Looks up tracking codes for the redirect.
     pub links: Arc<clicks::resolve::Resolver>,
+    /// Live updates for `/api/events`; see [`live`].
+    pub live: Arc<live::Hub>,
 }
 
 impl AppState {
     /// Fails when the click journal cannot be opened (e.g. another running instance holds
     /// its folder).
+    /// Starts the live event hub's task, so call it inside the Tokio runtime.
     pub fn new(db: Db, config: Config) -> std::io::Result<AppState> {
+        let live = Arc::new(live::Hub::default());
+        live.spawn(db.clone(), config.database_url.clone());
         Ok(AppState {
+            live,
             links: Arc::new(clicks::resolve::Resolver::new(
                 db.clone(),
                 &config.database_url,

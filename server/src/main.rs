@@ -114,13 +114,14 @@ async fn serve(db: Db, config: server::Config) {
         state.config.click_schedule(),
     );
     let shutdown_timeout = Duration::from_secs(state.config.shutdown_timeout_secs);
+    let live = state.live.clone();
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal(shutdown_timeout))
+    .with_graceful_shutdown(shutdown_signal(shutdown_timeout, live))
     .await
     .expect("server failed");
     // Every request has been answered: write the clicks still in the journal.
@@ -130,9 +131,11 @@ async fn serve(db: Db, config: server::Config) {
 /// Resolves at the first SIGTERM or Ctrl-C. From then on a second signal, or
 /// `timeout`, ends the process at once: a stop never hangs on a stuck client. Nothing
 /// answered is lost that way, since every answered click is in the journal on disk.
-async fn shutdown_signal(timeout: Duration) {
+async fn shutdown_signal(timeout: Duration, live: std::sync::Arc<server::live::Hub>) {
     let mut stops = Stops::new();
     stops.next().await;
+    // Live streams never end by themselves: end them, or the stop would wait for them.
+    live.close();
     tracing::info!(
         timeout_secs = timeout.as_secs(),
         "stopping: finishing the requests in flight (signal again to exit at once)"

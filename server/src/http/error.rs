@@ -37,6 +37,8 @@ pub enum AppError {
     TooLarge,
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: i64 },
+    #[error("too many live streams")]
+    TooManyStreams,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -77,6 +79,11 @@ impl AppError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",
                 "Too many failed sign-ins for this email. Try again in a few minutes.".into(),
+            ),
+            AppError::TooManyStreams => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_streams",
+                "Too many live connections are open for this account. Close a few tabs of this site and try again.".into(),
             ),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side. Please try again.".into()),
         }

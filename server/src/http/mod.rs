@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod channels;
 pub mod error;
+pub mod events;
 pub mod json;
 pub mod list_params;
 pub mod marketplace;
@@ -43,6 +44,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(admin::router())
         .merge(notifications::router())
         .merge(traffic::router())
+        .merge(events::router())
         .split_for_parts()
 }
 
@@ -54,6 +56,25 @@ pub fn router(state: AppState) -> Router {
     let api = api
         .route("/api/openapi.json", get(move || async move { Json(doc) }))
         .layer(middleware::from_fn(security::refuse_cross_origin))
+        .layer(middleware::from_fn({
+            // A write may have changed what live streams show: read the new events now
+            // rather than at the next poll.
+            let live = state.live.clone();
+            move |req: axum::extract::Request, next: middleware::Next| {
+                let live = live.clone();
+                async move {
+                    let write = !matches!(
+                        *req.method(),
+                        axum::http::Method::GET | axum::http::Method::HEAD
+                    );
+                    let response = next.run(req).await;
+                    if write {
+                        live.wake();
+                    }
+                    response
+                }
+            }
+        }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let csp = security::content_security_policy(&state.config.static_dir);
     Router::new()

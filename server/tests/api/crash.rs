@@ -24,6 +24,7 @@ both_engines!(
     a_second_server_on_a_live_journal_refuses_to_start_and_takes_nothing,
     the_journal_is_flushed_to_the_disk_at_the_fsync_interval,
     a_stop_finishes_what_is_in_flight_and_a_second_signal_or_the_timeout_forces_it,
+    a_stop_ends_open_live_streams_cleanly,
 );
 
 /// Connections of the click stream: at most this many clicks can be in flight at a kill.
@@ -421,5 +422,35 @@ async fn a_stop_finishes_what_is_in_flight_and_a_second_signal_or_the_timeout_fo
         ledger_ids(&app, &l.code).await.len(),
         1,
         "the forced exit left the click in the journal, and this start stored it"
+    );
+}
+
+async fn a_stop_ends_open_live_streams_cleanly(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let journal = TempDir::new();
+    let mut server = Server::start(&app.url, &journal.0).await;
+    let partner = crate::support::User {
+        base: server.base.clone(),
+        ..app.partner().await
+    };
+    let mut stream = partner
+        .client
+        .get(format!("{}/api/events", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let asked = std::time::Instant::now();
+    server.signal("-TERM");
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends when the server stops");
+    assert!(server.child.wait().await.unwrap().success(), "a clean exit");
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "without waiting for the timeout: {:?}",
+        asked.elapsed()
     );
 }

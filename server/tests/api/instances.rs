@@ -1,6 +1,7 @@
 //! "Growing past one machine", proven with two separate server processes (not two
 //! routers in this test process) on one PostgreSQL database: a session made on A works on
-//! B, a pause or block answered by A stops the very next click through B, and killing A
+//! B, a pause or block answered by A stops the very next click through B and reaches a
+//! live stream held by B, and killing A
 //! with SIGKILL leaves B serving, with every click A answered in the ledger once A is back.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -82,10 +83,21 @@ async fn two_processes_on_one_postgres_database_act_as_one_server() {
     assert_eq!(click(&b, &code).await, StatusCode::GONE);
     set_state(&partner, &source, "active", "public").await;
     assert_eq!(click(&b, &code).await, StatusCode::FOUND);
-    // A block answered by A: the same.
+    // A block answered by A: the same, and the partner's live stream held by B hears it.
+    let mut live_on_b = crate::events::Stream::open(&on(&partner, &b), None).await;
     let staff = on(&app.staff().await, &a);
     block(&staff, source["id"].as_i64().unwrap(), "Fake traffic", None).await;
     assert_eq!(click(&b, &code).await, StatusCode::GONE);
+    let mut heard = Vec::new();
+    while let Some(f) = live_on_b.next_within(Duration::from_millis(1500)).await {
+        heard.push(f);
+    }
+    assert!(
+        heard.iter().any(|f| f.event == "source"
+            && f.data["status"] == "blocked"
+            && f.data["source_id"] == source["id"]),
+        "B streamed A's block: {heard:?}"
+    );
     assert_eq!(click(&a, &code).await, StatusCode::GONE);
 
     // A killed mid-stream: B keeps serving, and A's answered clicks are kept.

@@ -5,6 +5,7 @@ pub mod support;
 mod accounts;
 mod admin;
 mod crash;
+mod events;
 mod http;
 mod instances;
 mod marketplace;

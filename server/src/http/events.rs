@@ -1,0 +1,157 @@
+//! `GET /api/events`: the signed-in person's live event stream (server-sent events). See
+//! [`crate::live`] for where events come from and [`crate::live::rights`] for who gets
+//! which.
+
+use std::collections::{HashSet, VecDeque};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use model::{Account, ApiErrorBody};
+use tokio::sync::broadcast::error::RecvError;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::SignedIn;
+use super::error::AppError;
+use crate::db::Db;
+use crate::live::{self, rights, LiveEvent, StreamSlot, RESUME_WINDOW_MS};
+use crate::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
+}
+
+/// Your live event stream: what changes for you, as it happens.
+///
+/// Server-sent events, each with an `id`, an `event` name (`source`, `notification`,
+/// `collaboration`) and JSON `data`: `{kind, source_id, status, visibility, listed}`.
+/// You receive a change of a source you own (partners), of any source (staff), or of a
+/// source in your programs or in the marketplace (advertisers; `listed: false` means it
+/// left the marketplace); a notification made for you; a new collaboration on your source
+/// or in your program. Reconnect with `Last-Event-ID` to receive what you missed, for
+/// events up to 5 minutes old, with no duplicates. A comment line is sent as a heartbeat
+/// when nothing else is (every 15 s by default). A few streams per person at once: past
+/// that, 429.
+#[utoipa::path(get, path = "/api/events", tag = "live",
+    params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received, to resume after it")),
+    responses(
+        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        (status = 401, body = ApiErrorBody),
+        (status = 429, description = "Too many streams open for this account", body = ApiErrorBody)))]
+async fn events(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let slot = state
+        .live
+        .open_stream(me.id, state.config.events_max_per_user)
+        .ok_or(AppError::TooManyStreams)?;
+    // Subscribed before the backlog is read, so that nothing falls between the two.
+    let receiver = state.live.subscribe();
+    let closing = state.live.closing();
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let (floor, backlog) = match resume {
+        Some(after) => {
+            let since = crate::time::now_ms() - RESUME_WINDOW_MS;
+            (after, live::since(&state.db, after, since).await?)
+        }
+        None => (live::newest_id(&state.db).await?, Vec::new()),
+    };
+    let stream = Stream {
+        db: state.db.clone(),
+        me,
+        receiver,
+        closing,
+        floor,
+        seen: backlog.iter().map(|e| e.id).collect(),
+        backlog: backlog.into(),
+        _slot: slot,
+    };
+    let events = futures_util::stream::unfold(stream, |mut s| async move {
+        s.next().await.map(|event| (Ok::<_, Infallible>(event), s))
+    });
+    let heartbeat = Duration::from_secs(state.config.events_heartbeat_secs.max(1));
+    Ok((
+        [
+            // Proxies such as nginx would otherwise hold events back in a buffer.
+            (
+                HeaderName::from_static("x-accel-buffering"),
+                HeaderValue::from_static("no"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        Sse::new(events).keep_alive(KeepAlive::new().interval(heartbeat)),
+    )
+        .into_response())
+}
+
+struct Stream {
+    db: Db,
+    me: Account,
+    receiver: tokio::sync::broadcast::Receiver<Arc<LiveEvent>>,
+    closing: tokio::sync::watch::Receiver<bool>,
+    /// Events up to this id were there before the stream began (or were received).
+    floor: i64,
+    seen: HashSet<i64>,
+    backlog: VecDeque<LiveEvent>,
+    _slot: StreamSlot,
+}
+
+impl Stream {
+    /// The next event this person may see; `None` ends the stream (the server stops).
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            let event = match self.backlog.pop_front() {
+                Some(e) => e,
+                None => {
+                    let received = tokio::select! {
+                        r = self.receiver.recv() => r,
+                        _ = self.closing.wait_for(|&closing| closing) => return None,
+                    };
+                    match received {
+                        Ok(e) if e.id > self.floor && !self.seen.contains(&e.id) => (*e).clone(),
+                        Ok(_) => continue,
+                        Err(RecvError::Lagged(_)) => {
+                            // Too slow for the broadcast: catch up from the table.
+                            let last = self.seen.iter().copied().max().unwrap_or(self.floor);
+                            let since = crate::time::now_ms() - RESUME_WINDOW_MS;
+                            match live::since(&self.db, last, since).await {
+                                Ok(missed) => self.backlog.extend(missed),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "catching up a live stream failed")
+                                }
+                            }
+                            continue;
+                        }
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+            };
+            self.seen.insert(event.id);
+            match rights::may_see(&self.db, &self.me, &event).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "checking a live event's rights failed; not sent");
+                    continue;
+                }
+            }
+            let data = serde_json::to_string(&rights::Payload::of(&event)).unwrap_or_default();
+            return Some(
+                Event::default()
+                    .id(event.id.to_string())
+                    .event(&event.kind)
+                    .data(data),
+            );
+        }
+    }
+}

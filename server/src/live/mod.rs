@@ -1,0 +1,241 @@
+//! Live updates: what changed, pushed to the browsers that may see it
+//! (`GET /api/events`, in `http::events`).
+//!
+//! 1. Database triggers write a `live_events` row in the same transaction as each change
+//!    (a source's status or visibility, a notification, a collaboration): what did not
+//!    commit is never streamed, what did is never missed.
+//! 2. Each instance runs one [`Hub`] task that reads the new rows and broadcasts them to
+//!    the streams it holds. It is woken in-process after every API write on this
+//!    instance and, on PostgreSQL, by `LISTEN live_events` (the triggers `NOTIFY` at
+//!    commit), so a block made through instance A reaches a browser connected to B.
+//!    A slow poll covers a lost wake-up.
+//! 3. Each stream checks every event against its user's rights before sending it
+//!    ([`rights`]), and resumes from `Last-Event-ID` out of the rows kept for
+//!    [`RESUME_WINDOW_MS`].
+
+pub mod rights;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::Row;
+use tokio::sync::{broadcast, Notify};
+
+use crate::db::{Backend, Db};
+
+/// How long events are kept for a reconnect to resume from.
+pub const RESUME_WINDOW_MS: i64 = 5 * 60 * 1000;
+/// A row may commit a little after rows with higher ids (PostgreSQL assigns ids at insert):
+/// each read looks this far back in time and skips what it already sent.
+const LATE_COMMIT_MS: i64 = 5_000;
+
+/// One row of `live_events`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveEvent {
+    pub id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub traffic_source_id: Option<i64>,
+    pub partner_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub status: Option<String>,
+    pub visibility: Option<String>,
+    pub was_listed: bool,
+    pub is_listed: bool,
+}
+
+const COLUMNS: &str = "id, at, kind, traffic_source_id, partner_id, account_id, status, visibility, was_listed, is_listed";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<LiveEvent, sqlx::Error> {
+    Ok(LiveEvent {
+        id: row.try_get(0)?,
+        at: row.try_get(1)?,
+        kind: row.try_get(2)?,
+        traffic_source_id: row.try_get(3)?,
+        partner_id: row.try_get(4)?,
+        account_id: row.try_get(5)?,
+        status: row.try_get(6)?,
+        visibility: row.try_get(7)?,
+        was_listed: row.try_get::<i64, _>(8)? != 0,
+        is_listed: row.try_get::<i64, _>(9)? != 0,
+    })
+}
+
+/// Events after `after_id` made since `since_ms`, oldest first.
+pub async fn since(db: &Db, after_id: i64, since_ms: i64) -> Result<Vec<LiveEvent>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM live_events WHERE id > $1 AND at >= $2 ORDER BY id LIMIT 1000"
+    ))
+    .bind(after_id)
+    .bind(since_ms)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// The newest event id, where a stream without `Last-Event-ID` starts.
+pub async fn newest_id(db: &Db) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM live_events")
+        .fetch_one(&db.pool)
+        .await?;
+    row.try_get(0)
+}
+
+pub struct Hub {
+    events: broadcast::Sender<Arc<LiveEvent>>,
+    wake: Notify,
+    /// Open streams per account on this instance, for the cap.
+    streams: Mutex<HashMap<i64, usize>>,
+    /// True once the server stops: every stream ends cleanly.
+    closing: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for Hub {
+    fn default() -> Hub {
+        Hub {
+            events: broadcast::channel(1024).0,
+            wake: Notify::new(),
+            streams: Mutex::new(HashMap::new()),
+            closing: tokio::sync::watch::channel(false).0,
+        }
+    }
+}
+
+/// Counts one open stream of an account until dropped.
+pub struct StreamSlot {
+    hub: Arc<Hub>,
+    account_id: i64,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut streams = self.hub.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = streams.get_mut(&self.account_id) {
+            *n -= 1;
+            if *n == 0 {
+                streams.remove(&self.account_id);
+            }
+        }
+    }
+}
+
+impl Hub {
+    /// Events as they are read, for one stream.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
+        self.events.subscribe()
+    }
+
+    /// Ends every stream (the server is stopping).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Something may have changed: read the new rows now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// A slot for one more stream of `account_id`, or `None` past `max`.
+    pub fn open_stream(self: &Arc<Hub>, account_id: i64, max: usize) -> Option<StreamSlot> {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let n = streams.entry(account_id).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            hub: self.clone(),
+            account_id,
+        })
+    }
+
+    /// Reads new rows and broadcasts them, for as long as the process runs.
+    /// `database_url` is the one `db` was opened with: PostgreSQL's LISTEN needs a
+    /// connection of its own.
+    pub fn spawn(self: &Arc<Hub>, db: Db, database_url: String) -> tokio::task::JoinHandle<()> {
+        let hub = self.clone();
+        tokio::spawn(async move {
+            let mut listener = match db.backend {
+                Backend::Postgres => listen(&database_url).await,
+                Backend::Sqlite => None,
+            };
+            let mut last_id = newest_id(&db).await.unwrap_or(0);
+            // Ids sent lately, oldest first: a late commit is sent once, not twice.
+            let mut sent: VecDeque<(i64, i64)> = VecDeque::new();
+            let mut prune = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tokio::select! {
+                    _ = hub.wake.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    notified = recv(&mut listener) => {
+                        if !notified {
+                            // The connection dropped: listen again on the next round.
+                            listener = listen(&database_url).await;
+                        }
+                    }
+                    _ = prune.tick() => {
+                        let cutoff = crate::time::now_ms() - 2 * RESUME_WINDOW_MS;
+                        if let Err(e) = sqlx::query("DELETE FROM live_events WHERE at < $1").bind(cutoff).execute(&db.pool).await {
+                            tracing::warn!(error = %e, "pruning live events failed");
+                        }
+                        continue;
+                    }
+                }
+                let now = crate::time::now_ms();
+                let floor = sent.front().map_or(last_id, |&(id, _)| id.min(last_id) - 1);
+                match since(&db, floor, now - LATE_COMMIT_MS).await {
+                    Ok(events) => {
+                        for event in events {
+                            if sent.iter().any(|&(id, _)| id == event.id) {
+                                continue;
+                            }
+                            last_id = last_id.max(event.id);
+                            sent.push_back((event.id, now));
+                            // No receiver is not an error: nobody is watching.
+                            let _ = hub.events.send(Arc::new(event));
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "reading live events failed; will retry"),
+                }
+                while sent
+                    .front()
+                    .is_some_and(|&(_, at)| at < now - LATE_COMMIT_MS)
+                {
+                    sent.pop_front();
+                }
+            }
+        })
+    }
+}
+
+async fn listen(url: &str) -> Option<sqlx::postgres::PgListener> {
+    let result = async {
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen("live_events").await?;
+        Ok::<_, sqlx::Error>(listener)
+    }
+    .await;
+    match result {
+        Ok(l) => Some(l),
+        Err(e) => {
+            tracing::warn!(error = %e, "LISTEN live_events failed; this instance sees other instances' changes by polling only");
+            None
+        }
+    }
+}
+
+/// Waits for a notification; `false` when the connection failed. Never resolves
+/// without a listener.
+async fn recv(listener: &mut Option<sqlx::postgres::PgListener>) -> bool {
+    match listener {
+        Some(l) => l.recv().await.is_ok(),
+        None => std::future::pending().await,
+    }
+}
