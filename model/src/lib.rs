@@ -9,6 +9,7 @@ pub mod audit;
 pub mod channel;
 pub mod error;
 pub mod list;
+pub mod live;
 pub mod notification;
 pub mod program;
 pub mod source;

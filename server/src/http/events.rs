@@ -145,7 +145,7 @@ impl Stream {
                     continue;
                 }
             }
-            let data = serde_json::to_string(&rights::Payload::of(&event)).unwrap_or_default();
+            let data = serde_json::to_string(&rights::update(&event)).unwrap_or_default();
             return Some(
                 Event::default()
                     .id(event.id.to_string())

@@ -7,7 +7,6 @@
 //! - A new collaboration goes to the source's partner and to the advertiser who made it.
 
 use model::{Account, Role};
-use serde::Serialize;
 use sqlx::Row;
 
 use super::LiveEvent;
@@ -43,31 +42,14 @@ async fn in_programs_of(db: &Db, advertiser_id: i64, e: &LiveEvent) -> Result<bo
     Ok(row.try_get::<i64, _>(0)? > 0)
 }
 
-/// What a stream sends of an event (as the `data` of an SSE event named after its kind):
+/// What a stream sends of an event (the `data` of an SSE event named after its kind):
 /// enough for a page to update what it shows, or to know what to fetch again.
-#[derive(Debug, Serialize)]
-pub struct Payload<'a> {
-    pub kind: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub visibility: Option<&'a str>,
-    /// For a source: whether it is in the marketplace now.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub listed: Option<bool>,
-}
-
-impl<'a> Payload<'a> {
-    pub fn of(e: &'a LiveEvent) -> Payload<'a> {
-        let source = e.kind == "source";
-        Payload {
-            kind: &e.kind,
-            source_id: e.traffic_source_id,
-            status: e.status.as_deref(),
-            visibility: e.visibility.as_deref(),
-            listed: source.then_some(e.is_listed),
-        }
+pub fn update(e: &LiveEvent) -> model::live::LiveUpdate {
+    model::live::LiveUpdate {
+        kind: e.kind.clone(),
+        source_id: e.traffic_source_id,
+        status: e.status.clone(),
+        visibility: e.visibility.clone(),
+        listed: (e.kind == "source").then_some(e.is_listed),
     }
 }

@@ -1,0 +1,42 @@
+//! What the live event stream (`GET /api/events`) sends: the `data` of each server-sent
+//! event, written by the server and read by the web app.
+
+use serde::{Deserialize, Serialize};
+
+/// One change, named by `kind`: `source` (a source's status or visibility changed),
+/// `notification` (one was made for you) or `collaboration` (a source joined a program).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveUpdate {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
+    /// For a source: whether it is in the marketplace now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed: Option<bool>,
+}
+
+impl LiveUpdate {
+    /// A source that is no longer in the marketplace (blocked, paused or made private).
+    pub fn left_marketplace(&self) -> Option<i64> {
+        (self.kind == "source" && self.listed == Some(false))
+            .then_some(self.source_id)
+            .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_leaves_the_marketplace_only_when_unlisted() {
+        let read = |json: &str| serde_json::from_str::<LiveUpdate>(json).unwrap();
+        assert_eq!(read(r#"{"kind":"source","source_id":7,"status":"blocked","listed":false}"#).left_marketplace(), Some(7));
+        assert_eq!(read(r#"{"kind":"source","source_id":7,"listed":true}"#).left_marketplace(), None);
+        assert_eq!(read(r#"{"kind":"notification","source_id":7}"#).left_marketplace(), None);
+    }
+}
