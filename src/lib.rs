@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod components;
+pub mod live;
 pub mod pages;
 pub mod session;
 
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
 #[component]
 pub fn Shell() -> impl IntoView {
     components::notification_bell::Unread::provide();
+    live::Live::provide();
     // After moving to another page, focus the main area, so keyboard and screen-reader users
     // start at the new content instead of wherever the old page left focus. Only when the
     // path changes: filters and paging (query only) keep focus where it is.

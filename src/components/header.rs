@@ -71,6 +71,7 @@ pub fn Header() -> impl IntoView {
                 <div class="account">
                     <NotificationBell/>
                     <NotificationPoller/>
+                    <crate::live::LiveStream/>
                     <p class="account__who">
                         <span class="account__name">{account.display_name.clone()}</span>
                         <span class="account__role">{account.role.label()}</span>

@@ -1,6 +1,6 @@
 //! The header's notification bell: a link to `/notifications` whose name says how many are
-//! unread ("Notifications, 3 unread"), kept fresh by polling every 30 seconds and on every
-//! navigation. The unread count is a context so that the notifications page can update it the
+//! unread ("Notifications, 3 unread"), kept fresh by the live stream, by polling every 30
+//! seconds and on every navigation. The unread count is a context so that the notifications page can update it the
 //! moment something is marked read.
 
 use std::time::Duration;
@@ -124,6 +124,12 @@ pub fn NotificationPoller() -> impl IntoView {
     Effect::new(move |_| {
         location.pathname.track();
         unread.refresh();
+    });
+    // A notification made for this person arrives on the live stream: count it at once.
+    crate::live::on_update(move |update| {
+        if update.kind == "notification" {
+            unread.refresh();
+        }
     });
     let handle = set_interval_with_handle(move || unread.refresh(), POLL_EVERY).ok();
     on_cleanup(move || {

@@ -71,6 +71,22 @@ pub fn Marketplace() -> impl IntoView {
             },
         );
     });
+    // A source that leaves the marketplace (blocked, paused, made private) leaves this page
+    // at once, with a word of why it went.
+    let toasts = crate::components::toast::use_toasts();
+    crate::live::on_update(move |update| {
+        let Some(gone) = update.left_marketplace() else {
+            return;
+        };
+        let shown = match sources.state.get_untracked() {
+            Load::Loaded(page) => page.items.iter().find(|s| s.id == gone).map(|s| s.name.clone()),
+            _ => None,
+        };
+        if let Some(name) = shown {
+            toasts.info(format!("“{name}” is no longer in the marketplace."));
+            sources.reload();
+        }
+    });
     let updating = sources.updating;
     let adding = RwSignal::new(None::<MarketplaceSource>);
     // Read once: the route guard has already settled who is looking.

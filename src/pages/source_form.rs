@@ -145,6 +145,17 @@ pub fn SourceForm(
 
     let touched = Touched::default();
     let problem = RwSignal::new(None::<SaveProblem>);
+    // Blocked by staff while this form is open: say so now, and stop offering Save.
+    if let Some(Editing { id, .. }) = editing {
+        crate::live::on_update(move |update| {
+            if update.kind == "source"
+                && update.source_id == Some(id)
+                && update.status.as_deref() == Some("blocked")
+            {
+                problem.set(Some(SaveProblem::Blocked));
+            }
+        });
+    }
     // The draft the server judged, so a server message about a field disappears once that field
     // is edited, and Retry sends exactly what failed.
     let last_sent = RwSignal::new(None::<SourceDraft>);
@@ -445,7 +456,10 @@ pub fn SourceForm(
             </div>
             {problem_view}
             <div class="form__actions">
-                <SubmitButton label=save_label pending_label="Saving…" pending=saving/>
+                {move || {
+                    (!matches!(problem.get(), Some(SaveProblem::Blocked)))
+                        .then(|| view! { <SubmitButton label=save_label pending_label="Saving…" pending=saving/> })
+                }}
                 <button type="button" class="button" on:click=on_discard>
                     "Discard"
                 </button>

@@ -1,0 +1,100 @@
+//! The live event stream (`GET /api/events`) in the browser: one `EventSource` while
+//! someone is signed in, its latest update and its connection state as a context that
+//! pages watch to update in place.
+//!
+//! The browser's `EventSource` reconnects by itself and sends `Last-Event-ID`, so the
+//! server resumes the stream without a gap; meanwhile the header says "Reconnecting…".
+
+use leptos::prelude::*;
+use model::live::LiveUpdate;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Whether the stream is connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Open,
+    /// It dropped; the browser is trying again.
+    Reconnecting,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Live {
+    /// The latest update received (each one replaces the last: watch it in an effect).
+    pub last: RwSignal<Option<LiveUpdate>>,
+    pub connection: RwSignal<Connection>,
+}
+
+impl Live {
+    /// Creates the context (once, in the app's shell) and provides it.
+    pub fn provide() -> Live {
+        let live = Live {
+            last: RwSignal::new(None),
+            connection: RwSignal::new(Connection::Connecting),
+        };
+        provide_context(live);
+        live
+    }
+}
+
+/// The live context, or a fresh idle one when nothing provided it (component tests).
+pub fn use_live() -> Live {
+    use_context::<Live>().unwrap_or_else(Live::provide)
+}
+
+/// Runs `on_update` for every update received while the calling component is mounted.
+pub fn on_update(on_update: impl Fn(&LiveUpdate) + 'static) {
+    let live = use_live();
+    Effect::new(move |_| {
+        if let Some(update) = live.last.get() {
+            on_update(&update);
+        }
+    });
+}
+
+/// Holds the stream open while mounted (mount it where the signed-in header is).
+/// Renders the connection state for screen readers and sight alike while it is not open.
+#[component]
+pub fn LiveStream() -> impl IntoView {
+    let live = use_live();
+    let source = web_sys::EventSource::new("/api/events").ok();
+    let mut closures: Vec<Closure<dyn FnMut(web_sys::Event)>> = Vec::new();
+    if let Some(source) = &source {
+        for kind in ["source", "notification", "collaboration"] {
+            let handler = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                let data = event
+                    .dyn_ref::<web_sys::MessageEvent>()
+                    .and_then(|m| m.data().as_string());
+                if let Some(update) = data.and_then(|d| serde_json::from_str::<LiveUpdate>(&d).ok()) {
+                    let _ = live.last.try_set(Some(update));
+                }
+            });
+            let _ = source.add_event_listener_with_callback(kind, handler.as_ref().unchecked_ref());
+            closures.push(handler);
+        }
+        let open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let _ = live.connection.try_set(Connection::Open);
+        });
+        source.set_onopen(Some(open.as_ref().unchecked_ref()));
+        closures.push(open);
+        let error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let _ = live.connection.try_set(Connection::Reconnecting);
+        });
+        source.set_onerror(Some(error.as_ref().unchecked_ref()));
+        closures.push(error);
+    }
+    // The closures live as long as the stream; both go when the header does.
+    let held = send_wrapper::SendWrapper::new((source, closures));
+    on_cleanup(move || {
+        let (source, _closures) = held.take();
+        if let Some(source) = source {
+            source.close();
+        }
+    });
+    view! {
+        <p class="live-state" role="status">
+            {move || (live.connection.get() == Connection::Reconnecting).then_some("Reconnecting…")}
+        </p>
+    }
+}

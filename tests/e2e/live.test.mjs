@@ -1,0 +1,99 @@
+// Live updates in real Chromium: two browser contexts, staff and an advertiser. Staff block
+// a source that is in the advertiser's open marketplace and in one of their programs; within
+// a second, without a reload, it leaves the marketplace with a notice and the advertiser's
+// bell count goes up. axe-core stays clean.
+//
+// Run: scripts/build-web.sh && cargo build --release -p server && node --test tests/e2e/live.test.mjs
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newPage, assertClean, assertAccessible, signIn, api } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer({ seedDemo: true });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The bell's accessible name ("Notifications, 3 unread"). */
+async function bellName(page) {
+  const bell = page.getByRole('link', { name: /^Notifications/ });
+  await bell.waitFor();
+  return (await bell.getAttribute('aria-label')) ?? (await bell.innerText()).trim();
+}
+
+const unreadIn = (name) => Number(/(\d+) unread/.exec(name)?.[1] ?? 0);
+
+test('a block by staff leaves the advertiser\u2019s open marketplace and rings the bell, without a reload', async () => {
+  const advertiser = await newPage(browser);
+  const staff = await newPage(browser);
+  await signIn(advertiser, server.url, 'advertiser@demo.test');
+  await signIn(staff, server.url, 'staff@demo.test');
+
+  // A marketplace source the advertiser also has in a program, so the block notifies them.
+  const market = await api(advertiser, 'GET', '/api/marketplace/traffic-sources?limit=100');
+  assert.equal(market.status, 200);
+  const programs = await api(advertiser, 'GET', '/api/programs');
+  assert.equal(programs.status, 200);
+  const program = programs.body.items[0];
+  let chosen;
+  for (const source of market.body.items) {
+    const added = await api(advertiser, 'POST', `/api/programs/${program.id}/sources`, { traffic_source_id: source.id });
+    if (added.status === 201) {
+      chosen = source;
+      break;
+    }
+  }
+  assert.ok(chosen, 'a marketplace source that could join the program');
+
+  const search = encodeURIComponent(chosen.name);
+  await advertiser.goto(`${server.url}/marketplace?q=${search}`);
+  const row = advertiser.getByRole('row').filter({ has: advertiser.getByRole('rowheader', { name: chosen.name }) });
+  await row.first().waitFor();
+  await assertAccessible(advertiser, 'marketplace before the block');
+  const before = unreadIn(await bellName(advertiser));
+  await advertiser.evaluate(() => (window.__notReloaded = true));
+
+  const asked = Date.now();
+  const blocked = await api(staff, 'POST', `/api/traffic-sources/${chosen.id}/block`, { reason: 'Fake traffic' });
+  assert.equal(blocked.status, 200);
+
+  await row.first().waitFor({ state: 'detached', timeout: 1000 });
+  await advertiser.getByText(`“${chosen.name}” is no longer in the marketplace.`).waitFor({ timeout: 1000 });
+  await advertiser.getByRole('link', { name: `Notifications, ${before + 1} unread` }).waitFor({ timeout: 1000 });
+  const took = Date.now() - asked;
+  assert.ok(took <= 1500, `updated in place in ${took} ms`);
+  assert.equal(await advertiser.evaluate(() => window.__notReloaded), true, 'no reload');
+  await assertAccessible(advertiser, 'marketplace after the block');
+  assertClean(advertiser);
+  assertClean(staff);
+});
+
+test('a partner\u2019s open edit form of a source that gets blocked says so and stops offering Save', async () => {
+  const partner = await newPage(browser);
+  const staff = await newPage(browser);
+  await signIn(partner, server.url, 'partner2@demo.test');
+  await signIn(staff, server.url, 'staff@demo.test');
+  const mine = await api(partner, 'GET', '/api/traffic-sources?limit=100');
+  assert.equal(mine.status, 200);
+  const source = mine.body.items.find((s) => s.status !== 'blocked');
+  assert.ok(source, 'a source that is not blocked');
+
+  await partner.goto(`${server.url}/traffic-sources/${source.id}/edit`);
+  const save = partner.getByRole('button', { name: 'Save', exact: true });
+  await save.waitFor();
+  await partner.getByLabel('Name').fill(`${source.name} (edited)`);
+
+  const blocked = await api(staff, 'POST', `/api/traffic-sources/${source.id}/block`, { reason: 'Fake traffic' });
+  assert.equal(blocked.status, 200);
+  await partner.getByRole('heading', { name: 'This source is blocked' }).waitFor({ timeout: 1000 });
+  await save.waitFor({ state: 'detached', timeout: 1000 });
+  assert.equal(await partner.getByLabel('Name').inputValue(), `${source.name} (edited)`, 'what was typed stays');
+  await assertAccessible(partner, 'edit form of a blocked source');
+  assertClean(partner);
+  assertClean(staff);
+});
