@@ -11,6 +11,7 @@ pub mod http;
 pub mod password;
 pub mod seed;
 pub mod time;
+pub mod verify;
 
 use std::sync::Arc;
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub clicks: Arc<clicks::Ledger>,
     /// Looks up tracking codes for the redirect.
     pub links: Arc<clicks::resolve::Resolver>,
+    /// Ownership checks of sources' websites; see [`verify`].
+    pub verifier: Arc<verify::Verifier>,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
     /// its folder).
     pub fn new(db: Db, config: Config) -> std::io::Result<AppState> {
         Ok(AppState {
+            verifier: Arc::new(verify::Verifier::new(&config)?),
             links: Arc::new(clicks::resolve::Resolver::new(
                 db.clone(),
                 &config.database_url,

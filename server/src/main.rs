@@ -112,6 +112,7 @@ async fn serve(db: Db, config: server::Config) {
         state.db.clone(),
         state.config.click_schedule(),
     );
+    let rechecks = server::verify::recheck::spawn(state.clone());
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
     axum::serve(
@@ -121,6 +122,7 @@ async fn serve(db: Db, config: server::Config) {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .expect("server failed");
+    rechecks.abort();
     // Every request has been answered: write the clicks still in the journal.
     tasks.finish().await;
 }

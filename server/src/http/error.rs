@@ -37,6 +37,12 @@ pub enum AppError {
     TooLarge,
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: i64 },
+    /// 429 past a rate limit other than sign-in's, with its own sentence.
+    #[error("rate limited")]
+    RateLimited {
+        message: String,
+        retry_after_secs: i64,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -78,6 +84,7 @@ impl AppError {
                 "too_many_attempts",
                 "Too many failed sign-ins for this email. Try again in a few minutes.".into(),
             ),
+            AppError::RateLimited { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", message.clone()),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side. Please try again.".into()),
         }
     }
@@ -101,7 +108,11 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let AppError::TooManyAttempts { retry_after_secs } = self {
+        if let AppError::TooManyAttempts { retry_after_secs }
+        | AppError::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }

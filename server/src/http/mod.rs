@@ -18,6 +18,7 @@ pub mod session;
 pub mod sources;
 pub mod tracking;
 pub mod traffic;
+pub mod verification;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderMap;
@@ -43,6 +44,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(admin::router())
         .merge(notifications::router())
         .merge(traffic::router())
+        .merge(verification::router())
         .split_for_parts()
 }
 
