@@ -1,5 +1,6 @@
 //! Black-box API tests, each run against SQLite and PostgreSQL.
 
+pub mod fake_net;
 pub mod support;
 
 mod accounts;
@@ -10,5 +11,7 @@ mod marketplace;
 mod notifications;
 mod roles;
 mod sources;
+mod ssrf;
 mod tracking;
 mod traffic;
+mod verification;
