@@ -23,6 +23,7 @@ both_engines!(
     shared_platform_sources_are_not_verifiable_and_not_refused,
     the_marketplace_filters_on_verified,
     only_the_owner_partner_can_verify,
+    the_openapi_document_describes_verification,
 );
 
 /// A server whose checker asks `dns` and may fetch loopback; `site` is reachable as
@@ -540,4 +541,38 @@ async fn only_the_owner_partner_can_verify(engine: Engine) {
     // The staff read shows the state too.
     let staff = app.staff().await;
     assert_eq!(read(&staff, id).await["verification"]["state"], "unverified");
+}
+
+async fn the_openapi_document_describes_verification(engine: Engine) {
+    let (app, _dns, _site) = world(engine, None).await;
+    let doc: Value = app
+        .anonymous()
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let verify = &doc["paths"]["/api/traffic-sources/{id}/verify"]["post"];
+    for status in ["200", "400", "401", "403", "404", "409", "429"] {
+        assert!(verify["responses"][status].is_object(), "verify answers {status}");
+    }
+    let params = |path: &str| -> Vec<String> {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(params("/api/marketplace/traffic-sources").contains(&"verified".to_string()));
+    assert!(params("/api/traffic-sources").contains(&"verified".to_string()));
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["MarketplaceSource"]["properties"]["verified"].is_object());
+    assert!(schemas["TrafficSource"]["properties"]["verification_state"].is_object());
+    assert!(schemas["TrafficSourceDetail"]["properties"]["verification"].is_object());
+    for name in ["VerifyOutcome", "Verification", "VerificationState", "VerificationMethod", "ProofResult"] {
+        assert!(schemas[name].is_object(), "schema {name}");
+    }
+    let actions = schemas["AuditAction"]["enum"].to_string();
+    assert!(actions.contains("\"verified\"") && actions.contains("\"unverified\""), "{actions}");
 }
