@@ -43,7 +43,9 @@ fn exists(root: &Element, selector: &str) -> bool {
 }
 
 fn value(root: &Element, selector: &str) -> String {
-    find(root, selector).unchecked_into::<HtmlInputElement>().value()
+    find(root, selector)
+        .unchecked_into::<HtmlInputElement>()
+        .value()
 }
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
@@ -80,7 +82,9 @@ fn the_three_proofs_carry_the_exact_text_to_copy() {
         meta.copy,
         format!("<meta name=\"traffic-sources-verification\" content=\"{TOKEN}\">")
     );
-    assert!(meta.instructions.contains("https://blog.example.com/deals?x=1"));
+    assert!(meta
+        .instructions
+        .contains("https://blog.example.com/deals?x=1"));
     assert_eq!(file.copy, TOKEN);
     assert!(file
         .instructions
@@ -110,7 +114,10 @@ fn the_outcome_names_what_was_found_and_why_not() {
     let (headline, lines) = outcome_lines(&outcome);
     assert!(headline.starts_with("Not verified"));
     assert_eq!(lines[0], "DNS TXT record — Not found: no TXT record");
-    assert_eq!(lines[1], "meta tag on the page — Not found: the page answered 404");
+    assert_eq!(
+        lines[1],
+        "meta tag on the page — Not found: the page answered 404"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -127,10 +134,15 @@ async fn an_unverified_source_shows_three_ways_and_verify_now() {
     assert!(value(&root, "#proof-meta_tag").contains(TOKEN));
     assert_eq!(value(&root, "#proof-well_known_file"), TOKEN);
     // Each copy button is named after what it copies.
-    let buttons = root.query_selector_all("button.copy-field__button").unwrap();
+    let buttons = root
+        .query_selector_all("button.copy-field__button")
+        .unwrap();
     assert_eq!(buttons.length(), 3);
     let first = buttons.item(0).unwrap().text_content().unwrap();
-    assert!(first.contains("Copy") && first.contains("DNS TXT record"), "{first}");
+    assert!(
+        first.contains("Copy") && first.contains("DNS TXT record"),
+        "{first}"
+    );
 
     // Verify now shows progress; with no server behind this page, the outcome is an error in
     // the status region (a polite live region), not silence.

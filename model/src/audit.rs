@@ -39,8 +39,8 @@ impl AuditAction {
         [
             Created, Edited, Paused, Resumed, Blocked, Unblocked, Verified, Unverified,
         ]
-            .into_iter()
-            .find(|a| a.id() == id)
+        .into_iter()
+        .find(|a| a.id() == id)
     }
 }
 

@@ -207,7 +207,10 @@ mod tests {
             shared_platform("https://www.youtube.com/@x"),
             Some("youtube.com")
         );
-        assert_eq!(shared_platform("https://m.tiktok.com/@x"), Some("tiktok.com"));
+        assert_eq!(
+            shared_platform("https://m.tiktok.com/@x"),
+            Some("tiktok.com")
+        );
         assert_eq!(shared_platform("https://x.com/a"), Some("x.com"));
         assert_eq!(shared_platform("https://box.com/"), None);
         assert_eq!(shared_platform("https://notinstagram.com/"), None);

@@ -92,7 +92,12 @@ pub struct Config {
     pub dns_server: Option<SocketAddr>,
     /// For tests only: let ownership checks fetch loopback addresses (127.0.0.0/8, ::1).
     /// Every other private or reserved address stays refused. Never set it in production.
-    #[arg(long, env = "VERIFY_ALLOW_LOOPBACK", default_value_t = false, global = true)]
+    #[arg(
+        long,
+        env = "VERIFY_ALLOW_LOOPBACK",
+        default_value_t = false,
+        global = true
+    )]
     pub verify_allow_loopback: bool,
 }
 

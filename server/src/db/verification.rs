@@ -308,9 +308,8 @@ pub async fn drop_on_host_change(
     old_host: &str,
     new_host: &str,
 ) -> Result<(), sqlx::Error> {
-    let outcome = format!(
-        "The address moved from {old_host} to {new_host}; verify the new site again."
-    );
+    let outcome =
+        format!("The address moved from {old_host} to {new_host}; verify the new site again.");
     sqlx::query(
         "UPDATE traffic_sources SET verified_method = NULL, verified_host = NULL, verified_at = NULL, verification_outcome = $1 WHERE id = $2",
     )

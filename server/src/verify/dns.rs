@@ -72,10 +72,10 @@ impl Dns {
                     Ok(addrs)
                 }
             }
-            Err(e) if missing(&e) => {
-                Err(FetchError::Dns(format!("{host} has no address in DNS")))
-            }
-            Err(e) => Err(FetchError::Dns(format!("the DNS look-up of {host} failed ({e})"))),
+            Err(e) if missing(&e) => Err(FetchError::Dns(format!("{host} has no address in DNS"))),
+            Err(e) => Err(FetchError::Dns(format!(
+                "the DNS look-up of {host} failed ({e})"
+            ))),
         }
     }
 

@@ -1,6 +1,8 @@
 //! The three proofs, each tried on its own and each answering in words what it found.
 
-use model::verification::{ProofResult, VerificationMethod, META_NAME, TXT_PREFIX, WELL_KNOWN_PATH};
+use model::verification::{
+    ProofResult, VerificationMethod, META_NAME, TXT_PREFIX, WELL_KNOWN_PATH,
+};
 use reqwest::Url;
 use scraper::{Html, Selector};
 
@@ -139,9 +141,17 @@ pub async fn well_known_file(fetcher: &Fetcher, url: &Url, token: &str) -> Proof
     }
     let text = String::from_utf8_lossy(&answer.body);
     if text.lines().any(|line| line.trim() == token) {
-        result(method, true, format!("found the token in {WELL_KNOWN_PATH}"))
+        result(
+            method,
+            true,
+            format!("found the token in {WELL_KNOWN_PATH}"),
+        )
     } else if text.trim().is_empty() {
-        result(method, false, format!("the file {WELL_KNOWN_PATH} is empty"))
+        result(
+            method,
+            false,
+            format!("the file {WELL_KNOWN_PATH} is empty"),
+        )
     } else {
         result(
             method,

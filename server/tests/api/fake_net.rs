@@ -69,10 +69,8 @@ impl FakeDns {
         if records.is_empty() {
             zone.txt.remove(&key(name));
         } else {
-            zone.txt.insert(
-                key(name),
-                records.iter().map(|r| r.to_string()).collect(),
-            );
+            zone.txt
+                .insert(key(name), records.iter().map(|r| r.to_string()).collect());
         }
     }
 }
@@ -171,16 +169,12 @@ impl FakeSite {
 fn respond(page: Option<Page>) -> Response {
     match page {
         None => (StatusCode::NOT_FOUND, "not here").into_response(),
-        Some(Page::Html(body)) => (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            body,
-        )
-            .into_response(),
-        Some(Page::Text(body)) => (
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            body,
-        )
-            .into_response(),
+        Some(Page::Html(body)) => {
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+        }
+        Some(Page::Text(body)) => {
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+        }
         Some(Page::Redirect(to)) => {
             (StatusCode::FOUND, [(header::LOCATION, to)], "").into_response()
         }

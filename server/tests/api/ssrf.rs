@@ -53,7 +53,9 @@ async fn every_refused_class_is_refused_before_any_connection() {
             .await
             .unwrap_err();
         match &err {
-            FetchError::Refused { addr, class: said, .. } => {
+            FetchError::Refused {
+                addr, class: said, ..
+            } => {
                 assert_eq!(*addr, ip.parse::<IpAddr>().unwrap());
                 assert!(said.contains(class), "{ip}: {said} should say {class}");
             }
@@ -78,7 +80,10 @@ async fn every_refused_class_is_refused_before_any_connection() {
     // One private address among public ones is enough to refuse the name.
     dns.set_addrs(
         "mixed.test",
-        &["93.184.215.14".parse().unwrap(), "127.0.0.1".parse().unwrap()],
+        &[
+            "93.184.215.14".parse().unwrap(),
+            "127.0.0.1".parse().unwrap(),
+        ],
     );
     let err = fetcher
         .get(&format!("http://mixed.test:{port}/"))
@@ -97,8 +102,18 @@ async fn every_refused_class_is_refused_before_any_connection() {
     let _ = for_tests.get(&format!("http://127.0.0.1:{port}/")).await;
     let seen = listener.accepted();
     assert!(seen >= 1, "the allowed loopback fetch reached the listener");
-    for ip in ["10.0.0.1", "169.254.169.254", "::ffff:10.0.0.1", "fc00::1", "0.0.0.0"] {
-        let host = if ip.contains(':') { format!("[{ip}]") } else { ip.to_string() };
+    for ip in [
+        "10.0.0.1",
+        "169.254.169.254",
+        "::ffff:10.0.0.1",
+        "fc00::1",
+        "0.0.0.0",
+    ] {
+        let host = if ip.contains(':') {
+            format!("[{ip}]")
+        } else {
+            ip.to_string()
+        };
         let err = for_tests
             .get(&format!("http://{host}:{port}/"))
             .await
@@ -121,9 +136,21 @@ async fn a_partner_is_told_why_an_internal_address_is_never_checked(engine: Engi
     let app = spawn_app_with(engine, |c| c.dns_server = Some(dns_addr)).await;
     let partner = app.partner().await;
     for (name, url, words) in [
-        ("Loopback", format!("http://127.0.0.1:{port}/"), "127.0.0.1, a loopback address"),
-        ("Metadata", format!("http://metadata.test:{port}/"), "169.254.169.254, a link-local address"),
-        ("Mapped", format!("http://mapped.test:{port}/"), "IPv4-mapped"),
+        (
+            "Loopback",
+            format!("http://127.0.0.1:{port}/"),
+            "127.0.0.1, a loopback address",
+        ),
+        (
+            "Metadata",
+            format!("http://metadata.test:{port}/"),
+            "169.254.169.254, a link-local address",
+        ),
+        (
+            "Mapped",
+            format!("http://mapped.test:{port}/"),
+            "IPv4-mapped",
+        ),
     ] {
         let created = partner.create_source(name, &url).await;
         let id = created["id"].as_i64().unwrap();

@@ -52,7 +52,10 @@ async fn source_at(partner: &User, name: &str, url: &str) -> (i64, String) {
     let id = created["id"].as_i64().unwrap();
     assert_eq!(created["verification_state"], "unverified");
     let detail = read(partner, id).await;
-    let token = detail["verification"]["token"].as_str().unwrap().to_string();
+    let token = detail["verification"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(token.len(), 32, "128 random bits in hex");
     (id, token)
 }
@@ -114,14 +117,20 @@ async fn dns_txt_proof_fails_in_words_then_passes_on_the_registrable_domain(engi
     assert!(detail_of(&outcome, "dns_txt").contains("no TXT record"));
     assert_eq!(detail_of(&outcome, "meta_tag"), "the page answered 404");
     assert!(detail_of(&outcome, "well_known_file").contains("answered 404"));
-    assert!(outcome["message"].as_str().unwrap().contains("no TXT record"));
+    assert!(outcome["message"]
+        .as_str()
+        .unwrap()
+        .contains("no TXT record"));
     assert_eq!(outcome["verification"]["state"], "unverified");
     assert!(outcome["verification"]["checked_at"].is_string());
 
     // Someone else's token on the domain is not ours.
     dns.set_txt(
         "site.test",
-        &["v=spf1 -all", "traffic-sources-verification=0123456789abcdef"],
+        &[
+            "v=spf1 -all",
+            "traffic-sources-verification=0123456789abcdef",
+        ],
     );
     let_30_seconds_pass(&app).await;
     let outcome = verify(&partner, id).await;
@@ -134,7 +143,10 @@ async fn dns_txt_proof_fails_in_words_then_passes_on_the_registrable_domain(engi
     // Ours on the registrable domain (not the host itself) proves it.
     dns.set_txt(
         "site.test",
-        &["v=spf1 -all", &format!("traffic-sources-verification={token}")],
+        &[
+            "v=spf1 -all",
+            &format!("traffic-sources-verification={token}"),
+        ],
     );
     let_30_seconds_pass(&app).await;
     let outcome = verify(&partner, id).await;
@@ -164,7 +176,10 @@ async fn meta_tag_proof_passes_and_a_different_token_is_named(engine: Engine) {
     let url = format!("http://blog.site.test:{}/about?lang=en", site.port);
     let (id, token) = source_at(&partner, "Blog", &url).await;
 
-    site.set("/about", Page::Html("<html><head><title>x</title></head></html>".into()));
+    site.set(
+        "/about",
+        Page::Html("<html><head><title>x</title></head></html>".into()),
+    );
     let outcome = verify(&partner, id).await;
     assert_eq!(
         detail_of(&outcome, "meta_tag"),
@@ -213,10 +228,18 @@ async fn the_recheck_drops_a_lost_proof_and_tells_the_partner(engine: Engine) {
     let (app, _dns, site) = world(engine, Some(1)).await;
     let partner = app.partner().await;
     let path = "/.well-known/traffic-sources-verification.txt";
-    let (kept, kept_token) =
-        source_at(&partner, "Kept", &format!("http://site.test:{}/", site.port)).await;
-    let (lost, lost_token) =
-        source_at(&partner, "Lost", &format!("http://blog.site.test:{}/", site.port)).await;
+    let (kept, kept_token) = source_at(
+        &partner,
+        "Kept",
+        &format!("http://site.test:{}/", site.port),
+    )
+    .await;
+    let (lost, lost_token) = source_at(
+        &partner,
+        "Lost",
+        &format!("http://blog.site.test:{}/", site.port),
+    )
+    .await;
     site.set(path, Page::Text(format!("{kept_token}\n{lost_token}\n")));
     assert_eq!(verify(&partner, kept).await["verified"], true);
     assert_eq!(verify(&partner, lost).await["verified"], true);
@@ -238,7 +261,10 @@ async fn the_recheck_drops_a_lost_proof_and_tells_the_partner(engine: Engine) {
     assert_eq!(state, "unverified", "the re-check dropped the mark");
     let kept_now = read(&partner, kept).await;
     assert_eq!(kept_now["verification"]["state"], "verified");
-    assert_ne!(kept_now["verification"]["checked_at"], kept_checked, "checked again");
+    assert_ne!(
+        kept_now["verification"]["checked_at"], kept_checked,
+        "checked again"
+    );
 
     let notes: Value = partner
         .get("/api/notifications")
@@ -251,7 +277,10 @@ async fn the_recheck_drops_a_lost_proof_and_tells_the_partner(engine: Engine) {
     assert_eq!(items[0]["kind"], "verification_lost");
     assert_eq!(items[0]["traffic_source_id"], lost);
     let message = items[0]["message"].as_str().unwrap();
-    assert!(message.contains("Lost") && message.contains("holds a different token"), "{message}");
+    assert!(
+        message.contains("Lost") && message.contains("holds a different token"),
+        "{message}"
+    );
     let history = history_actions(&partner, lost).await;
     assert_eq!(history[0]["action"], "unverified");
     assert_eq!(history[0]["changes"][0]["old"], "well_known_file");
@@ -274,7 +303,10 @@ async fn a_new_host_drops_the_mark_and_the_history_says_so(engine: Engine) {
     // A stale edit is refused and changes nothing, the mark included.
     let before = app.snapshot().await;
     let r = partner
-        .put(&format!("/api/traffic-sources/{id}"), &edit("http://other.test/".into(), 99))
+        .put(
+            &format!("/api/traffic-sources/{id}"),
+            &edit("http://other.test/".into(), 99),
+        )
         .await;
     error_code(r, StatusCode::CONFLICT).await;
     assert_eq!(app.snapshot().await, before);
@@ -292,7 +324,10 @@ async fn a_new_host_drops_the_mark_and_the_history_says_so(engine: Engine) {
 
     // Another host drops it.
     let r = partner
-        .put(&format!("/api/traffic-sources/{id}"), &edit("http://other.test/".into(), 2))
+        .put(
+            &format!("/api/traffic-sources/{id}"),
+            &edit("http://other.test/".into(), 2),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let edited: Value = r.json().await.unwrap();
@@ -302,19 +337,37 @@ async fn a_new_host_drops_the_mark_and_the_history_says_so(engine: Engine) {
     assert_eq!(detail["verification"]["method"], Value::Null);
     assert_eq!(detail["verification"]["token"], token, "the token stays");
     let history = history_actions(&partner, id).await;
-    let actions: Vec<&str> = history.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["unverified", "edited", "edited", "verified", "created"]);
+    let actions: Vec<&str> = history
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["unverified", "edited", "edited", "verified", "created"]
+    );
     assert_eq!(history[0]["changes"][0]["old"], "meta_tag");
-    assert!(history[0]["reason"].as_str().unwrap().contains("other.test"));
+    assert!(history[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("other.test"));
 }
 
 async fn redirects_are_followed_at_most_three_times(engine: Engine) {
     let (app, _dns, site) = world(engine, None).await;
     let partner = app.partner().await;
     let port = site.port;
-    let (three, token3) =
-        source_at(&partner, "Three", &format!("http://blog.site.test:{port}/r1")).await;
-    let (four, _) = source_at(&partner, "Four", &format!("http://blog.site.test:{port}/s1")).await;
+    let (three, token3) = source_at(
+        &partner,
+        "Three",
+        &format!("http://blog.site.test:{port}/r1"),
+    )
+    .await;
+    let (four, _) = source_at(
+        &partner,
+        "Four",
+        &format!("http://blog.site.test:{port}/s1"),
+    )
+    .await;
     let (meta, _) = source_at(&partner, "Meta", &format!("http://blog.site.test:{port}/m")).await;
     // Three hops, the second to another host name: followed, and the page there counts.
     site.set("/r1", Page::Redirect(format!("http://site.test:{port}/r2")));
@@ -324,7 +377,12 @@ async fn redirects_are_followed_at_most_three_times(engine: Engine) {
     let outcome = verify(&partner, three).await;
     assert_eq!(outcome["method"], "meta_tag", "{outcome}");
 
-    for (from, to) in [("/s1", "/s2"), ("/s2", "/s3"), ("/s3", "/s4"), ("/s4", "/page")] {
+    for (from, to) in [
+        ("/s1", "/s2"),
+        ("/s2", "/s3"),
+        ("/s3", "/s4"),
+        ("/s4", "/page"),
+    ] {
         site.set(from, Page::Redirect(to.into()));
     }
     let before = site.requests();
@@ -338,7 +396,10 @@ async fn redirects_are_followed_at_most_three_times(engine: Engine) {
     assert_eq!(site.requests() - before, 4 + 1);
 
     // Each hop is vetted again: a redirect to the metadata address is refused.
-    site.set("/m", Page::Redirect("http://169.254.169.254/latest/meta-data/".into()));
+    site.set(
+        "/m",
+        Page::Redirect("http://169.254.169.254/latest/meta-data/".into()),
+    );
     let outcome = verify(&partner, meta).await;
     let detail = detail_of(&outcome, "meta_tag");
     assert!(
@@ -354,7 +415,12 @@ async fn redirects_are_followed_at_most_three_times(engine: Engine) {
 async fn one_check_per_source_every_30_s_and_20_per_partner_an_hour(engine: Engine) {
     let (app, _dns, site) = world(engine, None).await;
     let partner = app.partner().await;
-    let (id, _) = source_at(&partner, "A", &format!("http://blog.site.test:{}/", site.port)).await;
+    let (id, _) = source_at(
+        &partner,
+        "A",
+        &format!("http://blog.site.test:{}/", site.port),
+    )
+    .await;
     let (other, _) = source_at(&partner, "B", &format!("http://site.test:{}/", site.port)).await;
     verify(&partner, id).await;
 
@@ -364,12 +430,20 @@ async fn one_check_per_source_every_30_s_and_20_per_partner_an_hour(engine: Engi
         .post(&format!("/api/traffic-sources/{id}/verify"), &json!({}))
         .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait: i64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: i64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=30).contains(&wait), "{wait}");
     let error = error_code(r, StatusCode::TOO_MANY_REQUESTS).await;
     assert_eq!(error["code"], "rate_limited");
     assert!(error["message"].as_str().unwrap().contains("30 seconds"));
-    assert_eq!(app.snapshot().await, before, "a refused check changes nothing");
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "a refused check changes nothing"
+    );
     assert_eq!(attempts(&app).await, attempts_before);
 
     // A second instance on the same database agrees.
@@ -397,13 +471,15 @@ async fn one_check_per_source_every_30_s_and_20_per_partner_an_hour(engine: Engi
         .await;
     let error = error_code(r, StatusCode::TOO_MANY_REQUESTS).await;
     assert!(
-        error["message"].as_str().unwrap().contains("20 checks in the last hour"),
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("20 checks in the last hour"),
         "{error}"
     );
     // Another partner is not affected.
     let someone = app.partner().await;
-    let (theirs, _) =
-        source_at(&someone, "C", &format!("http://site.test:{}/", site.port)).await;
+    let (theirs, _) = source_at(&someone, "C", &format!("http://site.test:{}/", site.port)).await;
     verify(&someone, theirs).await;
 }
 
@@ -435,12 +511,17 @@ async fn shared_platform_sources_are_not_verifiable_and_not_refused(engine: Engi
         let id = created["id"].as_i64().unwrap();
         let detail = read(&partner, id).await;
         assert_eq!(detail["verification"]["state"], "not_verifiable");
-        let reason = detail["verification"]["not_verifiable_reason"].as_str().unwrap();
+        let reason = detail["verification"]["not_verifiable_reason"]
+            .as_str()
+            .unwrap();
         assert!(reason.contains("shared platform"), "{reason}");
         let r = partner
             .post(&format!("/api/traffic-sources/{id}/verify"), &json!({}))
             .await;
-        assert_eq!(error_code(r, StatusCode::CONFLICT).await["code"], "not_verifiable");
+        assert_eq!(
+            error_code(r, StatusCode::CONFLICT).await["code"],
+            "not_verifiable"
+        );
     }
     assert_eq!(attempts(&app).await, 0, "nothing was checked");
 }
@@ -448,9 +529,18 @@ async fn shared_platform_sources_are_not_verifiable_and_not_refused(engine: Engi
 async fn the_marketplace_filters_on_verified(engine: Engine) {
     let (app, _dns, site) = world(engine, None).await;
     let partner = app.partner().await;
-    let (proven, token) =
-        source_at(&partner, "Proven", &format!("http://blog.site.test:{}/", site.port)).await;
-    let (plain, _) = source_at(&partner, "Plain", &format!("http://site.test:{}/", site.port)).await;
+    let (proven, token) = source_at(
+        &partner,
+        "Proven",
+        &format!("http://blog.site.test:{}/", site.port),
+    )
+    .await;
+    let (plain, _) = source_at(
+        &partner,
+        "Plain",
+        &format!("http://site.test:{}/", site.port),
+    )
+    .await;
     site.set(
         "/.well-known/traffic-sources-verification.txt",
         Page::Text(token),
@@ -477,7 +567,12 @@ async fn the_marketplace_filters_on_verified(engine: Engine) {
         .json()
         .await
         .unwrap();
-    let ids: Vec<i64> = only["items"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = only["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids, [proven]);
     let one: Value = advertiser
         .get(&format!("/api/marketplace/traffic-sources/{proven}"))
@@ -505,7 +600,12 @@ async fn the_marketplace_filters_on_verified(engine: Engine) {
 async fn only_the_owner_partner_can_verify(engine: Engine) {
     let (app, _dns, site) = world(engine, None).await;
     let owner = app.partner().await;
-    let (id, _) = source_at(&owner, "Mine", &format!("http://blog.site.test:{}/", site.port)).await;
+    let (id, _) = source_at(
+        &owner,
+        "Mine",
+        &format!("http://blog.site.test:{}/", site.port),
+    )
+    .await;
     let path = format!("/api/traffic-sources/{id}/verify");
     let before = app.snapshot().await;
     let requests = site.requests();
@@ -540,7 +640,10 @@ async fn only_the_owner_partner_can_verify(engine: Engine) {
     assert_eq!(sources(&app.snapshot().await), sources(&before));
     // The staff read shows the state too.
     let staff = app.staff().await;
-    assert_eq!(read(&staff, id).await["verification"]["state"], "unverified");
+    assert_eq!(
+        read(&staff, id).await["verification"]["state"],
+        "unverified"
+    );
 }
 
 async fn the_openapi_document_describes_verification(engine: Engine) {
@@ -554,7 +657,10 @@ async fn the_openapi_document_describes_verification(engine: Engine) {
         .unwrap();
     let verify = &doc["paths"]["/api/traffic-sources/{id}/verify"]["post"];
     for status in ["200", "400", "401", "403", "404", "409", "429"] {
-        assert!(verify["responses"][status].is_object(), "verify answers {status}");
+        assert!(
+            verify["responses"][status].is_object(),
+            "verify answers {status}"
+        );
     }
     let params = |path: &str| -> Vec<String> {
         doc["paths"][path]["get"]["parameters"]
@@ -570,9 +676,18 @@ async fn the_openapi_document_describes_verification(engine: Engine) {
     assert!(schemas["MarketplaceSource"]["properties"]["verified"].is_object());
     assert!(schemas["TrafficSource"]["properties"]["verification_state"].is_object());
     assert!(schemas["TrafficSourceDetail"]["properties"]["verification"].is_object());
-    for name in ["VerifyOutcome", "Verification", "VerificationState", "VerificationMethod", "ProofResult"] {
+    for name in [
+        "VerifyOutcome",
+        "Verification",
+        "VerificationState",
+        "VerificationMethod",
+        "ProofResult",
+    ] {
         assert!(schemas[name].is_object(), "schema {name}");
     }
     let actions = schemas["AuditAction"]["enum"].to_string();
-    assert!(actions.contains("\"verified\"") && actions.contains("\"unverified\""), "{actions}");
+    assert!(
+        actions.contains("\"verified\"") && actions.contains("\"unverified\""),
+        "{actions}"
+    );
 }
