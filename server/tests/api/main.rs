@@ -15,3 +15,4 @@ mod ssrf;
 mod tracking;
 mod traffic;
 mod verification;
+mod verification_access;
