@@ -176,6 +176,24 @@ async fn a_platform_source_says_why_and_offers_no_check() {
 }
 
 #[wasm_bindgen_test]
+async fn the_last_checks_outcome_is_shown() {
+    let root = container();
+    let _app = mount_to(root.clone(), || {
+        Toasts::provide();
+        let mut v = verification(VerificationState::Unverified);
+        v.checked_at = Some("2026-11-24T09:00:00Z".into());
+        v.last_outcome = Some("No proof found: the page answered 404.".into());
+        view! { <VerificationPanel source_id=7 url="https://blog.example.com/" verification=v/> }
+    });
+    settle().await;
+    let text = find(&root, ".verification__checked")
+        .text_content()
+        .unwrap();
+    assert!(text.starts_with("Last checked: "), "{text}");
+    assert!(text.contains("the page answered 404"), "{text}");
+}
+
+#[wasm_bindgen_test]
 async fn a_verified_source_names_its_proof() {
     let root = container();
     let _app = mount(&root, VerificationState::Verified);

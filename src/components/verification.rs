@@ -170,11 +170,16 @@ pub fn VerificationPanel(
         })
     };
 
+    // The stored outcome of the last check (a re-check's too), until a new one is shown.
     let last_checked = move || {
-        current.get().checked_at.map(|t| {
+        let v = current.get();
+        let fresh = outcome.with(|o| o.is_some());
+        v.checked_at.map(|t| {
+            let said = (!fresh).then_some(v.last_outcome).flatten();
             view! {
                 <p class="verification__checked">
                     "Last checked: " <time datetime=t.clone()>{format_datetime(&t)}</time>
+                    {said.map(|s| format!(". {s}"))}
                 </p>
             }
         })
