@@ -18,7 +18,7 @@ use crate::{
         status_badge::{StatusBadge, VisibilityLabel},
         traffic_chart::thousands,
         traffic_panel::TrafficPanel,
-        verification::{VerificationBadge, VerificationPanel},
+        verification::VerificationPanel,
     },
 };
 
@@ -153,7 +153,6 @@ fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
             <div><dt>"Channels"</dt><dd><ul class="tags">{channels}</ul></dd></div>
             <div><dt>"Status"</dt><dd><StatusBadge status=source.status/></dd></div>
             <div><dt>"Visibility"</dt><dd><VisibilityLabel visibility=source.visibility/></dd></div>
-            <div><dt>"Ownership"</dt><dd><VerificationBadge state=source.verification_state/></dd></div>
             <div>
                 <dt>"Last change"</dt>
                 <dd><time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time></dd>
