@@ -177,6 +177,8 @@ pub struct SourceQuery {
     pub limit: i64,
     /// Opaque cursor of the page; `None` for the first page.
     pub cursor: Option<String>,
+    /// Only sources whose partner proved control of the site.
+    pub verified: bool,
 }
 
 pub const DEFAULT_SORT: Sort = Sort::new(SortField::UpdatedAt, true);
@@ -191,6 +193,7 @@ impl Default for SourceQuery {
             sort: DEFAULT_SORT,
             limit: model::list::DEFAULT_LIMIT,
             cursor: None,
+            verified: false,
         }
     }
 }
@@ -202,6 +205,7 @@ impl SourceQuery {
             || !self.status.is_empty()
             || self.visibility.is_some()
             || !self.channels.is_empty()
+            || self.verified
     }
 
     /// `key=value` pairs, leaving out defaults so URLs stay short.
@@ -218,6 +222,9 @@ impl SourceQuery {
         }
         for c in &self.channels {
             pairs.push(("channel", c.id().to_string()));
+        }
+        if self.verified {
+            pairs.push(("verified", "true".to_string()));
         }
         if self.sort != DEFAULT_SORT {
             pairs.push(("sort", self.sort.to_param()));
@@ -309,6 +316,15 @@ pub async fn block_source(id: i64, body: &model::source::BlockRequest) -> ApiRes
         Request::post(&format!("/api/traffic-sources/{id}/block")),
         body,
     ))
+    .await
+}
+
+/// Checks the source's ownership proofs now (its partner): the outcome in words whether a
+/// proof was found or not; 409 `not_verifiable` on a shared platform, 429 `rate_limited`.
+pub async fn verify_source(id: i64) -> ApiResult<model::verification::VerifyOutcome> {
+    json(build(Request::post(&format!(
+        "/api/traffic-sources/{id}/verify"
+    ))))
     .await
 }
 

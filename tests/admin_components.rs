@@ -111,6 +111,7 @@ fn source() -> TrafficSource {
         program_count: 1,
         clicks_30d: 0,
         match_rate_30d: None,
+        verification_state: Default::default(),
         created_at: "2026-11-24T09:00:00Z".into(),
         updated_at: "2026-11-24T09:00:00Z".into(),
     }

@@ -162,6 +162,7 @@ fn source() -> MarketplaceSource {
         channels: vec![Channel::Content],
         volume_band: VolumeBand::TooLittle,
         match_rate_30d: None,
+        verified: false,
         updated_at: "2026-11-24T09:00:00Z".into(),
     }
 }

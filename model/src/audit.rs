@@ -14,6 +14,10 @@ pub enum AuditAction {
     Resumed,
     Blocked,
     Unblocked,
+    /// A proof of ownership was found; `reason` names the method.
+    Verified,
+    /// The mark was dropped (proof gone, or the URL's host changed); `reason` says why.
+    Unverified,
 }
 }
 
@@ -26,13 +30,17 @@ impl AuditAction {
             AuditAction::Resumed => "resumed",
             AuditAction::Blocked => "blocked",
             AuditAction::Unblocked => "unblocked",
+            AuditAction::Verified => "verified",
+            AuditAction::Unverified => "unverified",
         }
     }
     pub fn from_id(id: &str) -> Option<AuditAction> {
         use AuditAction::*;
-        [Created, Edited, Paused, Resumed, Blocked, Unblocked]
-            .into_iter()
-            .find(|a| a.id() == id)
+        [
+            Created, Edited, Paused, Resumed, Blocked, Unblocked, Verified, Unverified,
+        ]
+        .into_iter()
+        .find(|a| a.id() == id)
     }
 }
 

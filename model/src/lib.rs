@@ -16,6 +16,7 @@ pub mod source;
 pub mod text;
 pub mod traffic;
 pub mod url;
+pub mod verification;
 
 pub use account::{Account, Role, SignIn, SignUp};
 pub use channel::{Channel, ChannelInfo};

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One change, named by `kind`: `source` (a source's status or visibility changed),
+/// One change, named by `kind`: `source` (a source's status, visibility or verification
+/// changed),
 /// `notification` (one was made for you) or `collaboration` (a source joined a program).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveUpdate {
@@ -17,6 +18,9 @@ pub struct LiveUpdate {
     /// For a source: whether it is in the marketplace now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listed: Option<bool>,
+    /// For a source: whether its ownership is verified now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
 }
 
 impl LiveUpdate {
@@ -35,8 +39,18 @@ mod tests {
     #[test]
     fn a_source_leaves_the_marketplace_only_when_unlisted() {
         let read = |json: &str| serde_json::from_str::<LiveUpdate>(json).unwrap();
-        assert_eq!(read(r#"{"kind":"source","source_id":7,"status":"blocked","listed":false}"#).left_marketplace(), Some(7));
-        assert_eq!(read(r#"{"kind":"source","source_id":7,"listed":true}"#).left_marketplace(), None);
-        assert_eq!(read(r#"{"kind":"notification","source_id":7}"#).left_marketplace(), None);
+        assert_eq!(
+            read(r#"{"kind":"source","source_id":7,"status":"blocked","listed":false}"#)
+                .left_marketplace(),
+            Some(7)
+        );
+        assert_eq!(
+            read(r#"{"kind":"source","source_id":7,"listed":true}"#).left_marketplace(),
+            None
+        );
+        assert_eq!(
+            read(r#"{"kind":"notification","source_id":7}"#).left_marketplace(),
+            None
+        );
     }
 }

@@ -8,6 +8,8 @@ crate::schema! {
 pub enum NotificationKind {
     SourceBlocked,
     SourceUnblocked,
+    /// The periodic re-check found no proof any more.
+    VerificationLost,
 }
 }
 

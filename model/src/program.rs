@@ -23,6 +23,9 @@ pub struct MarketplaceSource {
     /// `null` when too little traffic to judge.
     #[serde(default)]
     pub match_rate_30d: Option<u8>,
+    /// Its partner proved control of its website.
+    #[serde(default)]
+    pub verified: bool,
     /// RFC 3339.
     pub updated_at: String,
 }

@@ -267,6 +267,9 @@ pub struct TrafficSource {
     /// little traffic to judge (see `model::traffic::MIN_CLICKS_TO_JUDGE`).
     #[serde(default)]
     pub match_rate_30d: Option<u8>,
+    /// Whether its partner proved control of its website (details on its read).
+    #[serde(default)]
+    pub verification_state: crate::verification::VerificationState,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -294,6 +297,9 @@ crate::schema! {
 pub struct TrafficSourceDetail {
     pub source: TrafficSource,
     pub programs: Vec<SourceProgram>,
+    /// Ownership verification: state, token to publish, the proof that worked.
+    #[serde(default)]
+    pub verification: crate::verification::Verification,
 }
 }
 

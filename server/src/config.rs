@@ -1,6 +1,6 @@
 //! Server settings, from flags or the environment (`traffic-sources-server --help`).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -104,6 +104,23 @@ pub struct Config {
     /// server (e.g. `x-forwarded-for`; its first entry is used). Unset: the peer address.
     #[arg(long, env = "CLIENT_IP_HEADER", global = true)]
     pub client_ip_header: Option<String>,
+    /// How often a verified source's proof is checked again, in seconds (default 7 days).
+    /// A source whose proof is gone loses its Verified mark and its partner is told.
+    #[arg(long, env = "VERIFY_RECHECK_SECS", default_value_t = 7 * 24 * 3600, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub verify_recheck_secs: u64,
+    /// The DNS server ownership checks ask (`ip:port`), instead of the system's resolver.
+    #[arg(long, env = "DNS_SERVER", global = true)]
+    pub dns_server: Option<SocketAddr>,
+    /// For tests only: let ownership checks fetch loopback addresses (127.0.0.0/8, ::1).
+    /// Every other private or reserved address stays refused. Never set it in production.
+    #[arg(
+        long,
+        env = "VERIFY_ALLOW_LOOPBACK",
+        default_value_t = false,
+        global = true
+    )]
+    pub verify_allow_loopback: bool,
 }
 
 impl Config {
@@ -128,6 +145,9 @@ impl Config {
             click_fsync_ms: 0,
             click_retention_days: 90,
             client_ip_header: None,
+            verify_recheck_secs: 7 * 24 * 3600,
+            dns_server: None,
+            verify_allow_loopback: false,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod live;
 pub mod password;
 pub mod seed;
 pub mod time;
+pub mod verify;
 
 use std::sync::Arc;
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub links: Arc<clicks::resolve::Resolver>,
     /// Live updates for `/api/events`; see [`live`].
     pub live: Arc<live::Hub>,
+    /// Ownership checks of sources' websites; see [`verify`].
+    pub verifier: Arc<verify::Verifier>,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
         live.spawn(db.clone(), config.database_url.clone());
         Ok(AppState {
             live,
+            verifier: Arc::new(verify::Verifier::new(&config)?),
             links: Arc::new(clicks::resolve::Resolver::new(
                 db.clone(),
                 &config.database_url,

@@ -115,6 +115,7 @@ async fn serve(db: Db, config: server::Config) {
     );
     let shutdown_timeout = Duration::from_secs(state.config.shutdown_timeout_secs);
     let live = state.live.clone();
+    let rechecks = server::verify::recheck::spawn(state.clone());
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
     axum::serve(
@@ -124,6 +125,7 @@ async fn serve(db: Db, config: server::Config) {
     .with_graceful_shutdown(shutdown_signal(shutdown_timeout, live))
     .await
     .expect("server failed");
+    rechecks.abort();
     // Every request has been answered: write the clicks still in the journal.
     tasks.finish().await;
 }

@@ -25,6 +25,8 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::Resumed => "Resumed",
         AuditAction::Blocked => "Blocked",
         AuditAction::Unblocked => "Block lifted",
+        AuditAction::Verified => "Verified",
+        AuditAction::Unverified => "Verification dropped",
     }
 }
 

@@ -10,7 +10,9 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
     NavigateOptions,
 };
-use model::{program::MarketplaceSource, Page, Role, Sort, SortField};
+use model::{
+    program::MarketplaceSource, verification::VerificationState, Page, Role, Sort, SortField,
+};
 
 use crate::{
     api::{self, SourceQuery},
@@ -22,6 +24,7 @@ use crate::{
         notice::LoadError,
         set_title,
         traffic_panel::match_rate_cell,
+        verification::VerificationBadge,
     },
     pages::sources_list::{Filters, ListState, PageSize},
     session::{use_session, PageLoading},
@@ -149,7 +152,7 @@ fn Results(
             view! {
                 <div class="empty">
                     <h2>"No traffic sources match"</h2>
-                    <p>"No source in the marketplace matches this search and these channels. Try other words, or clear the filters."</p>
+                    <p>"No source in the marketplace matches this search and these filters. Try other words, or clear the filters."</p>
                     <button type="button" class="button" on:click=clear>"Clear filters"</button>
                 </div>
             }
@@ -230,7 +233,12 @@ fn MarketRow(
     let row_source = source.clone();
     view! {
         <tr>
-            <th scope="row" data-label="Name"><span class="cell-name">{source.name.clone()}</span></th>
+            <th scope="row" data-label="Name">
+                <span class="cell-name">{source.name.clone()}</span>
+                {source.verified.then(|| view! {
+                    " " <VerificationBadge state=VerificationState::Verified/>
+                })}
+            </th>
             <td data-label="Partner">{source.partner_name.clone()}</td>
             <td data-label="Web address">
                 <a class="cell-url" href=source.url.clone() target="_blank" rel="noopener noreferrer">

@@ -18,6 +18,7 @@ use crate::{
         status_badge::{StatusBadge, VisibilityLabel},
         traffic_chart::thousands,
         traffic_panel::TrafficPanel,
+        verification::VerificationPanel,
     },
 };
 
@@ -52,6 +53,7 @@ pub fn SourcePage() -> impl IntoView {
 #[component]
 fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
     let source = detail.source;
+    let verification = detail.verification;
     set_title(&source.name);
     let blocked = source.status == Status::Blocked;
     let stopped = source.status != Status::Active;
@@ -156,6 +158,7 @@ fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
                 <dd><time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time></dd>
             </div>
         </dl>
+        <VerificationPanel source_id=source.id url=source.url.clone() verification/>
         <TrafficPanel source_id=source.id/>
         <h2>"Programs using this source"</h2>
         {programs}

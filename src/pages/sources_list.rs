@@ -23,6 +23,7 @@ use crate::{
         status_badge::{StatusBadge, VisibilityLabel},
         traffic_chart::thousands,
         traffic_panel::match_rate_cell,
+        verification::VerificationBadge,
     },
     session::{use_session, PageLoading},
 };
@@ -68,6 +69,7 @@ impl ListState {
                 .filter(|l| (1..=model::list::MAX_LIMIT).contains(l))
                 .unwrap_or(model::list::DEFAULT_LIMIT),
             cursor: params.get("cursor").filter(|c| !c.is_empty()),
+            verified: params.get("verified").as_deref() == Some("true"),
         };
         let prev = if query.cursor.is_some() {
             all("prev")
@@ -348,6 +350,20 @@ pub fn Filters(
                     </fieldset>
                 </details>
             </div>
+            <div class="filters__group filters__group--check">
+                <span class="check">
+                    <input
+                        type="checkbox"
+                        id="filter-verified"
+                        prop:checked=move || state.with(|s| s.query.verified)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            update(&|q| q.verified = on);
+                        }
+                    />
+                    <label for="filter-verified">"Verified only"</label>
+                </span>
+            </div>
             {move || {
                 state.with(|s| s.query.is_filtered()).then(|| {
                     view! {
@@ -449,6 +465,7 @@ fn Results(
                         <SortHeader label="Web address" field=SortField::Url sort on_sort/>
                         <th scope="col">"Channels"</th>
                         <SortHeader label="Status" field=SortField::Status sort on_sort/>
+                        <th scope="col">"Ownership"</th>
                         <th scope="col">"Visibility"</th>
                         <th scope="col">"Clicks (30 days)"</th>
                         <th scope="col">"Match rate"</th>
@@ -528,6 +545,7 @@ fn SourceRow(
             </td>
             <td data-label="Channels"><ul class="tags">{channels}</ul></td>
             <td data-label="Status"><StatusBadge status=source.status/></td>
+            <td data-label="Ownership"><VerificationBadge state=source.verification_state/></td>
             <td data-label="Visibility"><VisibilityLabel visibility=source.visibility/></td>
             <td data-label="Clicks (30 days)" class="cell-number">{thousands(source.clicks_30d)}</td>
             <td data-label="Match rate">{match_rate_cell(source.match_rate_30d)}</td>

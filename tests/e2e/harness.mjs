@@ -15,16 +15,17 @@ export const DEMO_PASSWORD = 'demo-password';
 
 /**
  * Starts the server on a free port with a fresh SQLite file.
- * @param {{seedDemo?: boolean, databaseUrl?: string}} options
+ * @param {{seedDemo?: boolean, databaseUrl?: string, extraArgs?: string[]}} options
  * @returns {Promise<{url: string, databaseUrl: string, stop: () => Promise<void>}>}
  */
-export async function startServer({ seedDemo = true, databaseUrl } = {}) {
+export async function startServer({ seedDemo = true, databaseUrl, extraArgs = [] } = {}) {
   assert.ok(existsSync(SERVER_BIN), `build the server first: ${SERVER_BIN}`);
   assert.ok(existsSync(join(DIST, 'index.html')), `build the web app first: ${DIST}`);
   const dir = mkdtempSync(join(tmpdir(), 'ts-e2e-'));
   databaseUrl ??= `sqlite://${dir}/e2e.db`;
   const args = ['--port', '0', '--static-dir', DIST, '--database-url', databaseUrl, '--log-level', 'warn'];
   if (seedDemo) args.push('--seed-demo');
+  args.push(...extraArgs);
   const child = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolvePromise, reject) => {

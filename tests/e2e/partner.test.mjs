@@ -129,7 +129,7 @@ describe('a new partner', () => {
     assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
     assert.match(await first.innerText(), /Content/);
     assert.match(await first.innerText(), /Video/);
-    assert.match(await first.locator('.badge').innerText(), /Active/);
+    assert.match(await first.locator('td[data-label="Status"] .badge').innerText(), /Active/);
     assert.match(await first.innerText(), /Public/);
     await first.getByRole('link', { name: 'Edit Cooking Blog' }).waitFor();
     // "Traffic Sources" is in the main navigation, marked as the current page.
@@ -181,7 +181,7 @@ describe('a new partner', () => {
     await page.waitForURL((u) => u.pathname === '/traffic-sources');
     const paused = row(page, 'Recipe Videos');
     await paused.waitFor();
-    assert.match(await paused.locator('.badge').innerText(), /Paused/);
+    assert.match(await paused.locator('td[data-label="Status"] .badge').innerText(), /Paused/);
     assert.match(await paused.innerText(), /Private/);
 
     await addSource(page, { name: 'Deal Alerts', url: 'https://deals.example/news', channels: ['Email & Newsletter', 'Coupons & Deals'] });
@@ -309,7 +309,7 @@ describe('a new partner', () => {
     await page.waitForURL((u) => u.pathname === '/traffic-sources');
     const unchanged = row(page, 'Deal Alerts');
     await unchanged.waitFor();
-    assert.match(await unchanged.locator('.badge').innerText(), /Active/);
+    assert.match(await unchanged.locator('td[data-label="Status"] .badge').innerText(), /Active/);
     assert.equal(await row(page, 'Something else').count(), 0);
     assertClean(page);
   });

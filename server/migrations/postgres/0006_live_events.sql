@@ -12,7 +12,8 @@ CREATE TABLE live_events (
     status            TEXT,
     visibility        TEXT,
     was_listed        BIGINT  NOT NULL DEFAULT 0, -- in the marketplace before the change
-    is_listed         BIGINT  NOT NULL DEFAULT 0  -- and after it
+    is_listed         BIGINT  NOT NULL DEFAULT 0, -- and after it
+    verified          BIGINT  NOT NULL DEFAULT 0  -- ownership proven (0005_verification)
 );
 CREATE INDEX live_events_at ON live_events (at);
 
@@ -21,11 +22,13 @@ $$ SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) $$;
 
 CREATE FUNCTION live_source_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF OLD.status IS DISTINCT FROM NEW.status OR OLD.visibility IS DISTINCT FROM NEW.visibility THEN
-        INSERT INTO live_events (at, kind, traffic_source_id, partner_id, status, visibility, was_listed, is_listed)
+    IF OLD.status IS DISTINCT FROM NEW.status OR OLD.visibility IS DISTINCT FROM NEW.visibility
+       OR (OLD.verified_method IS NULL) <> (NEW.verified_method IS NULL) THEN
+        INSERT INTO live_events (at, kind, traffic_source_id, partner_id, status, visibility, was_listed, is_listed, verified)
         VALUES (live_now_ms(), 'source', NEW.id, NEW.partner_id, NEW.status, NEW.visibility,
                 CASE WHEN OLD.status = 'active' AND OLD.visibility = 'public' THEN 1 ELSE 0 END,
-                CASE WHEN NEW.status = 'active' AND NEW.visibility = 'public' THEN 1 ELSE 0 END);
+                CASE WHEN NEW.status = 'active' AND NEW.visibility = 'public' THEN 1 ELSE 0 END,
+                CASE WHEN NEW.verified_method IS NOT NULL THEN 1 ELSE 0 END);
         PERFORM pg_notify('live_events', '');
     END IF;
     RETURN NULL;

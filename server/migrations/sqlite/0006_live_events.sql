@@ -12,18 +12,21 @@ CREATE TABLE live_events (
     status            TEXT,
     visibility        TEXT,
     was_listed        BIGINT  NOT NULL DEFAULT 0, -- in the marketplace before the change
-    is_listed         BIGINT  NOT NULL DEFAULT 0  -- and after it
+    is_listed         BIGINT  NOT NULL DEFAULT 0, -- and after it
+    verified          BIGINT  NOT NULL DEFAULT 0  -- ownership proven (0005_verification)
 );
 CREATE INDEX live_events_at ON live_events (at);
 
-CREATE TRIGGER live_source_changed AFTER UPDATE OF status, visibility ON traffic_sources
+CREATE TRIGGER live_source_changed AFTER UPDATE OF status, visibility, verified_method ON traffic_sources
 WHEN OLD.status IS NOT NEW.status OR OLD.visibility IS NOT NEW.visibility
+  OR (OLD.verified_method IS NULL) <> (NEW.verified_method IS NULL)
 BEGIN
-    INSERT INTO live_events (at, kind, traffic_source_id, partner_id, status, visibility, was_listed, is_listed)
+    INSERT INTO live_events (at, kind, traffic_source_id, partner_id, status, visibility, was_listed, is_listed, verified)
     VALUES (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), 'source', NEW.id, NEW.partner_id,
             NEW.status, NEW.visibility,
             OLD.status = 'active' AND OLD.visibility = 'public',
-            NEW.status = 'active' AND NEW.visibility = 'public');
+            NEW.status = 'active' AND NEW.visibility = 'public',
+            NEW.verified_method IS NOT NULL);
 END;
 
 CREATE TRIGGER live_notification_created AFTER INSERT ON notifications

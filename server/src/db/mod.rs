@@ -10,6 +10,7 @@ pub mod programs;
 pub mod sessions;
 pub mod sources;
 pub mod traffic;
+pub mod verification;
 
 use std::str::FromStr;
 use std::time::Duration;

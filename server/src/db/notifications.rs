@@ -12,6 +12,7 @@ fn kind_id(kind: NotificationKind) -> &'static str {
     match kind {
         NotificationKind::SourceBlocked => "source_blocked",
         NotificationKind::SourceUnblocked => "source_unblocked",
+        NotificationKind::VerificationLost => "verification_lost",
     }
 }
 
@@ -19,6 +20,7 @@ pub fn kind_from_id(id: &str) -> Option<NotificationKind> {
     match id {
         "source_blocked" => Some(NotificationKind::SourceBlocked),
         "source_unblocked" => Some(NotificationKind::SourceUnblocked),
+        "verification_lost" => Some(NotificationKind::VerificationLost),
         _ => None,
     }
 }
@@ -59,6 +61,8 @@ pub async fn source_status_changed(
             format!("Platform staff lifted the block on your traffic source \u{201c}{name}\u{201d}; it is active again."),
             format!("The traffic source \u{201c}{name}\u{201d} in your programs is no longer blocked; its tracking links redirect again."),
         ),
+        // Written by `verification_lost`, which tells the partner alone.
+        NotificationKind::VerificationLost => return Ok(()),
         NotificationKind::SourceUnblocked => (
             format!("Platform staff lifted the block on your traffic source \u{201c}{name}\u{201d}; it is paused, as it was before."),
             format!("The traffic source \u{201c}{name}\u{201d} in your programs is no longer blocked; it is paused, so its tracking links work again only once its partner resumes it."),
@@ -79,6 +83,30 @@ pub async fn source_status_changed(
             .execute(&mut **tx)
             .await?;
     }
+    Ok(())
+}
+
+/// Tells a source's partner that the periodic re-check no longer finds its proof. Only the
+/// partner: advertisers see the Verified badge go, which is what concerns them.
+pub async fn verification_lost(
+    tx: &mut Transaction<'_, Any>,
+    source_id: i64,
+    outcome: &str,
+) -> Result<(), sqlx::Error> {
+    let row = sqlx::query("SELECT partner_id, name FROM traffic_sources WHERE id = $1")
+        .bind(source_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let partner_id: i64 = row.try_get("partner_id")?;
+    let name: String = row.try_get("name")?;
+    sqlx::query("INSERT INTO notifications (account_id, kind, message, traffic_source_id, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(partner_id)
+        .bind(kind_id(NotificationKind::VerificationLost))
+        .bind(super::verification::lost_message(&name, outcome))
+        .bind(source_id)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

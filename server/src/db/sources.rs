@@ -3,6 +3,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use model::audit::{AuditAction, FieldChange};
+use model::verification::{VerificationMethod, VerificationState};
 use model::{Channel, Sort, SortField, Status, TrafficSource, ValidSource, Visibility};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -14,7 +15,7 @@ use super::Db;
 use crate::time::{now_ms, rfc3339};
 
 const SELECT_SOURCE: &str = "SELECT s.id, s.partner_id, a.display_name AS partner_name, s.name, s.url, s.channels, s.status,
-    s.visibility, s.block_reason, s.block_note, s.version, s.created_at, s.updated_at,
+    s.visibility, s.block_reason, s.block_note, s.version, s.created_at, s.updated_at, s.verified_method,
     (SELECT COUNT(*) FROM collaborations c WHERE c.traffic_source_id = s.id) AS program_count
     FROM traffic_sources s JOIN accounts a ON a.id = s.partner_id";
 
@@ -25,12 +26,21 @@ fn decode_err(what: &str) -> sqlx::Error {
 pub fn source_from_row(row: &AnyRow) -> Result<TrafficSource, sqlx::Error> {
     let status: String = row.try_get("status")?;
     let visibility: String = row.try_get("visibility")?;
+    let url: String = row.try_get("url")?;
+    let verified: Option<String> = row.try_get("verified_method")?;
+    let verification_state = if verified.is_some() {
+        VerificationState::Verified
+    } else if model::verification::shared_platform(&url).is_some() {
+        VerificationState::NotVerifiable
+    } else {
+        VerificationState::Unverified
+    };
     Ok(TrafficSource {
         id: row.try_get("id")?,
         partner_id: row.try_get("partner_id")?,
         partner_name: row.try_get("partner_name")?,
         name: row.try_get("name")?,
-        url: row.try_get("url")?,
+        url,
         channels: Channel::from_mask(row.try_get("channels")?),
         status: Status::from_id(&status).ok_or_else(|| decode_err("status"))?,
         visibility: Visibility::from_id(&visibility).ok_or_else(|| decode_err("visibility"))?,
@@ -41,6 +51,7 @@ pub fn source_from_row(row: &AnyRow) -> Result<TrafficSource, sqlx::Error> {
         // Filled from the rollups by `list` and `get`.
         clicks_30d: 0,
         match_rate_30d: None,
+        verification_state,
         created_at: rfc3339(row.try_get("created_at")?),
         updated_at: rfc3339(row.try_get("updated_at")?),
     })
@@ -56,6 +67,8 @@ pub struct ListFilter {
     pub statuses: Vec<Status>,
     pub visibility: Option<Visibility>,
     pub channels: Vec<Channel>,
+    /// Only verified (`true`) or only not verified (`false`) sources.
+    pub verified: Option<bool>,
 }
 
 /// Where the previous page ended: the sort key's value and the id of its last row.
@@ -173,6 +186,11 @@ impl QueryBuilder {
                     self.conditions.push(format!("s.status <> {p}"));
                 }
             }
+        }
+        match filter.verified {
+            Some(true) => self.conditions.push("s.verified_method IS NOT NULL".into()),
+            Some(false) => self.conditions.push("s.verified_method IS NULL".into()),
+            None => {}
         }
         if let Some(v) = filter.visibility {
             let p = self.bind(Bind::Text(v.id().into()));
@@ -374,8 +392,8 @@ pub async fn create(
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
-        "INSERT INTO traffic_sources (partner_id, name, name_key, url, url_key, channels, status, visibility, version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING id",
+        "INSERT INTO traffic_sources (partner_id, name, name_key, url, url_key, channels, status, visibility, version, created_at, updated_at, verification_token)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10) RETURNING id",
     )
     .bind(partner_id)
     .bind(&v.name)
@@ -386,6 +404,7 @@ pub async fn create(
     .bind(v.status.id())
     .bind(v.visibility.id())
     .bind(now)
+    .bind(super::verification::new_token())
     .fetch_one(&mut *tx)
     .await;
     let id: i64 = match inserted {
@@ -509,10 +528,36 @@ pub async fn update(
         },
     )
     .await?;
+    // The proof was for the old host; a new host must be proven again. The same host
+    // under another path keeps the mark (a TXT record or well-known file covers the host).
+    let old_host = model::verification::host_of(&current.url).unwrap_or_default();
+    let new_host = model::verification::host_of(&v.url).unwrap_or_default();
+    if old_host != new_host {
+        if let Some(method) = verified_method(&mut tx, id).await? {
+            super::verification::drop_on_host_change(
+                &mut tx, id, partner_id, method, &old_host, &new_host,
+            )
+            .await?;
+        }
+    }
     tx.commit().await?;
     Ok(UpdateOutcome::Updated(
         get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?,
     ))
+}
+
+/// The proof a source is verified by, read inside a transaction.
+async fn verified_method(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+) -> Result<Option<VerificationMethod>, sqlx::Error> {
+    let method: Option<String> =
+        sqlx::query("SELECT verified_method FROM traffic_sources WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("verified_method")?;
+    Ok(method.as_deref().and_then(VerificationMethod::from_id))
 }
 
 #[allow(clippy::large_enum_variant)] // once per request, like UpdateOutcome

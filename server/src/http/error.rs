@@ -39,6 +39,12 @@ pub enum AppError {
     TooManyAttempts { retry_after_secs: i64 },
     #[error("too many live streams")]
     TooManyStreams,
+    /// 429 past a rate limit other than sign-in's, with its own sentence.
+    #[error("rate limited")]
+    RateLimited {
+        message: String,
+        retry_after_secs: i64,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -85,6 +91,7 @@ impl AppError {
                 "too_many_streams",
                 "Too many live connections are open for this account. Close a few tabs of this site and try again.".into(),
             ),
+            AppError::RateLimited { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", message.clone()),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side. Please try again.".into()),
         }
     }
@@ -108,7 +115,11 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let AppError::TooManyAttempts { retry_after_secs } = self {
+        if let AppError::TooManyAttempts { retry_after_secs }
+        | AppError::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }

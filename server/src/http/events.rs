@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Your live event stream: what changes for you, as it happens.
 ///
 /// Server-sent events, each with an `id`, an `event` name (`source`, `notification`,
-/// `collaboration`) and JSON `data`: `{kind, source_id, status, visibility, listed}`.
+/// `collaboration`) and JSON `data`: `{kind, source_id, status, visibility, listed, verified}`.
 /// You receive a change of a source you own (partners), of any source (staff), or of a
 /// source in your programs or in the marketplace (advertisers; `listed: false` means it
 /// left the marketplace); a notification made for you; a new collaboration on your source

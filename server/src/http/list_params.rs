@@ -32,6 +32,9 @@ pub struct ListParams {
     pub partner_id: Option<String>,
     /// `name`, `url`, `status`, `created_at` or `updated_at`; `-` in front for descending.
     pub sort: Option<String>,
+    /// `true`: only sources whose partner proved control of the site; `false`: only the
+    /// others.
+    pub verified: Option<String>,
 }
 
 /// The parameters after parsing: a bad value is refused with 400 naming the parameter.
@@ -87,6 +90,12 @@ impl ListParams {
             None | Some("") => None,
             Some(c) => Some(Cursor::decode(c, sort).ok_or_else(|| bad("cursor is not valid for this list and sort order; start again from the first page.".into()))?),
         };
+        let verified = match self.verified.as_deref() {
+            None | Some("") => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(v) => return Err(bad(format!("verified \"{v}\" is not true or false."))),
+        };
         let q = self.q.filter(|q| !q.trim().is_empty());
         if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
             return Err(bad("q must be at most 200 characters.".into()));
@@ -99,6 +108,7 @@ impl ListParams {
                 statuses,
                 visibility,
                 channels,
+                verified,
             },
             sort,
             cursor,

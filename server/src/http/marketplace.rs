@@ -5,6 +5,7 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use model::program::MarketplaceSource;
 use model::traffic::VolumeBand;
+use model::verification::VerificationState;
 use model::{
     Account, ApiErrorBody, Page, Role, Sort, SortField, Status, TrafficSource, Visibility,
 };
@@ -63,6 +64,8 @@ pub struct MarketplaceParams {
     pub partner_id: Option<String>,
     /// `name` (the default), `url`, `created_at` or `updated_at`; `-` in front for descending.
     pub sort: Option<String>,
+    /// `true`: only sources whose partner proved control of the site.
+    pub verified: Option<String>,
 }
 
 fn listing(source: TrafficSource) -> MarketplaceSource {
@@ -75,6 +78,7 @@ fn listing(source: TrafficSource) -> MarketplaceSource {
         channels: source.channels,
         volume_band: VolumeBand::of(source.clicks_30d),
         match_rate_30d: source.match_rate_30d,
+        verified: source.verification_state == VerificationState::Verified,
         updated_at: source.updated_at,
     }
 }
@@ -94,6 +98,7 @@ async fn list_marketplace(
         channel: params.channel,
         partner_id: params.partner_id,
         sort: params.sort,
+        verified: params.verified,
         ..ListParams::default()
     };
     let mut list = params.parse(DEFAULT_SORT)?;

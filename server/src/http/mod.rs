@@ -19,6 +19,7 @@ pub mod session;
 pub mod sources;
 pub mod tracking;
 pub mod traffic;
+pub mod verification;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderMap;
@@ -45,6 +46,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(notifications::router())
         .merge(traffic::router())
         .merge(events::router())
+        .merge(verification::router())
         .split_for_parts()
 }
 

@@ -142,9 +142,14 @@ async fn get_source(
     let source = readable(&state, id, &viewer).await?;
     let base = super::public_base_url(&state, &headers);
     let programs: Vec<SourceProgram> = programs::of_source(&state.db, id, &base).await?;
+    let verification = crate::db::verification::get(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .api();
     Ok(ApiJson(TrafficSourceDetail {
         source: for_viewer(source, viewer.role),
         programs,
+        verification,
     }))
 }
 

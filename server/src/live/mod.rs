@@ -2,7 +2,7 @@
 //! (`GET /api/events`, in `http::events`).
 //!
 //! 1. Database triggers write a `live_events` row in the same transaction as each change
-//!    (a source's status or visibility, a notification, a collaboration): what did not
+//!    (a source's status, visibility or verification, a notification, a collaboration): what did not
 //!    commit is never streamed, what did is never missed.
 //! 2. Each instance runs one [`Hub`] task that reads the new rows and broadcasts them to
 //!    the streams it holds. It is woken in-process after every API write on this
@@ -43,9 +43,10 @@ pub struct LiveEvent {
     pub visibility: Option<String>,
     pub was_listed: bool,
     pub is_listed: bool,
+    pub verified: bool,
 }
 
-const COLUMNS: &str = "id, at, kind, traffic_source_id, partner_id, account_id, status, visibility, was_listed, is_listed";
+const COLUMNS: &str = "id, at, kind, traffic_source_id, partner_id, account_id, status, visibility, was_listed, is_listed, verified";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<LiveEvent, sqlx::Error> {
     Ok(LiveEvent {
@@ -59,6 +60,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<LiveEvent, sqlx::Error> {
         visibility: row.try_get(7)?,
         was_listed: row.try_get::<i64, _>(8)? != 0,
         is_listed: row.try_get::<i64, _>(9)? != 0,
+        verified: row.try_get::<i64, _>(10)? != 0,
     })
 }
 

@@ -51,5 +51,6 @@ pub fn update(e: &LiveEvent) -> model::live::LiveUpdate {
         status: e.status.clone(),
         visibility: e.visibility.clone(),
         listed: (e.kind == "source").then_some(e.is_listed),
+        verified: (e.kind == "source").then_some(e.verified),
     }
 }

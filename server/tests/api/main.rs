@@ -1,5 +1,6 @@
 //! Black-box API tests, each run against SQLite and PostgreSQL.
 
+pub mod fake_net;
 pub mod support;
 
 mod accounts;
@@ -12,5 +13,8 @@ mod marketplace;
 mod notifications;
 mod roles;
 mod sources;
+mod ssrf;
 mod tracking;
 mod traffic;
+mod verification;
+mod verification_access;
