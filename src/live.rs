@@ -19,10 +19,17 @@ pub enum Connection {
     Reconnecting,
 }
 
+/// How many recent updates are kept for watchers that have not run yet.
+const KEPT: usize = 64;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Live {
-    /// The latest update received (each one replaces the last: watch it in an effect).
-    pub last: RwSignal<Option<LiveUpdate>>,
+    /// Updates received, numbered; several can arrive before any watcher runs (a block
+    /// brings the source's change and its notification together), so watchers read every
+    /// one after the last they saw rather than only the latest.
+    log: StoredValue<Vec<(u64, LiveUpdate)>>,
+    /// The number of the latest update (tracked).
+    seq: RwSignal<u64>,
     pub connection: RwSignal<Connection>,
 }
 
@@ -30,11 +37,25 @@ impl Live {
     /// Creates the context (once, in the app's shell) and provides it.
     pub fn provide() -> Live {
         let live = Live {
-            last: RwSignal::new(None),
+            log: StoredValue::new(Vec::new()),
+            seq: RwSignal::new(0),
             connection: RwSignal::new(Connection::Connecting),
         };
         provide_context(live);
         live
+    }
+
+    fn received(self, update: LiveUpdate) {
+        let Some(n) = self.seq.try_get_untracked().map(|n| n + 1) else {
+            return;
+        };
+        self.log.update_value(|log| {
+            log.push((n, update));
+            if log.len() > KEPT {
+                log.remove(0);
+            }
+        });
+        self.seq.set(n);
     }
 }
 
@@ -43,13 +64,24 @@ pub fn use_live() -> Live {
     use_context::<Live>().unwrap_or_else(Live::provide)
 }
 
-/// Runs `on_update` for every update received while the calling component is mounted.
+/// Runs `on_update` for every update received while the calling component is mounted, in
+/// order, each once.
 pub fn on_update(on_update: impl Fn(&LiveUpdate) + 'static) {
     let live = use_live();
-    Effect::new(move |_| {
-        if let Some(update) = live.last.get() {
-            on_update(&update);
+    let from = live.seq.get_untracked();
+    Effect::new(move |seen: Option<u64>| {
+        let now = live.seq.get();
+        let after = seen.unwrap_or(from);
+        let fresh: Vec<LiveUpdate> = live.log.with_value(|log| {
+            log.iter()
+                .filter(|(n, _)| *n > after && *n <= now)
+                .map(|(_, u)| u.clone())
+                .collect()
+        });
+        for update in &fresh {
+            on_update(update);
         }
+        now
     });
 }
 
@@ -62,14 +94,17 @@ pub fn LiveStream() -> impl IntoView {
     let mut closures: Vec<Closure<dyn FnMut(web_sys::Event)>> = Vec::new();
     if let Some(source) = &source {
         for kind in ["source", "notification", "collaboration"] {
-            let handler = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-                let data = event
-                    .dyn_ref::<web_sys::MessageEvent>()
-                    .and_then(|m| m.data().as_string());
-                if let Some(update) = data.and_then(|d| serde_json::from_str::<LiveUpdate>(&d).ok()) {
-                    let _ = live.last.try_set(Some(update));
-                }
-            });
+            let handler =
+                Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                    let data = event
+                        .dyn_ref::<web_sys::MessageEvent>()
+                        .and_then(|m| m.data().as_string());
+                    if let Some(update) =
+                        data.and_then(|d| serde_json::from_str::<LiveUpdate>(&d).ok())
+                    {
+                        live.received(update);
+                    }
+                });
             let _ = source.add_event_listener_with_callback(kind, handler.as_ref().unchecked_ref());
             closures.push(handler);
         }
