@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Measures list latency at scale: seeds N sources (default 1,000,000) with their programs,
-# links and EVENTS click events (default 10 per source) into SQLite (default) or PostgreSQL
-# (or $BENCH_DATABASE_URL), starts the release server, and prints the median time of the
-# first page, a deep page (cursor in the middle), filtered and searched pages, for a
-# partner's own list, staff's list of everyone, and the marketplace.
+# Measures list and traffic latency at scale: seeds N sources (default 1,000,000) with their
+# programs, links and EVENTS click events (default 10 per source) into SQLite (default) or
+# PostgreSQL (or $BENCH_DATABASE_URL), starts the release server, and drives each call with
+# wrk at a fixed concurrency (BENCH_CONNECTIONS, default 8, for BENCH_DURATION, default 5s),
+# printing requests/s, p50 and p99: a partner's own list, staff's list with each filter,
+# text search, a deep page, the marketplace, each source's traffic (rotating over 1,000
+# sources), a program's traffic, and the redirect (rotating over 1,000 links).
 #   scripts/bench-list.sh [N] [sqlite|postgres] [EVENTS]
 # The seeded data is kept and reused by later runs with the same N and EVENTS: SQLite in
 # target/bench/list-N-eEVENTS.db, PostgreSQL in the database bench_list_N on 127.0.0.1:5432
-# (made again when it holds other counts).
+# (made again when it holds other counts). The redirect row adds its clicks to it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -16,11 +18,15 @@ events=${3:-$((n * 10))}
 dir=$(mktemp -d)
 server_pid=
 trap '[ -n "$server_pid" ] && kill $server_pid 2>/dev/null; rm -rf "$dir"' EXIT
+command -v wrk > /dev/null || { echo "wrk is missing (scripts/setup.sh installs it)"; exit 1; }
+duration=${BENCH_DURATION:-5s}
+connections=${BENCH_CONNECTIONS:-8}
+bin="${CARGO_TARGET_DIR:-target}/release"
 cargo build --release -q -p server --example bulk_seed
 cargo build --release -q -p server
 seed() { # url
   echo "seeding $n sources and $events click events into $1"
-  time target/release/examples/bulk_seed "$1" "$n" 1000 --events "$events"
+  time "$bin/examples/bulk_seed" "$1" "$n" 1000 --events "$events"
 }
 if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   url=$BENCH_DATABASE_URL
@@ -46,7 +52,9 @@ else
     psql_q() { psql -h 127.0.0.1 -U postgres -d "$db" -Atqc "$1" 2>/dev/null || true; }
     held=$(psql_q "SELECT (SELECT COUNT(*) FROM traffic_sources) || ' ' || (SELECT COUNT(*) FROM click_events) || ' ' || (SELECT COUNT(*) FROM click_daily)")
     # Reused only when it holds what was asked and its rollups (the seed's last step).
-    if [ "${held% *}" != "$n $events" ] || { [ "$events" -gt 0 ] && [ "${held##* }" = 0 ]; }; then
+    # More events than asked are fine: the redirect row of an earlier run added them.
+    read -r held_n held_events _ <<< "${held:-0 0 0}"
+    if [ "$held_n" != "$n" ] || [ "$held_events" -lt "$events" ] || { [ "$events" -gt 0 ] && [ "${held##* }" = 0 ]; }; then
       PGOPTIONS="-c client_min_messages=warning" dropdb -h 127.0.0.1 -U postgres --if-exists "$db"
       createdb -h 127.0.0.1 -U postgres "$db"
       seed "$url"
@@ -58,29 +66,87 @@ else
     ;;
   esac
 fi
-target/release/traffic-sources-server --port 0 --database-url "$url" --static-dir "$dir/none" --log-level warn > "$dir/out" 2>&1 &
+"$bin/traffic-sources-server" --port 0 --database-url "$url" --static-dir "$dir/none" \
+  --click-journal-dir "$dir/journal" --log-level warn > "$dir/out" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 50); do grep -q 'Listening on' "$dir/out" && break; sleep 0.2; done
+# A database from an older build is migrated first, which at a million rows takes a while.
+for _ in $(seq 1 1500); do
+  grep -q 'Listening on' "$dir/out" && break
+  kill -0 "$server_pid" 2> /dev/null || break
+  sleep 0.2
+done
 base=$(grep -o 'http://[0-9.:]*' "$dir/out" | head -n1)
+[ -n "$base" ] || { echo "the server did not start:"; cat "$dir/out"; exit 1; }
 
-sign_in() { curl -s -c "$dir/$1.jar" -H 'content-type: application/json' -d "{\"email\":\"$2\",\"password\":\"bench-password\"}" "$base/api/session" > /dev/null; }
+sign_in() {
+  local status
+  status=$(curl -s -o /dev/null -w '%{http_code}' -c "$dir/$1.jar" -H 'content-type: application/json' \
+    -d "{\"email\":\"$2\",\"password\":\"bench-password\"}" "$base/api/session")
+  [ "$status" = 200 ] || { echo "signing in as $2 answered $status"; cat "$dir/out"; exit 1; }
+}
 sign_in partner bench-partner-0@bench.test
 sign_in staff bench-staff@bench.test
 sign_in advertiser bench-advertiser-0@bench.test
+: > "$dir/visitor.jar"
+# wrk sends the session cookie as a header (curl marks it #HttpOnly_ in its jar).
+cookie() { awk 'NF >= 7 && ($1 !~ /^#/ || $1 ~ /^#HttpOnly_/) { printf "%s%s=%s", sep, $6, $7; sep = "; " }' "$dir/$1.jar"; }
 
 # A cursor in the middle of "-updated_at": source i has updated_at = 1700000000000 + i, id = i + 1.
 mid=$((n / 2))
 cursor=$(printf '{"k":"-updated_at","v":%d,"i":%d}' $((1700000000000 + mid)) $((mid + 1)) | base64 -w0 | tr '+/' '-_' | tr -d '=')
 
-median_ms() { # jar path
-  for _ in 1 2 3 4 5 6 7; do curl -s -o /dev/null -w '%{time_total}\n' -b "$dir/$1.jar" "$base$2"; done \
-    | sort -n | sed -n 4p | awk '{printf "%.1f", $1 * 1000}'
+# Paths to rotate over. Source i + 1 belongs to partner i mod 1000, so partner 0 owns
+# 1, 1001, 2001, …; staff reads 1,000 sources spread over all N; the redirect, 1,000 links.
+seq 0 999 | awk -v n="$n" '$1 * 1000 < n { printf "/api/traffic-sources/%d/traffic\n", 1 + $1 * 1000 }' > "$dir/partner-traffic"
+seq 0 999 | awk -v n="$n" '{ printf "/api/traffic-sources/%d/traffic\n", 1 + ($1 * 7919) % n }' > "$dir/staff-traffic"
+codes_sql="SELECT c.tracking_code FROM collaborations c JOIN traffic_sources s ON s.id = c.traffic_source_id
+  WHERE s.status = 'active' ORDER BY c.id LIMIT 1000"
+case "$url" in
+sqlite://*) sqlite3 "${url#sqlite://}" "$codes_sql" ;;
+*) psql "$url" -Atqc "$codes_sql" ;;
+esac | sed 's|^|/t/|' > "$dir/redirect"
+
+cat > "$dir/bench.lua" <<'EOF'
+-- Rotates over the paths in the file $PATHS (one per line), else requests wrk's own path.
+local paths = {}
+local file = os.getenv("PATHS")
+if file and file ~= "" then for line in io.lines(file) do paths[#paths + 1] = line end end
+local i = 0
+request = function()
+  if #paths == 0 then return wrk.format() end
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %.0f %.2f %.2f %d\n", summary.requests, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+EOF
+
+# jar path: the status and the number of items (list rows, series days, program series)
+# of one answer, to show the figure is real.
+items() {
+  curl -s -w ' %{http_code}' -b "$dir/$1.jar" "$base$2" | python3 -c '
+import sys, json
+body, code = sys.stdin.read().rsplit(" ", 1)
+if code != "200":
+    print(code, "-")
+else:
+    v = json.loads(body)
+    print(code, len(v.get("items") or v.get("series") or v.get("collaborations") or []))'
 }
-items() { # jar path: status and number of items answered, to show the figure is real
-  curl -s -w ' %{http_code}' -b "$dir/$1.jar" "$base$2" | python3 -c 'import sys,json; t=sys.stdin.read(); b,c=t.rsplit(" ",1); print(c, len(json.loads(b).get("items",[])) if c=="200" else "-")'
+echo "cpus: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg); wrk -t1 -c$connections -d$duration; ${url%%:*}"
+printf '%-10s %-58s %6s %6s %8s %8s %8s %6s\n' who query status items "req/s" "p50 ms" "p99 ms" errors
+# who label [paths file]: one wrk run; errors counts answers other than 2xx/3xx and socket errors.
+row() {
+  local first=$2 result status count rps p50 p99 errors
+  [ -n "${3:-}" ] && first=$(head -n1 "$3")
+  read -r status count < <(items "$1" "$first")
+  result=$(PATHS="${3:-}" wrk -t1 -c"$connections" -d"$duration" -H "Cookie: $(cookie "$1")" -s "$dir/bench.lua" "$base$first" | grep '^RESULT')
+  read -r _ _ rps p50 p99 errors <<< "$result"
+  printf '%-10s %-58s %6s %6s %8s %8s %8s %6s\n' "$1" "${2:0:58}" "$status" "$count" "$rps" "$p50" "$p99" "$errors"
 }
-printf '%-10s %-64s %6s %6s %10s\n' who query status items "median ms"
-row() { printf '%-10s %-64s %6s %6s %10s\n' "$1" "${2:0:64}" $(items "$1" "$2") "$(median_ms "$1" "$2")"; }
 row partner "/api/traffic-sources"
 row partner "/api/traffic-sources?sort=name&channel=email"
 row staff "/api/traffic-sources"
@@ -97,3 +163,7 @@ row staff "/api/traffic-sources?q=77"
 row staff "/api/traffic-sources?q=0123&sort=name&status=active"
 row advertiser "/api/marketplace/traffic-sources"
 row advertiser "/api/marketplace/traffic-sources?sort=name&channel=video"
+row partner "/api/traffic-sources/{1,000 own, rotating}/traffic" "$dir/partner-traffic"
+row staff "/api/traffic-sources/{1,000 of all, rotating}/traffic" "$dir/staff-traffic"
+row advertiser "/api/programs/1/traffic"
+row visitor "/t/{1,000 links, rotating}" "$dir/redirect"
