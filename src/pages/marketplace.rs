@@ -82,7 +82,11 @@ pub fn Marketplace() -> impl IntoView {
             return;
         };
         let shown = match sources.state.get_untracked() {
-            Load::Loaded(page) => page.items.iter().find(|s| s.id == gone).map(|s| s.name.clone()),
+            Load::Loaded(page) => page
+                .items
+                .iter()
+                .find(|s| s.id == gone)
+                .map(|s| s.name.clone()),
             _ => None,
         };
         if let Some(name) = shown {
