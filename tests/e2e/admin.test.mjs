@@ -18,6 +18,7 @@ import {
   allowConsoleErrors,
   signIn,
   api,
+  waitForBell,
 } from './harness.mjs';
 
 const SOURCE = 'Dealspotter Blog';
@@ -62,28 +63,6 @@ async function rowCount(page) {
 async function follow(link) {
   const response = await fetch(link, { redirect: 'manual' });
   return { status: response.status, location: response.headers.get('location'), body: await response.text() };
-}
-
-/** The bell's accessible name, as the accessibility tree has it. */
-async function bellName(page) {
-  const bell = page.getByRole('link', { name: /^Notifications/ });
-  await bell.waitFor();
-  return (await bell.evaluate((el) => {
-    const walk = (node) => {
-      if (node.nodeType === Node.TEXT_NODE) return node.textContent;
-      if (node.getAttribute?.('aria-hidden') === 'true') return '';
-      return [...node.childNodes].map(walk).join('');
-    };
-    return walk(el);
-  })).trim();
-}
-
-async function waitForBell(page, name) {
-  for (let i = 0; i < 40; i += 1) {
-    if ((await bellName(page)) === name) return;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  assert.equal(await bellName(page), name);
 }
 
 describe('staff, partner and advertisers around one block', () => {

@@ -151,3 +151,27 @@ export async function api(page, method, path, body) {
     { method, path, body },
   );
 }
+
+/** The bell's accessible name, as the accessibility tree has it (the badge is aria-hidden). */
+export async function bellName(page) {
+  const bell = page.getByRole('link', { name: /^Notifications/ });
+  await bell.waitFor();
+  return (await bell.evaluate((el) => {
+    const walk = (node) => {
+      if (node.nodeType === Node.TEXT_NODE) return node.textContent;
+      if (node.getAttribute?.('aria-hidden') === 'true') return '';
+      return [...node.childNodes].map(walk).join('');
+    };
+    return walk(el);
+  })).trim();
+}
+
+/** Waits up to `within` ms for the bell to read `name`, then fails with what it reads. */
+export async function waitForBell(page, name, { within = 6000 } = {}) {
+  const until = Date.now() + within;
+  while (Date.now() < until) {
+    if ((await bellName(page)) === name) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(await bellName(page), name);
+}

@@ -6,7 +6,17 @@
 // Run: scripts/build-web.sh && cargo build --release -p server && node --test tests/e2e/live.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, assertClean, assertAccessible, signIn, api } from './harness.mjs';
+import {
+  startServer,
+  launchBrowser,
+  newPage,
+  assertClean,
+  assertAccessible,
+  signIn,
+  api,
+  bellName,
+  waitForBell,
+} from './harness.mjs';
 
 let server;
 let browser;
@@ -18,30 +28,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** The bell's accessible name, as the accessibility tree has it (the badge is aria-hidden). */
-async function bellName(page) {
-  const bell = page.getByRole('link', { name: /^Notifications/ });
-  await bell.waitFor();
-  return (await bell.evaluate((el) => {
-    const walk = (node) => {
-      if (node.nodeType === Node.TEXT_NODE) return node.textContent;
-      if (node.getAttribute?.('aria-hidden') === 'true') return '';
-      return [...node.childNodes].map(walk).join('');
-    };
-    return walk(el);
-  })).trim();
-}
-
-/** Waits up to `ms` for the bell to read `name`. */
-async function bellReads(page, name, ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if ((await bellName(page)) === name) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.equal(await bellName(page), name);
-}
 
 const unreadIn = (name) => Number(/(\d+) unread/.exec(name)?.[1] ?? 0);
 
@@ -81,7 +67,7 @@ test('a block by staff leaves the advertiser\u2019s open marketplace and rings t
 
   await row.first().waitFor({ state: 'detached', timeout: 1000 });
   await advertiser.getByText(`“${chosen.name}” is no longer in the marketplace.`).waitFor({ timeout: 1000 });
-  await bellReads(advertiser, `Notifications, ${before + 1} unread`, 1000);
+  await waitForBell(advertiser, `Notifications, ${before + 1} unread`, { within: 1000 });
   const took = Date.now() - asked;
   assert.ok(took <= 1500, `updated in place in ${took} ms`);
   assert.equal(await advertiser.evaluate(() => window.__notReloaded), true, 'no reload');
