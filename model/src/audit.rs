@@ -18,6 +18,8 @@ pub enum AuditAction {
     Verified,
     /// The mark was dropped (proof gone, or the URL's host changed); `reason` says why.
     Unverified,
+    /// Staff looked at the source's review reasons and left it as it is; `note` says why.
+    Reviewed,
 }
 }
 
@@ -32,12 +34,13 @@ impl AuditAction {
             AuditAction::Unblocked => "unblocked",
             AuditAction::Verified => "verified",
             AuditAction::Unverified => "unverified",
+            AuditAction::Reviewed => "reviewed",
         }
     }
     pub fn from_id(id: &str) -> Option<AuditAction> {
         use AuditAction::*;
         [
-            Created, Edited, Paused, Resumed, Blocked, Unblocked, Verified, Unverified,
+            Created, Edited, Paused, Resumed, Blocked, Unblocked, Verified, Unverified, Reviewed,
         ]
         .into_iter()
         .find(|a| a.id() == id)

@@ -12,6 +12,7 @@ pub mod list;
 pub mod live;
 pub mod notification;
 pub mod program;
+pub mod review;
 pub mod source;
 pub mod text;
 pub mod traffic;

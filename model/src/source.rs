@@ -300,6 +300,10 @@ pub struct TrafficSourceDetail {
     /// Ownership verification: state, token to publish, the proof that worked.
     #[serde(default)]
     pub verification: crate::verification::Verification,
+    /// Another partner has verified a source on the same site. A notice, not a refusal:
+    /// agencies and subdomains are legitimate; staff may look at who owns it.
+    #[serde(default)]
+    pub verified_elsewhere: bool,
 }
 }
 

@@ -121,6 +121,25 @@ pub struct Config {
         global = true
     )]
     pub verify_allow_loopback: bool,
+    /// How often the review queue's traffic reasons are worked out again and its dated
+    /// reasons expire, in seconds.
+    #[arg(long, env = "REVIEW_SWEEP_SECS", default_value_t = 300, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub review_sweep_secs: u64,
+    /// A source joins the queue when more than this percent of its human clicks in 7 days
+    /// came from other sites (with at least `--review-min-clicks` of them).
+    #[arg(long, env = "REVIEW_MISMATCH_PERCENT", default_value_t = 40, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub review_mismatch_percent: u32,
+    /// A source joins the queue when more than this percent of its clicks in 7 days came
+    /// from bots (with at least `--review-min-clicks` clicks).
+    #[arg(long, env = "REVIEW_BOT_PERCENT", default_value_t = 50, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub review_bot_percent: u32,
+    /// Fewer clicks than this in 7 days are too few to judge a source's traffic by.
+    #[arg(long, env = "REVIEW_MIN_CLICKS", default_value_t = 100, global = true,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub review_min_clicks: i64,
 }
 
 impl Config {
@@ -148,6 +167,10 @@ impl Config {
             verify_recheck_secs: 7 * 24 * 3600,
             dns_server: None,
             verify_allow_loopback: false,
+            review_sweep_secs: 300,
+            review_mismatch_percent: 40,
+            review_bot_percent: 50,
+            review_min_clicks: 100,
         }
     }
 
@@ -163,6 +186,15 @@ impl Config {
                 PathBuf::from(name)
             }
             None => PathBuf::from("data/click-journal"),
+        }
+    }
+
+    /// The review queue's thresholds.
+    pub fn review_thresholds(&self) -> crate::db::review::Thresholds {
+        crate::db::review::Thresholds {
+            mismatch_percent: self.review_mismatch_percent as i64,
+            bot_percent: self.review_bot_percent as i64,
+            min_clicks: self.review_min_clicks,
         }
     }
 

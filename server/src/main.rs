@@ -116,6 +116,11 @@ async fn serve(db: Db, config: server::Config) {
     let shutdown_timeout = Duration::from_secs(state.config.shutdown_timeout_secs);
     let live = state.live.clone();
     let rechecks = server::verify::recheck::spawn(state.clone());
+    let review_sweeps = server::db::review::sweep::spawn(
+        state.db.clone(),
+        state.config.review_thresholds(),
+        Duration::from_secs(state.config.review_sweep_secs),
+    );
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
     axum::serve(
@@ -126,6 +131,7 @@ async fn serve(db: Db, config: server::Config) {
     .await
     .expect("server failed");
     rechecks.abort();
+    review_sweeps.abort();
     // Every request has been answered: write the clicks still in the journal.
     tasks.finish().await;
 }

@@ -27,6 +27,7 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::Unblocked => "Block lifted",
         AuditAction::Verified => "Verified",
         AuditAction::Unverified => "Verification dropped",
+        AuditAction::Reviewed => "Reviewed by staff",
     }
 }
 

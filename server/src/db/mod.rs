@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod notifications;
 pub mod programs;
+pub mod review;
 pub mod sessions;
 pub mod sources;
 pub mod traffic;

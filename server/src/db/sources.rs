@@ -326,6 +326,35 @@ pub async fn list(
     Ok((items, next))
 }
 
+/// Every source the filter matches in the sort's order, sent to `rows` one at a time as
+/// the database answers them, never all held at once (an export of a million rows stays in
+/// flat memory: the bounded channel holds the database back). Ends early when the
+/// receiver is gone. 30-day figures are not filled in.
+pub async fn send_all(
+    db: &Db,
+    filter: &ListFilter,
+    sort: Sort,
+    rows: tokio::sync::mpsc::Sender<TrafficSource>,
+) -> Result<(), sqlx::Error> {
+    use futures_util::TryStreamExt;
+    let planned = plan(db, filter).await?;
+    let mut qb = QueryBuilder::default();
+    qb.filter(planned.filter, planned.indexed.as_deref());
+    let column = sort_column(sort.field);
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    let sql = format!(
+        "{SELECT_SOURCE}{} ORDER BY {column} {dir}, s.id {dir}",
+        qb.where_clause()
+    );
+    let mut stream = qb.query(&sql).fetch(&db.pool);
+    while let Some(row) = stream.try_next().await? {
+        if rows.send(source_from_row(&row)?).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
 pub async fn count(db: &Db, planned: &Planned<'_>) -> Result<i64, sqlx::Error> {
     let mut qb = QueryBuilder::default();
     qb.filter(planned.filter, planned.indexed.as_deref());
@@ -344,6 +373,30 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<TrafficSource>, sqlx::Error>
         super::traffic::fill_sources(db, std::slice::from_mut(s)).await?;
     }
     Ok(source)
+}
+
+/// Several sources by id, with their 30-day figures, in no particular order.
+pub async fn get_many(db: &Db, ids: &[i64]) -> Result<Vec<TrafficSource>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("{SELECT_SOURCE} WHERE s.id IN ({list})");
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let mut items = q
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(source_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    super::traffic::fill_sources(db, &mut items).await?;
+    Ok(items)
 }
 
 /// Which of a partner's unique fields a write collided with.
@@ -431,6 +484,7 @@ pub async fn create(
         },
     )
     .await?;
+    super::review::on_created(&mut tx, id, partner_id, &v.url).await?;
     tx.commit().await?;
     Ok(Ok(get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?))
 }
@@ -540,6 +594,9 @@ pub async fn update(
             .await?;
         }
     }
+    if current.url != v.url {
+        super::review::on_url_changed(&mut tx, id, partner_id, &current.url, &v.url).await?;
+    }
     tx.commit().await?;
     Ok(UpdateOutcome::Updated(
         get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?,
@@ -623,6 +680,7 @@ pub async fn block(
         Some(reason),
     )
     .await?;
+    super::review::on_status_changed(&mut tx, id, false).await?;
     tx.commit().await?;
     Ok(BlockOutcome::Done(
         get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?,
@@ -673,6 +731,7 @@ pub async fn unblock(db: &Db, id: i64, staff_id: i64) -> Result<BlockOutcome, sq
         None,
     )
     .await?;
+    super::review::on_status_changed(&mut tx, id, true).await?;
     tx.commit().await?;
     Ok(BlockOutcome::Done(
         get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?,

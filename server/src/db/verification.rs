@@ -291,6 +291,10 @@ pub async fn finish(
             },
         )
         .await?;
+        match found {
+            Some(_) => super::review::on_verified(&mut tx, checked.id).await?,
+            None => super::review::on_verification_lost(&mut tx, checked.id, outcome).await?,
+        }
         if found.is_none() && trigger == Trigger::Recheck {
             super::notifications::verification_lost(&mut tx, checked.id, outcome).await?;
         }

@@ -5,15 +5,18 @@ pub mod accounts;
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod bulk;
 pub mod channels;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod json;
 pub mod list_params;
 pub mod marketplace;
 pub mod notifications;
 pub mod openapi;
 pub mod programs;
+pub mod review;
 pub mod security;
 pub mod session;
 pub mod sources;
@@ -47,6 +50,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(traffic::router())
         .merge(events::router())
         .merge(verification::router())
+        .merge(review::router())
+        .merge(bulk::router())
+        .merge(export::router())
         .split_for_parts()
 }
 

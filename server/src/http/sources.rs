@@ -146,10 +146,13 @@ async fn get_source(
         .await?
         .ok_or(AppError::NotFound)?
         .api();
+    let verified_elsewhere =
+        crate::db::review::queue::verified_elsewhere(&state.db, id, source.partner_id).await?;
     Ok(ApiJson(TrafficSourceDetail {
         source: for_viewer(source, viewer.role),
         programs,
         verification,
+        verified_elsewhere,
     }))
 }
 

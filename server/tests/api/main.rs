@@ -5,12 +5,15 @@ pub mod support;
 
 mod accounts;
 mod admin;
+mod bulk;
 mod crash;
 mod events;
+mod export;
 mod http;
 mod instances;
 mod marketplace;
 mod notifications;
+mod review;
 mod roles;
 mod sources;
 mod ssrf;

@@ -296,6 +296,8 @@ impl TestApp {
             ("click_hourly", "collaboration_id, hour"),
             ("click_daily", "collaboration_id, day"),
             ("click_referrers_daily", "traffic_source_id, day, host"),
+            ("review_reasons", "traffic_source_id, reason"),
+            ("review_queue", "reason, traffic_source_id"),
         ] {
             let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY {order}"))
                 .fetch_all(&self.db.pool)

@@ -37,7 +37,7 @@ fn visitor() -> Client {
 }
 
 /// One click on `code` with these headers; answers (status, click_id when redirected).
-async fn click_with(
+pub async fn click_with(
     app: &TestApp,
     code: &str,
     headers: &[(&str, &[u8])],
@@ -65,7 +65,7 @@ async fn click_with(
 }
 
 /// A person's click from `referrer` (none when empty).
-async fn human(app: &TestApp, code: &str, referrer: &str) -> (StatusCode, Option<String>) {
+pub async fn human(app: &TestApp, code: &str, referrer: &str) -> (StatusCode, Option<String>) {
     if referrer.is_empty() {
         click_with(app, code, &[("user-agent", CHROME.as_bytes())]).await
     } else {
@@ -121,7 +121,7 @@ async fn traffic_of(who: &User, source_id: impl std::fmt::Display) -> Value {
     r.json().await.unwrap()
 }
 
-async fn drain(app: &TestApp) -> usize {
+pub async fn drain(app: &TestApp) -> usize {
     app.state.clicks.drain(&app.db).await.unwrap()
 }
 

@@ -1,0 +1,212 @@
+//! The queue's periodic work: the traffic reasons, worked out from 7 days of daily rollups;
+//! the dated reasons that expire; and the `site` of rows made before the queue existed.
+//! Several instances may sweep at once: every step only sets what the data says, so two
+//! sweeps agree.
+
+use std::collections::HashMap;
+
+use model::review::{ReviewReason, NEW_SOURCE_DAYS, RECENT_CHANGE_DAYS, TRAFFIC_WINDOW_DAYS};
+use sqlx::Row;
+
+use super::{clear, raise, refresh, site_of_url};
+use crate::clicks::store::window_start;
+use crate::clicks::visitor::DAY_MS;
+use crate::db::Db;
+use crate::time::now_ms;
+
+/// When traffic is bad enough to ask for a look.
+#[derive(Debug, Clone, Copy)]
+pub struct Thresholds {
+    /// More than this percent of human clicks from other sites.
+    pub mismatch_percent: i64,
+    /// More than this percent of all clicks from bots.
+    pub bot_percent: i64,
+    /// Fewer clicks than this are too few to judge.
+    pub min_clicks: i64,
+}
+
+/// Sources changed per transaction, so a sweep never holds the write lock for long.
+const CHUNK: usize = 100;
+
+/// What one sweep changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub raised: usize,
+    pub cleared: usize,
+    pub sites_filled: usize,
+}
+
+pub async fn sweep(db: &Db, t: Thresholds) -> Result<Swept, sqlx::Error> {
+    let mut swept = Swept {
+        sites_filled: fill_sites(db).await?,
+        ..Swept::default()
+    };
+    let now = now_ms();
+    let flagged = traffic_flags(db, t, now).await?;
+    for reason in [ReviewReason::ReferrerMismatch, ReviewReason::BotShare] {
+        let current = with_reason(db, reason).await?;
+        let wanted: HashMap<i64, String> = flagged
+            .iter()
+            .filter(|(_, r, _)| *r == reason)
+            .map(|(id, _, detail)| (*id, detail.clone()))
+            .collect();
+        let to_clear: Vec<i64> = current
+            .iter()
+            .filter(|id| !wanted.contains_key(id))
+            .copied()
+            .collect();
+        let to_raise: Vec<(i64, String)> = wanted.into_iter().collect();
+        swept.cleared += to_clear.len();
+        swept.raised += to_raise
+            .iter()
+            .filter(|(id, _)| !current.contains(id))
+            .count();
+        for chunk in to_clear.chunks(CHUNK) {
+            let mut tx = db.begin_write().await?;
+            for id in chunk {
+                clear(&mut tx, *id, reason).await?;
+                refresh(&mut tx, *id).await?;
+            }
+            tx.commit().await?;
+        }
+        for chunk in to_raise.chunks(CHUNK) {
+            let mut tx = db.begin_write().await?;
+            for (id, detail) in chunk {
+                raise(&mut tx, *id, reason, now, Some(detail)).await?;
+                refresh(&mut tx, *id).await?;
+            }
+            tx.commit().await?;
+        }
+    }
+    // Dated reasons end: a source is new for 14 days, a move or an unblock news for 30.
+    for (reason, days) in [
+        (ReviewReason::NewUnverified, NEW_SOURCE_DAYS),
+        (ReviewReason::UrlHostChanged, RECENT_CHANGE_DAYS),
+        (ReviewReason::RecentlyUnblocked, RECENT_CHANGE_DAYS),
+    ] {
+        swept.cleared += expire(db, reason, now - days * DAY_MS).await?;
+    }
+    Ok(swept)
+}
+
+/// The sources whose last 7 days cross a threshold, with the figures in words.
+async fn traffic_flags(
+    db: &Db,
+    t: Thresholds,
+    now: i64,
+) -> Result<Vec<(i64, ReviewReason, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT traffic_source_id AS id, CAST(SUM(redirected + refused) AS BIGINT) AS human,
+                CAST(SUM(bots) AS BIGINT) AS bots, CAST(SUM(mismatched) AS BIGINT) AS x
+         FROM click_daily WHERE day >= $1 GROUP BY traffic_source_id
+         HAVING (SUM(redirected + refused) >= $2 AND SUM(mismatched) * 100 > $3 * SUM(redirected + refused))
+             OR (SUM(redirected + refused + bots) >= $2 AND SUM(bots) * 100 > $4 * SUM(redirected + refused + bots))",
+    )
+    .bind(window_start(now, TRAFFIC_WINDOW_DAYS))
+    .bind(t.min_clicks)
+    .bind(t.mismatch_percent)
+    .bind(t.bot_percent)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let human: i64 = row.try_get("human")?;
+        let bots: i64 = row.try_get("bots")?;
+        let mismatched: i64 = row.try_get("x")?;
+        if human >= t.min_clicks && mismatched * 100 > t.mismatch_percent * human {
+            let detail = format!(
+                "{}% of {human} human clicks in {TRAFFIC_WINDOW_DAYS} days came from other sites",
+                mismatched * 100 / human
+            );
+            out.push((id, ReviewReason::ReferrerMismatch, detail));
+        }
+        let all = human + bots;
+        if all >= t.min_clicks && bots * 100 > t.bot_percent * all {
+            let detail = format!(
+                "{}% of {all} clicks in {TRAFFIC_WINDOW_DAYS} days came from bots",
+                bots * 100 / all
+            );
+            out.push((id, ReviewReason::BotShare, detail));
+        }
+    }
+    Ok(out)
+}
+
+async fn with_reason(db: &Db, reason: ReviewReason) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query("SELECT traffic_source_id FROM review_reasons WHERE reason = $1")
+        .bind(reason.id())
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get("traffic_source_id"))
+        .collect()
+}
+
+/// Clears `reason` where it appeared before `before`. Returns how many.
+async fn expire(db: &Db, reason: ReviewReason, before: i64) -> Result<usize, sqlx::Error> {
+    let mut total = 0;
+    loop {
+        let ids: Vec<i64> = sqlx::query(
+            "SELECT traffic_source_id FROM review_reasons WHERE reason = $1 AND raised_at < $2 LIMIT $3",
+        )
+        .bind(reason.id())
+        .bind(before)
+        .bind(CHUNK as i64)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get("traffic_source_id"))
+        .collect::<Result<_, _>>()?;
+        if ids.is_empty() {
+            return Ok(total);
+        }
+        let mut tx = db.begin_write().await?;
+        for id in &ids {
+            clear(&mut tx, *id, reason).await?;
+            refresh(&mut tx, *id).await?;
+        }
+        tx.commit().await?;
+        total += ids.len();
+    }
+}
+
+/// Rows made before the queue existed have no `site`: work it out, a batch at a time, and
+/// give them their duplicate claims. Returns how many were filled.
+async fn fill_sites(db: &Db) -> Result<usize, sqlx::Error> {
+    let mut total = 0;
+    loop {
+        let rows = sqlx::query("SELECT id, partner_id, url FROM traffic_sources WHERE site IS NULL ORDER BY id LIMIT 1000")
+            .fetch_all(&db.pool)
+            .await?;
+        if rows.is_empty() {
+            return Ok(total);
+        }
+        let mut tx = db.begin_write().await?;
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            let url: String = row.try_get("url")?;
+            let partner_id: i64 = row.try_get("partner_id")?;
+            let site = site_of_url(&url);
+            super::set_site(&mut tx, id, &site).await?;
+            super::join_site(&mut tx, id, partner_id, &site, now_ms()).await?;
+            refresh(&mut tx, id).await?;
+        }
+        tx.commit().await?;
+        total += rows.len();
+    }
+}
+
+/// Runs [`sweep`] every `every` for as long as the process lives.
+pub fn spawn(db: Db, t: Thresholds, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweep(&db, t).await {
+                tracing::warn!(error = %e, "sweeping the review queue failed; will retry");
+            }
+        }
+    })
+}
