@@ -28,6 +28,14 @@ seed() { # url
   echo "seeding $n sources and $events click events into $1"
   time "$bin/examples/bulk_seed" "$1" "$n" 1000 --events "$events"
 }
+# queue_rows: how many rows the review queue holds (0 when the table is not there yet).
+# A database seeded before the queue existed gets its sites and queue added in place.
+add_queue() { # url queue_rows
+  if [ "${2:-0}" = 0 ]; then
+    echo "adding sites and the review queue to $1"
+    "$bin/examples/bulk_seed" "$1" --review-only
+  fi
+}
 if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   url=$BENCH_DATABASE_URL
   seed "$url"
@@ -44,6 +52,7 @@ else
       mv "$file.part" "$file"
       rm -f "$file.part-wal" "$file.part-shm"
     fi
+    add_queue "$url" "$(sqlite3 "$file" 'SELECT COUNT(*) FROM review_queue' 2> /dev/null || echo 0)"
     ;;
   postgres)
     scripts/pg-up.sh > /dev/null
@@ -59,6 +68,7 @@ else
       createdb -h 127.0.0.1 -U postgres "$db"
       seed "$url"
     fi
+    add_queue "$url" "$(psql_q 'SELECT COUNT(*) FROM review_queue')"
     ;;
   *)
     echo "usage: scripts/bench-list.sh [N] [sqlite|postgres] [EVENTS]" >&2
@@ -167,3 +177,27 @@ row partner "/api/traffic-sources/{1,000 own, rotating}/traffic" "$dir/partner-t
 row staff "/api/traffic-sources/{1,000 of all, rotating}/traffic" "$dir/staff-traffic"
 row advertiser "/api/programs/1/traffic"
 row visitor "/t/{1,000 links, rotating}" "$dir/redirect"
+# The review queue: every bench source is a duplicate claim (all partners share one site),
+# so the queue holds about 0.8 N entries; a rare reason; a page deep in the queue.
+qcursor=$(printf '[30,%d,%d]' $((1700000000000 + mid)) $((mid + 1)) | base64 -w0 | tr '+/' '-_' | tr -d '=')
+row staff "/api/admin/review"
+row staff "/api/admin/review?reason=bot_share"
+row staff "/api/admin/review?reason=duplicate_claim&cursor=$qcursor"
+
+# The CSV export of every source, streamed: the server's resident memory is sampled while
+# it runs, to show it stays flat however many rows go out.
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status"; }
+before=$(rss)
+: > "$dir/rss"
+( while kill -0 "$server_pid" 2> /dev/null; do rss >> "$dir/rss"; sleep 0.1; done ) &
+sampler=$!
+start=$(date +%s.%N)
+curl -s -b "$dir/staff.jar" -o "$dir/export.csv" "$base/api/traffic-sources/export.csv"
+end=$(date +%s.%N)
+bytes=$(wc -c < "$dir/export.csv")
+wc -l < "$dir/export.csv" > "$dir/lines"
+rm -f "$dir/export.csv"
+kill "$sampler" 2> /dev/null || true
+peak=$(sort -n "$dir/rss" | tail -n1)
+printf 'export.csv as staff: %d rows, %d MB in %.1f s; server RSS %d MB before, %d MB at most while exporting\n' \
+  $(( $(cat "$dir/lines") - 1 )) $((bytes / 1000000)) "$(echo "$end - $start" | bc)" $((before / 1024)) $((${peak:-0} / 1024))

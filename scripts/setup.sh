@@ -44,3 +44,10 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] 
   say "installing npm tools (binaryen, playwright-core, axe-core)"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The outside judge of the published contract (scripts/fuzz-api.sh), from PyPI.
+schemathesis_version=4.32.5
+if [ "$(schemathesis --version 2>/dev/null | awk '{print $3}')" != "$schemathesis_version" ]; then
+  say "installing schemathesis $schemathesis_version (PyPI)"
+  python3 -m pip install -q --root-user-action=ignore "schemathesis==$schemathesis_version"
+fi

@@ -4,6 +4,7 @@
 #   2. web app components in headless Chromium (wasm-bindgen-test)
 #   3. release bundle: build, size budget
 #   4. end to end: the release server and bundle in Chromium (Playwright + axe-core)
+#   5. the published contract, judged by an outside fuzzer (schemathesis)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -27,3 +28,6 @@ scripts/bundle-size.sh --check
 
 step "end-to-end tests in Chromium"
 node --test --test-concurrency=1 tests/e2e/
+
+step "the published contract against an outside fuzzer (schemathesis)"
+scripts/fuzz-api.sh

@@ -203,8 +203,11 @@ pub fn source(plan: &Plan, n: i64) -> Source {
     }
 }
 
+/// The registrable domain of every bench source's host.
+pub const BENCH_SITE: &str = "bench.example";
+
 pub fn source_host(n: i64) -> String {
-    format!("s{n}.bench.example")
+    format!("s{n}.{BENCH_SITE}")
 }
 
 /// 0 active, 1 paused, 2 blocked: the index of the refusal in [`OUTCOMES`].

@@ -21,6 +21,7 @@
 
 mod data;
 mod engine;
+mod review;
 mod rollups;
 mod verify;
 
@@ -57,6 +58,10 @@ struct Args {
     /// Only run the checks of --verify on an already seeded database
     #[arg(long, conflicts_with = "sources")]
     verify_only: bool,
+    /// Only give an already seeded database (one made before the review queue) its sites
+    /// and its review queue
+    #[arg(long, conflicts_with = "sources")]
+    review_only: bool,
 }
 
 /// `click_events_dYYYYMMDD` for the UTC day starting at `day_ms`.
@@ -131,6 +136,31 @@ async fn run(args: Args) -> Result<bool> {
     let mut engine = Engine::open(&args.database_url).await?;
     if args.verify_only {
         return verify::run(&mut engine).await;
+    }
+    if args.review_only {
+        let t = Instant::now();
+        engine
+            .exec("DELETE FROM review_queue; DELETE FROM review_reasons")
+            .await?;
+        engine
+            .exec(&format!(
+                "UPDATE traffic_sources SET site = '{}' WHERE site IS NULL",
+                data::BENCH_SITE
+            ))
+            .await?;
+        let rows = review::build(&mut engine).await?;
+        if !engine.is_postgres() {
+            engine.exec("ANALYZE").await?;
+        } else {
+            engine
+                .exec("ANALYZE traffic_sources; ANALYZE review_reasons; ANALYZE review_queue")
+                .await?;
+        }
+        println!(
+            "review queue: {rows} rows in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        return Ok(true);
     }
     let plan = Plan {
         now: server::time::now_ms(),
@@ -207,6 +237,10 @@ async fn run(args: Args) -> Result<bool> {
         .int("SELECT (SELECT COUNT(*) FROM click_hourly) + (SELECT COUNT(*) FROM click_daily) + (SELECT COUNT(*) FROM click_referrers_daily) + (SELECT COUNT(*) FROM click_visitors)")
         .await?;
     phases.done("rollups", rows as u64, t);
+
+    let t = Instant::now();
+    let rows = review::build(&mut engine).await?;
+    phases.done("review queue", rows, t);
 
     let t = Instant::now();
     if postgres {
@@ -399,11 +433,13 @@ async fn sources(engine: &mut Engine, plan: &Plan) -> Result<u64> {
                 "version",
                 "created_at",
                 "updated_at",
+                "site",
             ],
         )
         .await?;
     for n in 0..plan.sources {
         let s = data::source(plan, n);
+        let site = server::db::review::site_of_url(&s.url);
         load.row(&[
             V::I(s.id),
             V::I(s.partner_id),
@@ -417,6 +453,7 @@ async fn sources(engine: &mut Engine, plan: &Plan) -> Result<u64> {
             V::I(1),
             V::I(s.ts),
             V::I(s.ts),
+            V::T(&site),
         ])
         .await?;
         if (n + 1) % 200_000 == 0 {

@@ -2,7 +2,8 @@
 //! filters. Every handler takes `Staff`, so every other role is refused with 403 (the
 //! owning partner included) whatever the web app shows.
 
-use axum::extract::{Path, State};
+use super::path::Path;
+use axum::extract::State;
 use model::account::PartnerSummary;
 use model::source::BlockRequest;
 use model::{ApiErrorBody, Page, TrafficSource};

@@ -1,7 +1,8 @@
 //! The marketplace: every partner's Active and Public sources, for advertisers and staff.
 //! Nothing else is ever listed or readable here, not even by id.
 
-use axum::extract::{FromRequestParts, Path, State};
+use super::path::Path;
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use model::program::MarketplaceSource;
 use model::traffic::VolumeBand;

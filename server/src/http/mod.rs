@@ -15,6 +15,7 @@ pub mod list_params;
 pub mod marketplace;
 pub mod notifications;
 pub mod openapi;
+pub mod path;
 pub mod programs;
 pub mod review;
 pub mod security;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
     // The tracking redirect is outside /api (and its layers) but in the same document.
     let (tracking, tracking_doc) = tracking::router().split_for_parts();
     doc.merge(tracking_doc);
+    openapi::complete(&mut doc);
     let api = api
         .route("/api/openapi.json", get(move || async move { Json(doc) }))
         .layer(middleware::from_fn(security::refuse_cross_origin))

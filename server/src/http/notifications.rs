@@ -1,7 +1,8 @@
 //! Every signed-in person's own notifications: the list with its unread count, and
 //! mark-as-read (one and all). Someone else's notification is "not found".
 
-use axum::extract::{Path, State};
+use super::path::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use model::notification::{Notification, NotificationPage};
 use model::ApiErrorBody;

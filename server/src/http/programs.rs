@@ -1,7 +1,8 @@
 //! Advertisers' programs, and adding marketplace sources to them (collaborations with
 //! their tracking links). Another advertiser's program is "not found".
 
-use axum::extract::{Path, State};
+use super::path::Path;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use model::program::{AddSource, Collaboration, Program, ProgramDetail, ProgramInput};
 use model::{ApiErrorBody, FieldErrors, Page};

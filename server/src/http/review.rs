@@ -1,7 +1,8 @@
 //! Staff's review queue: the sources that need a look, riskiest first, the evidence of one,
 //! and "mark reviewed". Every handler takes `Staff`: other roles get 403.
 
-use axum::extract::{Path, State};
+use super::path::Path;
+use axum::extract::State;
 use model::review::{MarkReviewed, ReviewEvidence, ReviewItem, ReviewReason};
 use model::{ApiErrorBody, Page};
 use serde::Deserialize;

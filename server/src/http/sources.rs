@@ -1,6 +1,7 @@
 //! Traffic sources for their partners, and for staff: list, create, read, edit, history.
 
-use axum::extract::{Path, State};
+use super::path::Path;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use model::audit::AuditEntry;
 use model::source::{SourceProgram, TrafficSourceDetail};

@@ -2,7 +2,8 @@
 //! advertiser), and one click by the `click_id` its redirect carried (the program's
 //! advertiser and staff), for attributing a conversion.
 
-use axum::extract::{Path, State};
+use super::path::Path;
+use axum::extract::State;
 use axum::http::HeaderMap;
 use model::traffic::{parse_days, Click, ProgramTraffic, SourceTraffic};
 use model::{ApiErrorBody, Role};

@@ -1,6 +1,7 @@
 //! "Verify now": the partner asks for an ownership check of their source's website.
 
-use axum::extract::{Path, State};
+use super::path::Path;
+use axum::extract::State;
 use model::verification::VerifyOutcome;
 use model::ApiErrorBody;
 use utoipa_axum::router::OpenApiRouter;

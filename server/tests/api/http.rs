@@ -9,6 +9,7 @@ use crate::support::{spawn_app, spawn_app_with, Engine, TempDir};
 both_engines!(
     security_headers_on_every_response,
     openapi_document_describes_the_api,
+    every_operation_documents_the_refusals_it_can_answer,
     serves_the_web_app_with_deep_links_caching_and_compression
 );
 
@@ -166,4 +167,49 @@ async fn serves_the_web_app_with_deep_links_caching_and_compression(engine: Engi
         .to_str()
         .unwrap()
         .contains("json"));
+}
+
+/// What schemathesis checks from outside (scripts/fuzz-api.sh), checked here too: a path
+/// that does not parse is refused in JSON, and each operation lists 400, 401 (unless
+/// public), 403 and 404 (with an id) among its answers.
+async fn every_operation_documents_the_refusals_it_can_answer(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let partner = app.partner().await;
+    for path in [
+        "/api/traffic-sources/99999999999999999999",
+        "/api/traffic-sources/x/history",
+        "/api/traffic-sources/1.5/traffic",
+    ] {
+        let r = partner.get(path).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/json", "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "malformed", "{path}");
+    }
+    let doc: Value = app
+        .anonymous()
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let statuses = |path: &str, method: &str| -> Vec<String> {
+        let mut s: Vec<String> = doc["paths"][path][method]["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path}"))
+            .keys()
+            .cloned()
+            .collect();
+        s.sort();
+        s
+    };
+    for status in ["400", "401", "403", "404"] {
+        assert!(statuses("/api/admin/review/{id}", "get").contains(&status.to_string()));
+        assert!(statuses("/api/traffic-sources/{id}", "put").contains(&status.to_string()));
+    }
+    assert!(statuses("/api/admin/traffic-sources/bulk", "post").contains(&"413".to_string()));
+    assert!(
+        !statuses("/api/accounts", "post").contains(&"401".to_string()),
+        "signing up is public"
+    );
 }
