@@ -21,6 +21,7 @@ use components::{
     toast::{ToastRegion, Toasts},
 };
 use pages::{
+    admin_review::{ReviewEvidencePage, ReviewQueue},
     admin_sources::{AdminHome, AdminSource, AdminSources, RequireStaff},
     notifications::Notifications,
 };
@@ -128,6 +129,14 @@ pub fn Shell() -> impl IntoView {
                 <Route
                     path=path!("/admin/traffic-sources")
                     view=|| view! { <RequireStaff><AdminSources/></RequireStaff> }
+                />
+                <Route
+                    path=path!("/admin/review")
+                    view=|| view! { <RequireStaff><ReviewQueue/></RequireStaff> }
+                />
+                <Route
+                    path=path!("/admin/review/:id")
+                    view=|| view! { <RequireStaff><ReviewEvidencePage/></RequireStaff> }
                 />
                 <Route
                     path=path!("/admin/traffic-sources/:id")

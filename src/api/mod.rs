@@ -4,6 +4,8 @@
 //! The server is at the same origin and keeps the session in an HttpOnly cookie, so requests need
 //! no token handling: `fetch` sends the cookie by itself (`credentials: same-origin`).
 
+pub mod review;
+
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};

@@ -34,7 +34,7 @@ pub fn check_block(reason: &str, note: &str) -> Result<BlockRequest, FieldErrors
 
 /// A native modal dialog that opens while `open` is true and remembers who opened it.
 #[component]
-fn Modal(
+pub fn Modal(
     /// Whether it is open.
     #[prop(into)]
     open: Signal<bool>,

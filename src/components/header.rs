@@ -15,6 +15,7 @@ pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Advertiser => &[("Marketplace", "/marketplace"), ("Programs", "/programs")],
         Role::Staff => &[
             ("Traffic Sources", "/admin/traffic-sources"),
+            ("Review queue", "/admin/review"),
             ("Marketplace", "/marketplace"),
         ],
     }

@@ -3,6 +3,7 @@
 pub mod add_to_program;
 pub mod audit_history;
 pub mod block_dialog;
+pub mod bulk_actions;
 pub mod channel_select;
 pub mod click_lookup;
 pub mod copy_button;

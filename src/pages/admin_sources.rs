@@ -15,6 +15,7 @@ use leptos_router::{
     params::ParamsMap,
     NavigateOptions,
 };
+use model::review::{BulkAction, BulkList};
 use model::{account::PartnerSummary, Page, Role, Sort, SortField, Status, TrafficSource};
 
 use crate::{
@@ -22,6 +23,7 @@ use crate::{
     components::{
         audit_history::AuditHistory,
         block_dialog::{BlockDialog, UnblockDialog},
+        bulk_actions::BulkActions,
         data_table::{sort_caption, Pagination, SortHeader},
         focus_id, format_datetime,
         load::{Load, Loader},
@@ -174,6 +176,17 @@ pub fn AdminSources() -> impl IntoView {
 
     let block_target = RwSignal::new(None::<TrafficSource>);
     let unblock_target = RwSignal::new(None::<TrafficSource>);
+    let selected = RwSignal::new(Vec::<i64>::new());
+    let total = Signal::derive(move || match sources.state.get() {
+        Load::Loaded(page) => page.total,
+        _ => None,
+    });
+    let filter =
+        Signal::derive(move || state.with(|s| api::review::list_filter(&s.list.query, s.partner)));
+    Effect::new(move |_| {
+        sources.state.track();
+        selected.set(Vec::new());
+    });
     // The latest answer of a block or unblock, for the row to show at once.
     let changed = RwSignal::new(None::<TrafficSource>);
     let on_blocked = Callback::new(move |source: TrafficSource| {
@@ -191,6 +204,14 @@ pub fn AdminSources() -> impl IntoView {
         <section class="page">
             <div class="page__head">
                 <h1>"All traffic sources"</h1>
+                <a
+                    class="button"
+                    href=move || state.with(|s| api::review::export_href(&s.list.query, s.partner))
+                    download=""
+                >
+                    "Export CSV"
+                    <span class="visually-hidden">" of the sources matching these filters"</span>
+                </a>
             </div>
             <PartnerFilter state go/>
             <Filters state=list_state go=go_list/>
@@ -209,6 +230,14 @@ pub fn AdminSources() -> impl IntoView {
                     }
                 })
             }}
+            <BulkActions
+                selected
+                total
+                filter
+                list=BulkList::Sources
+                actions=&[BulkAction::Block, BulkAction::Unblock, BulkAction::MarkReviewed]
+                on_done=Callback::new(move |_| sources.reload())
+            />
             <div class="table-region" aria-busy=move || updating.get().to_string()>
                 <p class="updating" role="status">
                     {move || updating.get().then_some("Updating…")}
@@ -220,7 +249,7 @@ pub fn AdminSources() -> impl IntoView {
                     }
                     .into_any(),
                     Load::Loaded(page) => view! {
-                        <AdminResults page state go go_list block_target unblock_target changed/>
+                        <AdminResults page state go go_list block_target unblock_target changed selected/>
                     }
                     .into_any(),
                 }}
@@ -352,6 +381,7 @@ fn AdminResults(
     block_target: RwSignal<Option<TrafficSource>>,
     unblock_target: RwSignal<Option<TrafficSource>>,
     changed: RwSignal<Option<TrafficSource>>,
+    selected: RwSignal<Vec<i64>>,
 ) -> impl IntoView {
     let current = state.get_untracked();
     if page.items.is_empty() && current.list.query.cursor.is_none() {
@@ -407,11 +437,16 @@ fn AdminResults(
         .href()
     });
     let total = page.total;
+    let page_ids = StoredValue::new(page.items.iter().map(|s| s.id).collect::<Vec<_>>());
+    let all_checked = move || {
+        let on_page = page_ids.get_value();
+        !on_page.is_empty() && selected.with(|s| on_page.iter().all(|id| s.contains(id)))
+    };
     // The page is rebuilt for each answer: a plain list of rows, each following `changed`.
     let body = page
         .items
         .into_iter()
-        .map(|source| view! { <AdminRow source block_target unblock_target changed/> })
+        .map(|source| view! { <AdminRow source block_target unblock_target changed selected/> })
         .collect_view();
 
     view! {
@@ -420,6 +455,17 @@ fn AdminResults(
                 <caption class="visually-hidden">{caption}</caption>
                 <thead>
                     <tr>
+                        <th scope="col" class="cell-check">
+                            <input
+                                type="checkbox"
+                                aria-label="Select every source on this page"
+                                prop:checked=all_checked
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    selected.set(if on { page_ids.get_value() } else { Vec::new() });
+                                }
+                            />
+                        </th>
                         <SortHeader label="Name" field=SortField::Name sort on_sort/>
                         <th scope="col">"Partner"</th>
                         <SortHeader label="Web address" field=SortField::Url sort on_sort/>
@@ -459,6 +505,7 @@ fn AdminRow(
     block_target: RwSignal<Option<TrafficSource>>,
     unblock_target: RwSignal<Option<TrafficSource>>,
     changed: RwSignal<Option<TrafficSource>>,
+    selected: RwSignal<Vec<i64>>,
 ) -> impl IntoView {
     let id = source.id;
     let current = RwSignal::new(source);
@@ -472,7 +519,7 @@ fn AdminRow(
     });
     move || {
         let source = latest.get();
-        view! { <AdminRowView source block_target unblock_target/> }
+        view! { <AdminRowView source block_target unblock_target selected/> }
     }
 }
 
@@ -481,8 +528,10 @@ fn AdminRowView(
     source: TrafficSource,
     block_target: RwSignal<Option<TrafficSource>>,
     unblock_target: RwSignal<Option<TrafficSource>>,
+    selected: RwSignal<Vec<i64>>,
 ) -> impl IntoView {
     let blocked = source.status == Status::Blocked;
+    let id = source.id;
     let channels = source
         .channels
         .iter()
@@ -532,6 +581,22 @@ fn AdminRowView(
     };
     view! {
         <tr class:row--blocked=blocked>
+            <td class="cell-check" data-label="Select">
+                <input
+                    type="checkbox"
+                    aria-label=format!("Select {}", source.name)
+                    prop:checked=move || selected.with(|s| s.contains(&id))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        selected.update(|s| {
+                            s.retain(|x| *x != id);
+                            if on {
+                                s.push(id);
+                            }
+                        });
+                    }
+                />
+            </td>
             <th scope="row" data-label="Name">
                 <A href=format!("{ADMIN_PATH}/{}", source.id) attr:class="cell-name">{source.name.clone()}</A>
             </th>

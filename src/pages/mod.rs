@@ -1,5 +1,6 @@
 //! One file per screen.
 
+pub mod admin_review;
 pub mod admin_sources;
 pub mod home;
 pub mod marketplace;

@@ -158,6 +158,12 @@ fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
                 <dd><time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time></dd>
             </div>
         </dl>
+        {detail.verified_elsewhere.then(|| view! {
+            <div class="alert alert--info" role="note">
+                <h2 class="alert__title">"Another partner has verified this website"</h2>
+                <p>"You can keep this source: agencies and sites with several sections often share a domain. Platform staff may look at who owns it. Verifying your own control of the site below settles it."</p>
+            </div>
+        })}
         <VerificationPanel source_id=source.id url=source.url.clone() verification/>
         <TrafficPanel source_id=source.id/>
         <h2>"Programs using this source"</h2>

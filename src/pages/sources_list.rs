@@ -157,10 +157,20 @@ pub fn SourcesList() -> impl IntoView {
         <section class="page">
             <div class="page__head">
                 <h1>"Traffic sources"</h1>
-                <A href="/traffic-sources/new" attr:class="button button--primary">
-                    <span aria-hidden="true">"+ "</span>
-                    "Add traffic source"
-                </A>
+                <div class="page__actions">
+                    <a
+                        class="button"
+                        href=move || state.with(|s| crate::api::review::export_href(&s.query, None))
+                        download=""
+                    >
+                        "Export CSV"
+                        <span class="visually-hidden">" of your sources matching these filters"</span>
+                    </a>
+                    <A href="/traffic-sources/new" attr:class="button button--primary">
+                        <span aria-hidden="true">"+ "</span>
+                        "Add traffic source"
+                    </A>
+                </div>
             </div>
             <Filters state go/>
             <div class="table-region" aria-busy=move || updating.get().to_string()>
