@@ -284,10 +284,14 @@ impl BulkRequest {
                 None
             }
             (Some(ids), None) => {
-                let mut ids = ids.clone();
-                let mut seen = std::collections::HashSet::new();
-                ids.retain(|id| seen.insert(*id));
-                Some(BulkTarget::Ids(ids))
+                // Repeats dropped, first place kept (at most 500: a scan is cheap).
+                let mut unique: Vec<i64> = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if !unique.contains(id) {
+                        unique.push(*id);
+                    }
+                }
+                Some(BulkTarget::Ids(unique))
             }
             (None, Some(filter)) => Some(BulkTarget::Filter(self.list, filter.clone())),
             _ => {
