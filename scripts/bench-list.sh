@@ -10,6 +10,8 @@
 # The seeded data is kept and reused by later runs with the same N and EVENTS: SQLite in
 # target/bench/list-N-eEVENTS.db, PostgreSQL in the database bench_list_N on 127.0.0.1:5432
 # (made again when it holds other counts). The redirect row adds its clicks to it.
+# BENCH_ONLY=regex runs only the rows whose call matches; BENCH_REQUEUE=1 writes the review
+# queue of a kept seed again (bulk_seed --review-only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -31,7 +33,7 @@ seed() { # url
 # queue_rows: how many rows the review queue holds (0 when the table is not there yet).
 # A database seeded before the queue existed gets its sites and queue added in place.
 add_queue() { # url queue_rows
-  if [ "${2:-0}" = 0 ]; then
+  if [ "${2:-0}" = 0 ] || [ -n "${BENCH_REQUEUE:-}" ]; then
     echo "adding sites and the review queue to $1"
     "$bin/examples/bulk_seed" "$1" --review-only
   fi
@@ -151,6 +153,8 @@ printf '%-10s %-58s %6s %6s %8s %8s %8s %6s\n' who query status items "req/s" "p
 # who label [paths file]: one wrk run; errors counts answers other than 2xx/3xx and socket errors.
 row() {
   local first=$2 result status count rps p50 p99 errors
+  # BENCH_ONLY=regex: only the rows whose call matches (e.g. BENCH_ONLY=admin/review).
+  [ -n "${BENCH_ONLY:-}" ] && ! [[ "$2" =~ $BENCH_ONLY ]] && return 0
   [ -n "${3:-}" ] && first=$(head -n1 "$3")
   read -r status count < <(items "$1" "$first")
   result=$(PATHS="${3:-}" wrk -t1 -c"$connections" -d"$duration" -H "Cookie: $(cookie "$1")" -s "$dir/bench.lua" "$base$first" | grep '^RESULT')
@@ -178,14 +182,16 @@ row staff "/api/traffic-sources/{1,000 of all, rotating}/traffic" "$dir/staff-tr
 row advertiser "/api/programs/1/traffic"
 row visitor "/t/{1,000 links, rotating}" "$dir/redirect"
 # The review queue: every bench source is a duplicate claim (all partners share one site),
-# so the queue holds about 0.8 N entries; a rare reason; a page deep in the queue.
+# so the queue holds about 0.8 N entries; a rare reason (every 997th); a page deep in the
+# queue.
 qcursor=$(printf '[30,%d,%d]' $((1700000000000 + mid)) $((mid + 1)) | base64 -w0 | tr '+/' '-_' | tr -d '=')
 row staff "/api/admin/review"
-row staff "/api/admin/review?reason=bot_share"
+row staff "/api/admin/review?reason=recently_unblocked"
 row staff "/api/admin/review?reason=duplicate_claim&cursor=$qcursor"
 
 # The CSV export of every source, streamed: the server's resident memory is sampled while
 # it runs, to show it stays flat however many rows go out.
+if [ -z "${BENCH_ONLY:-}" ] || [[ export.csv =~ $BENCH_ONLY ]]; then
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status"; }
 before=$(rss)
 : > "$dir/rss"
@@ -201,3 +207,4 @@ kill "$sampler" 2> /dev/null || true
 peak=$(sort -n "$dir/rss" | tail -n1)
 printf 'export.csv as staff: %d rows, %d MB in %.1f s; server RSS %d MB before, %d MB at most while exporting\n' \
   $(( $(cat "$dir/lines") - 1 )) $((bytes / 1000000)) "$(echo "$end - $start" | bc)" $((before / 1024)) $((${peak:-0} / 1024))
+fi

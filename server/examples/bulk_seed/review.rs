@@ -2,18 +2,19 @@
 //! would have written had each source been made through the API (see server/src/db/review).
 //! Every bench source is on `bench.example`, claimed by every partner: a duplicate claim for
 //! all of them (the worst case for the queue's size), plus a spread of other reasons so
-//! that each reason filter has rows to find.
+//! that a reason filter has rows to find, one of them rare.
 
 use model::review::ReviewReason;
 
 use crate::engine::{Engine, Result};
 
-/// Reasons given to every `k`-th source besides the duplicate claims.
-const SPREAD: [(ReviewReason, i64); 4] = [
-    (ReviewReason::UrlHostChanged, 7),
-    (ReviewReason::ReferrerMismatch, 13),
-    (ReviewReason::VerificationLost, 31),
-    (ReviewReason::BotShare, 101),
+/// Reasons given to every `k`-th source besides the duplicate claims, with how long ago they
+/// appeared. Only reasons the periodic sweep leaves as they are: traffic reasons would be
+/// worked out again from the seeded clicks, and dated ones older than their window expire.
+const SPREAD: [(ReviewReason, i64, i64); 3] = [
+    (ReviewReason::UrlHostChanged, 7, 86_400_000),
+    (ReviewReason::VerificationLost, 31, 3 * 86_400_000),
+    (ReviewReason::RecentlyUnblocked, 997, 3_600_000),
 ];
 
 pub async fn build(engine: &mut Engine) -> Result<u64> {
@@ -25,12 +26,14 @@ pub async fn build(engine: &mut Engine) -> Result<u64> {
                (SELECT site FROM traffic_sources WHERE site <> '' GROUP BY site HAVING COUNT(DISTINCT partner_id) > 1)",
         )
         .await?;
-    for (reason, every) in SPREAD {
+    let now = server::time::now_ms();
+    for (reason, every, ago) in SPREAD {
         engine
             .exec(&format!(
                 "INSERT INTO review_reasons (traffic_source_id, reason, raised_at, detail)
-                 SELECT id, '{}', created_at + 1, NULL FROM traffic_sources WHERE id % {every} = 0",
-                reason.id()
+                 SELECT id, '{}', {} - id % 1000, NULL FROM traffic_sources WHERE id % {every} = 0",
+                reason.id(),
+                now - ago
             ))
             .await?;
     }

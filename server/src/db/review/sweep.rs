@@ -204,8 +204,18 @@ pub fn spawn(db: Db, t: Thresholds, every: std::time::Duration) -> tokio::task::
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = sweep(&db, t).await {
-                tracing::warn!(error = %e, "sweeping the review queue failed; will retry");
+            let started = std::time::Instant::now();
+            match sweep(&db, t).await {
+                Ok(s) => tracing::info!(
+                    raised = s.raised,
+                    cleared = s.cleared,
+                    sites_filled = s.sites_filled,
+                    ms = started.elapsed().as_millis() as u64,
+                    "swept the review queue"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "sweeping the review queue failed; will retry")
+                }
             }
         }
     })
