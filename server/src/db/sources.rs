@@ -375,6 +375,18 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<TrafficSource>, sqlx::Error>
     Ok(source)
 }
 
+/// A source's partner and URL only: what a traffic read needs to check who may see it and
+/// to name the declared site, without the list row's counts and figures (a third of that
+/// call's queries).
+pub async fn owner_and_url(db: &Db, id: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
+    let row = sqlx::query("SELECT partner_id, url FROM traffic_sources WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| Ok((r.try_get("partner_id")?, r.try_get("url")?)))
+        .transpose()
+}
+
 /// Several sources by id, with their 30-day figures, in no particular order.
 pub async fn get_many(db: &Db, ids: &[i64]) -> Result<Vec<TrafficSource>, sqlx::Error> {
     if ids.is_empty() {

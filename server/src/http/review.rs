@@ -69,7 +69,7 @@ impl QueueParams {
 
 /// The review queue, riskiest first: sources with a reason that appeared since staff last
 /// reviewed them (blocked ones aside). Each row carries its reasons in words. `total` is
-/// given on the first page, up to 10,000.
+/// given on the first page, up to 1,000.
 #[utoipa::path(get, path = "/api/admin/review", tag = "admin", params(QueueParams),
     responses((status = 200, body = Page<ReviewItem>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
               (status = 403, body = ApiErrorBody)))]

@@ -58,9 +58,13 @@ async fn source_traffic(
     Query(params): Query<TrafficParams>,
 ) -> AppResult<ApiJson<SourceTraffic>> {
     let days = days(&params)?;
-    let source = super::sources::readable(&state, id, &viewer).await?;
+    // Partners see their own sources' traffic; another partner's source is "not found".
+    let url = match crate::db::sources::owner_and_url(&state.db, id).await? {
+        Some((partner_id, url)) if viewer.role == Role::Staff || partner_id == viewer.id => url,
+        _ => return Err(AppError::NotFound),
+    };
     Ok(ApiJson(
-        traffic::source_traffic(&state.db, source.id, &source.url, days).await?,
+        traffic::source_traffic(&state.db, id, &url, days).await?,
     ))
 }
 

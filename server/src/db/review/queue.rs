@@ -30,8 +30,8 @@ impl QueueCursor {
 }
 
 /// Above this many entries a page answers no total: counting a huge queue costs more than
-/// the page, and no bulk action reaches that far anyway.
-pub const COUNT_CAP: i64 = 10_000;
+/// the page, and no bulk action reaches past 500 anyway.
+pub const COUNT_CAP: i64 = 1_000;
 
 /// One page of the queue (or of one reason), riskiest first, newest first within a risk.
 pub async fn page(

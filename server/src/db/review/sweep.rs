@@ -200,7 +200,10 @@ async fn fill_sites(db: &Db) -> Result<usize, sqlx::Error> {
 /// Runs [`sweep`] every `every` for as long as the process lives.
 pub fn spawn(db: Db, t: Thresholds, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        // Not at once: instances started together (a deploy) would all sweep while warming
+        // up. Soon enough that a new database's traffic reasons show within a minute.
+        let first = tokio::time::Instant::now() + every.min(std::time::Duration::from_secs(30));
+        let mut tick = tokio::time::interval_at(first, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
