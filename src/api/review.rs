@@ -80,3 +80,35 @@ pub fn review_filter(reason: Option<ReviewReason>) -> String {
         .map(|r| format!("reason={}", encode(r.id())))
         .unwrap_or_default()
 }
+
+/// The ids of every source a list's filter matches, read page by page, or `Ok(None)` when
+/// more than [`model::review::BULK_MAX`] match (a bulk action could not take them all).
+pub async fn matching_ids(
+    list: model::review::BulkList,
+    filter: &str,
+) -> ApiResult<Option<Vec<i64>>> {
+    let base = match list {
+        model::review::BulkList::Sources => "/api/traffic-sources",
+        model::review::BulkList::Review => "/api/admin/review",
+    };
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{base}?{filter}&limit=100");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={}", encode(c)));
+        }
+        let page: Page<serde_json::Value> = json(build(Request::get(&url))).await?;
+        for item in &page.items {
+            let id = item["id"].as_i64().or_else(|| item["source"]["id"].as_i64());
+            ids.extend(id);
+        }
+        if ids.len() > model::review::BULK_MAX {
+            return Ok(None);
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(Some(ids)),
+        }
+    }
+}

@@ -74,6 +74,7 @@ pub fn BulkActions(
 ) -> impl IntoView {
     let session = use_session();
     let all_matching = RwSignal::new(false);
+    let too_many = RwSignal::new(false);
     let asking = RwSignal::new(None::<BulkAction>);
     let reason = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
@@ -86,6 +87,7 @@ pub fn BulkActions(
     Effect::new(move |_| {
         filter.track();
         all_matching.set(false);
+        too_many.set(false);
     });
     let count = move || {
         if all_matching.get() {
@@ -178,6 +180,46 @@ pub fn BulkActions(
         });
     };
 
+    // When the list does not say how many match (the admin table across every partner),
+    // the matching ids are read page by page, up to 500.
+    let collecting = RwSignal::new(false);
+    let collect = move |_| {
+        if collecting.get_untracked() {
+            return;
+        }
+        collecting.set(true);
+        too_many.set(false);
+        problem.set(None);
+        let f = filter.get_untracked();
+        leptos::task::spawn_local(async move {
+            let found = api::review::matching_ids(list, &f).await;
+            collecting.set(false);
+            match found {
+                Ok(Some(ids)) => {
+                    selected.set(ids);
+                    focus_id("bulk-count");
+                }
+                Ok(None) => too_many.set(true),
+                Err(e) if e.is_unauthenticated() => session.signed_out(),
+                Err(e) => problem.set(Some(e.message())),
+            }
+        });
+    };
+    let select_unknown = move || {
+        if total.get().is_some() || selected.with(Vec::is_empty) {
+            return None;
+        }
+        Some(if too_many.get() {
+            view! { <span class="bulk__hint">{format!("More than {BULK_MAX} sources match; narrow the filter to act on them all.")}</span> }.into_any()
+        } else {
+            view! {
+                <button type="button" class="button button--quiet" aria-disabled=move || collecting.get().to_string() on:click=collect>
+                    {move || if collecting.get() { "Finding every matching source…".to_string() } else { format!("Select all matching this filter (up to {BULK_MAX})") }}
+                </button>
+            }.into_any()
+        })
+    };
+
     let select_all = move || {
         let n = total.get()?;
         let on_page = selected.with(Vec::len) as i64;
@@ -244,7 +286,7 @@ pub fn BulkActions(
 
     view! {
         <div class="bulk" role="region" aria-label="Bulk actions">
-            <p class="bulk__count" aria-live="polite">
+            <p class="bulk__count" id="bulk-count" tabindex="-1" aria-live="polite">
                 {move || match count() {
                     0 => "Select rows to act on several sources at once.".to_string(),
                     n if all_matching.get() => format!("All {n} sources matching this filter are selected."),
@@ -252,6 +294,7 @@ pub fn BulkActions(
                 }}
             </p>
             {select_all}
+            {select_unknown}
             <div class="bulk__buttons">{buttons}</div>
             {move || progress.get().map(|(done, of)| {
                 if of == 0 {

@@ -118,3 +118,27 @@ test('a partner exports their list as CSV from the page', async () => {
   assertClean(page);
   await page.context().close();
 });
+
+test('in the admin table, staff select every source matching a search and mark them reviewed', async () => {
+  const page = await newPage(browser);
+  await signIn(page, server.url, 'staff@demo.test');
+  await page.goto(`${server.url}/admin/traffic-sources?q=${encodeURIComponent('Queue walk')}`);
+  await row(page, names[0]).waitFor();
+  await page.getByRole('checkbox', { name: `Select ${names[0]}` }).check();
+  await page.getByText('1 selected.').waitFor();
+  // Across every partner the list has no total: the matching ids are gathered page by page.
+  await page.getByRole('button', { name: /Select all matching this filter/ }).click();
+  await page.getByText('4 selected.').waitFor();
+  await assertAccessible(page, 'admin table with a selection');
+  await page.getByRole('button', { name: 'Mark reviewed…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Mark reviewed 4 sources?' });
+  await dialog.getByLabel('Internal note (optional)').fill('Batch checked');
+  await dialog.getByRole('button', { name: 'Mark reviewed 4 sources?' }).click();
+  await page.getByRole('status').filter({ hasText: 'Marked reviewed 4 sources.' }).waitFor();
+  for (const id of ids) {
+    const history = await api(page, 'GET', `/api/traffic-sources/${id}/history`);
+    assert.equal(history.body.items[0].action, 'reviewed');
+  }
+  assertClean(page);
+  await page.context().close();
+});
