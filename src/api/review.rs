@@ -81,6 +81,18 @@ pub fn review_filter(reason: Option<ReviewReason>) -> String {
         .unwrap_or_default()
 }
 
+/// A list row read for its id only: a source list's row, or a queue row's source.
+#[derive(serde::Deserialize)]
+struct Row {
+    id: Option<i64>,
+    source: Option<SourceId>,
+}
+
+#[derive(serde::Deserialize)]
+struct SourceId {
+    id: i64,
+}
+
 /// The ids of every source a list's filter matches, read page by page, or `Ok(None)` when
 /// more than [`model::review::BULK_MAX`] match (a bulk action could not take them all).
 pub async fn matching_ids(
@@ -98,11 +110,8 @@ pub async fn matching_ids(
         if let Some(c) = &cursor {
             url.push_str(&format!("&cursor={}", encode(c)));
         }
-        let page: Page<serde_json::Value> = json(build(Request::get(&url))).await?;
-        for item in &page.items {
-            let id = item["id"].as_i64().or_else(|| item["source"]["id"].as_i64());
-            ids.extend(id);
-        }
+        let page: Page<Row> = json(build(Request::get(&url))).await?;
+        ids.extend(page.items.iter().filter_map(|r| r.id.or(r.source.as_ref().map(|s| s.id))));
         if ids.len() > model::review::BULK_MAX {
             return Ok(None);
         }
