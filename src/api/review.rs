@@ -81,18 +81,6 @@ pub fn review_filter(reason: Option<ReviewReason>) -> String {
         .unwrap_or_default()
 }
 
-/// A list row read for its id only: a source list's row, or a queue row's source.
-#[derive(serde::Deserialize)]
-struct Row {
-    id: Option<i64>,
-    source: Option<SourceId>,
-}
-
-#[derive(serde::Deserialize)]
-struct SourceId {
-    id: i64,
-}
-
 /// The ids of every source a list's filter matches, read page by page, or `Ok(None)` when
 /// more than [`model::review::BULK_MAX`] match (a bulk action could not take them all).
 pub async fn matching_ids(
@@ -110,12 +98,23 @@ pub async fn matching_ids(
         if let Some(c) = &cursor {
             url.push_str(&format!("&cursor={}", encode(c)));
         }
-        let page: Page<Row> = json(build(Request::get(&url))).await?;
-        ids.extend(page.items.iter().filter_map(|r| r.id.or(r.source.as_ref().map(|s| s.id))));
+        // The lists' own page types: their decoding is in the bundle already.
+        let next = match list {
+            model::review::BulkList::Sources => {
+                let page: Page<model::TrafficSource> = json(build(Request::get(&url))).await?;
+                ids.extend(page.items.iter().map(|s| s.id));
+                page.next_cursor
+            }
+            model::review::BulkList::Review => {
+                let page: Page<ReviewItem> = json(build(Request::get(&url))).await?;
+                ids.extend(page.items.iter().map(|i| i.source.id));
+                page.next_cursor
+            }
+        };
         if ids.len() > model::review::BULK_MAX {
             return Ok(None);
         }
-        match page.next_cursor {
+        match next {
             Some(c) => cursor = Some(c),
             None => return Ok(Some(ids)),
         }

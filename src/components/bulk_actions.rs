@@ -74,7 +74,6 @@ pub fn BulkActions(
 ) -> impl IntoView {
     let session = use_session();
     let all_matching = RwSignal::new(false);
-    let too_many = RwSignal::new(false);
     let asking = RwSignal::new(None::<BulkAction>);
     let reason = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
@@ -87,7 +86,6 @@ pub fn BulkActions(
     Effect::new(move |_| {
         filter.track();
         all_matching.set(false);
-        too_many.set(false);
     });
     let count = move || {
         if all_matching.get() {
@@ -188,7 +186,6 @@ pub fn BulkActions(
             return;
         }
         collecting.set(true);
-        too_many.set(false);
         problem.set(None);
         let f = filter.get_untracked();
         leptos::task::spawn_local(async move {
@@ -199,24 +196,19 @@ pub fn BulkActions(
                     selected.set(ids);
                     focus_id("bulk-count");
                 }
-                Ok(None) => too_many.set(true),
+                Ok(None) => problem.set(Some(format!(
+                    "More than {BULK_MAX} sources match; narrow the filter to act on them all."
+                ))),
                 Err(e) if e.is_unauthenticated() => session.signed_out(),
                 Err(e) => problem.set(Some(e.message())),
             }
         });
     };
     let select_unknown = move || {
-        if total.get().is_some() || selected.with(Vec::is_empty) {
-            return None;
-        }
-        Some(if too_many.get() {
-            view! { <span class="bulk__hint">{format!("More than {BULK_MAX} sources match; narrow the filter to act on them all.")}</span> }.into_any()
-        } else {
-            view! {
-                <button type="button" class="button button--quiet" aria-disabled=move || collecting.get().to_string() on:click=collect>
-                    {move || if collecting.get() { "Finding every matching source…".to_string() } else { format!("Select all matching this filter (up to {BULK_MAX})") }}
-                </button>
-            }.into_any()
+        (total.get().is_none() && !selected.with(Vec::is_empty)).then(|| view! {
+            <button type="button" class="button button--quiet" aria-disabled=move || collecting.get().to_string() on:click=collect>
+                "Select all matching this filter (up to 500)"
+            </button>
         })
     };
 
