@@ -19,7 +19,7 @@ use crate::{
     components::{
         audit_history::AuditHistory,
         block_dialog::BlockDialog,
-        bulk_actions::BulkActions,
+        bulk_actions::{BulkActions, PageCheck, RowCheck},
         focus_id, format_datetime,
         load::{Load, Loader},
         notice::LoadError,
@@ -184,10 +184,6 @@ fn QueueTable(
     }
     let ids: Vec<i64> = page.items.iter().map(|i| i.source.id).collect();
     let page_ids = StoredValue::new(ids);
-    let all_checked = move || {
-        let on_page = page_ids.get_value();
-        !on_page.is_empty() && selected.with(|s| on_page.iter().all(|id| s.contains(id)))
-    };
     let rows = page
         .items
         .into_iter()
@@ -213,15 +209,7 @@ fn QueueTable(
                 <thead>
                     <tr>
                         <th scope="col" class="cell-check">
-                            <input
-                                type="checkbox"
-                                aria-label="Select every source on this page"
-                                prop:checked=all_checked
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    selected.set(if on { page_ids.get_value() } else { Vec::new() });
-                                }
-                            />
+                            <PageCheck ids=page_ids selected/>
                         </th>
                         <th scope="col">"Source"</th>
                         <th scope="col">"Partner"</th>
@@ -260,20 +248,7 @@ fn QueueRow(item: ReviewItem, selected: RwSignal<Vec<i64>>) -> impl IntoView {
     view! {
         <tr>
             <td class="cell-check" data-label="Select">
-                <input
-                    type="checkbox"
-                    aria-label=format!("Select {name}")
-                    prop:checked=move || selected.with(|s| s.contains(&id))
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        selected.update(|s| {
-                            s.retain(|x| *x != id);
-                            if on {
-                                s.push(id);
-                            }
-                        });
-                    }
-                />
+                <RowCheck id name=name.clone() selected/>
             </td>
             <th scope="row" data-label="Source">
                 <A href=format!("{REVIEW_PATH}/{id}")>{item.source.name.clone()}</A>

@@ -23,7 +23,7 @@ use crate::{
     components::{
         audit_history::AuditHistory,
         block_dialog::{BlockDialog, UnblockDialog},
-        bulk_actions::BulkActions,
+        bulk_actions::{BulkActions, PageCheck, RowCheck},
         data_table::{sort_caption, Pagination, SortHeader},
         focus_id, format_datetime,
         load::{Load, Loader},
@@ -438,10 +438,6 @@ fn AdminResults(
     });
     let total = page.total;
     let page_ids = StoredValue::new(page.items.iter().map(|s| s.id).collect::<Vec<_>>());
-    let all_checked = move || {
-        let on_page = page_ids.get_value();
-        !on_page.is_empty() && selected.with(|s| on_page.iter().all(|id| s.contains(id)))
-    };
     // The page is rebuilt for each answer: a plain list of rows, each following `changed`.
     let body = page
         .items
@@ -456,15 +452,7 @@ fn AdminResults(
                 <thead>
                     <tr>
                         <th scope="col" class="cell-check">
-                            <input
-                                type="checkbox"
-                                aria-label="Select every source on this page"
-                                prop:checked=all_checked
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    selected.set(if on { page_ids.get_value() } else { Vec::new() });
-                                }
-                            />
+                            <PageCheck ids=page_ids selected/>
                         </th>
                         <SortHeader label="Name" field=SortField::Name sort on_sort/>
                         <th scope="col">"Partner"</th>
@@ -582,20 +570,7 @@ fn AdminRowView(
     view! {
         <tr class:row--blocked=blocked>
             <td class="cell-check" data-label="Select">
-                <input
-                    type="checkbox"
-                    aria-label=format!("Select {}", source.name)
-                    prop:checked=move || selected.with(|s| s.contains(&id))
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        selected.update(|s| {
-                            s.retain(|x| *x != id);
-                            if on {
-                                s.push(id);
-                            }
-                        });
-                    }
-                />
+                <RowCheck id name=source.name.clone() selected/>
             </td>
             <th scope="row" data-label="Name">
                 <A href=format!("{ADMIN_PATH}/{}", source.id) attr:class="cell-name">{source.name.clone()}</A>

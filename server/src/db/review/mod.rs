@@ -40,17 +40,7 @@ pub async fn raise(
     at: i64,
     detail: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO review_reasons (traffic_source_id, reason, raised_at, detail) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (traffic_source_id, reason) DO UPDATE SET detail = excluded.detail",
-    )
-    .bind(id)
-    .bind(reason.id())
-    .bind(at)
-    .bind(detail)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    upsert(tx, id, reason, at, detail, "detail = excluded.detail").await
 }
 
 /// Starts a reason again from `at`, even if it was there: an event that happened anew (the
@@ -62,10 +52,29 @@ pub async fn raise_anew(
     at: i64,
     detail: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO review_reasons (traffic_source_id, reason, raised_at, detail) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (traffic_source_id, reason) DO UPDATE SET raised_at = excluded.raised_at, detail = excluded.detail",
+    upsert(
+        tx,
+        id,
+        reason,
+        at,
+        detail,
+        "raised_at = excluded.raised_at, detail = excluded.detail",
     )
+    .await
+}
+
+async fn upsert(
+    tx: &mut Tx<'_>,
+    id: i64,
+    reason: ReviewReason,
+    at: i64,
+    detail: Option<&str>,
+    on_conflict: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO review_reasons (traffic_source_id, reason, raised_at, detail) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (traffic_source_id, reason) DO UPDATE SET {on_conflict}"
+    ))
     .bind(id)
     .bind(reason.id())
     .bind(at)
