@@ -51,3 +51,10 @@ if [ "$(schemathesis --version 2>/dev/null | awk '{print $3}')" != "$schemathesi
   say "installing schemathesis $schemathesis_version (PyPI)"
   python3 -m pip install -q --root-user-action=ignore "schemathesis==$schemathesis_version"
 fi
+
+# The real SMTP receiver of the outbox tests (server/tests/api/emails.rs), from PyPI.
+aiosmtpd_version=1.4.6
+if ! python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$aiosmtpd_version')" 2>/dev/null; then
+  say "installing aiosmtpd $aiosmtpd_version (PyPI)"
+  python3 -m pip install -q --root-user-action=ignore "aiosmtpd==$aiosmtpd_version"
+fi

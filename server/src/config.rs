@@ -140,6 +140,43 @@ pub struct Config {
     #[arg(long, env = "REVIEW_MIN_CLICKS", default_value_t = 100, global = true,
           value_parser = clap::value_parser!(i64).range(1..))]
     pub review_min_clicks: i64,
+    /// Send notification emails over SMTP: `smtp://host:port` (plain; add
+    /// `?tls=required` for STARTTLS), `smtps://host:port`, with `user:password@` when the
+    /// server asks. Unset: emails are written as `.eml` files to `--email-dir`.
+    #[arg(long, env = "SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// Folder that receives the emails as `.eml` files when no `--smtp-url` is set.
+    #[arg(long, env = "EMAIL_DIR", default_value = "data/emails", global = true)]
+    pub email_dir: PathBuf,
+    /// The sender of notification emails.
+    #[arg(
+        long,
+        env = "EMAIL_FROM",
+        default_value = "Traffic Sources <no-reply@traffic-sources.localhost>",
+        global = true
+    )]
+    pub email_from: String,
+    /// The address people open the app at, for links in emails.
+    #[arg(
+        long,
+        env = "PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub public_url: String,
+    /// How often the email outbox is sent, in milliseconds.
+    #[arg(long, env = "EMAIL_POLL_MS", default_value_t = 1000, global = true,
+          value_parser = clap::value_parser!(u64).range(10..))]
+    pub email_poll_ms: u64,
+    /// The wait before the first retry of an email the mail server did not take, in
+    /// milliseconds; doubled at each retry, at most an hour.
+    #[arg(long, env = "EMAIL_RETRY_BASE_MS", default_value_t = 30_000, global = true,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub email_retry_base_ms: i64,
+    /// Attempts before an email is marked failed (shown to staff).
+    #[arg(long, env = "EMAIL_MAX_ATTEMPTS", default_value_t = 8, global = true,
+          value_parser = clap::value_parser!(i64).range(1..=100))]
+    pub email_max_attempts: i64,
 }
 
 impl Config {
@@ -171,6 +208,14 @@ impl Config {
             review_mismatch_percent: 40,
             review_bot_percent: 50,
             review_min_clicks: 100,
+            smtp_url: None,
+            email_dir: std::env::temp_dir()
+                .join(format!("ts-emails-{:016x}", rand::random::<u64>())),
+            email_from: "Traffic Sources <no-reply@traffic-sources.localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            email_poll_ms: 1000,
+            email_retry_base_ms: 30_000,
+            email_max_attempts: 8,
         }
     }
 
@@ -195,6 +240,14 @@ impl Config {
             mismatch_percent: self.review_mismatch_percent as i64,
             bot_percent: self.review_bot_percent as i64,
             min_clicks: self.review_min_clicks,
+        }
+    }
+
+    /// How the email outbox retries.
+    pub fn email_policy(&self) -> crate::email::worker::Policy {
+        crate::email::worker::Policy {
+            retry_base_ms: self.email_retry_base_ms,
+            max_attempts: self.email_max_attempts,
         }
     }
 

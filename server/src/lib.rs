@@ -7,6 +7,7 @@ pub mod clicks;
 pub mod codes;
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod http;
 pub mod live;
 pub mod password;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub live: Arc<live::Hub>,
     /// Ownership checks of sources' websites; see [`verify`].
     pub verifier: Arc<verify::Verifier>,
+    /// Sends the email outbox; see [`email`].
+    pub mailer: Arc<email::Mailer>,
 }
 
 impl AppState {
@@ -41,8 +44,11 @@ impl AppState {
     pub fn new(db: Db, config: Config) -> std::io::Result<AppState> {
         let live = Arc::new(live::Hub::default());
         live.spawn(db.clone(), config.database_url.clone());
+        let mailer = email::Mailer::from_config(&config)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         Ok(AppState {
             live,
+            mailer: Arc::new(mailer),
             verifier: Arc::new(verify::Verifier::new(&config)?),
             links: Arc::new(clicks::resolve::Resolver::new(
                 db.clone(),

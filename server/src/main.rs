@@ -121,6 +121,12 @@ async fn serve(db: Db, config: server::Config) {
         state.config.review_thresholds(),
         Duration::from_secs(state.config.review_sweep_secs),
     );
+    let emails = server::email::worker::Worker::spawn(
+        state.db.clone(),
+        state.mailer.clone(),
+        state.config.email_policy(),
+        Duration::from_millis(state.config.email_poll_ms),
+    );
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
     axum::serve(
@@ -132,8 +138,10 @@ async fn serve(db: Db, config: server::Config) {
     .expect("server failed");
     rechecks.abort();
     review_sweeps.abort();
-    // Every request has been answered: write the clicks still in the journal.
+    // Every request has been answered: write the clicks still in the journal, and send
+    // the emails that are due.
     tasks.finish().await;
+    emails.finish().await;
 }
 
 /// Resolves at the first SIGTERM or Ctrl-C. From then on a second signal, or

@@ -74,16 +74,53 @@ pub async fn source_status_changed(
         recipients.push((a.try_get("advertiser_id")?, to_advertiser.clone()));
     }
     for (account_id, message) in recipients {
-        sqlx::query("INSERT INTO notifications (account_id, kind, message, traffic_source_id, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(account_id)
-            .bind(kind_id(kind))
-            .bind(message)
-            .bind(source_id)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+        insert(tx, account_id, kind, &message, source_id, &name, now).await?;
     }
     Ok(())
+}
+
+/// Writes one notification and, in the same transaction, its email (`outbox::enqueue`).
+async fn insert(
+    tx: &mut Transaction<'_, Any>,
+    account_id: i64,
+    kind: NotificationKind,
+    message: &str,
+    source_id: i64,
+    source_name: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let id: i64 = sqlx::query("INSERT INTO notifications (account_id, kind, message, traffic_source_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(account_id)
+        .bind(kind_id(kind))
+        .bind(message)
+        .bind(source_id)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    super::outbox::enqueue(
+        tx,
+        id,
+        account_id,
+        &email_subject(kind, source_name),
+        message,
+    )
+    .await
+}
+
+/// The subject line of a notification's email.
+pub fn email_subject(kind: NotificationKind, source_name: &str) -> String {
+    match kind {
+        NotificationKind::SourceBlocked => {
+            format!("Traffic source \u{201c}{source_name}\u{201d} was blocked")
+        }
+        NotificationKind::SourceUnblocked => {
+            format!("Traffic source \u{201c}{source_name}\u{201d} is no longer blocked")
+        }
+        NotificationKind::VerificationLost => {
+            format!("Traffic source \u{201c}{source_name}\u{201d} is no longer verified")
+        }
+    }
 }
 
 /// Tells a source's partner that the periodic re-check no longer finds its proof. Only the
@@ -99,15 +136,17 @@ pub async fn verification_lost(
         .await?;
     let partner_id: i64 = row.try_get("partner_id")?;
     let name: String = row.try_get("name")?;
-    sqlx::query("INSERT INTO notifications (account_id, kind, message, traffic_source_id, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(partner_id)
-        .bind(kind_id(NotificationKind::VerificationLost))
-        .bind(super::verification::lost_message(&name, outcome))
-        .bind(source_id)
-        .bind(now_ms())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    let message = super::verification::lost_message(&name, outcome);
+    insert(
+        tx,
+        partner_id,
+        NotificationKind::VerificationLost,
+        &message,
+        source_id,
+        &name,
+        now_ms(),
+    )
+    .await
 }
 
 const SELECT_NOTIFICATION: &str =

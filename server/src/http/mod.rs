@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod bulk;
 pub mod channels;
+pub mod emails;
 pub mod error;
 pub mod events;
 pub mod export;
@@ -54,6 +55,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(review::router())
         .merge(bulk::router())
         .merge(export::router())
+        .merge(emails::router())
         .split_for_parts()
 }
 

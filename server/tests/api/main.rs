@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod bulk;
 mod crash;
+mod emails;
 mod events;
 mod export;
 mod http;

@@ -298,6 +298,7 @@ impl TestApp {
             ("click_referrers_daily", "traffic_source_id, day, host"),
             ("review_reasons", "traffic_source_id, reason"),
             ("review_queue", "reason, traffic_source_id"),
+            ("email_outbox", "id"),
         ] {
             let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY {order}"))
                 .fetch_all(&self.db.pool)

@@ -277,6 +277,14 @@ async fn the_recheck_drops_a_lost_proof_and_tells_the_partner(engine: Engine) {
         message.contains("Lost") && message.contains("holds a different token"),
         "{message}"
     );
+    // Its email waits in the outbox, written with the notification.
+    let (to, subject): (String, String) =
+        sqlx::query_as("SELECT to_address, subject FROM email_outbox WHERE state = 'pending'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(to, partner.account.as_ref().unwrap().email);
+    assert!(subject.ends_with("is no longer verified"), "{subject}");
     let history = history_actions(&partner, lost).await;
     assert_eq!(history[0]["action"], "unverified");
     assert_eq!(history[0]["changes"][0]["old"], "well_known_file");

@@ -1,0 +1,179 @@
+//! The email outbox: a row per email, written in the transaction of the notification it
+//! carries (so an email goes out exactly when its change committed), claimed by a worker
+//! with a lease (so two instances never send one row at once), then marked sent, retried
+//! later or failed. See `crate::email`.
+
+use model::notification::{EmailState, OutboxEmail};
+use sqlx::{Any, Row, Transaction};
+
+use super::Db;
+use crate::time::{now_ms, rfc3339};
+
+/// How long a claimed row is left to its worker before another may take it: a worker
+/// that died mid-send (SIGKILL) leaves it, and it is sent again, with the same Message-ID.
+pub const LEASE_MS: i64 = 60_000;
+
+/// Queues the email of a notification just written in `tx`, unless its recipient turned
+/// these emails off.
+pub async fn enqueue(
+    tx: &mut Transaction<'_, Any>,
+    notification_id: i64,
+    account_id: i64,
+    subject: &str,
+    body: &str,
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let key = format!("{now}.{:016x}", rand::random::<u64>());
+    sqlx::query(
+        "INSERT INTO email_outbox (notification_id, account_id, to_address, subject, body, message_key, created_at, next_attempt_at)
+         SELECT $1, id, email, $2, $3, $4, $5, $5 FROM accounts WHERE id = $6 AND email_notifications = 1",
+    )
+    .bind(notification_id)
+    .bind(subject)
+    .bind(body)
+    .bind(key)
+    .bind(now)
+    .bind(account_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An email claimed for sending.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub message_key: String,
+    /// Including this one.
+    pub attempts: i64,
+}
+
+/// Takes up to `limit` due emails for this worker. The outer condition is checked again
+/// on each row after its lock, so of two instances racing for a row only one gets it.
+pub async fn claim(db: &Db, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE email_outbox SET claimed_until = $1, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM email_outbox WHERE state = 'pending' AND next_attempt_at <= $2 AND claimed_until < $2
+                      ORDER BY next_attempt_at, id LIMIT $3)
+           AND state = 'pending' AND claimed_until < $2
+         RETURNING id, to_address, subject, body, message_key, attempts",
+    )
+    .bind(now + LEASE_MS)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Claimed {
+            id: r.try_get(0)?,
+            to: r.try_get(1)?,
+            subject: r.try_get(2)?,
+            body: r.try_get(3)?,
+            message_key: r.try_get(4)?,
+            attempts: r.try_get(5)?,
+        })
+    })
+    .collect()
+}
+
+pub async fn mark_sent(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE email_outbox SET state = 'sent', sent_at = $1, last_error = NULL, claimed_until = 0 WHERE id = $2")
+        .bind(now_ms())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Leaves the email pending, to be tried again at `retry_at`.
+pub async fn mark_retry(db: &Db, id: i64, retry_at: i64, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE email_outbox SET next_attempt_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3")
+        .bind(retry_at)
+        .bind(error)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_failed(db: &Db, id: i64, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE email_outbox SET state = 'failed', claimed_until = 0, last_error = $1 WHERE id = $2")
+        .bind(error)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Puts a failed email back in line, with its attempts counted afresh; `false` when
+/// there is no failed email with that id.
+pub async fn retry_failed(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE email_outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, claimed_until = 0 WHERE id = $2 AND state = 'failed'")
+        .bind(now_ms())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Emails in `state` (all when `None`), newest first, `limit` of them with ids below `before`.
+pub async fn list(
+    db: &Db,
+    state: Option<EmailState>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<OutboxEmail>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, to_address, subject, state, attempts, last_error, created_at, next_attempt_at FROM email_outbox
+         WHERE ($1 = '' OR state = $1) AND id < $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(state.map(EmailState::id).unwrap_or(""))
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        let state: String = r.try_get(3)?;
+        let state = EmailState::parse(&state)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown email state {state}").into()))?;
+        Ok(OutboxEmail {
+            id: r.try_get(0)?,
+            to: r.try_get(1)?,
+            subject: r.try_get(2)?,
+            state,
+            attempts: r.try_get(4)?,
+            last_error: r.try_get(5)?,
+            created_at: rfc3339(r.try_get(6)?),
+            next_attempt_at: (state == EmailState::Pending).then(|| rfc3339(r.try_get(7).unwrap_or(0))),
+        })
+    })
+    .collect()
+}
+
+pub async fn email_notifications(db: &Db, account_id: i64) -> Result<bool, sqlx::Error> {
+    let on: i64 = sqlx::query("SELECT email_notifications FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    Ok(on != 0)
+}
+
+pub async fn set_email_notifications(
+    db: &Db,
+    account_id: i64,
+    on: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET email_notifications = $1 WHERE id = $2")
+        .bind(on as i64)
+        .bind(account_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
