@@ -7,8 +7,10 @@
 # text search, a deep page, the marketplace, each source's traffic (rotating over 1,000
 # sources), a program's traffic, and the redirect (rotating over 1,000 links).
 #   scripts/bench-list.sh [N] [sqlite|postgres] [EVENTS]
+# The N sources are dealt over BENCH_PARTNERS partners (default 100,000: ten each at a
+# million) and 10,000 advertisers.
 # The seeded data is kept and reused by later runs with the same N and EVENTS: SQLite in
-# target/bench/list-N-eEVENTS.db, PostgreSQL in the database bench_list_N on 127.0.0.1:5432
+# target/bench/list-N-eEVENTS-pPARTNERS.db, PostgreSQL in the database bench_list_N_pPARTNERS on 127.0.0.1:5432
 # (made again when it holds other counts). The redirect row adds its clicks to it.
 # BENCH_ONLY=regex runs only the rows whose call matches; BENCH_REQUEUE=1 writes the review
 # queue of a kept seed again (bulk_seed --review-only).
@@ -17,6 +19,7 @@ cd "$(dirname "$0")/.."
 n=${1:-1000000}
 engine=${2:-sqlite}
 events=${3:-$((n * 10))}
+partners=${BENCH_PARTNERS:-100000}
 dir=$(mktemp -d)
 server_pid=
 trap '[ -n "$server_pid" ] && kill $server_pid 2>/dev/null; rm -rf "$dir"' EXIT
@@ -27,8 +30,8 @@ bin="${CARGO_TARGET_DIR:-target}/release"
 cargo build --release -q -p server --example bulk_seed
 cargo build --release -q -p server
 seed() { # url
-  echo "seeding $n sources and $events click events into $1"
-  time "$bin/examples/bulk_seed" "$1" "$n" 1000 --events "$events"
+  echo "seeding $n sources for $partners partners and $events click events into $1"
+  time "$bin/examples/bulk_seed" "$1" "$n" "$partners" --events "$events"
 }
 # queue_rows: how many rows the review queue holds (0 when the table is not there yet).
 # A database seeded before the queue existed gets its sites and queue added in place.
@@ -45,7 +48,7 @@ else
   case "$engine" in
   sqlite)
     mkdir -p target/bench
-    file="target/bench/list-$n-e$events.db"
+    file="target/bench/list-$n-e$events-p$partners.db"
     url=sqlite://$PWD/$file
     if [ ! -f "$file" ]; then
       # Seeded under another name and renamed once complete: a failed seed is not reused.
@@ -58,7 +61,7 @@ else
     ;;
   postgres)
     scripts/pg-up.sh > /dev/null
-    db="bench_list_$n"
+    db="bench_list_${n}_p$partners"
     url="postgres://postgres@127.0.0.1:5432/$db"
     psql_q() { psql -h 127.0.0.1 -U postgres -d "$db" -Atqc "$1" 2>/dev/null || true; }
     held=$(psql_q "SELECT (SELECT COUNT(*) FROM traffic_sources) || ' ' || (SELECT COUNT(*) FROM click_events) || ' ' || (SELECT COUNT(*) FROM click_daily)")

@@ -85,6 +85,18 @@ pub fn on_update(on_update: impl Fn(&LiveUpdate) + 'static) {
     });
 }
 
+/// Runs `reload` when a source for which `shown` answers yes changes (its status,
+/// visibility or verification) or joins a program: the page that shows it loads it again
+/// in place, keeping what is on screen until the new answer arrives.
+pub fn reload_when_shown(shown: impl Fn(i64) -> bool + 'static, reload: impl Fn() + 'static) {
+    on_update(move |update| {
+        let about_a_source = matches!(update.kind.as_str(), "source" | "collaboration");
+        if about_a_source && update.source_id.is_some_and(&shown) {
+            reload();
+        }
+    });
+}
+
 /// Holds the stream open while mounted (mount it where the signed-in header is).
 /// Renders the connection state for screen readers and sight alike while it is not open.
 #[component]

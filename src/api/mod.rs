@@ -471,3 +471,31 @@ pub async fn get_click(click_id: &str) -> ApiResult<model::traffic::Click> {
     ))))
     .await
 }
+
+// ---- email: the person's setting, and staff's view of what failed ---------------------------
+
+pub async fn email_settings() -> ApiResult<model::notification::EmailSettings> {
+    json(build(Request::get("/api/me/email-settings"))).await
+}
+
+pub async fn set_email_settings(
+    body: &model::notification::EmailSettings,
+) -> ApiResult<model::notification::EmailSettings> {
+    json(with_body(Request::put("/api/me/email-settings"), body)).await
+}
+
+/// The latest emails the outbox gave up on (staff).
+pub async fn failed_emails(limit: i64) -> ApiResult<model::notification::OutboxEmailPage> {
+    json(build(Request::get(&format!(
+        "/api/admin/emails?state=failed&limit={limit}"
+    ))))
+    .await
+}
+
+pub async fn retry_email(id: i64) -> ApiResult<()> {
+    send(build(Request::post(&format!(
+        "/api/admin/emails/{id}/retry"
+    ))))
+    .await
+    .map(|_| ())
+}

@@ -9,6 +9,7 @@ pub mod click_lookup;
 pub mod copy_button;
 pub mod data_table;
 pub mod dialog;
+pub mod email_setting;
 pub mod field;
 pub mod header;
 pub mod leave_guard;

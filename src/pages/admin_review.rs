@@ -103,9 +103,19 @@ pub fn ReviewQueue() -> impl IntoView {
             if state.with_untracked(|s| s.cursor.is_none()) {
                 total.set(page.total);
             }
+            // A new page keeps only the selected rows it still shows.
+            selected.update(|ids| ids.retain(|id| page.items.iter().any(|i| i.source.id == *id)));
         }
-        selected.set(Vec::new());
     });
+    // A queued source on this page that changes (blocked by someone else) reloads it.
+    crate::live::reload_when_shown(
+        move |changed| {
+            queue.state.with_untracked(|s| {
+                matches!(s, Load::Loaded(page) if page.items.iter().any(|i| i.source.id == changed))
+            })
+        },
+        move || queue.reload(),
+    );
     let filter = Signal::derive(move || api::review::review_filter(state.with(|s| s.reason)));
     let options = ReviewReason::ALL
         .iter()
@@ -118,6 +128,7 @@ pub fn ReviewQueue() -> impl IntoView {
                 <h1>"Review queue"</h1>
             </div>
             <p class="page__intro">"Sources that need a look, riskiest first. Open one to see its evidence, then mark it reviewed or block it. A reviewed source comes back only when a new reason appears."</p>
+            <crate::components::email_setting::FailedEmails/>
             <div class="filters">
                 <div class="filters__group">
                     <label class="field__label" for="review-reason">"Reason"</label>

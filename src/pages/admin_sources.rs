@@ -183,10 +183,20 @@ pub fn AdminSources() -> impl IntoView {
     });
     let filter =
         Signal::derive(move || state.with(|s| api::review::list_filter(&s.list.query, s.partner)));
+    // A new page keeps only the selected rows it still shows (a live reload keeps them all).
     Effect::new(move |_| {
-        sources.state.track();
-        selected.set(Vec::new());
+        if let Load::Loaded(page) = sources.state.get() {
+            selected.update(|ids| ids.retain(|id| page.items.iter().any(|s| s.id == *id)));
+        }
     });
+    crate::live::reload_when_shown(
+        move |changed| {
+            sources.state.with_untracked(
+                |s| matches!(s, Load::Loaded(page) if page.items.iter().any(|s| s.id == changed)),
+            )
+        },
+        move || sources.reload(),
+    );
     // The latest answer of a block or unblock, for the row to show at once.
     let changed = RwSignal::new(None::<TrafficSource>);
     let on_blocked = Callback::new(move |source: TrafficSource| {

@@ -118,6 +118,9 @@ pub fn Notifications() -> impl IntoView {
                 .into_any(),
                 Load::Loaded(page) => view! { <NotificationList page state/> }.into_any(),
             }}
+            // Staff receive no notifications of these kinds, so no emails either.
+            {(use_session().role() != Some(Role::Staff))
+                .then(|| view! { <crate::components::email_setting::EmailSetting/> })}
         </section>
     }
 }

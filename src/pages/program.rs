@@ -53,6 +53,28 @@ const WORDS: RecordWords = RecordWords {
 pub fn ProgramPage() -> impl IntoView {
     set_title("Program");
     let detail = load_record(api::get_program);
+    // A source of this program that changes (blocked, paused, verified) is shown as it now
+    // is; a block also says so in words.
+    let toasts = crate::components::toast::use_toasts();
+    crate::live::on_update(move |update| {
+        let Some(id) = update.source_id.filter(|_| update.kind == "source") else {
+            return;
+        };
+        let name = detail.state.with_untracked(|s| match s {
+            Load::Loaded(d) => d
+                .sources
+                .iter()
+                .find(|c| c.traffic_source_id == id)
+                .map(|c| c.source_name.clone()),
+            _ => None,
+        });
+        if let Some(name) = name {
+            if update.status.as_deref() == Some("blocked") {
+                toasts.info(format!("\u{201c}{name}\u{201d} was blocked by platform staff; its tracking link no longer redirects."));
+            }
+            detail.reload();
+        }
+    });
     view! {
         <section class="page">
             <p class="breadcrumb"><A href="/programs">"Programs"</A></p>

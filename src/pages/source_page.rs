@@ -36,6 +36,11 @@ const WORDS: RecordWords = RecordWords {
 pub fn SourcePage() -> impl IntoView {
     set_title("Traffic source");
     let detail = load_record(api::get_source);
+    let id = crate::components::record::use_record_id();
+    crate::live::reload_when_shown(
+        move |changed| id.get_untracked() == Some(changed),
+        move || detail.reload(),
+    );
     view! {
         <section class="page">
             <p class="breadcrumb"><A href="/traffic-sources">"Traffic sources"</A></p>

@@ -138,6 +138,9 @@ pub fn SourcesList() -> impl IntoView {
         }
     });
 
+    // A partner's stream carries only their own sources: any change may move a row.
+    crate::live::reload_when_shown(|_| true, move || sources.refetch());
+
     let navigate = use_navigate();
     // Filters and sorting are new history entries (Back undoes them); typing in the search box
     // replaces the entry, so Back does not replay every keystroke.

@@ -100,3 +100,78 @@ test('a partner\u2019s open edit form of a source that gets blocked says so and 
   assertClean(partner);
   assertClean(staff);
 });
+
+// A source of partner@demo.test that is active and in one of advertiser@demo.test's programs.
+async function sharedSource(partner, advertiser) {
+  const mine = await api(partner, 'GET', '/api/traffic-sources?limit=100&status=active');
+  assert.equal(mine.status, 200);
+  const programs = await api(advertiser, 'GET', '/api/programs');
+  const program = programs.body.items[0];
+  for (const source of mine.body.items.filter((s) => s.visibility === 'public')) {
+    const added = await api(advertiser, 'POST', `/api/programs/${program.id}/sources`, { traffic_source_id: source.id });
+    if (added.status === 201) return { source, program };
+  }
+  throw new Error('no active public source could join the program');
+}
+
+const rowOf = (page, name) =>
+  page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) }).first();
+
+test('a block updates the partner\u2019s table, the advertiser\u2019s program page and the staff table in place', async () => {
+  const partner = await newPage(browser);
+  const advertiser = await newPage(browser);
+  const staffTable = await newPage(browser);
+  const staff = await newPage(browser);
+  await signIn(partner, server.url, 'partner@demo.test');
+  await signIn(advertiser, server.url, 'advertiser@demo.test');
+  await signIn(staffTable, server.url, 'staff@demo.test');
+  await signIn(staff, server.url, 'staff@demo.test');
+  const { source, program } = await sharedSource(partner, advertiser);
+
+  await partner.goto(`${server.url}/traffic-sources?q=${encodeURIComponent(source.name)}`);
+  await rowOf(partner, source.name).getByText('Active').waitFor();
+  await advertiser.goto(`${server.url}/programs/${program.id}`);
+  await rowOf(advertiser, source.name).getByText('Active').waitFor();
+  await staffTable.goto(`${server.url}/admin/traffic-sources?q=${encodeURIComponent(source.name)}`);
+  await rowOf(staffTable, source.name).getByText('Active').waitFor();
+  for (const p of [partner, advertiser, staffTable]) await p.evaluate(() => (window.__notReloaded = true));
+
+  const blocked = await api(staff, 'POST', `/api/traffic-sources/${source.id}/block`, { reason: 'Fake traffic' });
+  assert.equal(blocked.status, 200);
+  await rowOf(partner, source.name).getByText('Blocked').waitFor({ timeout: 1000 });
+  await rowOf(advertiser, source.name).getByText('Blocked').waitFor({ timeout: 1000 });
+  await advertiser.getByText(`“${source.name}” was blocked by platform staff`).waitFor({ timeout: 1000 });
+  await rowOf(staffTable, source.name).getByText('Blocked').waitFor({ timeout: 1000 });
+  for (const p of [partner, advertiser, staffTable]) {
+    assert.equal(await p.evaluate(() => window.__notReloaded), true, 'no reload');
+    assertClean(p);
+  }
+  await assertAccessible(advertiser, 'program page after the block');
+
+  // The partner's source page follows the unblock too.
+  await partner.goto(`${server.url}/traffic-sources/${source.id}`);
+  await partner.getByText('Blocked', { exact: true }).first().waitFor();
+  const unblocked = await api(staff, 'POST', `/api/traffic-sources/${source.id}/unblock`, {});
+  assert.equal(unblocked.status, 200);
+  await partner.getByText('Active', { exact: true }).first().waitFor({ timeout: 1000 });
+  assertClean(partner);
+});
+
+test('a partner turns notification emails off on the Notifications page, and it stays off', async () => {
+  const partner = await newPage(browser);
+  await signIn(partner, server.url, 'partner2@demo.test');
+  await partner.goto(`${server.url}/notifications`);
+  const box = partner.getByRole('checkbox', { name: /Email me these notifications/ });
+  await box.waitFor();
+  assert.equal(await box.isChecked(), true, 'on by default');
+  await box.focus();
+  await partner.keyboard.press('Space');
+  await partner.getByText('Saved: no more emails; notifications still appear here.').waitFor();
+  await assertAccessible(partner, 'notifications with the email setting');
+  await partner.reload();
+  await box.waitFor();
+  assert.equal(await box.isChecked(), false, 'saved');
+  const setting = await api(partner, 'GET', '/api/me/email-settings');
+  assert.deepEqual(setting.body, { notifications: false });
+  assertClean(partner);
+});

@@ -28,6 +28,7 @@ both_engines!(
     a_resend_after_a_crash_between_send_and_mark_carries_the_same_message_id,
     without_smtp_each_email_is_one_eml_file,
     a_server_killed_between_the_commit_and_the_send_still_sends_the_email_exactly_once,
+    a_clean_stop_sends_what_is_due_before_the_exit,
 );
 
 /// The SMTP receiver: a Python process writing each accepted message to its folder.
@@ -550,5 +551,36 @@ async fn a_server_killed_between_the_commit_and_the_send_still_sends_the_email_e
     let got = receiver.messages();
     assert_eq!(got.len(), 1, "exactly once");
     assert_eq!(header(&got[0], "To"), Some(email_of(&partner)));
+    assert_eq!(outbox_row(&app).await.0, "sent");
+}
+
+async fn a_clean_stop_sends_what_is_due_before_the_exit(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let journal = TempDir::new();
+    let receiver = Receiver::start(0, 0).await;
+    let smtp = receiver.url();
+    // Its worker would not come round again for an hour: only the stop sends it.
+    let flags = ["--smtp-url", &smtp, "--email-poll-ms", "3600000"];
+    let mut server = Server::start_with(&app.url, &journal.0, &flags).await;
+    let partner = User {
+        base: server.base.clone(),
+        ..app.partner().await
+    };
+    let source = partner
+        .create_source("Stopped", "https://stopped.example/")
+        .await;
+    let staff = User {
+        base: server.base.clone(),
+        ..app.staff().await
+    };
+    block(&staff, source["id"].as_i64().unwrap(), "Fake traffic", None).await;
+    assert!(receiver.messages().is_empty());
+    server.signal("-TERM");
+    let status = tokio::time::timeout(Duration::from_secs(20), server.child.wait())
+        .await
+        .expect("the stop ends")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(receiver.messages().len(), 1, "sent at the stop");
     assert_eq!(outbox_row(&app).await.0, "sent");
 }
