@@ -129,19 +129,19 @@ test('a block updates the partner\u2019s table, the advertiser\u2019s program pa
   const { source, program } = await sharedSource(partner, advertiser);
 
   await partner.goto(`${server.url}/traffic-sources?q=${encodeURIComponent(source.name)}`);
-  await rowOf(partner, source.name).getByText('Active').waitFor();
+  await rowOf(partner, source.name).locator('.badge', { hasText: 'Active' }).waitFor();
   await advertiser.goto(`${server.url}/programs/${program.id}`);
-  await rowOf(advertiser, source.name).getByText('Active').waitFor();
+  await rowOf(advertiser, source.name).locator('.badge', { hasText: 'Active' }).waitFor();
   await staffTable.goto(`${server.url}/admin/traffic-sources?q=${encodeURIComponent(source.name)}`);
-  await rowOf(staffTable, source.name).getByText('Active').waitFor();
+  await rowOf(staffTable, source.name).locator('.badge', { hasText: 'Active' }).waitFor();
   for (const p of [partner, advertiser, staffTable]) await p.evaluate(() => (window.__notReloaded = true));
 
   const blocked = await api(staff, 'POST', `/api/traffic-sources/${source.id}/block`, { reason: 'Fake traffic' });
   assert.equal(blocked.status, 200);
-  await rowOf(partner, source.name).getByText('Blocked').waitFor({ timeout: 1000 });
-  await rowOf(advertiser, source.name).getByText('Blocked').waitFor({ timeout: 1000 });
+  await rowOf(partner, source.name).locator('.badge', { hasText: 'Blocked' }).waitFor({ timeout: 1000 });
+  await rowOf(advertiser, source.name).locator('.badge', { hasText: 'Blocked' }).waitFor({ timeout: 1000 });
   await advertiser.getByText(`“${source.name}” was blocked by platform staff`).waitFor({ timeout: 1000 });
-  await rowOf(staffTable, source.name).getByText('Blocked').waitFor({ timeout: 1000 });
+  await rowOf(staffTable, source.name).locator('.badge', { hasText: 'Blocked' }).waitFor({ timeout: 1000 });
   for (const p of [partner, advertiser, staffTable]) {
     assert.equal(await p.evaluate(() => window.__notReloaded), true, 'no reload');
     assertClean(p);
@@ -150,10 +150,10 @@ test('a block updates the partner\u2019s table, the advertiser\u2019s program pa
 
   // The partner's source page follows the unblock too.
   await partner.goto(`${server.url}/traffic-sources/${source.id}`);
-  await partner.getByText('Blocked', { exact: true }).first().waitFor();
+  await partner.locator('.badge', { hasText: 'Blocked' }).first().waitFor();
   const unblocked = await api(staff, 'POST', `/api/traffic-sources/${source.id}/unblock`, {});
   assert.equal(unblocked.status, 200);
-  await partner.getByText('Active', { exact: true }).first().waitFor({ timeout: 1000 });
+  await partner.locator('.badge', { hasText: 'Active' }).first().waitFor({ timeout: 1000 });
   assertClean(partner);
 });
 
