@@ -110,9 +110,10 @@ cookie() { awk 'NF >= 7 && ($1 !~ /^#/ || $1 ~ /^#HttpOnly_/) { printf "%s%s=%s"
 mid=$((n / 2))
 cursor=$(printf '{"k":"-updated_at","v":%d,"i":%d}' $((1700000000000 + mid)) $((mid + 1)) | base64 -w0 | tr '+/' '-_' | tr -d '=')
 
-# Paths to rotate over. Source i + 1 belongs to partner i mod 1000, so partner 0 owns
-# 1, 1001, 2001, …; staff reads 1,000 sources spread over all N; the redirect, 1,000 links.
-seq 0 999 | awk -v n="$n" '$1 * 1000 < n { printf "/api/traffic-sources/%d/traffic\n", 1 + $1 * 1000 }' > "$dir/partner-traffic"
+# Paths to rotate over. Source i + 1 belongs to partner i mod PARTNERS, so partner 0 owns
+# 1, 1 + PARTNERS, …, at most 1,000 of them (10 at a million sources over 100,000
+# partners); staff reads 1,000 sources spread over all N; the redirect, 1,000 links.
+seq 0 999 | awk -v n="$n" -v p="$partners" '$1 * p < n { printf "/api/traffic-sources/%d/traffic\n", 1 + $1 * p }' > "$dir/partner-traffic"
 seq 0 999 | awk -v n="$n" '{ printf "/api/traffic-sources/%d/traffic\n", 1 + ($1 * 7919) % n }' > "$dir/staff-traffic"
 codes_sql="SELECT c.tracking_code FROM collaborations c JOIN traffic_sources s ON s.id = c.traffic_source_id
   WHERE s.status = 'active' ORDER BY c.id LIMIT 1000"
@@ -180,7 +181,7 @@ row staff "/api/traffic-sources?q=77"
 row staff "/api/traffic-sources?q=0123&sort=name&status=active"
 row advertiser "/api/marketplace/traffic-sources"
 row advertiser "/api/marketplace/traffic-sources?sort=name&channel=video"
-row partner "/api/traffic-sources/{1,000 own, rotating}/traffic" "$dir/partner-traffic"
+row partner "/api/traffic-sources/{own, rotating}/traffic" "$dir/partner-traffic"
 row staff "/api/traffic-sources/{1,000 of all, rotating}/traffic" "$dir/staff-traffic"
 row advertiser "/api/programs/1/traffic"
 row visitor "/t/{1,000 links, rotating}" "$dir/redirect"
