@@ -101,30 +101,33 @@ fn date(day_ms: i64) -> String {
     rfc3339(day_ms).get(..10).unwrap_or_default().to_string()
 }
 
-/// A daily series over `days` days ending today, days without clicks included, from the
-/// hourly rollups of the rows `filter` selects (`$1` is bound to the window's start).
-async fn series(
+/// Daily series over `days` days ending today, days without clicks included, from the
+/// hourly rollups, one per value of `key` among the rows `filter` selects (`$1` is bound
+/// to the window's start, `$2` to `id`). One query however many series: a program's
+/// traffic reads all its links at once. A key without clicks has no entry.
+async fn series_by(
     db: &Db,
+    key: &str,
     filter: &str,
     id: i64,
     days: u32,
-) -> Result<(Vec<TrafficDay>, ReferrerMix), sqlx::Error> {
+) -> Result<HashMap<i64, (Vec<TrafficDay>, ReferrerMix)>, sqlx::Error> {
     let start = window_start(now_ms(), days);
     let sql = format!(
-        "SELECT hour - (hour % {DAY_MS}) AS day, CAST(SUM(redirected) AS BIGINT) AS redirected,
+        "SELECT {key} AS k, hour - (hour % {DAY_MS}) AS day, CAST(SUM(redirected) AS BIGINT) AS redirected,
                 CAST(SUM(refused) AS BIGINT) AS refused, CAST(SUM(bots) AS BIGINT) AS bots,
                 CAST(SUM(visitors) AS BIGINT) AS visitors, CAST(SUM(matched) AS BIGINT) AS m,
                 CAST(SUM(mismatched) AS BIGINT) AS x, CAST(SUM(no_referrer) AS BIGINT) AS n
-         FROM click_hourly WHERE hour >= $1 AND {filter} = $2 GROUP BY hour - (hour % {DAY_MS})"
+         FROM click_hourly WHERE hour >= $1 AND {filter} GROUP BY {key}, hour - (hour % {DAY_MS})"
     );
     let rows = sqlx::query(&sql)
         .bind(start)
         .bind(id)
         .fetch_all(&db.pool)
         .await?;
-    let mut by_day: HashMap<i64, TrafficDay> = HashMap::new();
-    let mut mix = ReferrerMix::default();
+    let mut found: HashMap<i64, (HashMap<i64, TrafficDay>, ReferrerMix)> = HashMap::new();
     for row in rows {
+        let (by_day, mix) = found.entry(row.try_get("k")?).or_default();
         let day: i64 = row.try_get("day")?;
         mix.matched += row.try_get::<i64, _>("m")?;
         mix.mismatched += row.try_get::<i64, _>("x")?;
@@ -140,7 +143,15 @@ async fn series(
             },
         );
     }
-    let series = (0..days as i64)
+    Ok(found
+        .into_iter()
+        .map(|(k, (mut by_day, mix))| (k, (every_day(start, days, &mut by_day), mix)))
+        .collect())
+}
+
+/// The window's days in order, each from `by_day` or with no clicks.
+fn every_day(start: i64, days: u32, by_day: &mut HashMap<i64, TrafficDay>) -> Vec<TrafficDay> {
+    (0..days as i64)
         .map(|i| start + i * DAY_MS)
         .map(|day| {
             by_day.remove(&day).unwrap_or_else(|| TrafficDay {
@@ -151,8 +162,16 @@ async fn series(
                 visitors: 0,
             })
         })
-        .collect();
-    Ok((series, mix))
+        .collect()
+}
+
+/// A series with no clicks at all.
+fn empty_series(days: u32) -> (Vec<TrafficDay>, ReferrerMix) {
+    let start = window_start(now_ms(), days);
+    (
+        every_day(start, days, &mut HashMap::new()),
+        ReferrerMix::default(),
+    )
 }
 
 /// A source's traffic over `days` days. `source_url` is its declared URL.
@@ -162,7 +181,16 @@ pub async fn source_traffic(
     source_url: &str,
     days: u32,
 ) -> Result<SourceTraffic, sqlx::Error> {
-    let (series, referrers) = series(db, "traffic_source_id", source_id, days).await?;
+    let (series, referrers) = series_by(
+        db,
+        "traffic_source_id",
+        "traffic_source_id = $2",
+        source_id,
+        days,
+    )
+    .await?
+    .remove(&source_id)
+    .unwrap_or_else(|| empty_series(days));
     let rows = sqlx::query(
         "SELECT host, MAX(matches) AS matches, CAST(SUM(clicks) AS BIGINT) AS clicks FROM click_referrers_daily
          WHERE traffic_source_id = $1 AND day >= $2 GROUP BY host ORDER BY clicks DESC, host LIMIT 10",
@@ -192,22 +220,36 @@ pub async fn source_traffic(
     })
 }
 
-/// A series per source of a program.
-pub async fn collaboration_traffic(
+/// A series per source of a program: `collaborations` are the program's.
+pub async fn program_traffic(
     db: &Db,
-    c: &Collaboration,
+    program_id: i64,
+    collaborations: &[Collaboration],
     days: u32,
-) -> Result<CollaborationTraffic, sqlx::Error> {
-    let (series, referrers) = series(db, "collaboration_id", c.id, days).await?;
-    Ok(CollaborationTraffic {
-        collaboration_id: c.id,
-        traffic_source_id: c.traffic_source_id,
-        source_name: c.source_name.clone(),
-        declared_site: classify::declared_site(&c.source_url),
-        match_rate: referrers.match_rate(),
-        series,
-        referrers,
-    })
+) -> Result<Vec<CollaborationTraffic>, sqlx::Error> {
+    let mut found = series_by(
+        db,
+        "collaboration_id",
+        "collaboration_id IN (SELECT id FROM collaborations WHERE program_id = $2)",
+        program_id,
+        days,
+    )
+    .await?;
+    Ok(collaborations
+        .iter()
+        .map(|c| {
+            let (series, referrers) = found.remove(&c.id).unwrap_or_else(|| empty_series(days));
+            CollaborationTraffic {
+                collaboration_id: c.id,
+                traffic_source_id: c.traffic_source_id,
+                source_name: c.source_name.clone(),
+                declared_site: classify::declared_site(&c.source_url),
+                match_rate: referrers.match_rate(),
+                series,
+                referrers,
+            }
+        })
+        .collect())
 }
 
 /// One click and the advertiser whose program it belongs to.

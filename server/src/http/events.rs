@@ -2,7 +2,7 @@
 //! [`crate::live`] for where events come from and [`crate::live::rights`] for who gets
 //! which.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,8 +71,7 @@ async fn events(
         me,
         receiver,
         closing,
-        floor,
-        seen: backlog.iter().map(|e| e.id).collect(),
+        seen: Seen::new(floor, backlog.iter().map(|e| e.id)),
         backlog: backlog.into(),
         _slot: slot,
     };
@@ -94,14 +93,58 @@ async fn events(
         .into_response())
 }
 
+/// How many sent ids a stream remembers: far more than can arrive out of order, so a
+/// stream open for days holds a fixed amount.
+const SEEN_KEPT: usize = 1024;
+
+/// The events a stream has already dealt with. Ids can arrive out of order (two instances
+/// commit in either order), so a set above a floor rather than a high-water mark; the set
+/// keeps [`SEEN_KEPT`] ids, the oldest folded into the floor.
+struct Seen {
+    /// Events up to this id were there before the stream began, or were dealt with.
+    floor: i64,
+    ids: BTreeSet<i64>,
+}
+
+impl Seen {
+    fn new(floor: i64, ids: impl IntoIterator<Item = i64>) -> Seen {
+        let mut seen = Seen {
+            floor,
+            ids: BTreeSet::new(),
+        };
+        ids.into_iter().for_each(|id| seen.mark(id));
+        seen
+    }
+
+    fn is_new(&self, id: i64) -> bool {
+        id > self.floor && !self.ids.contains(&id)
+    }
+
+    fn mark(&mut self, id: i64) {
+        self.ids.insert(id);
+        while self.ids.len() > SEEN_KEPT {
+            if let Some(oldest) = self.ids.pop_first() {
+                self.floor = self.floor.max(oldest);
+            }
+        }
+    }
+
+    /// The newest id dealt with: where a catch-up from the table starts.
+    fn last(&self) -> i64 {
+        self.ids
+            .last()
+            .copied()
+            .unwrap_or(self.floor)
+            .max(self.floor)
+    }
+}
+
 struct Stream {
     db: Db,
     me: Account,
     receiver: tokio::sync::broadcast::Receiver<Arc<LiveEvent>>,
     closing: tokio::sync::watch::Receiver<bool>,
-    /// Events up to this id were there before the stream began (or were received).
-    floor: i64,
-    seen: HashSet<i64>,
+    seen: Seen,
     backlog: VecDeque<LiveEvent>,
     _slot: StreamSlot,
 }
@@ -118,11 +161,11 @@ impl Stream {
                         _ = self.closing.wait_for(|&closing| closing) => return None,
                     };
                     match received {
-                        Ok(e) if e.id > self.floor && !self.seen.contains(&e.id) => (*e).clone(),
+                        Ok(e) if self.seen.is_new(e.id) => (*e).clone(),
                         Ok(_) => continue,
                         Err(RecvError::Lagged(_)) => {
                             // Too slow for the broadcast: catch up from the table.
-                            let last = self.seen.iter().copied().max().unwrap_or(self.floor);
+                            let last = self.seen.last();
                             let since = crate::time::now_ms() - RESUME_WINDOW_MS;
                             match live::since(&self.db, last, since).await {
                                 Ok(missed) => self.backlog.extend(missed),
@@ -136,7 +179,7 @@ impl Stream {
                     }
                 }
             };
-            self.seen.insert(event.id);
+            self.seen.mark(event.id);
             match rights::may_see(&self.db, &self.me, &event).await {
                 Ok(true) => {}
                 Ok(false) => continue,
@@ -153,5 +196,40 @@ impl Stream {
                     .data(data),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Seen, SEEN_KEPT};
+
+    #[test]
+    fn an_event_is_dealt_with_once_even_out_of_order() {
+        let mut seen = Seen::new(10, [12]);
+        assert!(!seen.is_new(9), "before the stream began");
+        assert!(!seen.is_new(12), "in the backlog");
+        assert!(seen.is_new(13));
+        seen.mark(13);
+        assert!(!seen.is_new(13));
+        // 11 committed after 12 and 13 (another instance): still new, once.
+        assert!(seen.is_new(11));
+        seen.mark(11);
+        assert!(!seen.is_new(11));
+        assert_eq!(seen.last(), 13);
+    }
+
+    #[test]
+    fn a_stream_open_for_days_remembers_a_fixed_number_of_ids() {
+        let mut seen = Seen::new(0, []);
+        let many = SEEN_KEPT as i64 * 5;
+        for id in 1..=many {
+            seen.mark(id);
+        }
+        assert_eq!(seen.ids.len(), SEEN_KEPT);
+        for id in 1..=many {
+            assert!(!seen.is_new(id), "{id} was dealt with");
+        }
+        assert!(seen.is_new(many + 1));
+        assert_eq!(seen.last(), many);
     }
 }

@@ -84,10 +84,8 @@ async fn program_traffic(
         .await?
         .ok_or(AppError::NotFound)?;
     let base = super::public_base_url(&state, &headers);
-    let mut collaborations = Vec::new();
-    for c in programs::collaborations(&state.db, id, &base).await? {
-        collaborations.push(traffic::collaboration_traffic(&state.db, &c, days).await?);
-    }
+    let links = programs::collaborations(&state.db, id, &base).await?;
+    let collaborations = traffic::program_traffic(&state.db, id, &links, days).await?;
     Ok(ApiJson(ProgramTraffic {
         program_id: id,
         days,

@@ -112,6 +112,18 @@ pub async fn linked(app: &TestApp, name: &str, url: &str) -> Linked {
     }
 }
 
+/// A new public, active source of `partner`'s.
+async fn source_of(partner: &User, name: &str, url: &str) -> Value {
+    let r = partner
+        .post(
+            "/api/traffic-sources",
+            &json!({"name": name, "url": url, "channels": ["content"], "status": "active", "visibility": "public"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json().await.unwrap()
+}
+
 /// `GET /api/traffic-sources/{id}/traffic` as `who`, which must answer 200.
 async fn traffic_of(who: &User, source_id: impl std::fmt::Display) -> Value {
     let r = who
@@ -715,8 +727,29 @@ fn crate_today() -> String {
 async fn program_traffic_is_for_the_programs_advertiser(engine: Engine) {
     let app = spawn_app(engine).await;
     let l = linked(&app, "Program Blog", "https://program-blog.example/").await;
+    // Two more links in the same program, one with clicks of its own and one quiet, and
+    // another advertiser's program on the same source, whose clicks are not this one's.
+    let second = source_of(&l.partner, "Second Blog", "https://second-blog.example/").await;
+    let quiet = source_of(&l.partner, "Quiet Second", "https://quiet-second.example/").await;
+    let second_code = collaborate(&l.advertiser, &l.program, &second).await["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    collaborate(&l.advertiser, &l.program, &quiet).await;
+    let other = app.advertiser().await;
+    let other_program = program(&other, "Elsewhere", "https://other.example/").await;
+    let other_code = collaborate(&other, &other_program, &l.source).await["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for _ in 0..4 {
         human(&app, &l.code, "https://program-blog.example/").await;
+    }
+    for _ in 0..2 {
+        human(&app, &second_code, "https://second-blog.example/").await;
+    }
+    for _ in 0..7 {
+        human(&app, &other_code, "https://program-blog.example/").await;
     }
     drain(&app).await;
     let path = format!("/api/programs/{}/traffic?days=14", l.program["id"]);
@@ -724,12 +757,33 @@ async fn program_traffic_is_for_the_programs_advertiser(engine: Engine) {
     assert_eq!(r.status(), StatusCode::OK);
     let t: Value = r.json().await.unwrap();
     assert_eq!(t["days"], 14);
-    let c = &t["collaborations"][0];
+    let all = t["collaborations"].as_array().unwrap();
+    assert_eq!(all.len(), 3, "every link of the program, the quiet one too");
+    let of = |id: &Value| {
+        all.iter()
+            .find(|c| &c["traffic_source_id"] == id)
+            .unwrap_or_else(|| panic!("a series for source {id}"))
+    };
+    let s = of(&second["id"]);
+    assert_eq!(s["series"][13]["redirected"], 2, "its own clicks only");
+    assert_eq!(s["declared_site"], "second-blog.example");
+    let q = of(&quiet["id"]);
+    assert_eq!(q["series"].as_array().unwrap().len(), 14);
+    assert!(q["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["redirected"] == 0));
+    assert_eq!(q["referrers"]["match"], 0);
+    let c = of(&l.source["id"]);
     assert_eq!(c["traffic_source_id"], l.source["id"]);
     assert_eq!(c["source_name"], "Program Blog");
     assert_eq!(c["declared_site"], "program-blog.example");
     assert_eq!(c["series"].as_array().unwrap().len(), 14);
-    assert_eq!(c["series"][13]["redirected"], 4);
+    assert_eq!(
+        c["series"][13]["redirected"], 4,
+        "not the other program's 7"
+    );
     assert_eq!(c["referrers"]["match"], 4);
     assert_eq!(c["match_rate"], Value::Null, "too little traffic to judge");
     error_code(
