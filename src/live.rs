@@ -7,6 +7,7 @@
 
 use leptos::prelude::*;
 use model::live::LiveUpdate;
+use model::{Status, Visibility};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -92,6 +93,29 @@ pub fn reload_when_shown(shown: impl Fn(i64) -> bool + 'static, reload: impl Fn(
     on_update(move |update| {
         let about_a_source = matches!(update.kind.as_str(), "source" | "collaboration");
         if about_a_source && update.source_id.is_some_and(&shown) {
+            reload();
+        }
+    });
+}
+
+/// Runs `reload` when a source change arrives whose status or visibility differs from
+/// what `shown` says the page shows for that id (`None`: not on this page). A change the
+/// page already shows, such as the answer to its own Block, does not reload: drawing the
+/// rows again would take the focus and the selection from under the user.
+pub fn reload_when_differs(
+    shown: impl Fn(i64) -> Option<(Status, Visibility)> + 'static,
+    reload: impl Fn() + 'static,
+) {
+    on_update(move |update| {
+        if update.kind != "source" {
+            return;
+        }
+        let Some((status, visibility)) = update.source_id.and_then(&shown) else {
+            return;
+        };
+        if update.status.as_deref() != Some(status.id())
+            || update.visibility.as_deref() != Some(visibility.id())
+        {
             reload();
         }
     });

@@ -107,11 +107,16 @@ pub fn ReviewQueue() -> impl IntoView {
             selected.update(|ids| ids.retain(|id| page.items.iter().any(|i| i.source.id == *id)));
         }
     });
-    // A queued source on this page that changes (blocked by someone else) reloads it.
-    crate::live::reload_when_shown(
-        move |changed| {
-            queue.state.with_untracked(|s| {
-                matches!(s, Load::Loaded(page) if page.items.iter().any(|i| i.source.id == changed))
+    // A queued source on this page that someone else blocks, unblocks or pauses reloads it.
+    crate::live::reload_when_differs(
+        move |id| {
+            queue.state.with_untracked(|s| match s {
+                Load::Loaded(page) => page
+                    .items
+                    .iter()
+                    .find(|i| i.source.id == id)
+                    .map(|i| (i.source.status, i.source.visibility)),
+                _ => None,
             })
         },
         move || queue.reload(),

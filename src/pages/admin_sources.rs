@@ -189,16 +189,30 @@ pub fn AdminSources() -> impl IntoView {
             selected.update(|ids| ids.retain(|id| page.items.iter().any(|s| s.id == *id)));
         }
     });
-    crate::live::reload_when_shown(
-        move |changed| {
-            sources.state.with_untracked(
-                |s| matches!(s, Load::Loaded(page) if page.items.iter().any(|s| s.id == changed)),
-            )
+    // The latest answer of a block or unblock, for the row to show at once.
+    let changed = RwSignal::new(None::<TrafficSource>);
+    // Someone else's block, unblock or pause of a row here redraws the table; this
+    // table's own answer, already shown through `changed`, does not.
+    crate::live::reload_when_differs(
+        move |id| {
+            let mine = changed.with_untracked(|c| {
+                c.as_ref()
+                    .filter(|s| s.id == id)
+                    .map(|s| (s.status, s.visibility))
+            });
+            mine.or_else(|| {
+                sources.state.with_untracked(|s| match s {
+                    Load::Loaded(page) => page
+                        .items
+                        .iter()
+                        .find(|s| s.id == id)
+                        .map(|s| (s.status, s.visibility)),
+                    _ => None,
+                })
+            })
         },
         move || sources.reload(),
     );
-    // The latest answer of a block or unblock, for the row to show at once.
-    let changed = RwSignal::new(None::<TrafficSource>);
     let on_blocked = Callback::new(move |source: TrafficSource| {
         let id = source.id;
         changed.set(Some(source));
