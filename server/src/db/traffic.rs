@@ -1,6 +1,6 @@
 //! What the click ledger shows: a source's or a program's traffic, the 30-day figures of
-//! list rows, and one click by id. Charts read the hourly rollups and lists the daily
-//! ones; nothing here scans raw events except the lookup of one click by its key.
+//! list rows, and one click by id. Charts and lists read the daily rollups; nothing here
+//! scans raw events except the lookup of one click by its key.
 
 use std::collections::HashMap;
 
@@ -101,10 +101,13 @@ fn date(day_ms: i64) -> String {
     rfc3339(day_ms).get(..10).unwrap_or_default().to_string()
 }
 
-/// Daily series over `days` days ending today, days without clicks included, from the
-/// hourly rollups, one per value of `key` among the rows `filter` selects (`$1` is bound
-/// to the window's start, `$2` to `id`). One query however many series: a program's
-/// traffic reads all its links at once. A key without clicks has no entry.
+/// Daily series over `days` days ending today, days without clicks included, one per
+/// value of `key` among the rows `filter` selects (`$1` is bound to the window's start,
+/// `$2` to `id`). One query however many series: a program's traffic reads all its links
+/// at once. A key without clicks has no entry. Read from the daily rollups, written in the
+/// same transaction as the hourly ones: a day's row is its 24 hours' sum (visitors too,
+/// since a visitor is counted once a day, in the hour of their first click), at a 24th of
+/// the rows.
 async fn series_by(
     db: &Db,
     key: &str,
@@ -114,11 +117,11 @@ async fn series_by(
 ) -> Result<HashMap<i64, (Vec<TrafficDay>, ReferrerMix)>, sqlx::Error> {
     let start = window_start(now_ms(), days);
     let sql = format!(
-        "SELECT {key} AS k, hour - (hour % {DAY_MS}) AS day, CAST(SUM(redirected) AS BIGINT) AS redirected,
+        "SELECT {key} AS k, day, CAST(SUM(redirected) AS BIGINT) AS redirected,
                 CAST(SUM(refused) AS BIGINT) AS refused, CAST(SUM(bots) AS BIGINT) AS bots,
                 CAST(SUM(visitors) AS BIGINT) AS visitors, CAST(SUM(matched) AS BIGINT) AS m,
                 CAST(SUM(mismatched) AS BIGINT) AS x, CAST(SUM(no_referrer) AS BIGINT) AS n
-         FROM click_hourly WHERE hour >= $1 AND {filter} GROUP BY {key}, hour - (hour % {DAY_MS})"
+         FROM click_daily WHERE day >= $1 AND {filter} GROUP BY {key}, day"
     );
     let rows = sqlx::query(&sql)
         .bind(start)
