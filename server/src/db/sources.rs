@@ -158,7 +158,8 @@ impl QueryBuilder {
         format!("${}", self.binds.len())
     }
 
-    /// `indexed_search`: the FTS phrase to use instead of a scan, from [`search_plan`].
+    /// `indexed_search`: the ids the FTS index matched (a JSON array), to read instead of
+    /// a scan, from [`search_plan`].
     fn filter(&mut self, filter: &ListFilter, indexed_search: Option<&str>) {
         if let Some(partner) = filter.partner_id {
             let p = self.bind(Bind::Int(partner));
@@ -169,11 +170,10 @@ impl QueryBuilder {
                 .push("s.status = 'active' AND s.visibility = 'public'".into());
         }
         match (search_text(filter), indexed_search) {
-            (Some(_), Some(phrase)) => {
-                let p = self.bind(Bind::Text(phrase.to_string()));
-                self.conditions.push(format!(
-                    "s.id IN (SELECT rowid FROM traffic_sources_search WHERE traffic_sources_search MATCH {p})"
-                ));
+            (Some(_), Some(ids)) => {
+                let p = self.bind(Bind::Text(ids.to_string()));
+                self.conditions
+                    .push(format!("s.id IN (SELECT value FROM json_each({p}))"));
             }
             (Some(q), None) => {
                 let p = self.bind(Bind::Text(super::contains_pattern(q)));
@@ -262,15 +262,21 @@ async fn search_plan(db: &Db, filter: &ListFilter) -> Result<Option<String>, sql
     }
     // A quoted FTS5 phrase: the text's trigrams in a row, i.e. the substring itself.
     let phrase = format!("\"{}\"", q.to_lowercase().replace('"', "\"\""));
-    let matches: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM traffic_sources_search WHERE traffic_sources_search MATCH $1 LIMIT $2)",
+    // Every match comes back at once, as a JSON array made by SQLite: the page and its
+    // total read these ids rather than asking the index again (a phrase of common
+    // trigrams costs milliseconds each time).
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, json_group_array(id) AS ids FROM
+         (SELECT rowid AS id FROM traffic_sources_search WHERE traffic_sources_search MATCH $1 LIMIT $2)",
     )
     .bind(&phrase)
     .bind(INDEX_SEARCH_MAX_MATCHES)
     .fetch_one(&db.pool)
-    .await?
-    .try_get("n")?;
-    Ok((matches < INDEX_SEARCH_MAX_MATCHES).then_some(phrase))
+    .await?;
+    let matches: i64 = row.try_get("n")?;
+    (matches < INDEX_SEARCH_MAX_MATCHES)
+        .then(|| row.try_get::<String, _>("ids"))
+        .transpose()
 }
 
 /// A filter with its text search decided: a page and its total then search the same way, and
