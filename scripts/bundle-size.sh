@@ -9,7 +9,7 @@ budget=$((200 * 1000))
 # Raised from 520 KB on 2026-12-02 for the review queue and bulk actions (issue 10): the
 # growth is intended and measured; the per-screen split (issue 12) is what brings it down.
 # Raised again from 522 KB the same day for issue 11's live pages and email screens (532,190).
-ceiling=$((533 * 1000))
+ceiling=$((534 * 1000))
 total_gz=0
 printf '%-48s %10s %10s %10s\n' file raw gzip brotli
 for f in dist/*.wasm dist/*.js; do

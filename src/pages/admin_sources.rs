@@ -192,9 +192,18 @@ pub fn AdminSources() -> impl IntoView {
     // The latest answer of a block or unblock, for the row to show at once.
     let changed = RwSignal::new(None::<TrafficSource>);
     // Someone else's block, unblock or pause of a row here redraws the table; this
-    // table's own answer, already shown through `changed`, does not.
+    // table's own, shown through `changed` when its answer comes, does not: a redraw
+    // would take the focus from the row's new button.
     crate::live::reload_when_differs(
         move |id| {
+            // A dialog of this table is blocking or unblocking it: the event may be ours,
+            // arriving before our answer. The answer redraws the row.
+            let acting = |t: RwSignal<Option<TrafficSource>>| {
+                t.with_untracked(|t| t.as_ref().is_some_and(|s| s.id == id))
+            };
+            if acting(block_target) || acting(unblock_target) {
+                return None;
+            }
             let mine = changed.with_untracked(|c| {
                 c.as_ref()
                     .filter(|s| s.id == id)
