@@ -92,14 +92,7 @@ pub struct Linked {
 /// A partner's active public source declared at `url`, in an advertiser's program.
 pub async fn linked(app: &TestApp, name: &str, url: &str) -> Linked {
     let partner = app.partner().await;
-    let r = partner
-        .post(
-            "/api/traffic-sources",
-            &json!({"name": name, "url": url, "channels": ["content"], "status": "active", "visibility": "public"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let source: Value = r.json().await.unwrap();
+    let source = source_of(&partner, name, url).await;
     let advertiser = app.advertiser().await;
     let program = program(&advertiser, "Spring", "https://shop.example/landing").await;
     let collaboration = collaborate(&advertiser, &program, &source).await;
