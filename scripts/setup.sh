@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever this project needs and is missing; skips what is present.
-#   Rust: wasm32 target, trunk 0.21.14, wasm-bindgen CLI of the version in Cargo.lock.
+#   Rust: wasm32 target, trunk 0.21.14, wasm-bindgen CLI of the version in Cargo.lock,
+#         wasm-split-cli 0.2.4 (the per-screen split).
 #   npm:  binaryen 132 (wasm-opt), playwright-core and axe-core (see package.json).
 #   Debian: chromium + chromium-driver (browser tests), wrk and sqlite3 (benchmarks), brotli (precompression).
 set -euo pipefail
@@ -23,6 +24,15 @@ bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/,
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" ]; then
   say "installing wasm-bindgen-cli $bindgen_version"
   cargo install wasm-bindgen-cli --version "$bindgen_version" --locked || cargo install wasm-bindgen-cli --version "$bindgen_version"
+fi
+
+# Cuts the linked app into per-screen modules (scripts/wasm-split-hook.sh, run by trunk): the
+# splitter cargo-leptos uses as a library, whose binary is `wasm-split-cli`.
+wasm_split_version=0.2.4
+if ! grep -qs "^\"wasm_split_cli_support $wasm_split_version " "${CARGO_HOME:-$HOME/.cargo}/.crates.toml" \
+   || ! command -v wasm-split-cli >/dev/null; then
+  say "installing wasm_split_cli_support $wasm_split_version (wasm-split-cli)"
+  cargo install --locked wasm_split_cli_support --version "$wasm_split_version" --features build-binary
 fi
 
 need_apt=()

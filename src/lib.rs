@@ -7,6 +7,7 @@ pub mod api;
 pub mod components;
 pub mod live;
 pub mod pages;
+pub mod screens;
 pub mod session;
 
 use leptos::prelude::*;
@@ -21,21 +22,10 @@ use components::{
     toast::{ToastRegion, Toasts},
 };
 use pages::{
-    admin_review::{ReviewEvidencePage, ReviewQueue},
-    admin_sources::{AdminHome, AdminSource, AdminSources, RequireStaff},
-    notifications::Notifications,
-};
-use pages::{
+    admin_sources::{AdminHome, RequireStaff},
     home::Home,
     not_found::NotFound,
-    onboarding::Onboarding,
     sign_in::SignIn,
-    sign_up::SignUp,
-    source_form::{EditSource, NewSource},
-    sources_list::SourcesList,
-};
-use pages::{
-    marketplace::Marketplace, program::ProgramPage, programs::Programs, source_page::SourcePage,
 };
 use session::{RequireRole, Session};
 
@@ -88,59 +78,98 @@ pub fn Shell() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=Home/>
                 <Route path=path!("/sign-in") view=SignIn/>
-                <Route path=path!("/sign-up") view=SignUp/>
+                <Route path=path!("/sign-up") view=|| screens::sign_up().view()/>
                 <Route
                     path=path!("/onboarding")
-                    view=|| view! { <RequireRole roles=PARTNER><Onboarding/></RequireRole> }
+                    view=|| {
+                        let screen = screens::onboarding();
+                        view! { <RequireRole roles=PARTNER>{screen.view()}</RequireRole> }
+                    }
                 />
                 <Route
                     path=path!("/traffic-sources")
-                    view=|| view! { <RequireRole roles=PARTNER><SourcesList/></RequireRole> }
+                    view=|| {
+                        let screen = screens::sources_list();
+                        view! { <RequireRole roles=PARTNER>{screen.view()}</RequireRole> }
+                    }
                 />
                 <Route
                     path=path!("/traffic-sources/new")
-                    view=|| view! { <RequireRole roles=PARTNER><NewSource/></RequireRole> }
+                    view=|| {
+                        let screen = screens::new_source();
+                        view! { <RequireRole roles=PARTNER>{screen.view()}</RequireRole> }
+                    }
                 />
                 <Route
                     path=path!("/traffic-sources/:id/edit")
-                    view=|| view! { <RequireRole roles=PARTNER><EditSource/></RequireRole> }
+                    view=|| {
+                        let screen = screens::edit_source();
+                        view! { <RequireRole roles=PARTNER>{screen.view()}</RequireRole> }
+                    }
                 />
                 <Route
                     path=path!("/traffic-sources/:id")
-                    view=|| view! { <RequireRole roles=PARTNER><SourcePage/></RequireRole> }
+                    view=|| {
+                        let screen = screens::source_page();
+                        view! { <RequireRole roles=PARTNER>{screen.view()}</RequireRole> }
+                    }
                 />
                 <Route
                     path=path!("/marketplace")
-                    view=|| view! { <RequireRole roles=MARKETPLACE><Marketplace/></RequireRole> }
+                    view=|| {
+                        let screen = screens::marketplace();
+                        view! { <RequireRole roles=MARKETPLACE>{screen.view()}</RequireRole> }
+                    }
                 />
                 <Route
                     path=path!("/programs")
-                    view=|| view! { <RequireRole roles=ADVERTISER><Programs/></RequireRole> }
+                    view=|| {
+                        let screen = screens::programs();
+                        view! { <RequireRole roles=ADVERTISER>{screen.view()}</RequireRole> }
+                    }
                 />
                 <Route
                     path=path!("/programs/:id")
-                    view=|| view! { <RequireRole roles=ADVERTISER><ProgramPage/></RequireRole> }
+                    view=|| {
+                        let screen = screens::program();
+                        view! { <RequireRole roles=ADVERTISER>{screen.view()}</RequireRole> }
+                    }
                 />
                 <Route
                     path=path!("/notifications")
-                    view=|| view! { <RequireRole roles=EVERY_ROLE><Notifications/></RequireRole> }
+                    view=|| {
+                        let screen = screens::notifications();
+                        view! { <RequireRole roles=EVERY_ROLE>{screen.view()}</RequireRole> }
+                    }
                 />
                 <Route path=path!("/admin") view=AdminHome/>
                 <Route
                     path=path!("/admin/traffic-sources")
-                    view=|| view! { <RequireStaff><AdminSources/></RequireStaff> }
+                    view=|| {
+                        let screen = screens::admin_sources();
+                        view! { <RequireStaff>{screen.view()}</RequireStaff> }
+                    }
                 />
                 <Route
                     path=path!("/admin/review")
-                    view=|| view! { <RequireStaff><ReviewQueue/></RequireStaff> }
+                    view=|| {
+                        let screen = screens::review_queue();
+                        view! { <RequireStaff>{screen.view()}</RequireStaff> }
+                    }
                 />
                 <Route
                     path=path!("/admin/review/:id")
-                    view=|| view! { <RequireStaff><ReviewEvidencePage/></RequireStaff> }
+                    view=|| {
+                        let screen = screens::review_evidence();
+                        view! { <RequireStaff>{screen.view()}</RequireStaff> }
+                    }
                 />
                 <Route
                     path=path!("/admin/traffic-sources/:id")
-                    view=|| view! { <RequireStaff><AdminSource/></RequireStaff> }
+                    view=|| {
+                        let screen = screens::admin_source();
+                        view! { <RequireStaff>{screen.view()}</RequireStaff> }
+                    }
                 />
             </Routes>
         </main>

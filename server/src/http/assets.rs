@@ -1,5 +1,5 @@
-//! The built web app. Hashed files (trunk names them `name-<hash>.ext`) never change,
-//! so they are cached for a year; `index.html`, served for every other path so that
+//! The built web app. Hashed files never change, so they are cached for a year: the wasm and
+//! JS live in `app-<hash>/` (scripts/wasm-split-hook.sh), other files may be `name-<hash>.ext`; `index.html`, served for every other path so that
 //! deep links work, is never cached. `.br`/`.gz` siblings made at build time are sent
 //! to browsers that accept them.
 
@@ -52,12 +52,15 @@ async fn cache_headers(req: Request, next: Next) -> Response {
     response
 }
 
-/// `app-0123456789abcdef_bg.wasm` → true: a 16+ hex digit run after a dash.
+/// `web-0123456789abcdef_bg.wasm` or `app-0123456789abcdef/chunk_1.wasm` → true: a 16+ hex
+/// digit run after a dash in the file's name or in one of its directories.
 fn is_hashed(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or("");
-    name.split(['-', '.', '_'])
-        .skip(1)
-        .any(|part| part.len() >= 16 && part.chars().all(|c| c.is_ascii_hexdigit()))
+    path.split('/').any(|segment| {
+        segment
+            .split(['-', '.', '_'])
+            .skip(1)
+            .any(|part| part.len() >= 16 && part.chars().all(|c| c.is_ascii_hexdigit()))
+    })
 }
 
 #[cfg(test)]
@@ -67,6 +70,13 @@ mod tests {
         assert!(super::is_hashed("/web-4f1a2b3c4d5e6f70_bg.wasm"));
         assert!(super::is_hashed("/style-4f1a2b3c4d5e6f70.css"));
         assert!(!super::is_hashed("/index.html"));
+        assert!(super::is_hashed("/app-4f1a2b3c4d5e6f70/__wasm_split.js"));
+        assert!(super::is_hashed(
+            "/app-4f1a2b3c4d5e6f70/snippets/x-1/inline0.js"
+        ));
+        assert!(!super::is_hashed("/traffic-sources-web.js"));
+        assert!(!super::is_hashed("/app/__wasm_split.js"));
         assert!(!super::is_hashed("/traffic-sources/12/edit"));
+        assert!(!super::is_hashed("/traffic-sources/1234567890123456"));
     }
 }

@@ -97,6 +97,11 @@ async fn serves_the_web_app_with_deep_links_caching_and_compression(engine: Engi
     .unwrap();
     std::fs::write(dist.0.join("web-0123456789abcdef.js.br"), b"brotli-bytes").unwrap();
     std::fs::write(dist.0.join("web-0123456789abcdef.js.gz"), b"gzip-bytes").unwrap();
+    // The split build's layout (scripts/wasm-split-hook.sh): every module in a directory named
+    // by the build's content hash, whose files keep their plain names.
+    std::fs::create_dir_all(dist.0.join("app-0123456789abcdef")).unwrap();
+    std::fs::write(dist.0.join("app-0123456789abcdef/chunk_1.wasm"), b"\0asm").unwrap();
+    std::fs::write(dist.0.join("plain.js"), "1").unwrap();
     let path = dist.0.clone();
     let app = spawn_app_with(engine, move |c| c.static_dir = path).await;
     let client = reqwest::Client::builder()
@@ -153,6 +158,20 @@ async fn serves_the_web_app_with_deep_links_caching_and_compression(engine: Engi
     let r = client.get(&asset).send().await.unwrap();
     assert!(r.headers().get("content-encoding").is_none());
     assert_eq!(r.text().await.unwrap(), "console.log('plain');");
+    let r = client
+        .get(format!("{base}/app-0123456789abcdef/chunk_1.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers().get("cache-control").unwrap(),
+        "public, max-age=31536000, immutable",
+        "a file in a hashed directory never changes"
+    );
+    let r = client.get(format!("{base}/plain.js")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers().get("cache-control").unwrap(), "no-cache");
     // API paths never fall back to the app.
     let r = client
         .get(format!("{base}/api/unknown"))

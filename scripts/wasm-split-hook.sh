@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# trunk's post_build hook (Trunk.toml), for every build: cuts the app into per-screen modules.
+# trunk has already linked the app (with --emit-relocs, .cargo/config.toml) and run its own
+# wasm-bindgen on the whole module; this starts again from cargo's raw module, in cargo-leptos's
+# order, and replaces trunk's output in its staging dir:
+#   1. wasm-split-cli cuts the module at the `#[wasm_split]` points of src/screens.rs;
+#   2. wasm-bindgen on the main part (the split parts call into it by its lld export names);
+#   3. wasm-opt -Oz on every module (release only).
+# Cache-busting: the wasm and JS go into `app-<16 hex of their content hash>/`, and index.html
+# points there; the server caches such a directory for a year and index.html never
+# (server/src/http/assets.rs). The split modules find each other relative to the loader.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+name=traffic-sources-web
+staging="${TRUNK_STAGING_DIR:?run by trunk}"
+case "${TRUNK_PROFILE:-debug}" in
+  release) profile=wasm-release ;; # data-cargo-profile-release in index.html
+  *) profile=debug ;;
+esac
+raw="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile/$name.wasm"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+wasm-split-cli --target web --out-name "$name" "$raw" "$work/split"
+wasm-bindgen --target web --keep-lld-exports --no-demangle --no-typescript \
+  --out-dir "$work/bindgen" --out-name "$name" "$work/split/$name.wasm"
+
+out="$work/out"
+mkdir "$out"
+cp "$work/bindgen/$name.js" "$work/bindgen/${name}_bg.wasm" "$work/split/__wasm_split.js" "$out/"
+[ -d "$work/bindgen/snippets" ] && cp -r "$work/bindgen/snippets" "$out/"
+find "$work/split" -maxdepth 1 -name '*.wasm' ! -name "$name.wasm" -exec cp {} "$out/" \;
+
+if [ "${TRUNK_PROFILE:-debug}" = release ]; then
+  features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals"
+  for f in "$out"/*.wasm; do
+    # shellcheck disable=SC2086
+    wasm-opt $features -Oz "$f" -o "$f"
+  done
+fi
+
+# trunk's own unsplit output is replaced.
+rm -rf "$staging/$name.js" "$staging/${name}_bg.wasm" "$staging/snippets" "$staging"/app-*
+version="app-$(cd "$out" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
+mv "$out" "$staging/$version"
+sed -i -e "s#/$name\\.js#/$version/$name.js#g" -e "s#/${name}_bg\\.wasm#/$version/${name}_bg.wasm#g" \
+  "$staging/index.html"
+grep -q "/$version/$name.js" "$staging/index.html" || {
+  echo "wasm-split-hook: index.html does not load $name.js as expected" >&2
+  exit 1
+}

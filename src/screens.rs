@@ -1,0 +1,275 @@
+//! Screens that download on first use. Each role's first screen is a wasm module of its own, and
+//! the screens a role reaches later share one module per area, so a partner never downloads the
+//! staff screens and a staff member's first screen does not wait for the partner's form.
+//!
+//! The split is made by `wasm-split-cli` after cargo links the app (scripts/wasm-split-hook.sh,
+//! run by trunk for every build). It needs the `split` feature, which trunk's build turns on
+//! (index.html); without it (the component tests) a screen is an ordinary call.
+//!
+//! A route starts its screen's download as soon as it matches, alongside the session check,
+//! instead of after it: on a slow link the two round trips overlap.
+
+use std::future::Future;
+use std::pin::Pin;
+#[cfg(feature = "split")]
+use std::task::{Context, Poll, Waker};
+
+use leptos::prelude::*;
+
+use crate::session::PageLoading;
+
+/// A screen's module could not be downloaded (offline, or the server is gone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkFailed;
+
+impl From<leptos::wasm_split::SplitLoaderError> for ChunkFailed {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        ChunkFailed
+    }
+}
+
+type Download = Pin<Box<dyn Future<Output = Result<(), ChunkFailed>>>>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chunk {
+    Loading,
+    Failed,
+    Ready,
+}
+
+/// One route's screen: its download, started at once, and what to show meanwhile.
+#[derive(Clone, Copy)]
+pub struct Screen {
+    chunk: RwSignal<Chunk>,
+    download: fn() -> Download,
+    show: fn() -> Result<AnyView, ChunkFailed>,
+}
+
+impl Screen {
+    /// Starts downloading the screen's module (a module already loaded answers at once, and a
+    /// second request for one in flight waits for the same download).
+    fn start(download: fn() -> Download, show: fn() -> Result<AnyView, ChunkFailed>) -> Screen {
+        let screen = Screen {
+            chunk: RwSignal::new(Chunk::Loading),
+            download,
+            show,
+        };
+        screen.fetch();
+        screen
+    }
+
+    fn fetch(self) {
+        self.chunk.set(Chunk::Loading);
+        let download = (self.download)();
+        leptos::task::spawn_local(async move {
+            let outcome = if download.await.is_ok() {
+                Chunk::Ready
+            } else {
+                Chunk::Failed
+            };
+            // The route may have been left meanwhile.
+            let _ = self.chunk.try_set(outcome);
+        });
+    }
+
+    /// The screen once its module is here; the loading state before; Try again if it failed.
+    pub fn view(self) -> impl IntoView {
+        move || match self.chunk.get() {
+            Chunk::Loading => view! { <PageLoading/> }.into_any(),
+            Chunk::Failed => view! { <ChunkError retry=move || self.fetch()/> }.into_any(),
+            Chunk::Ready => (self.show)()
+                .unwrap_or_else(|_| view! { <ChunkError retry=move || self.fetch()/> }.into_any()),
+        }
+    }
+}
+
+/// What a screen whose code failed to download shows.
+#[component]
+fn ChunkError(
+    /// Downloads the screen again.
+    retry: impl Fn() + 'static,
+) -> impl IntoView {
+    view! {
+        <section class="page narrow">
+            <div class="alert alert--error" role="alert">
+                <h1 class="alert__title">"This page couldn't be loaded"</h1>
+                <p>"Check your connection, then try again."</p>
+                <button type="button" class="button" on:click=move |_| retry()>
+                    "Try again"
+                </button>
+            </div>
+        </section>
+    }
+}
+
+/// Runs a split function whose module is loaded: its wrapper then finishes on the first poll, so
+/// the view is built here, under the route's owner and contexts, not in a later task.
+#[cfg(feature = "split")]
+fn finish_now(
+    wrapper: impl Future<Output = Result<AnyView, ChunkFailed>>,
+) -> Result<AnyView, ChunkFailed> {
+    let mut wrapper = std::pin::pin!(wrapper);
+    match wrapper
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(result) => result,
+        Poll::Pending => Err(ChunkFailed),
+    }
+}
+
+/// `screen!(module, name, split_fn, preload_fn, view)`: a public `name()` that starts the
+/// screen's download and returns its `Screen`; `split_fn` and `preload_fn` name the functions
+/// the split point is made of. Screens naming the same `module` share one wasm module.
+#[rustfmt::skip] // rustfmt re-indents the attribute below on every run
+macro_rules! screen {
+    ($module:ident, $name:ident, $split:ident, $preload:ident, $view:expr) => {
+        #[cfg_attr(
+            feature = "split",
+            leptos::wasm_split::wasm_split(
+                $module,
+                wasm_split_path = ::leptos::wasm_split,
+                fallible,
+                preload($preload)
+            )
+        )]
+        fn $split() -> Result<AnyView, ChunkFailed> {
+            Ok($view.into_any())
+        }
+
+        #[cfg(feature = "split")]
+        pub fn $name() -> Screen {
+            Screen::start(
+                || Box::pin(async { $preload().await.map_err(ChunkFailed::from) }),
+                || finish_now($split()),
+            )
+        }
+
+        #[cfg(not(feature = "split"))]
+        pub fn $name() -> Screen {
+            Screen::start(|| Box::pin(async { Ok(()) }), $split)
+        }
+    };
+}
+
+use crate::pages::{
+    admin_review::{ReviewEvidencePage, ReviewQueue},
+    admin_sources::{AdminSource, AdminSources},
+    marketplace::Marketplace,
+    notifications::Notifications,
+    onboarding::Onboarding,
+    program::ProgramPage,
+    programs::Programs,
+    sign_up::SignUp,
+    source_form::{EditSource, NewSource},
+    source_page::SourcePage,
+    sources_list::SourcesList,
+};
+
+// Each role's first screen, alone.
+screen!(
+    sources_list,
+    sources_list,
+    split_sources_list,
+    preload_sources_list,
+    view! { <SourcesList/> }
+);
+screen!(
+    marketplace,
+    marketplace,
+    split_marketplace,
+    preload_marketplace,
+    view! { <Marketplace/> }
+);
+screen!(
+    admin_sources,
+    admin_sources,
+    split_admin_sources,
+    preload_admin_sources,
+    view! { <AdminSources/> }
+);
+
+// The partner's other screens.
+screen!(
+    partner,
+    new_source,
+    split_new_source,
+    preload_new_source,
+    view! { <NewSource/> }
+);
+screen!(
+    partner,
+    edit_source,
+    split_edit_source,
+    preload_edit_source,
+    view! { <EditSource/> }
+);
+screen!(
+    partner,
+    source_page,
+    split_source_page,
+    preload_source_page,
+    view! { <SourcePage/> }
+);
+screen!(
+    partner,
+    onboarding,
+    split_onboarding,
+    preload_onboarding,
+    view! { <Onboarding/> }
+);
+
+// The advertiser's other screens.
+screen!(
+    advertiser,
+    programs,
+    split_programs,
+    preload_programs,
+    view! { <Programs/> }
+);
+screen!(
+    advertiser,
+    program,
+    split_program,
+    preload_program,
+    view! { <ProgramPage/> }
+);
+
+// Staff's other screens.
+screen!(
+    staff,
+    admin_source,
+    split_admin_source,
+    preload_admin_source,
+    view! { <AdminSource/> }
+);
+screen!(
+    staff,
+    review_queue,
+    split_review_queue,
+    preload_review_queue,
+    view! { <ReviewQueue/> }
+);
+screen!(
+    staff,
+    review_evidence,
+    split_review_evidence,
+    preload_review_evidence,
+    view! { <ReviewEvidencePage/> }
+);
+
+// Screens any role opens now and then.
+screen!(
+    rare,
+    notifications,
+    split_notifications,
+    preload_notifications,
+    view! { <Notifications/> }
+);
+screen!(
+    rare,
+    sign_up,
+    split_sign_up,
+    preload_sign_up,
+    view! { <SignUp/> }
+);
