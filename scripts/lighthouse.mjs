@@ -1,7 +1,8 @@
-// Lighthouse (npm, driving Debian's Chromium) on the partner's traffic sources table,
-// served by the release server with the release bundle: performance and accessibility,
-// desktop and mobile. Build first: scripts/build-web.sh && cargo build --release -p server
-//   node scripts/lighthouse.mjs
+// Lighthouse (npm, driving Debian's Chromium) on a role's first screen (the partner's traffic
+// sources table unless told), served by the release server with the release bundle:
+// performance and accessibility, desktop and mobile.
+// Build first: scripts/build-web.sh && cargo build --release -p server
+//   node scripts/lighthouse.mjs [partner|advertiser|staff]
 // Lighthouse is a measuring tool, not a test dependency: it is installed on first use into
 // target/lighthouse (its dependency tree does not survive `npm ci` in package-lock form).
 // The partner signs in through the real page in a persistent Chromium profile; Lighthouse
@@ -24,6 +25,11 @@ if (!existsSync(join(lhRoot, 'core/index.js'))) {
 const { default: lighthouse } = await import(pathToFileURL(join(lhRoot, 'core/index.js')));
 const { default: desktopConfig } = await import(pathToFileURL(join(lhRoot, 'core/config/desktop-config.js')));
 
+const FIRST_SCREENS = {
+  partner: ['partner@demo.test', '/traffic-sources'],
+  advertiser: ['advertiser@demo.test', '/marketplace'],
+  staff: ['staff@demo.test', '/admin/traffic-sources'],
+};
 const port = 9300 + Math.floor(Math.random() * 500);
 const profile = mkdtempSync(join(tmpdir(), 'ts-lighthouse-'));
 const server = await startServer({ seedDemo: true });
@@ -36,8 +42,9 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 try {
   const page = context.pages()[0] ?? (await context.newPage());
-  await signIn(page, server.url, 'partner@demo.test');
-  const url = `${server.url}/traffic-sources`;
+  const [email, path] = FIRST_SCREENS[process.argv[2] ?? 'partner'];
+  await signIn(page, server.url, email);
+  const url = `${server.url}${path}`;
   console.log('form      performance  accessibility');
   for (const [form, config] of [['desktop', desktopConfig], ['mobile', undefined]]) {
     const result = await lighthouse(
@@ -53,7 +60,7 @@ try {
       '  FCP', a['first-contentful-paint'].displayValue, ' LCP', a['largest-contentful-paint'].displayValue,
       ' TBT', a['total-blocking-time'].displayValue, ' CLS', a['cumulative-layout-shift'].displayValue,
     );
-    if (!lhr.finalDisplayedUrl.endsWith('/traffic-sources')) console.log('  ended on', lhr.finalDisplayedUrl, '(not the table)');
+    if (!lhr.finalDisplayedUrl.endsWith(path)) console.log('  ended on', lhr.finalDisplayedUrl, `(not ${path})`);
     for (const [id, audit] of Object.entries(a)) {
       if (audit.score !== null && audit.score < 1 && lhr.categories.accessibility.auditRefs.some((r) => r.id === id && r.weight > 0)) {
         console.log('  accessibility:', id, '-', audit.title);

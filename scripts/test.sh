@@ -2,7 +2,7 @@
 # README command 2: every test.
 #   1. model and server: unit tests and black-box API tests on SQLite AND PostgreSQL
 #   2. web app components in headless Chromium (wasm-bindgen-test)
-#   3. release bundle: build, size budget
+#   3. release bundle: build (split per screen), size ceilings: whole app and each role's first screen
 #   4. end to end: the release server and bundle in Chromium (Playwright + axe-core)
 #   5. the published contract, judged by an outside fuzzer (schemathesis)
 set -euo pipefail
@@ -25,6 +25,7 @@ step "release build"
 scripts/build-web.sh
 cargo build --release -p server
 scripts/bundle-size.sh --check
+node scripts/first-screen.mjs --check
 
 step "end-to-end tests in Chromium"
 node --test --test-concurrency=1 tests/e2e/

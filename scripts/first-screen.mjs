@@ -1,0 +1,84 @@
+// What each role downloads before its first screen is usable: the demo partner, advertiser and
+// staff each sign in through the real form in a fresh Chromium context (empty cache), and every
+// wasm and JS file the page requested until the screen's heading and first table row are shown
+// is summed at its gzip -9 size (Node's zlib, on the file in dist/). Then the whole app: every
+// wasm and JS file of the build.
+// Build first: scripts/build-web.sh && cargo build --release -p server
+//   node scripts/first-screen.mjs            print the figures
+//   node scripts/first-screen.mjs --files    and the files each role fetched
+//   node scripts/first-screen.mjs --check    fail past the per-role regression ceilings below
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { startServer, launchBrowser, newPage, assertClean, signIn, DIST } from '../tests/e2e/harness.mjs';
+
+// Regression ceilings, bytes gzip, about 3 % above the figures in BENCHMARKS.md (issue 12).
+const CEILINGS = { partner: 328_000, advertiser: 376_000, staff: 380_000, whole: 695_000 };
+
+const ROLES = [
+  { role: 'partner', email: 'partner@demo.test', path: '/traffic-sources', heading: 'Traffic sources' },
+  { role: 'advertiser', email: 'advertiser@demo.test', path: '/marketplace', heading: 'Marketplace' },
+  { role: 'staff', email: 'staff@demo.test', path: '/admin/traffic-sources', heading: 'All traffic sources' },
+];
+
+const args = new Set(process.argv.slice(2));
+const gzipped = new Map();
+function gzipSize(file) {
+  if (!gzipped.has(file)) gzipped.set(file, gzipSync(readFileSync(join(DIST, file)), { level: 9 }).length);
+  return gzipped.get(file);
+}
+const isCode = (file) => /\.(wasm|js)$/.test(file);
+
+function everyFile(dir = DIST) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? everyFile(path) : [relative(DIST, path)];
+  });
+}
+
+const server = await startServer({ seedDemo: true });
+const browser = await launchBrowser();
+const results = {};
+try {
+  for (const { role, email, path, heading } of ROLES) {
+    const page = await newPage(browser);
+    const fetched = new Set();
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      const file = decodeURIComponent(url.pathname).replace(/^\//, '');
+      if (url.origin === server.url && isCode(file)) fetched.add(file);
+    });
+    await signIn(page, server.url, email);
+    await page.goto(`${server.url}${path}`);
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await page.locator('table tbody tr').first().waitFor();
+    assertClean(page);
+    const files = [...fetched].sort();
+    results[role] = { files, bytes: files.reduce((sum, f) => sum + gzipSize(f), 0) };
+    await page.context().close();
+  }
+} finally {
+  await browser.close();
+  await server.stop();
+}
+
+const all = everyFile().filter(isCode);
+results.whole = { files: all, bytes: all.reduce((sum, f) => sum + gzipSize(f), 0) };
+let failed = false;
+for (const [role, { files, bytes }] of Object.entries(results)) {
+  const share = ((100 * bytes) / results.whole.bytes).toFixed(1);
+  const over = args.has('--check') && bytes > CEILINGS[role];
+  failed ||= over;
+  console.log(
+    `${role.padEnd(11)} ${String(bytes).padStart(9)} bytes gzip  ${String(files.length).padStart(3)} files` +
+      (role === 'whole' ? '' : `  ${share} % of the whole app`) +
+      (over ? `  OVER the ceiling of ${CEILINGS[role]}` : ''),
+  );
+  if (args.has('--files') && role !== 'whole') {
+    for (const f of files) console.log(`    ${String(gzipSize(f)).padStart(8)}  ${f}`);
+  }
+}
+if (failed) {
+  console.error('a first screen grew past its regression ceiling (scripts/first-screen.mjs)');
+  process.exit(1);
+}

@@ -1,0 +1,111 @@
+// The per-screen split (src/screens.rs, scripts/wasm-split-hook.sh): a screen's module is
+// fetched when the screen is first opened, once; while it downloads the page shows the same
+// loading state as a data fetch; and a module that fails to download offers Try again.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, launchBrowser, newPage, assertClean, assertAccessible, allowConsoleErrors, signIn,
+} from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer({ seedDemo: true });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The wasm files the page requests from now on, by name, with how often each was asked for. */
+function countWasm(page) {
+  const counts = new Map();
+  page.on('request', (request) => {
+    const name = new URL(request.url()).pathname.split('/').pop();
+    if (name.endsWith('.wasm')) counts.set(name, (counts.get(name) ?? 0) + 1);
+  });
+  return counts;
+}
+
+test("a partner's first screen does not download the other roles' or the partner's later screens", async () => {
+  const page = await newPage(browser);
+  const wasm = countWasm(page);
+  await signIn(page, server.url, 'partner@demo.test');
+  await page.goto(`${server.url}/traffic-sources`);
+  await page.locator('table tbody tr').first().waitFor();
+  const names = [...wasm.keys()];
+  assert.ok(names.includes('split_sources_list.wasm'), names.join(', '));
+  for (const other of ['split_partner.wasm', 'split_marketplace.wasm', 'split_admin_sources.wasm', 'split_staff.wasm', 'split_advertiser.wasm']) {
+    assert.ok(!names.includes(other), `${other} was downloaded: ${names.join(', ')}`);
+  }
+  assertClean(page);
+  await page.context().close();
+});
+
+test("a later screen's module is fetched on first use, shows the loading state meanwhile, and only once", async () => {
+  const page = await newPage(browser);
+  const wasm = countWasm(page);
+  await signIn(page, server.url, 'partner@demo.test');
+  await page.getByRole('heading', { level: 1, name: 'Traffic sources' }).waitFor();
+  assert.equal(wasm.get('split_partner.wasm'), undefined);
+
+  // Hold the module back for a moment, to see what the page shows while it downloads.
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route('**/split_partner.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByRole('link', { name: 'Add traffic source' }).click();
+  await page.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
+  release();
+  await page.getByRole('heading', { level: 1, name: 'Add a traffic source' }).waitFor();
+  assert.equal(wasm.get('split_partner.wasm'), 1);
+
+  // Away and back, and to another screen of the same module: no second download.
+  await page.goBack();
+  await page.getByRole('heading', { level: 1, name: 'Traffic sources' }).waitFor();
+  await page.getByRole('link', { name: 'Add traffic source' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Add a traffic source' }).waitFor();
+  await page.goBack();
+  await page.locator('table tbody a.cell-name').first().click();
+  await page.waitForURL(/\/traffic-sources\/\d+$/);
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  assert.equal(wasm.get('split_partner.wasm'), 1);
+  assertClean(page);
+  await page.context().close();
+});
+
+test('a screen whose module fails to download offers Try again, and Try again recovers', async () => {
+  const page = await newPage(browser);
+  // The browser's own log lines for the refused request, and the loader's report of it.
+  allowConsoleErrors(page, /Failed to load resource/, /split_staff|failed to load|TypeError|NetworkError|Failed to fetch/i);
+  await signIn(page, server.url, 'staff@demo.test');
+  await page.getByRole('heading', { level: 1, name: 'All traffic sources' }).waitFor();
+
+  let blocked = 0;
+  await page.route('**/split_staff.wasm', (route) => {
+    blocked += 1;
+    return route.abort('internetdisconnected');
+  });
+  await page.locator('table tbody a.cell-name').first().click();
+  const alert = page.getByRole('alert').filter({ hasText: "This page couldn't be loaded" });
+  await alert.waitFor();
+  assert.ok(blocked >= 1);
+  await assertAccessible(page, 'a screen that failed to download');
+  // Still failing: Try again fails again, and says so again.
+  await alert.getByRole('button', { name: 'Try again' }).click();
+  await alert.waitFor();
+  assert.ok(blocked >= 2, 'Try again asked for the module again');
+
+  await page.unroute('**/split_staff.wasm');
+  await alert.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Programs using it' }).waitFor();
+  assert.equal(await alert.count(), 0);
+  // The app is whole: the rest of it still works.
+  await page.getByRole('link', { name: 'Review queue' }).first().click();
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  assertClean(page);
+  await page.context().close();
+});
