@@ -39,22 +39,17 @@ pub fn SourcePage() -> impl IntoView {
     // Another hand blocking, unblocking, pausing or hiding this source shows at once. A
     // change of verification alone does not reload: it is usually the partner's own
     // "Verify now", whose answer on this page a reload would wipe.
-    crate::live::on_update(move |update| {
-        if update.kind != "source" {
-            return;
-        }
-        let differs = detail.state.with_untracked(|s| match s {
-            Load::Loaded(d) => {
-                Some(d.source.id) == update.source_id
-                    && (update.status.as_deref() != Some(d.source.status.id())
-                        || update.visibility.as_deref() != Some(d.source.visibility.id()))
-            }
-            _ => false,
-        });
-        if differs {
-            detail.reload();
-        }
-    });
+    crate::live::reload_when_differs(
+        move |id| {
+            detail.state.with_untracked(|s| match s {
+                Load::Loaded(d) if d.source.id == id => {
+                    Some((d.source.status, d.source.visibility))
+                }
+                _ => None,
+            })
+        },
+        move || detail.reload(),
+    );
     view! {
         <section class="page">
             <p class="breadcrumb"><A href="/traffic-sources">"Traffic sources"</A></p>
