@@ -55,6 +55,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// A screen only `roles` may open. Its module is already downloading (`screen` was made when
+/// the route matched) while the session is checked.
+fn for_roles(roles: &'static [Role], screen: screens::Screen) -> impl IntoView {
+    view! { <RequireRole roles>{screen.view()}</RequireRole> }
+}
+
+/// A staff screen: partners and advertisers are told they can't open it.
+fn for_staff(screen: screens::Screen) -> impl IntoView {
+    view! { <RequireStaff>{screen.view()}</RequireStaff> }
+}
+
 /// Header, main area with the routes, and the toast region: everything inside the router, so
 /// tests can mount it under a router of their own.
 #[component]
@@ -81,95 +92,56 @@ pub fn Shell() -> impl IntoView {
                 <Route path=path!("/sign-up") view=|| screens::sign_up().view()/>
                 <Route
                     path=path!("/onboarding")
-                    view=|| {
-                        let screen = screens::onboarding();
-                        view! { <RequireRole roles=PARTNER>{screen.view()}</RequireRole> }
-                    }
+                    view=|| for_roles(PARTNER, screens::onboarding())
                 />
                 <Route
                     path=path!("/traffic-sources")
-                    view=|| {
-                        let screen = screens::sources_list();
-                        view! { <RequireRole roles=PARTNER>{screen.view()}</RequireRole> }
-                    }
+                    view=|| for_roles(PARTNER, screens::sources_list())
                 />
                 <Route
                     path=path!("/traffic-sources/new")
-                    view=|| {
-                        let screen = screens::new_source();
-                        view! { <RequireRole roles=PARTNER>{screen.view()}</RequireRole> }
-                    }
+                    view=|| for_roles(PARTNER, screens::new_source())
                 />
                 <Route
                     path=path!("/traffic-sources/:id/edit")
-                    view=|| {
-                        let screen = screens::edit_source();
-                        view! { <RequireRole roles=PARTNER>{screen.view()}</RequireRole> }
-                    }
+                    view=|| for_roles(PARTNER, screens::edit_source())
                 />
                 <Route
                     path=path!("/traffic-sources/:id")
-                    view=|| {
-                        let screen = screens::source_page();
-                        view! { <RequireRole roles=PARTNER>{screen.view()}</RequireRole> }
-                    }
+                    view=|| for_roles(PARTNER, screens::source_page())
                 />
                 <Route
                     path=path!("/marketplace")
-                    view=|| {
-                        let screen = screens::marketplace();
-                        view! { <RequireRole roles=MARKETPLACE>{screen.view()}</RequireRole> }
-                    }
+                    view=|| for_roles(MARKETPLACE, screens::marketplace())
                 />
                 <Route
                     path=path!("/programs")
-                    view=|| {
-                        let screen = screens::programs();
-                        view! { <RequireRole roles=ADVERTISER>{screen.view()}</RequireRole> }
-                    }
+                    view=|| for_roles(ADVERTISER, screens::programs())
                 />
                 <Route
                     path=path!("/programs/:id")
-                    view=|| {
-                        let screen = screens::program();
-                        view! { <RequireRole roles=ADVERTISER>{screen.view()}</RequireRole> }
-                    }
+                    view=|| for_roles(ADVERTISER, screens::program())
                 />
                 <Route
                     path=path!("/notifications")
-                    view=|| {
-                        let screen = screens::notifications();
-                        view! { <RequireRole roles=EVERY_ROLE>{screen.view()}</RequireRole> }
-                    }
+                    view=|| for_roles(EVERY_ROLE, screens::notifications())
                 />
                 <Route path=path!("/admin") view=AdminHome/>
                 <Route
                     path=path!("/admin/traffic-sources")
-                    view=|| {
-                        let screen = screens::admin_sources();
-                        view! { <RequireStaff>{screen.view()}</RequireStaff> }
-                    }
+                    view=|| for_staff(screens::admin_sources())
                 />
                 <Route
                     path=path!("/admin/review")
-                    view=|| {
-                        let screen = screens::review_queue();
-                        view! { <RequireStaff>{screen.view()}</RequireStaff> }
-                    }
+                    view=|| for_staff(screens::review_queue())
                 />
                 <Route
                     path=path!("/admin/review/:id")
-                    view=|| {
-                        let screen = screens::review_evidence();
-                        view! { <RequireStaff>{screen.view()}</RequireStaff> }
-                    }
+                    view=|| for_staff(screens::review_evidence())
                 />
                 <Route
                     path=path!("/admin/traffic-sources/:id")
-                    view=|| {
-                        let screen = screens::admin_source();
-                        view! { <RequireStaff>{screen.view()}</RequireStaff> }
-                    }
+                    view=|| for_staff(screens::admin_source())
                 />
             </Routes>
         </main>

@@ -11,7 +11,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-#[cfg(feature = "split")]
 use std::task::{Context, Poll, Waker};
 
 use leptos::prelude::*;
@@ -59,16 +58,22 @@ impl Screen {
     }
 
     fn fetch(self) {
+        let outcome = |result: Result<(), ChunkFailed>| match result {
+            Ok(()) => Chunk::Ready,
+            Err(ChunkFailed) => Chunk::Failed,
+        };
+        let mut download = (self.download)();
+        // A module already here answers on the first poll: the screen shows at once, without
+        // a frame of "Loading…" on every visit after the first.
+        if let Some(result) = poll_once(download.as_mut()) {
+            self.chunk.set(outcome(result));
+            return;
+        }
         self.chunk.set(Chunk::Loading);
-        let download = (self.download)();
         leptos::task::spawn_local(async move {
-            let outcome = if download.await.is_ok() {
-                Chunk::Ready
-            } else {
-                Chunk::Failed
-            };
+            let result = download.await;
             // The route may have been left meanwhile.
-            let _ = self.chunk.try_set(outcome);
+            let _ = self.chunk.try_set(outcome(result));
         });
     }
 
@@ -102,20 +107,22 @@ fn ChunkError(
     }
 }
 
+/// The future's output if it is ready without waiting. Polling it again later (with a real
+/// waker) carries on where this left off.
+fn poll_once<F: Future + ?Sized>(future: Pin<&mut F>) -> Option<F::Output> {
+    match future.poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
+    }
+}
+
 /// Runs a split function whose module is loaded: its wrapper then finishes on the first poll, so
 /// the view is built here, under the route's owner and contexts, not in a later task.
 #[cfg(feature = "split")]
 fn finish_now(
     wrapper: impl Future<Output = Result<AnyView, ChunkFailed>>,
 ) -> Result<AnyView, ChunkFailed> {
-    let mut wrapper = std::pin::pin!(wrapper);
-    match wrapper
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(result) => result,
-        Poll::Pending => Err(ChunkFailed),
-    }
+    poll_once(std::pin::pin!(wrapper)).unwrap_or(Err(ChunkFailed))
 }
 
 /// `screen!(module, name, split_fn, preload_fn, view)`: a public `name()` that starts the

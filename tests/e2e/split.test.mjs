@@ -64,10 +64,22 @@ test("a later screen's module is fetched on first use, shows the loading state m
   assert.equal(wasm.get('split_partner.wasm'), 1);
 
   // Away and back, and to another screen of the same module: no second download.
+  // A module already here shows its screen at once: not even a frame of "Loading…".
   await page.goBack();
   await page.getByRole('heading', { level: 1, name: 'Traffic sources' }).waitFor();
+  await page.evaluate(() => {
+    window.__loadingShown = false;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        for (const n of r.addedNodes) {
+          if (n.nodeType === 1 && (n.matches('.page-loading') || n.querySelector('.page-loading'))) window.__loadingShown = true;
+        }
+      }
+    }).observe(document.querySelector('main'), { childList: true, subtree: true });
+  });
   await page.getByRole('link', { name: 'Add traffic source' }).click();
   await page.getByRole('heading', { level: 1, name: 'Add a traffic source' }).waitFor();
+  assert.equal(await page.evaluate(() => window.__loadingShown), false, 'no loading state for a module already here');
   await page.goBack();
   await page.locator('table tbody a.cell-name').first().click();
   await page.waitForURL(/\/traffic-sources\/\d+$/);
