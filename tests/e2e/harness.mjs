@@ -1,6 +1,7 @@
-// End-to-end harness: the real release server (target/release/traffic-sources-server)
-// serving the release bundle (dist/) on 127.0.0.1, driven by Debian's Chromium through
-// playwright-core. Nothing here downloads a browser.
+// End-to-end harness: the real server binary serving the release bundle (dist/) on 127.0.0.1,
+// driven by Debian's Chromium through playwright-core. Nothing here downloads a browser.
+// The binary is $SERVER_BIN (scripts/test.sh points it at the debug build its API tests made),
+// else target/release/traffic-sources-server.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +112,15 @@ const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), '
  * Injected through the DevTools protocol, so the page's strict CSP stays on.
  */
 export async function assertAccessible(page, label = page.url()) {
+  // Judge the screen the user gets, not the frame before it: a screen whose module is still
+  // downloading (or whose session is still being read) shows only the shared loading state,
+  // which on a slow machine can outlast page.goto.
+  // (A closed dialog may hold a loading state of its own, unseen: only a shown one counts.)
+  await page.waitForFunction(
+    () => ![...document.querySelectorAll('.page-loading')].some((e) => e.checkVisibility()),
+    null,
+    { timeout: 15_000 },
+  );
   const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
   if (!hasAxe) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
