@@ -107,6 +107,82 @@ fn ChunkError(
     }
 }
 
+/// Where a screen's part stands (see [`part!`]).
+#[cfg(feature = "split")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PartChunk {
+    /// Not asked for yet.
+    Idle,
+    Loading,
+    Failed,
+    Ready,
+}
+
+/// A part of a screen that its first paint does not need (a dialog), in a module of its own.
+/// Its download starts when the browser is idle after the screen has `settled` (its data
+/// shown, so the part never competes with the screen), or at once when the part is `wanted`
+/// (its dialog asked for first).
+/// Nothing is drawn until it is here; a failed download, if the part is wanted, says so with
+/// Try again. `here` remembers a loaded module, so a later visit draws the part at once.
+#[cfg(feature = "split")]
+fn deferred(
+    here: &'static std::sync::atomic::AtomicBool,
+    download: fn() -> Download,
+    settled: Signal<bool>,
+    wanted: Signal<bool>,
+    show: impl Fn() -> Result<AnyView, ChunkFailed> + Send + Sync + 'static,
+) -> impl IntoView {
+    use std::sync::atomic::Ordering;
+    let chunk = RwSignal::new(if here.load(Ordering::Relaxed) {
+        PartChunk::Ready
+    } else {
+        PartChunk::Idle
+    });
+    let fetch = move || {
+        chunk.set(PartChunk::Loading);
+        leptos::task::spawn_local(async move {
+            let next = match download().await {
+                Ok(()) => {
+                    here.store(true, Ordering::Relaxed);
+                    PartChunk::Ready
+                }
+                Err(ChunkFailed) => PartChunk::Failed,
+            };
+            let _ = chunk.try_set(next);
+        });
+    };
+    Effect::new(move |_| {
+        let (want, soon) = (wanted.get(), settled.get());
+        match chunk.get_untracked() {
+            PartChunk::Idle if want => fetch(),
+            // Not in the way of the screen: when the browser has nothing else to do.
+            PartChunk::Idle if soon => leptos::prelude::request_idle_callback(move || {
+                if chunk.try_get_untracked() == Some(PartChunk::Idle) {
+                    fetch();
+                }
+            }),
+            // Asked for again after a failure: another try.
+            PartChunk::Failed if want => fetch(),
+            _ => {}
+        }
+    });
+    move || match chunk.get() {
+        PartChunk::Ready => show().ok(),
+        PartChunk::Failed if wanted.get() => Some(
+            view! {
+                <div class="alert alert--error" role="alert">
+                    <p>"This couldn't be opened. Check your connection, then try again."</p>
+                    <button type="button" class="button" on:click=move |_| fetch()>
+                        "Try again"
+                    </button>
+                </div>
+            }
+            .into_any(),
+        ),
+        _ => None,
+    }
+}
+
 /// The future's output if it is ready without waiting. Polling it again later (with a real
 /// waker) carries on where this left off.
 fn poll_once<F: Future + ?Sized>(future: Pin<&mut F>) -> Option<F::Output> {
@@ -159,6 +235,45 @@ macro_rules! screen {
     };
 }
 
+/// `part!(module, name, split_fn, preload_fn, (args), view)`: a public
+/// `name(settled, wanted, args)` that draws `view` once its module is here (see [`deferred`]).
+/// Without the `split` feature it draws the view at once.
+#[rustfmt::skip]
+macro_rules! part {
+    ($module:ident, $name:ident, $split:ident, $preload:ident, ($($arg:ident: $ty:ty),*), $view:expr) => {
+        #[cfg_attr(
+            feature = "split",
+            leptos::wasm_split::wasm_split(
+                $module,
+                wasm_split_path = ::leptos::wasm_split,
+                fallible,
+                preload($preload)
+            )
+        )]
+        fn $split($($arg: $ty),*) -> Result<AnyView, ChunkFailed> {
+            Ok($view.into_any())
+        }
+
+        #[cfg(feature = "split")]
+        pub fn $name(settled: Signal<bool>, wanted: Signal<bool>, $($arg: $ty),*) -> impl IntoView {
+            static HERE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            deferred(
+                &HERE,
+                || Box::pin(async { $preload().await.map_err(ChunkFailed::from) }),
+                settled,
+                wanted,
+                move || finish_now($split($($arg),*)),
+            )
+        }
+
+        #[cfg(not(feature = "split"))]
+        pub fn $name(_settled: Signal<bool>, _wanted: Signal<bool>, $($arg: $ty),*) -> impl IntoView {
+            $split($($arg),*).ok()
+        }
+    };
+}
+
+use crate::components::add_to_program::AddToProgramDialog;
 use crate::pages::{
     admin_review::{ReviewEvidencePage, ReviewQueue},
     admin_sources::{AdminSource, AdminSources},
@@ -279,4 +394,14 @@ screen!(
     split_sign_up,
     preload_sign_up,
     view! { <SignUp/> }
+);
+
+// Parts of the first screens that wait until the screen is shown.
+part!(
+    add_to_program,
+    add_to_program,
+    split_add_to_program,
+    preload_add_to_program,
+    (source: RwSignal<Option<model::program::MarketplaceSource>>),
+    view! { <AddToProgramDialog source/> }
 );

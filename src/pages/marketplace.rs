@@ -17,7 +17,6 @@ use model::{
 use crate::{
     api::{self, SourceQuery},
     components::{
-        add_to_program::AddToProgramDialog,
         data_table::{sort_caption, Pagination, SortHeader},
         format_datetime,
         load::{Load, Loader},
@@ -125,7 +124,13 @@ pub fn Marketplace() -> impl IntoView {
                     Load::Loaded(page) => view! { <Results page state go adding staff/> }.into_any(),
                 }}
             </div>
-            {(!staff).then(|| view! { <AddToProgramDialog source=adding/> })}
+            {(!staff).then(|| {
+                crate::screens::add_to_program(
+                    Signal::derive(move || sources.state.with(|s| !matches!(s, Load::Loading))),
+                    Signal::derive(move || adding.with(Option::is_some)),
+                    adding,
+                )
+            })}
         </section>
     }
 }

@@ -121,3 +121,43 @@ test('a screen whose module fails to download offers Try again, and Try again re
   assertClean(page);
   await page.context().close();
 });
+
+test("the marketplace's Add to program dialog downloads after the table shows; if it can't, Try again opens it", async () => {
+  const page = await newPage(browser);
+  allowConsoleErrors(page, /Failed to load resource/, /split_add_to_program|failed to load|TypeError|NetworkError|Failed to fetch/i);
+  // In order: the list's answer and each request for the dialog's module.
+  const order = [];
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname === '/api/marketplace/traffic-sources') order.push('list answered');
+  });
+  await page.route('**/split_add_to_program.wasm', (route) => {
+    order.push('dialog module');
+    return route.abort('internetdisconnected');
+  });
+  await signIn(page, server.url, 'advertiser@demo.test');
+  await page.locator('table tbody tr').first().waitFor();
+  // Once the page is idle, after the table: never before the list has answered.
+  await expectSoon(() => order.includes('dialog module'), () => `the dialog's module was never fetched: ${order}`);
+  assert.equal(order[0], 'list answered', `the dialog's module waited for the table: ${order}`);
+
+  // Asked for while its module can't be had: the page says so, with Try again.
+  await page.locator('table tbody').getByRole('button', { name: /^Add to program/ }).first().click();
+  const alert = page.getByRole('alert').filter({ hasText: "This couldn't be opened" });
+  await alert.waitFor();
+  await assertAccessible(page, 'a dialog that failed to download');
+
+  await page.unroute('**/split_add_to_program.wasm');
+  await alert.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('dialog', { name: /to a program$/ }).waitFor();
+  assert.equal(await alert.count(), 0);
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  assertClean(page);
+  await page.context().close();
+});
+
+/** Waits up to 5 s for `check()` to hold. */
+async function expectSoon(check, message) {
+  for (let i = 0; i < 50 && !check(); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(check(), message());
+}
