@@ -3,7 +3,7 @@
 # trunk has already linked the app (with --emit-relocs, .cargo/config.toml) and run its own
 # wasm-bindgen on the whole module; this starts again from cargo's raw module, in cargo-leptos's
 # order, and replaces trunk's output in its staging dir:
-#   1. wasm-split-cli cuts the module at the `#[wasm_split]` points of src/screens.rs;
+#   1. wasm-split-cli cuts the module at the `#[wasm_split]` points of src/screens/mod.rs;
 #   2. wasm-bindgen on the main part (the split parts call into it by its lld export names);
 #   3. wasm-opt -Oz on every module (release only).
 # Cache-busting: the wasm and JS go into `app-<16 hex of their content hash>/`, and index.html

@@ -1,4 +1,4 @@
-// The per-screen split (src/screens.rs, scripts/wasm-split-hook.sh): a screen's module is
+// The per-screen split (src/screens/mod.rs, scripts/wasm-split-hook.sh): a screen's module is
 // fetched when the screen is first opened, once; while it downloads the page shows the same
 // loading state as a data fetch; and a module that fails to download offers Try again.
 import { test, before, after } from 'node:test';

@@ -1,14 +1,6 @@
-//! Screens that download on first use. Each role's first screen is a wasm module of its own, and
-//! the screens a role reaches later share one module per area, so a partner never downloads the
-//! staff screens and a staff member's first screen does not wait for the partner's form.
-//!
-//! The split is made by `wasm-split-cli` after cargo links the app (scripts/wasm-split-hook.sh,
-//! run by trunk for every build). It needs the `split` feature, which trunk's build turns on
-//! (index.html); without it (the component tests) a screen is an ordinary call.
-//!
-//! A route starts its screen's download as soon as it matches, alongside the session check,
-//! instead of after it: on a slow link the two round trips overlap.
-
+//! How a screen, or a part of one, waits for its wasm module: the loading state meanwhile,
+//! Try again when the download fails, and the `screen!` and `part!` macros that make the split
+//! points (src/screens/mod.rs lists them).
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
@@ -27,7 +19,7 @@ impl From<leptos::wasm_split::SplitLoaderError> for ChunkFailed {
     }
 }
 
-type Download = Pin<Box<dyn Future<Output = Result<(), ChunkFailed>>>>;
+pub(super) type Download = Pin<Box<dyn Future<Output = Result<(), ChunkFailed>>>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Chunk {
@@ -47,7 +39,10 @@ pub struct Screen {
 impl Screen {
     /// Starts downloading the screen's module (a module already loaded answers at once, and a
     /// second request for one in flight waits for the same download).
-    fn start(download: fn() -> Download, show: fn() -> Result<AnyView, ChunkFailed>) -> Screen {
+    pub(super) fn start(
+        download: fn() -> Download,
+        show: fn() -> Result<AnyView, ChunkFailed>,
+    ) -> Screen {
         let screen = Screen {
             chunk: RwSignal::new(Chunk::Loading),
             download,
@@ -125,7 +120,7 @@ enum PartChunk {
 /// Nothing is drawn until it is here; a failed download, if the part is wanted, says so with
 /// Try again. `here` remembers a loaded module, so a later visit draws the part at once.
 #[cfg(feature = "split")]
-fn deferred(
+pub(super) fn deferred(
     here: &'static std::sync::atomic::AtomicBool,
     download: fn() -> Download,
     settled: Signal<bool>,
@@ -195,7 +190,7 @@ fn poll_once<F: Future + ?Sized>(future: Pin<&mut F>) -> Option<F::Output> {
 /// Runs a split function whose module is loaded: its wrapper then finishes on the first poll, so
 /// the view is built here, under the route's owner and contexts, not in a later task.
 #[cfg(feature = "split")]
-fn finish_now(
+pub(super) fn finish_now(
     wrapper: impl Future<Output = Result<AnyView, ChunkFailed>>,
 ) -> Result<AnyView, ChunkFailed> {
     poll_once(std::pin::pin!(wrapper)).unwrap_or(Err(ChunkFailed))
@@ -272,136 +267,3 @@ macro_rules! part {
         }
     };
 }
-
-use crate::components::add_to_program::AddToProgramDialog;
-use crate::pages::{
-    admin_review::{ReviewEvidencePage, ReviewQueue},
-    admin_sources::{AdminSource, AdminSources},
-    marketplace::Marketplace,
-    notifications::Notifications,
-    onboarding::Onboarding,
-    program::ProgramPage,
-    programs::Programs,
-    sign_up::SignUp,
-    source_form::{EditSource, NewSource},
-    source_page::SourcePage,
-    sources_list::SourcesList,
-};
-
-// Each role's first screen, alone.
-screen!(
-    sources_list,
-    sources_list,
-    split_sources_list,
-    preload_sources_list,
-    view! { <SourcesList/> }
-);
-screen!(
-    marketplace,
-    marketplace,
-    split_marketplace,
-    preload_marketplace,
-    view! { <Marketplace/> }
-);
-screen!(
-    admin_sources,
-    admin_sources,
-    split_admin_sources,
-    preload_admin_sources,
-    view! { <AdminSources/> }
-);
-
-// The partner's other screens.
-screen!(
-    partner,
-    new_source,
-    split_new_source,
-    preload_new_source,
-    view! { <NewSource/> }
-);
-screen!(
-    partner,
-    edit_source,
-    split_edit_source,
-    preload_edit_source,
-    view! { <EditSource/> }
-);
-screen!(
-    partner,
-    source_page,
-    split_source_page,
-    preload_source_page,
-    view! { <SourcePage/> }
-);
-screen!(
-    partner,
-    onboarding,
-    split_onboarding,
-    preload_onboarding,
-    view! { <Onboarding/> }
-);
-
-// The advertiser's other screens.
-screen!(
-    advertiser,
-    programs,
-    split_programs,
-    preload_programs,
-    view! { <Programs/> }
-);
-screen!(
-    advertiser,
-    program,
-    split_program,
-    preload_program,
-    view! { <ProgramPage/> }
-);
-
-// Staff's other screens.
-screen!(
-    staff,
-    admin_source,
-    split_admin_source,
-    preload_admin_source,
-    view! { <AdminSource/> }
-);
-screen!(
-    staff,
-    review_queue,
-    split_review_queue,
-    preload_review_queue,
-    view! { <ReviewQueue/> }
-);
-screen!(
-    staff,
-    review_evidence,
-    split_review_evidence,
-    preload_review_evidence,
-    view! { <ReviewEvidencePage/> }
-);
-
-// Screens any role opens now and then.
-screen!(
-    rare,
-    notifications,
-    split_notifications,
-    preload_notifications,
-    view! { <Notifications/> }
-);
-screen!(
-    rare,
-    sign_up,
-    split_sign_up,
-    preload_sign_up,
-    view! { <SignUp/> }
-);
-
-// Parts of the first screens that wait until the screen is shown.
-part!(
-    add_to_program,
-    add_to_program,
-    split_add_to_program,
-    preload_add_to_program,
-    (source: RwSignal<Option<model::program::MarketplaceSource>>),
-    view! { <AddToProgramDialog source/> }
-);

@@ -1,0 +1,155 @@
+//! Screens that download on first use. Each role's first screen is a wasm module of its own, and
+//! the screens a role reaches later share one module per area, so a partner never downloads the
+//! staff screens and a staff member's first screen does not wait for the partner's form.
+//!
+//! The split is made by `wasm-split-cli` after cargo links the app (scripts/wasm-split-hook.sh,
+//! run by trunk for every build). It needs the `split` feature, which trunk's build turns on
+//! (index.html); without it (the component tests) a screen is an ordinary call.
+//!
+//! A route starts its screen's download as soon as it matches, alongside the session check,
+//! instead of after it: on a slow link the two round trips overlap.
+//!
+//! A part of a first screen that its first paint does not need (the marketplace's "Add to
+//! program" dialog) is a module of its own too, fetched once the screen is shown (`part!`).
+
+#[macro_use]
+mod load;
+
+use leptos::prelude::*;
+
+#[cfg(feature = "split")]
+use load::{deferred, finish_now};
+pub use load::{ChunkFailed, Screen};
+
+use crate::components::add_to_program::AddToProgramDialog;
+use crate::pages::{
+    admin_review::{ReviewEvidencePage, ReviewQueue},
+    admin_sources::{AdminSource, AdminSources},
+    marketplace::Marketplace,
+    notifications::Notifications,
+    onboarding::Onboarding,
+    program::ProgramPage,
+    programs::Programs,
+    sign_up::SignUp,
+    source_form::{EditSource, NewSource},
+    source_page::SourcePage,
+    sources_list::SourcesList,
+};
+
+// Each role's first screen, alone.
+screen!(
+    sources_list,
+    sources_list,
+    split_sources_list,
+    preload_sources_list,
+    view! { <SourcesList/> }
+);
+screen!(
+    marketplace,
+    marketplace,
+    split_marketplace,
+    preload_marketplace,
+    view! { <Marketplace/> }
+);
+screen!(
+    admin_sources,
+    admin_sources,
+    split_admin_sources,
+    preload_admin_sources,
+    view! { <AdminSources/> }
+);
+
+// The partner's other screens.
+screen!(
+    partner,
+    new_source,
+    split_new_source,
+    preload_new_source,
+    view! { <NewSource/> }
+);
+screen!(
+    partner,
+    edit_source,
+    split_edit_source,
+    preload_edit_source,
+    view! { <EditSource/> }
+);
+screen!(
+    partner,
+    source_page,
+    split_source_page,
+    preload_source_page,
+    view! { <SourcePage/> }
+);
+screen!(
+    partner,
+    onboarding,
+    split_onboarding,
+    preload_onboarding,
+    view! { <Onboarding/> }
+);
+
+// The advertiser's other screens.
+screen!(
+    advertiser,
+    programs,
+    split_programs,
+    preload_programs,
+    view! { <Programs/> }
+);
+screen!(
+    advertiser,
+    program,
+    split_program,
+    preload_program,
+    view! { <ProgramPage/> }
+);
+
+// Staff's other screens.
+screen!(
+    staff,
+    admin_source,
+    split_admin_source,
+    preload_admin_source,
+    view! { <AdminSource/> }
+);
+screen!(
+    staff,
+    review_queue,
+    split_review_queue,
+    preload_review_queue,
+    view! { <ReviewQueue/> }
+);
+screen!(
+    staff,
+    review_evidence,
+    split_review_evidence,
+    preload_review_evidence,
+    view! { <ReviewEvidencePage/> }
+);
+
+// Screens any role opens now and then.
+screen!(
+    rare,
+    notifications,
+    split_notifications,
+    preload_notifications,
+    view! { <Notifications/> }
+);
+screen!(
+    rare,
+    sign_up,
+    split_sign_up,
+    preload_sign_up,
+    view! { <SignUp/> }
+);
+
+// Parts of the first screens that wait until the screen is shown.
+part!(
+    add_to_program,
+    add_to_program,
+    split_add_to_program,
+    preload_add_to_program,
+    (source: RwSignal<Option<model::program::MarketplaceSource>>),
+    view! { <AddToProgramDialog source/> }
+);
