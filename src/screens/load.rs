@@ -196,12 +196,11 @@ pub(super) fn finish_now(
     poll_once(std::pin::pin!(wrapper)).unwrap_or(Err(ChunkFailed))
 }
 
-/// `screen!(module, name, split_fn, preload_fn, view)`: a public `name()` that starts the
-/// screen's download and returns its `Screen`; `split_fn` and `preload_fn` name the functions
-/// the split point is made of. Screens naming the same `module` share one wasm module.
+/// The split point under `screen!` and `part!`: `split_fn(args)` builds `view`, and with the
+/// `split` feature it lives in the wasm module `module`, which `preload_fn()` downloads.
 #[rustfmt::skip] // rustfmt re-indents the attribute below on every run
-macro_rules! screen {
-    ($module:ident, $name:ident, $split:ident, $preload:ident, $view:expr) => {
+macro_rules! split_fn {
+    ($module:ident, $split:ident, $preload:ident, ($($arg:ident: $ty:ty),*), $view:expr) => {
         #[cfg_attr(
             feature = "split",
             leptos::wasm_split::wasm_split(
@@ -211,9 +210,19 @@ macro_rules! screen {
                 preload($preload)
             )
         )]
-        fn $split() -> Result<AnyView, ChunkFailed> {
+        fn $split($($arg: $ty),*) -> Result<AnyView, ChunkFailed> {
             Ok($view.into_any())
         }
+    };
+}
+
+/// `screen!(module, name, split_fn, preload_fn, view)`: a public `name()` that starts the
+/// screen's download and returns its `Screen`; `split_fn` and `preload_fn` name the functions
+/// the split point is made of. Screens naming the same `module` share one wasm module.
+#[rustfmt::skip]
+macro_rules! screen {
+    ($module:ident, $name:ident, $split:ident, $preload:ident, $view:expr) => {
+        split_fn!($module, $split, $preload, (), $view);
 
         #[cfg(feature = "split")]
         pub fn $name() -> Screen {
@@ -236,18 +245,7 @@ macro_rules! screen {
 #[rustfmt::skip]
 macro_rules! part {
     ($module:ident, $name:ident, $split:ident, $preload:ident, ($($arg:ident: $ty:ty),*), $view:expr) => {
-        #[cfg_attr(
-            feature = "split",
-            leptos::wasm_split::wasm_split(
-                $module,
-                wasm_split_path = ::leptos::wasm_split,
-                fallible,
-                preload($preload)
-            )
-        )]
-        fn $split($($arg: $ty),*) -> Result<AnyView, ChunkFailed> {
-            Ok($view.into_any())
-        }
+        split_fn!($module, $split, $preload, ($($arg: $ty),*), $view);
 
         #[cfg(feature = "split")]
         pub fn $name(settled: Signal<bool>, wanted: Signal<bool>, $($arg: $ty),*) -> impl IntoView {

@@ -147,6 +147,8 @@ describe('staff, partner and advertisers around one block', () => {
     await staff.waitForFunction(() => document.querySelectorAll('tbody tr').length === 5);
     await staff.getByRole('link', { name: 'Next' }).click();
     await staff.waitForURL((u) => u.searchParams.has('cursor'));
+    // The first page's five rows stay until the second page's answer replaces them.
+    await staff.locator('.pagination__summary').filter({ hasText: /Showing 6–10/ }).waitFor();
     await staff.waitForFunction(() => document.querySelectorAll('tbody tr').length === 5);
     assert.match(await staff.locator('.pagination__summary').innerText(), /Showing 6–10/);
     assertClean(staff);
