@@ -15,6 +15,13 @@ pub const SOURCE_WINDOW_MS: i64 = 30_000;
 /// At most [`PARTNER_MAX_PER_HOUR`] manual checks per partner in this window.
 pub const PARTNER_WINDOW_MS: i64 = 3_600_000;
 pub const PARTNER_MAX_PER_HOUR: i64 = 20;
+/// Staff's evidence shows a source's latest attempts, this many.
+pub const EVIDENCE_ATTEMPTS: i64 = 20;
+/// Attempts older than this go once a source has [`EVIDENCE_ATTEMPTS`] newer ones: every
+/// verified source is re-checked on a schedule, so without pruning the table grows by a row
+/// per source per interval for ever. The rate limits read only the last hour, and the audit
+/// history keeps every change of the mark.
+pub const ATTEMPTS_KEPT_MS: i64 = 90 * 24 * 3_600_000;
 
 /// A new source's token: 128 random bits in hex.
 pub fn new_token() -> String {
@@ -234,6 +241,7 @@ pub async fn finish(
         .bind(attempt_id)
         .execute(&mut *tx)
         .await?;
+    prune_attempts(&mut tx, checked.id, now).await?;
     let host = model::verification::host_of(&checked.url);
     let updated = match found {
         Some(method) => sqlx::query(
@@ -301,6 +309,28 @@ pub async fn finish(
     }
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Deletes the source's attempts older than [`ATTEMPTS_KEPT_MS`], except its newest
+/// [`EVIDENCE_ATTEMPTS`]. Run with each finished check, so the work is one source's rows
+/// (index `va_source`) and a source's history is bounded however often it is checked.
+async fn prune_attempts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    source_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM verification_attempts WHERE traffic_source_id = $1 AND at < $2
+         AND id NOT IN (SELECT id FROM verification_attempts WHERE traffic_source_id = $3
+                        ORDER BY at DESC, id DESC LIMIT $4)",
+    )
+    .bind(source_id)
+    .bind(now - ATTEMPTS_KEPT_MS)
+    .bind(source_id)
+    .bind(EVIDENCE_ATTEMPTS)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Inside an edit's transaction: a verified source whose host changes loses its mark.

@@ -121,7 +121,7 @@ async fn a_partner_receives_changes_of_their_own_sources_only(engine: Engine) {
     // A block by staff reaches the owner too (with its notification).
     let staff = app.staff().await;
     block(&staff, id_of(&my_source), "Fake traffic", None).await;
-    let mut kinds = vec![stream.next().await, stream.next().await];
+    let mut kinds = [stream.next().await, stream.next().await];
     kinds.sort_by(|a, b| a.event.cmp(&b.event));
     assert_eq!(kinds[0].event, "notification");
     assert_eq!(kinds[1].event, "source");

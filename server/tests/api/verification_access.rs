@@ -12,6 +12,7 @@ use crate::verification::{let_30_seconds_pass, read, source_at, verify, world};
 
 both_engines!(
     one_check_per_source_every_30_s_and_20_per_partner_an_hour,
+    old_attempts_go_but_each_source_keeps_its_latest_twenty,
     shared_platform_sources_are_not_verifiable_and_not_refused,
     the_marketplace_filters_on_verified,
     only_the_owner_partner_can_verify,
@@ -87,6 +88,78 @@ async fn one_check_per_source_every_30_s_and_20_per_partner_an_hour(engine: Engi
     let someone = app.partner().await;
     let (theirs, _) = source_at(&someone, "C", &format!("http://site.test:{}/", site.port)).await;
     verify(&someone, theirs).await;
+}
+
+/// Every verified source is re-checked on a schedule, so attempts would pile up for ever:
+/// a finished check deletes its source's attempts older than 90 days, except the newest 20
+/// that staff's evidence shows. Other sources' rows wait for their own next check.
+async fn old_attempts_go_but_each_source_keeps_its_latest_twenty(engine: Engine) {
+    let (app, _dns, site) = world(engine, None).await;
+    let partner = app.partner().await;
+    let url = |host: &str| format!("http://{host}:{}/", site.port);
+    let (busy, _) = source_at(&partner, "Busy", &url("blog.site.test")).await;
+    let (quiet, _) = source_at(&partner, "Quiet", &url("site.test")).await;
+    let (untouched, _) = source_at(&partner, "Untouched", &url("other.test")).await;
+    const DAY: i64 = 24 * 3_600_000;
+    let now = server::time::now_ms();
+    let add = |source: i64, days_ago: i64| {
+        sqlx::query("INSERT INTO verification_attempts (traffic_source_id, partner_id, at, kind, outcome) VALUES ($1, $2, $3, 'recheck', 'old')")
+            .bind(source)
+            .bind(partner.id())
+            .bind(now - days_ago * DAY)
+    };
+    // Busy: 25 checks in the last 90 days and 10 older ones.
+    for d in (1..=25).chain(100..110) {
+        add(busy, d).execute(&app.db.pool).await.unwrap();
+    }
+    // Quiet and Untouched: 30 checks each, all older than 90 days.
+    for d in 100..130 {
+        add(quiet, d).execute(&app.db.pool).await.unwrap();
+        add(untouched, d).execute(&app.db.pool).await.unwrap();
+    }
+
+    verify(&partner, busy).await;
+    verify(&partner, quiet).await;
+
+    // Busy keeps the new check and every one of the last 90 days: 26.
+    assert_eq!(attempts_of(&app, busy, 0).await, 26);
+    assert_eq!(
+        attempts_of(&app, busy, 90 * DAY).await,
+        0,
+        "nothing older than 90 days is left"
+    );
+    // Quiet keeps its newest 20: the new check and the 19 latest old ones.
+    assert_eq!(attempts_of(&app, quiet, 0).await, 20);
+    assert_eq!(
+        attempts_of(&app, quiet, 119 * DAY).await,
+        0,
+        "the oldest went first"
+    );
+    assert_eq!(attempts_of(&app, untouched, 0).await, 30);
+
+    // Staff's evidence still shows the latest twenty, newest first.
+    let staff = app.staff().await;
+    let r = staff.get(&format!("/api/admin/review/{quiet}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let evidence: Value = r.json().await.unwrap();
+    let shown = evidence["attempts"].as_array().expect("attempts");
+    assert_eq!(shown.len(), 20);
+    assert_eq!(shown[0]["kind"], "manual");
+}
+
+/// A source's attempts at least `older_than` ms old.
+async fn attempts_of(app: &TestApp, source: i64, older_than: i64) -> i64 {
+    use sqlx::Row;
+    sqlx::query(
+        "SELECT COUNT(*) AS n FROM verification_attempts WHERE traffic_source_id = $1 AND at <= $2",
+    )
+    .bind(source)
+    .bind(server::time::now_ms() - older_than)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+    .try_get("n")
+    .unwrap()
 }
 
 async fn attempts(app: &TestApp) -> i64 {

@@ -13,7 +13,7 @@ use model::Status;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::db::{sources, Db};
+use crate::db::{sources, verification::EVIDENCE_ATTEMPTS, Db};
 use crate::time::rfc3339;
 
 /// Where a page ended: the last row's risk, time and source id.
@@ -175,9 +175,10 @@ pub async fn evidence(db: &Db, id: i64) -> Result<Option<ReviewEvidence>, sqlx::
         None => Vec::new(),
     };
     let attempts = sqlx::query(
-        "SELECT at, kind, method, outcome FROM verification_attempts WHERE traffic_source_id = $1 ORDER BY at DESC, id DESC LIMIT 20",
+        "SELECT at, kind, method, outcome FROM verification_attempts WHERE traffic_source_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
     )
     .bind(id)
+    .bind(EVIDENCE_ATTEMPTS)
     .fetch_all(&db.pool)
     .await?
     .iter()
