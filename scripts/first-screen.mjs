@@ -13,8 +13,10 @@ import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startServer, launchBrowser, newPage, assertClean, signIn, DIST } from '../tests/e2e/harness.mjs';
 
-// Regression ceilings, bytes gzip, about 3 % above the figures in BENCHMARKS.md (issue 12).
-const CEILINGS = { partner: 330_000, advertiser: 324_000, staff: 385_000, whole: 708_000 };
+// Regression ceilings, bytes gzip (issue 12): about 3 % above the figures in BENCHMARKS.md, and
+// never past the target of 60 % of the unsplit app (536,493 bytes gzip: 321,896) per first
+// screen. Staff's first screen is within 1 KB of that target.
+const CEILINGS = { partner: 314_000, advertiser: 310_000, staff: 321_896, whole: 703_000 };
 
 const ROLES = [
   { role: 'partner', email: 'partner@demo.test', path: '/traffic-sources', heading: 'Traffic sources' },

@@ -2,7 +2,8 @@
 # Installs whatever this project needs and is missing; skips what is present.
 #   Rust: wasm32 target, trunk 0.21.14, wasm-bindgen CLI of the version in Cargo.lock,
 #         wasm-split-cli 0.2.4 (the per-screen split).
-#   npm:  binaryen 132 (wasm-opt), playwright-core and axe-core (see package.json).
+#   npm:  binaryen 132 (wasm-opt), terser (the split JS), playwright-core and axe-core
+#         (see package.json).
 #   Debian: chromium + chromium-driver (browser tests), wrk and sqlite3 (benchmarks), brotli (precompression).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,9 +50,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # Playwright must never download a browser: Debian's chromium is used.
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] \
-   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm tools (binaryen, playwright-core, axe-core)"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -d node_modules/playwright-core ] \
+   || [ ! -d node_modules/axe-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm tools (binaryen, terser, playwright-core, axe-core)"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi
 

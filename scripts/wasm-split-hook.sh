@@ -5,7 +5,7 @@
 # order, and replaces trunk's output in its staging dir:
 #   1. wasm-split-cli cuts the module at the `#[wasm_split]` points of src/screens/mod.rs;
 #   2. wasm-bindgen on the main part (the split parts call into it by its lld export names);
-#   3. wasm-opt -Oz on every module (release only).
+#   3. wasm-opt -Oz on every module, terser on the JS (release only).
 # Cache-busting: the wasm and JS go into `app-<16 hex of their content hash>/`, and index.html
 # points there; the server caches such a directory for a year and index.html never
 # (server/src/http/assets.rs). The split modules find each other relative to the loader.
@@ -36,6 +36,12 @@ if [ "${TRUNK_PROFILE:-debug}" = release ]; then
   for f in "$out"/*.wasm; do
     # shellcheck disable=SC2086
     wasm-opt $features -Oz "$f" -o "$f"
+  done
+  # trunk minifies the JS it writes (minify = "on_release"), but these files replace its
+  # output after that step: the bindings and the loader are minified here instead. Exports and
+  # the wasm imports' property names are kept (terser mangles only local names).
+  for f in "$out"/*.js; do
+    terser "$f" --module --compress --mangle --output "$f"
   done
 fi
 

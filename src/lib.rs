@@ -46,6 +46,8 @@ pub const MARKETPLACE: &[Role] = &[Role::Advertiser, Role::Staff];
 
 #[component]
 pub fn App() -> impl IntoView {
+    #[cfg(feature = "split")]
+    screens::keep_first_screens_shared_code_in_main();
     Session::provide();
     Toasts::provide();
     view! {

@@ -17,7 +17,7 @@ use crate::session::use_session;
 /// Sources per request when sending selected rows, so progress moves.
 const CHUNK: usize = 25;
 
-fn verb(action: BulkAction) -> &'static str {
+pub fn verb(action: BulkAction) -> &'static str {
     match action {
         BulkAction::Block => "Block",
         BulkAction::Unblock => "Unblock",
@@ -30,6 +30,14 @@ fn past(action: BulkAction) -> &'static str {
         BulkAction::Block => "Blocked",
         BulkAction::Unblock => "Unblocked",
         BulkAction::MarkReviewed => "Marked reviewed",
+    }
+}
+
+/// The bar's count when no run is under way and "all matching" is not chosen.
+pub fn idle_count(selected: usize) -> String {
+    match selected {
+        0 => "Select rows to act on several sources at once.".to_string(),
+        n => format!("{n} selected."),
     }
 }
 
@@ -71,10 +79,14 @@ pub fn BulkActions(
     actions: &'static [BulkAction],
     /// Runs after a run, to reload the table.
     on_done: Callback<()>,
+    /// The action whose confirmation is open, when the caller holds it (a press made before
+    /// this bar's module arrived opens its confirmation once it is here).
+    #[prop(optional)]
+    asking: Option<RwSignal<Option<BulkAction>>>,
 ) -> impl IntoView {
     let session = use_session();
     let all_matching = RwSignal::new(false);
-    let asking = RwSignal::new(None::<BulkAction>);
+    let asking = asking.unwrap_or_else(|| RwSignal::new(None));
     let reason = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
@@ -280,9 +292,8 @@ pub fn BulkActions(
         <div class="bulk" role="region" aria-label="Bulk actions">
             <p class="bulk__count" id="bulk-count" tabindex="-1" aria-live="polite">
                 {move || match count() {
-                    0 => "Select rows to act on several sources at once.".to_string(),
-                    n if all_matching.get() => format!("All {n} sources matching this filter are selected."),
-                    n => format!("{n} selected."),
+                    n if n > 0 && all_matching.get() => format!("All {n} sources matching this filter are selected."),
+                    n => idle_count(n),
                 }}
             </p>
             {select_all}

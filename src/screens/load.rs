@@ -117,8 +117,9 @@ enum PartChunk {
 /// Its download starts when the browser is idle after the screen has `settled` (its data
 /// shown, so the part never competes with the screen), or at once when the part is `wanted`
 /// (its dialog asked for first).
-/// Nothing is drawn until it is here; a failed download, if the part is wanted, says so with
-/// Try again. `here` remembers a loaded module, so a later visit draws the part at once.
+/// Until it is here, `pending` is drawn (a dialog: nothing; a bar: its idle look); a failed
+/// download, if the part is wanted, says so with Try again. `here` remembers a loaded
+/// module, so a later visit draws the part at once.
 #[cfg(feature = "split")]
 pub(super) fn deferred(
     here: &'static std::sync::atomic::AtomicBool,
@@ -126,6 +127,7 @@ pub(super) fn deferred(
     settled: Signal<bool>,
     wanted: Signal<bool>,
     show: impl Fn() -> Result<AnyView, ChunkFailed> + Send + Sync + 'static,
+    pending: impl Fn() -> AnyView + Send + Sync + 'static,
 ) -> impl IntoView {
     use std::sync::atomic::Ordering;
     let chunk = RwSignal::new(if here.load(Ordering::Relaxed) {
@@ -174,7 +176,7 @@ pub(super) fn deferred(
             }
             .into_any(),
         ),
-        _ => None,
+        _ => Some(pending()),
     }
 }
 
@@ -239,12 +241,16 @@ macro_rules! screen {
     };
 }
 
-/// `part!(module, name, split_fn, preload_fn, (args), view)`: a public
-/// `name(settled, wanted, args)` that draws `view` once its module is here (see [`deferred`]).
-/// Without the `split` feature it draws the view at once.
+/// `part!(module, name, split_fn, preload_fn, (args), view[, pending: view])`: a public
+/// `name(settled, wanted, args)` that draws `view` once its module is here, and `pending`
+/// (nothing, if not given) until then (see [`deferred`]). Without the `split` feature it
+/// draws the view at once.
 #[rustfmt::skip]
 macro_rules! part {
     ($module:ident, $name:ident, $split:ident, $preload:ident, ($($arg:ident: $ty:ty),*), $view:expr) => {
+        part!($module, $name, $split, $preload, ($($arg: $ty),*), $view, pending: ());
+    };
+    ($module:ident, $name:ident, $split:ident, $preload:ident, ($($arg:ident: $ty:ty),*), $view:expr, pending: $pending:expr) => {
         split_fn!($module, $split, $preload, ($($arg: $ty),*), $view);
 
         #[cfg(feature = "split")]
@@ -256,6 +262,7 @@ macro_rules! part {
                 settled,
                 wanted,
                 move || finish_now($split($($arg),*)),
+                move || $pending.into_any(),
             )
         }
 

@@ -10,7 +10,8 @@
 //! instead of after it: on a slow link the two round trips overlap.
 //!
 //! A part of a first screen that its first paint does not need (the marketplace's "Add to
-//! program" dialog) is a module of its own too, fetched once the screen is shown (`part!`).
+//! program" dialog, the staff table's bulk bar and Block dialogs) is a module of its own too,
+//! fetched once the screen is shown (`part!`).
 
 #[macro_use]
 mod load;
@@ -18,13 +19,18 @@ mod load;
 use leptos::prelude::*;
 
 #[cfg(feature = "split")]
+use crate::pages::admin_sources::actions::BulkBarPending;
+#[cfg(feature = "split")]
 use load::{deferred, finish_now};
 pub use load::{ChunkFailed, Screen};
 
 use crate::components::add_to_program::AddToProgramDialog;
 use crate::pages::{
     admin_review::{ReviewEvidencePage, ReviewQueue},
-    admin_sources::{AdminSource, AdminSources},
+    admin_sources::{
+        actions::{AdminTableActions, TableActions},
+        AdminSource, AdminSources,
+    },
     marketplace::Marketplace,
     notifications::Notifications,
     onboarding::Onboarding,
@@ -153,3 +159,38 @@ part!(
     (source: RwSignal<Option<model::program::MarketplaceSource>>),
     view! { <AddToProgramDialog source/> }
 );
+part!(
+    admin_table_actions,
+    admin_table_actions,
+    split_admin_table_actions,
+    preload_admin_table_actions,
+    (actions: TableActions),
+    view! { <AdminTableActions actions/> },
+    pending: view! { <BulkBarPending actions/> }
+);
+
+/// Keeps in the main module the code that all three first screens use (the list filters,
+/// paging and sort headers): a signed-in user downloads one of those screens at once, so this
+/// code is always needed, and left to the splitter it becomes some twenty small chunks, each
+/// its own request, gzip stream and instantiation (wasm-split-prototype#65). Taking the
+/// functions' addresses here makes them reachable from the main module; nothing calls this
+/// at run time beyond the `black_box`.
+#[cfg(feature = "split")]
+pub fn keep_first_screens_shared_code_in_main() {
+    use crate::components::{data_table, format_datetime, traffic_panel::match_rate_cell};
+    use crate::pages::sources_list::{Filters, ListState, PageSize};
+    if std::hint::black_box(false) {
+        std::hint::black_box((
+            Filters as fn(_) -> _,
+            PageSize as fn(_) -> _,
+            data_table::SortHeader as fn(_) -> _,
+            data_table::Pagination as fn(_) -> _,
+            data_table::sort_caption as fn(_, _) -> _,
+            ListState::from_params as fn(_) -> _,
+            ListState::next_page as fn(_, _) -> _,
+            ListState::prev_page as fn(_) -> _,
+            format_datetime as fn(_) -> _,
+            match_rate_cell as fn(_) -> _,
+        ));
+    }
+}

@@ -156,6 +156,77 @@ test("the marketplace's Add to program dialog downloads after the table shows; i
   await page.context().close();
 });
 
+test("the staff table's bulk bar and Block dialogs download after the table; if they can't, Try again brings them", async () => {
+  const page = await newPage(browser);
+  allowConsoleErrors(page, /Failed to load resource/, /split_admin_table_actions|failed to load|TypeError|NetworkError|Failed to fetch/i);
+  const order = [];
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname === '/api/traffic-sources') order.push('list answered');
+  });
+  await page.route('**/split_admin_table_actions.wasm', (route) => {
+    order.push('actions module');
+    return route.abort('internetdisconnected');
+  });
+  await signIn(page, server.url, 'staff@demo.test');
+  await page.locator('table tbody tr').first().waitFor();
+  await expectSoon(() => order.includes('actions module'), () => `the actions' module was never fetched: ${order}`);
+  assert.equal(order[0], 'list answered', `the actions' module waited for the table: ${order}`);
+  // Until it is here the bar looks as it does at first, its buttons unavailable.
+  const bar = page.getByRole('region', { name: 'Bulk actions' });
+  await bar.getByText('Select rows to act on several sources at once.').waitFor();
+  assert.equal(await bar.getByRole('button', { name: 'Block…', exact: true }).getAttribute('aria-disabled'), 'true');
+  await assertAccessible(page, 'the staff table before its actions arrive');
+
+  // Asked for (a row selected) while the module can't be had: the page says so.
+  await page.locator('table tbody').getByRole('checkbox').first().check();
+  const alert = page.getByRole('alert').filter({ hasText: "This couldn't be opened" });
+  await alert.waitFor();
+  await assertAccessible(page, "the staff table's actions failed to download");
+
+  await page.unroute('**/split_admin_table_actions.wasm');
+  await alert.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('region', { name: 'Bulk actions' }).getByText('1 selected.').waitFor();
+  assert.equal(await alert.count(), 0);
+  // The rows' own Block dialog came with it.
+  await page.locator('table tbody').getByRole('button', { name: /^Block / }).first().click();
+  await page.getByRole('dialog', { name: /^Block / }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  assertClean(page);
+  await page.context().close();
+});
+
+test('a bulk action pressed before its module arrives opens its confirmation when it does', async () => {
+  const page = await newPage(browser);
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let asked = false;
+  await page.route('**/split_admin_table_actions.wasm', async (route) => {
+    asked = true;
+    await held;
+    await route.continue();
+  });
+  await signIn(page, server.url, 'staff@demo.test');
+  await page.locator('table tbody tr').first().waitFor();
+  await expectSoon(() => asked, () => "the actions' module was never asked for");
+  const checks = page.locator('table tbody').getByRole('checkbox');
+  await checks.nth(0).check();
+  await checks.nth(1).check();
+  const bar = page.getByRole('region', { name: 'Bulk actions' });
+  await bar.getByText('2 selected.').waitFor();
+  assert.equal(await bar.getByRole('button', { name: 'Block…', exact: true }).getAttribute('aria-disabled'), 'false');
+  await bar.getByRole('button', { name: 'Block…', exact: true }).click();
+  assert.equal(await page.getByRole('dialog').count(), 0, 'nothing opens while the module is held');
+  release();
+  const dialog = page.getByRole('dialog', { name: 'Block 2 sources?' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await bar.getByText('2 selected.').waitFor();
+  assertClean(page);
+  await page.context().close();
+});
+
 /** Waits up to 5 s for `check()` to hold. */
 async function expectSoon(check, message) {
   for (let i = 0; i < 50 && !check(); i++) await new Promise((r) => setTimeout(r, 100));

@@ -6,9 +6,10 @@
 //! Everything here sits behind `RequireStaff`: other roles get a plain "not allowed" page, and
 //! the server refuses them every admin call anyway.
 //!
-//! `table` is the list screen, with its `partner_filter` and one `row` per source; `detail` is
-//! one source's page. This file holds what they share: the guard and the table's URL state.
+//! `table` is the list screen, with its `partner_filter`, one `row` per source and the
+//! `actions` staff take on them (a module of its own); `detail` is one source's page. This file holds what they share: the guard and the table's URL state.
 
+pub mod actions;
 mod detail;
 mod partner_filter;
 mod row;

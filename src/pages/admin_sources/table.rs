@@ -6,15 +6,15 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
     NavigateOptions,
 };
-use model::review::{BulkAction, BulkList};
 use model::{Page, Sort, SortField, TrafficSource};
 
-use super::{focus_soon, partner_filter::PartnerFilter, row::AdminRow, AdminState};
+use super::{
+    actions::TableActions, focus_soon, partner_filter::PartnerFilter, row::AdminRow, AdminState,
+};
 use crate::{
     api,
     components::{
-        block_dialog::{BlockDialog, UnblockDialog},
-        bulk_actions::{BulkActions, PageCheck},
+        bulk_actions::PageCheck,
         data_table::{sort_caption, Pagination, SortHeader},
         load::{Load, Loader},
         notice::LoadError,
@@ -116,6 +116,17 @@ pub fn AdminSources() -> impl IntoView {
         changed.set(Some(source));
         focus_soon(format!("block-{id}"));
     });
+    let actions = TableActions {
+        selected,
+        total,
+        filter,
+        on_done: Callback::new(move |_| sources.reload()),
+        asking: RwSignal::new(None),
+        block_target,
+        unblock_target,
+        on_blocked,
+        on_unblocked,
+    };
 
     view! {
         <section class="page">
@@ -147,14 +158,11 @@ pub fn AdminSources() -> impl IntoView {
                     }
                 })
             }}
-            <BulkActions
-                selected
-                total
-                filter
-                list=BulkList::Sources
-                actions=&[BulkAction::Block, BulkAction::Unblock, BulkAction::MarkReviewed]
-                on_done=Callback::new(move |_| sources.reload())
-            />
+            {crate::screens::admin_table_actions(
+                Signal::derive(move || sources.state.with(|s| !matches!(s, Load::Loading))),
+                Signal::derive(move || actions.wanted()),
+                actions,
+            )}
             <div class="table-region" aria-busy=move || updating.get().to_string()>
                 <p class="updating" role="status">
                     {move || updating.get().then_some("Updating…")}
@@ -171,8 +179,6 @@ pub fn AdminSources() -> impl IntoView {
                     .into_any(),
                 }}
             </div>
-            <BlockDialog target=block_target on_done=on_blocked/>
-            <UnblockDialog target=unblock_target on_done=on_unblocked/>
         </section>
     }
 }
