@@ -92,12 +92,12 @@ test("a later screen's module is fetched on first use, shows the loading state m
 test('a screen whose module fails to download offers Try again, and Try again recovers', async () => {
   const page = await newPage(browser);
   // The browser's own log lines for the refused request, and the loader's report of it.
-  allowConsoleErrors(page, /Failed to load resource/, /split_staff|failed to load|TypeError|NetworkError|Failed to fetch/i);
-  await signIn(page, server.url, 'staff@demo.test');
-  await page.getByRole('heading', { level: 1, name: 'All traffic sources' }).waitFor();
+  allowConsoleErrors(page, /Failed to load resource/, /split_partner|failed to load|TypeError|NetworkError|Failed to fetch/i);
+  await signIn(page, server.url, 'partner@demo.test');
+  await page.getByRole('heading', { level: 1, name: 'Traffic sources' }).waitFor();
 
   let blocked = 0;
-  await page.route('**/split_staff.wasm', (route) => {
+  await page.route('**/split_partner.wasm', (route) => {
     blocked += 1;
     return route.abort('internetdisconnected');
   });
@@ -111,26 +111,26 @@ test('a screen whose module fails to download offers Try again, and Try again re
   await alert.waitFor();
   assert.ok(blocked >= 2, 'Try again asked for the module again');
 
-  await page.unroute('**/split_staff.wasm');
+  await page.unroute('**/split_partner.wasm');
   await alert.getByRole('button', { name: 'Try again' }).click();
-  await page.getByRole('heading', { level: 2, name: 'Programs using it' }).waitFor();
+  await page.getByRole('heading', { level: 2, name: 'Programs using this source' }).waitFor();
   assert.equal(await alert.count(), 0);
   // The app is whole: the rest of it still works.
-  await page.getByRole('link', { name: 'Review queue' }).first().click();
-  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await page.getByRole('link', { name: /^Notifications/ }).first().click();
+  await page.getByRole('heading', { level: 1, name: 'Notifications' }).waitFor();
   assertClean(page);
   await page.context().close();
 });
 
 test("the marketplace's Add to program dialog downloads after the table shows; if it can't, Try again opens it", async () => {
   const page = await newPage(browser);
-  allowConsoleErrors(page, /Failed to load resource/, /split_add_to_program|failed to load|TypeError|NetworkError|Failed to fetch/i);
+  allowConsoleErrors(page, /Failed to load resource/, /split_advertiser|failed to load|TypeError|NetworkError|Failed to fetch/i);
   // In order: the list's answer and each request for the dialog's module.
   const order = [];
   page.on('response', (r) => {
     if (new URL(r.url()).pathname === '/api/marketplace/traffic-sources') order.push('list answered');
   });
-  await page.route('**/split_add_to_program.wasm', (route) => {
+  await page.route('**/split_advertiser.wasm', (route) => {
     order.push('dialog module');
     return route.abort('internetdisconnected');
   });
@@ -146,7 +146,7 @@ test("the marketplace's Add to program dialog downloads after the table shows; i
   await alert.waitFor();
   await assertAccessible(page, 'a dialog that failed to download');
 
-  await page.unroute('**/split_add_to_program.wasm');
+  await page.unroute('**/split_advertiser.wasm');
   await alert.getByRole('button', { name: 'Try again' }).click();
   await page.getByRole('dialog', { name: /to a program$/ }).waitFor();
   assert.equal(await alert.count(), 0);
@@ -158,12 +158,12 @@ test("the marketplace's Add to program dialog downloads after the table shows; i
 
 test("the staff table's bulk bar and Block dialogs download after the table; if they can't, Try again brings them", async () => {
   const page = await newPage(browser);
-  allowConsoleErrors(page, /Failed to load resource/, /split_admin_table_actions|failed to load|TypeError|NetworkError|Failed to fetch/i);
+  allowConsoleErrors(page, /Failed to load resource/, /split_staff|failed to load|TypeError|NetworkError|Failed to fetch/i);
   const order = [];
   page.on('response', (r) => {
     if (new URL(r.url()).pathname === '/api/traffic-sources') order.push('list answered');
   });
-  await page.route('**/split_admin_table_actions.wasm', (route) => {
+  await page.route('**/split_staff.wasm', (route) => {
     order.push('actions module');
     return route.abort('internetdisconnected');
   });
@@ -183,7 +183,7 @@ test("the staff table's bulk bar and Block dialogs download after the table; if 
   await alert.waitFor();
   await assertAccessible(page, "the staff table's actions failed to download");
 
-  await page.unroute('**/split_admin_table_actions.wasm');
+  await page.unroute('**/split_staff.wasm');
   await alert.getByRole('button', { name: 'Try again' }).click();
   await page.getByRole('region', { name: 'Bulk actions' }).getByText('1 selected.').waitFor();
   assert.equal(await alert.count(), 0);
@@ -201,7 +201,7 @@ test('a bulk action pressed before its module arrives opens its confirmation whe
   let release;
   const held = new Promise((resolve) => { release = resolve; });
   let asked = false;
-  await page.route('**/split_admin_table_actions.wasm', async (route) => {
+  await page.route('**/split_staff.wasm', async (route) => {
     asked = true;
     await held;
     await route.continue();

@@ -1,7 +1,8 @@
 //! What staff do to the admin table's sources: the bulk bar above the table and the Block
 //! and Unblock dialogs its rows open. None of it runs before a row is selected or a button
-//! pressed, so it is a module of its own (`screens::admin_table_actions`), fetched when the
-//! browser is idle after the table shows; until then the bar is drawn as it first looks.
+//! pressed, so it waits in the staff screens' module (`screens::admin_table_actions`), fetched
+//! when the browser is idle after the table shows; until then the bar is drawn as it first
+//! looks.
 
 use leptos::prelude::*;
 use model::review::{BulkAction, BulkList};
