@@ -61,6 +61,10 @@ try {
       ' TBT', a['total-blocking-time'].displayValue, ' CLS', a['cumulative-layout-shift'].displayValue,
     );
     if (!lhr.finalDisplayedUrl.endsWith(path)) console.log('  ended on', lhr.finalDisplayedUrl, `(not ${path})`);
+    // What moved, when the page shifted more than a little.
+    for (const item of (a['layout-shifts']?.details?.items ?? []).filter((i) => i.score >= 0.01)) {
+      console.log('  shift', item.score.toFixed(3), item.node?.selector ?? '', (item.node?.snippet ?? '').slice(0, 100));
+    }
     for (const [id, audit] of Object.entries(a)) {
       if (audit.score !== null && audit.score < 1 && lhr.categories.accessibility.auditRefs.some((r) => r.id === id && r.weight > 0)) {
         console.log('  accessibility:', id, '-', audit.title);
