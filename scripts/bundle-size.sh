@@ -17,8 +17,9 @@ budget=$((200 * 1000))
 # the advertiser's first screen for 13 KB more in all (679,395). Lowered to 690 KB the next
 # day, then to 670 KB (650,347): the code all three first screens share is kept in the main
 # module, the JS is minified, and a first screen's deferred parts share their role's module of
-# later screens. The per-role ceilings are in scripts/first-screen.mjs.
-ceiling=$((670 * 1000))
+# later screens. Then to 658 KB (639,292): every module's producers and target_features
+# sections are stripped. The per-role ceilings are in scripts/first-screen.mjs.
+ceiling=$((658 * 1000))
 total_gz=0
 chunks=0 chunks_raw=0 chunks_gz=0 chunks_br=0
 printf '%-48s %10s %10s %10s\n' file raw gzip brotli

@@ -33,9 +33,12 @@ find "$work/split" -maxdepth 1 -name '*.wasm' ! -name "$name.wasm" -exec cp {} "
 
 if [ "${TRUNK_PROFILE:-debug}" = release ]; then
   features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals"
+  # The producers and target_features sections are for tools (wasm-bindgen has read the
+  # latter already); the browser needs neither, and every one of the ~70 modules carried both,
+  # about 180 bytes gzip each.
   for f in "$out"/*.wasm; do
     # shellcheck disable=SC2086
-    wasm-opt $features -Oz "$f" -o "$f"
+    wasm-opt $features -Oz --strip-producers --strip-target-features "$f" -o "$f"
   done
   # trunk minifies the JS it writes (minify = "on_release"), but these files replace its
   # output after that step: the bindings and the loader are minified here instead. Exports and
