@@ -3,24 +3,21 @@
 // performance and accessibility, desktop and mobile.
 // Build first: scripts/build-web.sh && cargo build --release -p server
 //   node scripts/lighthouse.mjs [partner|advertiser|staff]
-// Lighthouse is a measuring tool, not a test dependency: it is installed on first use into
+// Lighthouse is a measuring tool, not a test dependency: scripts/setup.sh installs it into
 // target/lighthouse (its dependency tree does not survive `npm ci` in package-lock form).
 // The partner signs in through the real page in a persistent Chromium profile; Lighthouse
 // then audits the table in that same browser without resetting its storage.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer, signIn } from '../tests/e2e/harness.mjs';
 
-const LIGHTHOUSE_VERSION = '12.8.2'; // 13 needs Node 22
-const prefix = resolve(import.meta.dirname, '../target/lighthouse');
-const lhRoot = join(prefix, 'node_modules/lighthouse');
+const lhRoot = resolve(import.meta.dirname, '../target/lighthouse/node_modules/lighthouse');
 if (!existsSync(join(lhRoot, 'core/index.js'))) {
-  mkdirSync(prefix, { recursive: true });
-  execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `lighthouse@${LIGHTHOUSE_VERSION}`], { stdio: 'inherit' });
+  console.error('Lighthouse is not installed: run scripts/setup.sh');
+  process.exit(1);
 }
 const { default: lighthouse } = await import(pathToFileURL(join(lhRoot, 'core/index.js')));
 const { default: desktopConfig } = await import(pathToFileURL(join(lhRoot, 'core/config/desktop-config.js')));

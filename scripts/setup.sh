@@ -69,3 +69,14 @@ if ! python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$aiosmt
   say "installing aiosmtpd $aiosmtpd_version (PyPI)"
   python3 -m pip install -q --root-user-action=ignore "aiosmtpd==$aiosmtpd_version"
 fi
+
+# Lighthouse, the measuring tool of scripts/lighthouse.mjs (BENCHMARKS.md; no test needs it).
+# Kept out of package.json: its dependency tree does not survive `npm ci` in package-lock form,
+# so it goes into a prefix of its own. Version 13 needs Node 22.
+lighthouse_version=12.8.2
+lighthouse_prefix=target/lighthouse
+if [ "$(node -p "require('./$lighthouse_prefix/node_modules/lighthouse/package.json').version" 2>/dev/null)" != "$lighthouse_version" ]; then
+  say "installing lighthouse $lighthouse_version (npm, into $lighthouse_prefix)"
+  mkdir -p "$lighthouse_prefix"
+  npm install --prefix "$lighthouse_prefix" --no-save --no-audit --no-fund --loglevel=error "lighthouse@$lighthouse_version"
+fi
