@@ -21,10 +21,31 @@ pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     }
 }
 
+/// Pages a signed-out visitor opens: the header waits for the session there without
+/// holding room for the signed-in rows.
+fn signed_out_page(path: &str) -> bool {
+    path.starts_with("/sign-in") || path.starts_with("/sign-up")
+}
+
+/// Brings a focused link fully into view. On a narrow screen the navigation scrolls sideways,
+/// and Chrome leaves a focused link that is partly visible where it is, which can be a link
+/// all but out of view.
+fn reveal_focused(event: web_sys::FocusEvent) {
+    use wasm_bindgen::JsCast;
+    use web_sys::{ScrollIntoViewOptions, ScrollLogicalPosition};
+    if let Some(link) = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+        let options = ScrollIntoViewOptions::new();
+        options.set_block(ScrollLogicalPosition::Nearest);
+        options.set_inline(ScrollLogicalPosition::Nearest);
+        link.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+}
+
 #[component]
 pub fn Header() -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
+    let pathname = leptos_router::hooks::use_location().pathname;
     let toasts = crate::components::toast::use_toasts();
     let sign_out = Action::new_local(move |_: &()| async move { crate::api::sign_out().await });
     Effect::new(move |_| {
@@ -66,7 +87,7 @@ pub fn Header() -> impl IntoView {
                 })
                 .collect_view();
             view! {
-                <nav class="nav" aria-label="Main">
+                <nav class="nav" aria-label="Main" on:focusin=reveal_focused>
                     <ul class="nav__list">{links}</ul>
                 </nav>
                 <div class="account">
@@ -103,6 +124,12 @@ pub fn Header() -> impl IntoView {
             </nav>
         }
         .into_any(),
+        // While the session is checked, a narrow screen keeps the rows the signed-in header
+        // will fill (CSS), so the page below does not jump when they arrive. Not on the
+        // sign-in and sign-up pages, whose visitors are mostly signed out.
+        SessionState::Loading if !signed_out_page(&pathname.get()) => {
+            view! { <div class="site-header__pending" aria-hidden="true"></div> }.into_any()
+        }
         SessionState::Loading => ().into_any(),
     };
 
