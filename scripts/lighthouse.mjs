@@ -2,7 +2,7 @@
 // sources table unless told), served by the release server with the release bundle:
 // performance and accessibility, desktop and mobile.
 // Build first: scripts/build-web.sh && cargo build --release -p server
-//   node scripts/lighthouse.mjs [partner|advertiser|staff]
+//   node scripts/lighthouse.mjs [partner|advertiser|staff] [--tasks]
 // Lighthouse is a measuring tool, not a test dependency: scripts/setup.sh installs it into
 // target/lighthouse (its dependency tree does not survive `npm ci` in package-lock form).
 // The partner signs in through the real page in a persistent Chromium profile; Lighthouse
@@ -58,6 +58,15 @@ try {
       ' TBT', a['total-blocking-time'].displayValue, ' CLS', a['cumulative-layout-shift'].displayValue,
     );
     if (!lhr.finalDisplayedUrl.endsWith(path)) console.log('  ended on', lhr.finalDisplayedUrl, `(not ${path})`);
+    // With --tasks: the main thread's long tasks, what TBT is made of.
+    if (process.argv.includes('--tasks')) {
+      for (const t of a['long-tasks']?.details?.items ?? []) {
+        console.log('  long task', `${Math.round(t.startTime)} ms`, `${Math.round(t.duration)} ms`, t.url);
+      }
+      for (const w of a['mainthread-work-breakdown']?.details?.items ?? []) {
+        console.log('  main thread', w.groupLabel, `${Math.round(w.duration)} ms`);
+      }
+    }
     // What moved, when the page shifted more than a little.
     for (const item of (a['layout-shifts']?.details?.items ?? []).filter((i) => i.score >= 0.01)) {
       console.log('  shift', item.score.toFixed(3), item.node?.selector ?? '', (item.node?.snippet ?? '').slice(0, 100));

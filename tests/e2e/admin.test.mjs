@@ -10,8 +10,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer,
-  launchBrowser,
+  useServerAndBrowser,
   newPage,
   assertClean,
   assertAccessible,
@@ -25,16 +24,7 @@ const SOURCE = 'Dealspotter Blog';
 const REASON = 'Fake reviews found on several pages';
 const NOTE = 'Ticket QA-1234, three complaints';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ seedDemo: true });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 /** The table row whose name cell links to `name` (the same on the admin and partner tables). */
 function row(page, name) {
@@ -71,8 +61,8 @@ describe('staff, partner and advertisers around one block', () => {
   let trackingLink;
 
   before(async () => {
-    staff = await newPage(browser);
-    await signIn(staff, server.url, 'staff@demo.test');
+    staff = await newPage(env.browser);
+    await signIn(staff, env.server.url, 'staff@demo.test');
   });
   after(async () => {
     await staff.context().close();
@@ -130,20 +120,20 @@ describe('staff, partner and advertisers around one block', () => {
     await checkPage(staff, 'admin table, filtered');
 
     // Sort by name, and a channel filter.
-    await staff.goto(`${server.url}/admin/traffic-sources?channel=comparison&sort=name`);
+    await staff.goto(`${env.server.url}/admin/traffic-sources?channel=comparison&sort=name`);
     await staff.waitForFunction(() => document.querySelectorAll('tbody tr').length === 2);
     const names = await staff.locator('tbody th').allInnerTexts();
     assert.deepEqual(names.map((n) => n.trim()), [SOURCE, 'Trailhead Reviews']);
     assert.equal(await staff.getByRole('columnheader', { name: 'Name' }).getAttribute('aria-sort'), 'ascending');
 
     // Search, then back to everything.
-    await staff.goto(`${server.url}/admin/traffic-sources`);
+    await staff.goto(`${env.server.url}/admin/traffic-sources`);
     await staff.getByRole('searchbox', { name: 'Search' }).fill('podcast');
     await staff.getByRole('button', { name: 'Search', exact: true }).click();
     await staff.waitForURL((u) => u.searchParams.get('q') === 'podcast');
     await staff.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
     await row(staff, 'Trailhead Podcast').waitFor();
-    await staff.goto(`${server.url}/admin/traffic-sources?limit=5`);
+    await staff.goto(`${env.server.url}/admin/traffic-sources?limit=5`);
     await staff.waitForFunction(() => document.querySelectorAll('tbody tr').length === 5);
     await staff.getByRole('link', { name: 'Next' }).click();
     await staff.waitForURL((u) => u.searchParams.has('cursor'));
@@ -155,7 +145,7 @@ describe('staff, partner and advertisers around one block', () => {
   });
 
   test('the block dialog: keyboard, focus trap, Escape, validation at the field', async () => {
-    await staff.goto(`${server.url}/admin/traffic-sources`);
+    await staff.goto(`${env.server.url}/admin/traffic-sources`);
     const opener = row(staff, SOURCE).getByRole('button', { name: `Block ${SOURCE}` });
     await opener.focus();
     await staff.keyboard.press('Enter');
@@ -208,7 +198,7 @@ describe('staff, partner and advertisers around one block', () => {
     assert.equal(status, 410);
     assert.match(body, /no longer active/);
     // Clicked in a browser, the visitor sees the page.
-    const visitor = await newPage(browser);
+    const visitor = await newPage(env.browser);
     allowConsoleErrors(visitor, /status of 410/);
     const response = await visitor.goto(trackingLink);
     assert.equal(response.status(), 410);
@@ -218,9 +208,9 @@ describe('staff, partner and advertisers around one block', () => {
   });
 
   test('the partner sees it Blocked with the reason, a notification, and the history without the note', async () => {
-    const partner = await newPage(browser);
-    await signIn(partner, server.url, 'partner@demo.test');
-    await partner.goto(`${server.url}/traffic-sources`);
+    const partner = await newPage(env.browser);
+    await signIn(partner, env.server.url, 'partner@demo.test');
+    await partner.goto(`${env.server.url}/traffic-sources`);
     const blocked = row(partner, SOURCE);
     await blocked.waitFor();
     const text = await blocked.innerText();
@@ -239,7 +229,7 @@ describe('staff, partner and advertisers around one block', () => {
     await checkPage(partner, 'partner table with the blocked source');
 
     // The source page: badge, reason, who can lift it, and the history without the staff note.
-    await partner.goto(`${server.url}/traffic-sources/${sourceId}`);
+    await partner.goto(`${env.server.url}/traffic-sources/${sourceId}`);
     await partner.getByRole('heading', { name: 'Blocked by platform staff', level: 2 }).waitFor();
     assert.match(await partner.locator('main').innerText(), new RegExp(REASON));
     const history = partner.getByRole('region', { name: 'History' });
@@ -282,9 +272,9 @@ describe('staff, partner and advertisers around one block', () => {
   });
 
   test('the advertiser using the source is notified; another advertiser is not', async () => {
-    const advertiser = await newPage(browser);
-    await signIn(advertiser, server.url, 'advertiser@demo.test');
-    await advertiser.goto(`${server.url}/notifications`);
+    const advertiser = await newPage(env.browser);
+    await signIn(advertiser, env.server.url, 'advertiser@demo.test');
+    await advertiser.goto(`${env.server.url}/notifications`);
     const item = advertiser.locator('li.notification').filter({ hasText: `“${SOURCE}” in your programs was blocked` });
     await item.waitFor();
     assert.match(await item.innerText(), /Unread/);
@@ -316,15 +306,15 @@ describe('staff, partner and advertisers around one block', () => {
     await advertiser.getByRole('link', { name: 'Northwind Autumn' }).waitFor();
     await advertiser.context().close();
 
-    const other = await newPage(browser);
-    await signIn(other, server.url, 'advertiser2@demo.test');
+    const other = await newPage(env.browser);
+    await signIn(other, env.server.url, 'advertiser2@demo.test');
     const theirs = await api(other, 'GET', '/api/notifications');
     assert.ok(!theirs.body.items.some((n) => n.message.includes(SOURCE)), JSON.stringify(theirs.body));
     await other.context().close();
   });
 
   test('the admin source page shows the block, the note and the full history', async () => {
-    await staff.goto(`${server.url}/admin/traffic-sources`);
+    await staff.goto(`${env.server.url}/admin/traffic-sources`);
     await row(staff, SOURCE).getByRole('link', { name: SOURCE }).click();
     await staff.waitForURL((u) => u.pathname === `/admin/traffic-sources/${sourceId}`);
     await staff.getByRole('heading', { level: 1, name: SOURCE }).waitFor();
@@ -370,8 +360,8 @@ describe('staff, partner and advertisers around one block', () => {
 
 describe('staff in the marketplace', () => {
   test('staff see what advertisers see, and review a source from there instead of adding it', async () => {
-    const page = await newPage(browser);
-    await signIn(page, server.url, 'staff@demo.test');
+    const page = await newPage(env.browser);
+    await signIn(page, env.server.url, 'staff@demo.test');
     const listed = (name) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Marketplace' }).click();
     await page.waitForURL((u) => u.pathname === '/marketplace');
@@ -392,17 +382,17 @@ describe('staff in the marketplace', () => {
 
 describe('only staff get into the admin area', () => {
   test('a partner typing /admin is turned away, on a fresh load and in the app', async () => {
-    const partner = await newPage(browser);
-    await signIn(partner, server.url, 'partner2@demo.test');
-    await partner.goto(`${server.url}/admin`);
+    const partner = await newPage(env.browser);
+    await signIn(partner, env.server.url, 'partner2@demo.test');
+    await partner.goto(`${env.server.url}/admin`);
     await partner.getByRole('heading', { level: 1, name: "You can't open this page" }).waitFor();
     assert.match(await partner.locator('main').innerText(), /for platform staff only/);
     // Never a glimpse of the admin table.
     assert.equal(await partner.getByRole('heading', { name: 'All traffic sources' }).count(), 0);
     await checkPage(partner, 'not allowed');
-    await partner.goto(`${server.url}/admin/traffic-sources`);
+    await partner.goto(`${env.server.url}/admin/traffic-sources`);
     await partner.getByRole('heading', { level: 1, name: "You can't open this page" }).waitFor();
-    await partner.goto(`${server.url}/admin/traffic-sources/1`);
+    await partner.goto(`${env.server.url}/admin/traffic-sources/1`);
     await partner.getByRole('heading', { level: 1, name: "You can't open this page" }).waitFor();
     // And the API refuses whatever the page shows.
     allowConsoleErrors(partner, /status of 403/);
@@ -415,15 +405,15 @@ describe('only staff get into the admin area', () => {
   });
 
   test('an advertiser is turned away too; a visitor is asked to sign in', async () => {
-    const advertiser = await newPage(browser);
-    await signIn(advertiser, server.url, 'advertiser2@demo.test');
-    await advertiser.goto(`${server.url}/admin/traffic-sources`);
+    const advertiser = await newPage(env.browser);
+    await signIn(advertiser, env.server.url, 'advertiser2@demo.test');
+    await advertiser.goto(`${env.server.url}/admin/traffic-sources`);
     await advertiser.getByRole('heading', { level: 1, name: "You can't open this page" }).waitFor();
     assertClean(advertiser);
     await advertiser.context().close();
 
-    const visitor = await newPage(browser);
-    await visitor.goto(`${server.url}/admin/traffic-sources`);
+    const visitor = await newPage(env.browser);
+    await visitor.goto(`${env.server.url}/admin/traffic-sources`);
     await visitor.waitForURL((u) => u.pathname === '/sign-in');
     assert.equal(new URL(visitor.url()).searchParams.get('next'), '/admin/traffic-sources');
     assertClean(visitor);
@@ -433,8 +423,8 @@ describe('only staff get into the admin area', () => {
 
 describe('small screens and empty states', () => {
   test('the admin table, the admin source page and notifications hold at 360 px', async () => {
-    const staff = await newPage(browser, { viewport: { width: 360, height: 740 } });
-    await signIn(staff, server.url, 'staff@demo.test');
+    const staff = await newPage(env.browser, { viewport: { width: 360, height: 740 } });
+    await signIn(staff, env.server.url, 'staff@demo.test');
     await staff.waitForURL((u) => u.pathname === '/admin/traffic-sources');
     await row(staff, 'Trailhead Reviews').waitFor();
     const overflow = () => staff.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -447,7 +437,7 @@ describe('small screens and empty states', () => {
     await checkPage(staff, 'admin source page at 360 px');
 
     // Staff have no notifications: the empty state.
-    await staff.goto(`${server.url}/notifications`);
+    await staff.goto(`${env.server.url}/notifications`);
     await staff.getByRole('heading', { name: 'No notifications yet' }).waitFor();
     assert.ok((await overflow()) <= 0);
     await waitForBell(staff, 'Notifications');

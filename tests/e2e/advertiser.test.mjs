@@ -9,8 +9,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer,
-  launchBrowser,
+  useServerAndBrowser,
   newPage,
   assertClean,
   assertAccessible,
@@ -18,16 +17,7 @@ import {
   api,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ seedDemo: true });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 const PASSWORD = 'correct-horse-battery';
 const SOURCE = 'Zephyr Hiking Podcast';
@@ -36,7 +26,7 @@ const LANDING = 'https://shop.zephyr.example/spring?ref=affiliates';
 
 async function signUp(page, role, name) {
   const email = `${role.toLowerCase()}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
-  await page.goto(`${server.url}/sign-up`);
+  await page.goto(`${env.server.url}/sign-up`);
   await page.getByRole('radio', { name: role }).check();
   await page.getByLabel('Your name or company').fill(name);
   await page.getByLabel('Email').fill(email);
@@ -85,7 +75,7 @@ describe('an advertiser and a partner', () => {
   let trackingLink;
 
   before(async () => {
-    partner = await newPage(browser);
+    partner = await newPage(env.browser);
     await signUp(partner, 'Partner', 'Zephyr Media');
     const created = await api(partner, 'POST', '/api/traffic-sources', {
       name: SOURCE,
@@ -96,8 +86,8 @@ describe('an advertiser and a partner', () => {
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     sourceId = created.body.id;
-    advertiser = await newPage(browser);
-    await advertiser.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    advertiser = await newPage(env.browser);
+    await advertiser.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.server.url });
   });
   after(async () => {
     await partner?.context().close();
@@ -162,7 +152,7 @@ describe('an advertiser and a partner', () => {
     assert.equal(await page.getByRole('checkbox', { name: 'Cashback', exact: true }).isChecked(), false);
 
     // Sorting by name, and paging two at a time: a bookmarkable address.
-    await page.goto(`${server.url}/marketplace?sort=name&limit=2`);
+    await page.goto(`${env.server.url}/marketplace?sort=name&limit=2`);
     await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 2);
     const firstPage = await page.locator('tbody th').allInnerTexts();
     assert.deepEqual([...firstPage].sort(), firstPage);
@@ -180,7 +170,7 @@ describe('an advertiser and a partner', () => {
 
   test('adds a source to a program created in the dialog, and copies the tracking link', async () => {
     const page = advertiser;
-    await page.goto(`${server.url}/marketplace?q=zephyr`);
+    await page.goto(`${env.server.url}/marketplace?q=zephyr`);
     const button = page.getByRole('button', { name: `Add to program ${SOURCE}` });
     // Keyboard: the dialog opens on Enter and Escape closes it, giving the focus back.
     await button.focus();
@@ -213,7 +203,7 @@ describe('an advertiser and a partner', () => {
     const linkField = dialog.getByRole('textbox', { name: `Tracking link for ${SOURCE} in ${PROGRAM}` });
     await linkField.waitFor();
     trackingLink = await linkField.inputValue();
-    assert.match(trackingLink, new RegExp(`^${server.url}/t/[A-Za-z0-9_-]{11,}$`));
+    assert.match(trackingLink, new RegExp(`^${env.server.url}/t/[A-Za-z0-9_-]{11,}$`));
     await checkPage(page, 'add dialog, added');
 
     await dialog.getByRole('button', { name: `Copy tracking link for ${SOURCE} in ${PROGRAM}` }).click();
@@ -289,7 +279,7 @@ describe('an advertiser and a partner', () => {
 
   test('the partner sees the program and its link on their source page; an unused source says so', async () => {
     const page = partner;
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     await page.getByRole('link', { name: SOURCE, exact: true }).click();
     await page.waitForURL((u) => u.pathname === `/traffic-sources/${sourceId}`);
     await page.getByRole('heading', { level: 1, name: SOURCE }).waitFor();
@@ -310,14 +300,14 @@ describe('an advertiser and a partner', () => {
       visibility: 'public',
     });
     assert.equal(other.status, 201);
-    await page.goto(`${server.url}/traffic-sources/${other.body.id}`);
+    await page.goto(`${env.server.url}/traffic-sources/${other.body.id}`);
     await page.getByRole('heading', { name: 'No program uses this source yet' }).waitFor();
     await checkPage(page, 'partner source page, no program');
   });
 
   test('the copy button falls back to selecting the link when the clipboard is unavailable', async () => {
     const page = partner;
-    await page.goto(`${server.url}/traffic-sources/${sourceId}`);
+    await page.goto(`${env.server.url}/traffic-sources/${sourceId}`);
     const r = row(page, PROGRAM);
     await r.waitFor();
     await page.evaluate(() => Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true }));
@@ -333,7 +323,7 @@ describe('an advertiser and a partner', () => {
 
   test('the partner pauses the source: the link answers 410 with the friendly page; the program says so', async () => {
     const page = partner;
-    await page.goto(`${server.url}/traffic-sources/${sourceId}/edit`);
+    await page.goto(`${env.server.url}/traffic-sources/${sourceId}/edit`);
     await page.getByRole('radio', { name: 'Paused', exact: true }).check();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL((u) => u.pathname === '/traffic-sources');
@@ -343,7 +333,7 @@ describe('an advertiser and a partner', () => {
     assert.match(gone.body, /This link is no longer active/);
     assert.doesNotMatch(gone.body, /shop\.zephyr\.example/);
 
-    await page.goto(`${server.url}/traffic-sources/${sourceId}`);
+    await page.goto(`${env.server.url}/traffic-sources/${sourceId}`);
     await page.getByText('its tracking links do not redirect').waitFor();
     await checkPage(page, 'partner source page, paused');
 
@@ -357,7 +347,7 @@ describe('an advertiser and a partner', () => {
 
   test('resumed as Private: out of the marketplace, still in the program, the link redirects again', async () => {
     const page = partner;
-    await page.goto(`${server.url}/traffic-sources/${sourceId}/edit`);
+    await page.goto(`${env.server.url}/traffic-sources/${sourceId}/edit`);
     await page.getByRole('radio', { name: 'Active', exact: true }).check();
     await page.getByRole('radio', { name: 'Private', exact: true }).check();
     await page.getByRole('button', { name: 'Save' }).click();
@@ -371,7 +361,7 @@ describe('an advertiser and a partner', () => {
     assert.match(await r.innerText(), /still works/);
     await checkPage(advertiser, 'program page, private source');
 
-    await advertiser.goto(`${server.url}/marketplace?q=zephyr`);
+    await advertiser.goto(`${env.server.url}/marketplace?q=zephyr`);
     await row(advertiser, 'Zephyr Newsletter').waitFor();
     assert.equal(await row(advertiser, SOURCE).count(), 0);
     assertClean(advertiser);
@@ -380,30 +370,30 @@ describe('an advertiser and a partner', () => {
 
 describe('guards and layout', () => {
   test('partners are kept out of the advertiser pages, and advertisers out of a partner’s source page', async () => {
-    const page = await newPage(browser);
+    const page = await newPage(env.browser);
     await signUp(page, 'Partner', 'Guarded Partner');
     for (const path of ['/marketplace', '/programs', '/programs/1']) {
-      await page.goto(`${server.url}${path}`);
+      await page.goto(`${env.server.url}${path}`);
       await page.waitForURL((u) => u.pathname !== path && u.pathname !== '/sign-in');
       assert.equal(await page.getByRole('heading', { level: 1, name: 'Marketplace' }).count(), 0);
     }
     await page.context().close();
 
-    const adv = await newPage(browser);
+    const adv = await newPage(env.browser);
     await signUp(adv, 'Advertiser', 'Guarded Advertiser');
     await adv.waitForURL((u) => u.pathname === '/marketplace');
-    await adv.goto(`${server.url}/traffic-sources/1`);
+    await adv.goto(`${env.server.url}/traffic-sources/1`);
     await adv.waitForURL((u) => u.pathname === '/marketplace');
     // Another advertiser's program reads as not found.
     allowConsoleErrors(adv, /status of 404/);
-    await adv.goto(`${server.url}/programs/1`);
+    await adv.goto(`${env.server.url}/programs/1`);
     await adv.getByRole('heading', { level: 1, name: 'Program not found' }).waitFor();
     await checkPage(adv, 'program not found');
     await adv.context().close();
   });
 
   test('the marketplace, its dialog and the programs page hold at 360px wide', async () => {
-    const page = await newPage(browser, { viewport: { width: 360, height: 740 } });
+    const page = await newPage(env.browser, { viewport: { width: 360, height: 740 } });
     await signUp(page, 'Advertiser', 'Narrow Advertiser');
     await page.waitForURL((u) => u.pathname === '/marketplace');
     await row(page, 'Dealspotter Blog').waitFor();
@@ -423,7 +413,7 @@ describe('guards and layout', () => {
     await row(page, 'Dealspotter Blog').waitFor();
     assert.ok((await overflow()) <= 0, `program page scrolls sideways by ${await overflow()}px`);
     await checkPage(page, 'narrow program page');
-    await page.goto(`${server.url}/programs`);
+    await page.goto(`${env.server.url}/programs`);
     await row(page, 'Narrow').waitFor();
     assert.ok((await overflow()) <= 0, `programs page scrolls sideways by ${await overflow()}px`);
     await checkPage(page, 'narrow programs');
@@ -433,7 +423,7 @@ describe('guards and layout', () => {
 
 describe('an advertiser with many programs', () => {
   test('the add dialog offers every program, past the API’s largest page of 100', async () => {
-    const page = await newPage(browser);
+    const page = await newPage(env.browser);
     await signUp(page, 'Advertiser', 'Many Programs Inc');
     // Created oldest first: the oldest is on the second page of the list, newest first.
     for (let i = 1; i <= 101; i += 1) {
@@ -443,7 +433,7 @@ describe('an advertiser with many programs', () => {
       });
       assert.equal(created.status, 201, JSON.stringify(created.body));
     }
-    await page.goto(`${server.url}/marketplace`);
+    await page.goto(`${env.server.url}/marketplace`);
     const add = page.getByRole('button', { name: /^Add to program / }).first();
     await add.click();
     const dialog = page.getByRole('dialog');

@@ -7,12 +7,45 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '../..');
 export const SERVER_BIN = process.env.SERVER_BIN ?? join(root, 'target/release/traffic-sources-server');
 export const DIST = process.env.DIST ?? join(root, 'dist');
 export const DEMO_PASSWORD = 'demo-password';
+
+/**
+ * One test file's server and browser: started before its first test, stopped after its last.
+ * Read `env.server` and `env.browser` inside tests and `describe` hooks. Node runs the hooks of
+ * a file's top level as they are registered, without waiting for each other: a top-level hook
+ * that needs the server awaits `env.ready` first.
+ * @param {object | (() => Promise<object>)} options `startServer`'s, or a function that
+ *   works them out when the server starts (e.g. after starting a service it should talk to)
+ */
+export function useServerAndBrowser(options = { seedDemo: true }) {
+  const env = { server: undefined, browser: undefined, ready: undefined };
+  let started;
+  env.ready = new Promise((resolve, reject) => (started = { resolve, reject }));
+  // A failed start is reported by the hook below; a file that never awaits `ready` must not
+  // also see it as an unhandled rejection.
+  env.ready.catch(() => {});
+  before(async () => {
+    try {
+      env.server = await startServer(typeof options === 'function' ? await options() : options);
+      env.browser = await launchBrowser();
+      started.resolve(env);
+    } catch (error) {
+      started.reject(error);
+      throw error;
+    }
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
+}
 
 /**
  * Starts the server on a free port with a fresh SQLite file.

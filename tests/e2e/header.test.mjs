@@ -2,20 +2,11 @@
 // is checked, so a first screen does not jump down when the signed-in header arrives (it was
 // staff's largest Lighthouse loss on mobile: cumulative layout shift 0.167); and the
 // navigation, which scrolls sideways there, is reachable by keyboard.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, assertClean, assertAccessible, signIn } from './harness.mjs';
+import { useServerAndBrowser, newPage, assertClean, assertAccessible, signIn } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ seedDemo: true });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 const FIRST_SCREENS = [
   ['partner@demo.test', '/traffic-sources'],
@@ -40,10 +31,10 @@ function watchLayout() {
 for (const width of [360, 412]) {
   test(`at ${width} px a first screen opened directly does not move when the session arrives`, async () => {
     for (const [email, path] of FIRST_SCREENS) {
-      const page = await newPage(browser, { viewport: { width, height: 740 } });
-      await signIn(page, server.url, email);
+      const page = await newPage(env.browser, { viewport: { width, height: 740 } });
+      await signIn(page, env.server.url, email);
       await page.addInitScript(watchLayout);
-      await page.goto(server.url + path);
+      await page.goto(env.server.url + path);
       await page.locator('tbody tr').first().waitFor();
       await page.locator('.account').waitFor();
       const { heights, shift } = await page.evaluate(() => ({
@@ -59,9 +50,9 @@ for (const width of [360, 412]) {
 }
 
 test('the sign-in page holds no room for a signed-in header', async () => {
-  const page = await newPage(browser, { viewport: { width: 360, height: 740 } });
+  const page = await newPage(env.browser, { viewport: { width: 360, height: 740 } });
   await page.addInitScript(watchLayout);
-  await page.goto(server.url + '/sign-in');
+  await page.goto(env.server.url + '/sign-in');
   await page.getByLabel('Email').waitFor();
   const heights = await page.evaluate(() => [...window.__headerHeights]);
   assert.ok(Math.max(...heights) < 120, `the signed-out header was ${heights.join(', ')} px high`);
@@ -70,8 +61,8 @@ test('the sign-in page holds no room for a signed-in header', async () => {
 });
 
 test('at 360 px the navigation scrolls sideways and every link is reached by keyboard', async () => {
-  const page = await newPage(browser, { viewport: { width: 360, height: 740 } });
-  await signIn(page, server.url, 'staff@demo.test');
+  const page = await newPage(env.browser, { viewport: { width: 360, height: 740 } });
+  await signIn(page, env.server.url, 'staff@demo.test');
   await page.waitForURL((u) => u.pathname === '/admin/traffic-sources');
   await page.locator('tbody tr').first().waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -4,11 +4,10 @@
 // bell count goes up. axe-core stays clean.
 //
 // Run: scripts/build-web.sh && cargo build --release -p server && node --test tests/e2e/live.test.mjs
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer,
-  launchBrowser,
+  useServerAndBrowser,
   newPage,
   assertClean,
   assertAccessible,
@@ -18,24 +17,15 @@ import {
   waitForBell,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ seedDemo: true });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 const unreadIn = (name) => Number(/(\d+) unread/.exec(name)?.[1] ?? 0);
 
 test('a block by staff leaves the advertiser\u2019s open marketplace and rings the bell, without a reload', async () => {
-  const advertiser = await newPage(browser);
-  const staff = await newPage(browser);
-  await signIn(advertiser, server.url, 'advertiser@demo.test');
-  await signIn(staff, server.url, 'staff@demo.test');
+  const advertiser = await newPage(env.browser);
+  const staff = await newPage(env.browser);
+  await signIn(advertiser, env.server.url, 'advertiser@demo.test');
+  await signIn(staff, env.server.url, 'staff@demo.test');
 
   // A marketplace source the advertiser also has in a program, so the block notifies them.
   const market = await api(advertiser, 'GET', '/api/marketplace/traffic-sources?limit=100');
@@ -54,7 +44,7 @@ test('a block by staff leaves the advertiser\u2019s open marketplace and rings t
   assert.ok(chosen, 'a marketplace source that could join the program');
 
   const search = encodeURIComponent(chosen.name);
-  await advertiser.goto(`${server.url}/marketplace?q=${search}`);
+  await advertiser.goto(`${env.server.url}/marketplace?q=${search}`);
   const row = advertiser.getByRole('row').filter({ has: advertiser.getByRole('rowheader', { name: chosen.name }) });
   await row.first().waitFor();
   await assertAccessible(advertiser, 'marketplace before the block');
@@ -77,16 +67,16 @@ test('a block by staff leaves the advertiser\u2019s open marketplace and rings t
 });
 
 test('a partner\u2019s open edit form of a source that gets blocked says so and stops offering Save', async () => {
-  const partner = await newPage(browser);
-  const staff = await newPage(browser);
-  await signIn(partner, server.url, 'partner2@demo.test');
-  await signIn(staff, server.url, 'staff@demo.test');
+  const partner = await newPage(env.browser);
+  const staff = await newPage(env.browser);
+  await signIn(partner, env.server.url, 'partner2@demo.test');
+  await signIn(staff, env.server.url, 'staff@demo.test');
   const mine = await api(partner, 'GET', '/api/traffic-sources?limit=100');
   assert.equal(mine.status, 200);
   const source = mine.body.items.find((s) => s.status !== 'blocked');
   assert.ok(source, 'a source that is not blocked');
 
-  await partner.goto(`${server.url}/traffic-sources/${source.id}/edit`);
+  await partner.goto(`${env.server.url}/traffic-sources/${source.id}/edit`);
   const save = partner.getByRole('button', { name: 'Save', exact: true });
   await save.waitFor();
   await partner.getByLabel('Name').fill(`${source.name} (edited)`);
@@ -118,21 +108,21 @@ const rowOf = (page, name) =>
   page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) }).first();
 
 test('a block updates the partner\u2019s table, the advertiser\u2019s program page and the staff table in place', async () => {
-  const partner = await newPage(browser);
-  const advertiser = await newPage(browser);
-  const staffTable = await newPage(browser);
-  const staff = await newPage(browser);
-  await signIn(partner, server.url, 'partner@demo.test');
-  await signIn(advertiser, server.url, 'advertiser@demo.test');
-  await signIn(staffTable, server.url, 'staff@demo.test');
-  await signIn(staff, server.url, 'staff@demo.test');
+  const partner = await newPage(env.browser);
+  const advertiser = await newPage(env.browser);
+  const staffTable = await newPage(env.browser);
+  const staff = await newPage(env.browser);
+  await signIn(partner, env.server.url, 'partner@demo.test');
+  await signIn(advertiser, env.server.url, 'advertiser@demo.test');
+  await signIn(staffTable, env.server.url, 'staff@demo.test');
+  await signIn(staff, env.server.url, 'staff@demo.test');
   const { source, program } = await sharedSource(partner, advertiser);
 
-  await partner.goto(`${server.url}/traffic-sources?q=${encodeURIComponent(source.name)}`);
+  await partner.goto(`${env.server.url}/traffic-sources?q=${encodeURIComponent(source.name)}`);
   await rowOf(partner, source.name).locator('.badge', { hasText: 'Active' }).waitFor();
-  await advertiser.goto(`${server.url}/programs/${program.id}`);
+  await advertiser.goto(`${env.server.url}/programs/${program.id}`);
   await rowOf(advertiser, source.name).locator('.badge', { hasText: 'Active' }).waitFor();
-  await staffTable.goto(`${server.url}/admin/traffic-sources?q=${encodeURIComponent(source.name)}`);
+  await staffTable.goto(`${env.server.url}/admin/traffic-sources?q=${encodeURIComponent(source.name)}`);
   await rowOf(staffTable, source.name).locator('.badge', { hasText: 'Active' }).waitFor();
   for (const p of [partner, advertiser, staffTable]) await p.evaluate(() => (window.__notReloaded = true));
 
@@ -149,7 +139,7 @@ test('a block updates the partner\u2019s table, the advertiser\u2019s program pa
   await assertAccessible(advertiser, 'program page after the block');
 
   // The partner's source page follows the unblock too.
-  await partner.goto(`${server.url}/traffic-sources/${source.id}`);
+  await partner.goto(`${env.server.url}/traffic-sources/${source.id}`);
   await partner.locator('.badge', { hasText: 'Blocked' }).first().waitFor();
   const unblocked = await api(staff, 'POST', `/api/traffic-sources/${source.id}/unblock`, {});
   assert.equal(unblocked.status, 200);
@@ -158,9 +148,9 @@ test('a block updates the partner\u2019s table, the advertiser\u2019s program pa
 });
 
 test('a partner turns notification emails off on the Notifications page, and it stays off', async () => {
-  const partner = await newPage(browser);
-  await signIn(partner, server.url, 'partner2@demo.test');
-  await partner.goto(`${server.url}/notifications`);
+  const partner = await newPage(env.browser);
+  await signIn(partner, env.server.url, 'partner2@demo.test');
+  await partner.goto(`${env.server.url}/notifications`);
   const box = partner.getByRole('checkbox', { name: /Email me these notifications/ });
   await box.waitFor();
   assert.equal(await box.isChecked(), true, 'on by default');

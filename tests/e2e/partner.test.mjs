@@ -8,8 +8,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer,
-  launchBrowser,
+  useServerAndBrowser,
   newPage,
   assertClean,
   assertAccessible,
@@ -18,16 +17,7 @@ import {
   api,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ seedDemo: true });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 const PASSWORD = 'correct-horse-battery';
 let accounts = 0;
@@ -35,7 +25,7 @@ let accounts = 0;
 async function signUpPartner(page, name = 'Ann Publisher') {
   accounts += 1;
   const email = `partner${accounts}-${Date.now()}@example.com`;
-  await page.goto(`${server.url}/sign-up`);
+  await page.goto(`${env.server.url}/sign-up`);
   await page.getByRole('radio', { name: 'Partner' }).check();
   await page.getByLabel('Your name or company').fill(name);
   await page.getByLabel('Email').fill(email);
@@ -57,7 +47,7 @@ async function fillSource(page, { name, url, channels = [], status, visibility }
 }
 
 async function addSource(page, source) {
-  await page.goto(`${server.url}/traffic-sources/new`);
+  await page.goto(`${env.server.url}/traffic-sources/new`);
   await fillSource(page, source);
   await page.getByRole('button', { name: 'Add traffic source' }).click();
   await page.waitForURL((u) => u.pathname === '/traffic-sources');
@@ -81,14 +71,14 @@ async function checkPage(page, label) {
 describe('a new partner', () => {
   let page;
   before(async () => {
-    page = await newPage(browser);
+    page = await newPage(env.browser);
   });
   after(async () => {
     await page.context().close();
   });
 
   test('signs up and lands on onboarding, which adds the first source and leads to the table', async () => {
-    await page.goto(`${server.url}/sign-up`);
+    await page.goto(`${env.server.url}/sign-up`);
     await checkPage(page, 'sign-up');
     await signUpPartner(page);
     await page.getByRole('heading', { level: 1, name: 'Welcome, Ann Publisher!' }).waitFor();
@@ -146,7 +136,7 @@ describe('a new partner', () => {
   });
 
   test('adds more sources by keyboard alone', async () => {
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     await page.getByRole('link', { name: 'Add traffic source' }).click();
     await page.waitForURL((u) => u.pathname === '/traffic-sources/new');
     await checkPage(page, 'new source');
@@ -190,7 +180,7 @@ describe('a new partner', () => {
   });
 
   test('search, filters and sorting live in the URL; Back undoes them', async () => {
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     await row(page, 'Deal Alerts').waitFor();
 
     await page.getByRole('checkbox', { name: 'Paused', exact: true }).check();
@@ -226,7 +216,7 @@ describe('a new partner', () => {
     assert.equal(await page.locator('tbody tr').count(), 1);
 
     // No match: says so, and offers to clear.
-    await page.goto(`${server.url}/traffic-sources?q=nothing-like-this&channel=podcast`);
+    await page.goto(`${env.server.url}/traffic-sources?q=nothing-like-this&channel=podcast`);
     await page.getByRole('heading', { name: 'No traffic sources match' }).waitFor();
     await checkPage(page, 'no match');
     await page.getByRole('button', { name: 'Clear filters' }).first().click();
@@ -236,7 +226,7 @@ describe('a new partner', () => {
   });
 
   test('pages forward and back with a cursor in the URL', async () => {
-    await page.goto(`${server.url}/traffic-sources?limit=2&sort=name`);
+    await page.goto(`${env.server.url}/traffic-sources?limit=2&sort=name`);
     await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 2);
     assert.match(await page.locator('.pagination__summary').innerText(), /Showing 1–2 of 3/);
     await page.getByRole('link', { name: 'Next' }).click();
@@ -252,7 +242,7 @@ describe('a new partner', () => {
   });
 
   test('edits a source and saves it', async () => {
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     await row(page, 'Cooking Blog').getByRole('link', { name: 'Edit Cooking Blog' }).click();
     await page.waitForURL(/\/traffic-sources\/\d+\/edit$/);
     const name = page.getByLabel('Name', { exact: true });
@@ -275,7 +265,7 @@ describe('a new partner', () => {
   });
 
   test('edits and discards: asks first, and nothing changes', async () => {
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     await row(page, 'Deal Alerts').getByRole('link', { name: 'Edit Deal Alerts' }).click();
     const name = page.getByLabel('Name', { exact: true });
     await name.waitFor();
@@ -315,7 +305,7 @@ describe('a new partner', () => {
   });
 
   test('leaving with unsaved edits by a link, Back or closing the tab asks first', async () => {
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     await row(page, 'Deal Alerts').getByRole('link', { name: 'Edit Deal Alerts' }).click();
     const name = page.getByLabel('Name', { exact: true });
     await name.waitFor();
@@ -374,7 +364,7 @@ describe('a new partner', () => {
     await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Discard changes' }).click();
     await page.waitForURL((u) => u.pathname === '/notifications');
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     await row(page, 'Deal Alerts').waitFor();
     assert.equal(await row(page, 'Left behind').count(), 0);
 
@@ -400,7 +390,7 @@ describe('a new partner', () => {
   });
 
   test('pauses a source', async () => {
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     await row(page, 'Deal Alerts').getByRole('link', { name: 'Edit Deal Alerts' }).click();
     await page.getByRole('radio', { name: 'Paused', exact: true }).check();
     assert.match(await page.locator('#status-help').innerText(), /tracking links stop working/);
@@ -414,7 +404,7 @@ describe('a new partner', () => {
 
   test('a duplicate name is refused at the name field', async () => {
     allowConsoleErrors(page, /status of 422/);
-    await page.goto(`${server.url}/traffic-sources/new`);
+    await page.goto(`${env.server.url}/traffic-sources/new`);
     await fillSource(page, { name: 'deal alerts', url: 'https://other.example', channels: ['Podcast'] });
     await page.getByRole('button', { name: 'Add traffic source' }).click();
     const error = page.locator('#name-error');
@@ -435,7 +425,7 @@ describe('a new partner', () => {
 
   test('a save over a change made in a second tab is refused, and Reload shows the saved version', async () => {
     allowConsoleErrors(page, /status of 409/);
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     await row(page, 'Podcast Feed').getByRole('link', { name: 'Edit Podcast Feed' }).click();
     await page.getByLabel('Name', { exact: true }).waitFor();
     const editUrl = page.url();
@@ -466,7 +456,7 @@ describe('a new partner', () => {
 
   test('a network failure keeps what was typed and Retry saves it', async () => {
     allowConsoleErrors(page, /ERR_FAILED|net::/);
-    await page.goto(`${server.url}/traffic-sources/new`);
+    await page.goto(`${env.server.url}/traffic-sources/new`);
     await fillSource(page, { name: 'Offline Draft', url: 'https://offline.example', channels: ['Display'] });
     await page.route('**/api/traffic-sources', (route) =>
       route.request().method() === 'POST' ? route.abort('failed') : route.continue(),
@@ -487,8 +477,8 @@ describe('a new partner', () => {
     const href = await row(page, 'Recipe Videos').getByRole('link', { name: 'Edit Recipe Videos' }).getAttribute('href');
     const id = Number(href.match(/\/traffic-sources\/(\d+)\/edit/)[1]);
 
-    const staff = await newPage(browser);
-    await signIn(staff, server.url, 'staff@demo.test');
+    const staff = await newPage(env.browser);
+    await signIn(staff, env.server.url, 'staff@demo.test');
     const blocked = await api(staff, 'POST', `/api/traffic-sources/${id}/block`, {
       reason: 'Misleading claims on the landing page',
       note: 'internal only',
@@ -496,7 +486,7 @@ describe('a new partner', () => {
     assert.equal(blocked.status, 200, JSON.stringify(blocked.body));
     await staff.context().close();
 
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     const blockedRow = row(page, 'Recipe Videos');
     await blockedRow.waitFor();
     const text = await blockedRow.innerText();
@@ -508,7 +498,7 @@ describe('a new partner', () => {
     await checkPage(page, 'table with a blocked source');
 
     // Its edit address shows the block, not a form.
-    await page.goto(`${server.url}${href}`);
+    await page.goto(`${env.server.url}${href}`);
     await page.getByRole('heading', { name: 'Blocked by platform staff' }).waitFor();
     assert.equal(await page.getByLabel('Name', { exact: true }).count(), 0);
     await checkPage(page, 'blocked source');
@@ -517,7 +507,7 @@ describe('a new partner', () => {
   test('a table that fails to load says so and offers to try again', async () => {
     allowConsoleErrors(page, /ERR_FAILED|net::/);
     await page.route('**/api/traffic-sources?*', (route) => route.abort('failed'));
-    await page.goto(`${server.url}/traffic-sources?sort=name`);
+    await page.goto(`${env.server.url}/traffic-sources?sort=name`);
     const alert = page.getByRole('alert').filter({ hasText: "Couldn't load your traffic sources" });
     await alert.waitFor();
     assert.match(await alert.innerText(), /could not reach the server/i);
@@ -530,14 +520,14 @@ describe('a new partner', () => {
   });
 
   test('the table holds at 360px wide', async () => {
-    const narrow = await newPage(browser, { viewport: { width: 360, height: 740 } });
+    const narrow = await newPage(env.browser, { viewport: { width: 360, height: 740 } });
     await narrow.context().addCookies(await page.context().cookies());
-    await narrow.goto(`${server.url}/traffic-sources`);
+    await narrow.goto(`${env.server.url}/traffic-sources`);
     await row(narrow, 'Deal Alerts').waitFor();
     const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
     await checkPage(narrow, 'narrow table');
-    await narrow.goto(`${server.url}/traffic-sources/new`);
+    await narrow.goto(`${env.server.url}/traffic-sources/new`);
     await narrow.getByLabel('Name', { exact: true }).waitFor();
     const formOverflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(formOverflow <= 0, `form scrolls sideways by ${formOverflow}px`);
@@ -546,11 +536,11 @@ describe('a new partner', () => {
   });
 
   test('signs out, and a partner page then asks to sign in and returns there', async () => {
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL((u) => u.pathname === '/sign-in');
     await checkPage(page, 'sign-in');
-    await page.goto(`${server.url}/traffic-sources/new`);
+    await page.goto(`${env.server.url}/traffic-sources/new`);
     await page.waitForURL((u) => u.pathname === '/sign-in' && u.searchParams.get('next') === '/traffic-sources/new');
     assertClean(page);
   });
@@ -558,8 +548,8 @@ describe('a new partner', () => {
 
 describe('a returning partner', () => {
   test('asking for a page while signed out goes to sign-in and back to that page', async () => {
-    const page = await newPage(browser);
-    await page.goto(`${server.url}/traffic-sources?status=active&sort=name`);
+    const page = await newPage(env.browser);
+    await page.goto(`${env.server.url}/traffic-sources?status=active&sort=name`);
     await page.waitForURL((u) => u.pathname === '/sign-in');
     assert.equal(new URL(page.url()).searchParams.get('next'), '/traffic-sources?status=active&sort=name');
     await page.getByLabel('Email').fill('partner@demo.test');
@@ -573,9 +563,9 @@ describe('a returning partner', () => {
   });
 
   test('a wrong password is refused with a message', async () => {
-    const page = await newPage(browser);
+    const page = await newPage(env.browser);
     allowConsoleErrors(page, /status of 401/);
-    await page.goto(`${server.url}/sign-in`);
+    await page.goto(`${env.server.url}/sign-in`);
     await page.getByLabel('Email').fill('partner2@demo.test');
     await page.getByLabel('Password', { exact: true }).fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -585,14 +575,14 @@ describe('a returning partner', () => {
   });
 
   test('an advertiser is kept away from the partner pages', async () => {
-    const page = await newPage(browser);
-    await signIn(page, server.url, 'advertiser@demo.test');
+    const page = await newPage(env.browser);
+    await signIn(page, env.server.url, 'advertiser@demo.test');
     // No partner navigation for advertisers.
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.waitFor();
     assert.equal(await nav.getByRole('link', { name: 'Traffic Sources' }).count(), 0);
     for (const path of ['/traffic-sources', '/traffic-sources/new', '/onboarding']) {
-      await page.goto(`${server.url}${path}`);
+      await page.goto(`${env.server.url}${path}`);
       // Sent to their own home: whatever it is, it is not the partner page.
       await page.waitForURL((u) => u.pathname !== path && u.pathname !== '/sign-in');
       assert.equal(await page.getByRole('heading', { level: 1, name: 'Traffic sources' }).count(), 0);
@@ -602,8 +592,8 @@ describe('a returning partner', () => {
   });
 
   test('an unknown address shows a page that says so', async () => {
-    const page = await newPage(browser);
-    await page.goto(`${server.url}/no/such/page`);
+    const page = await newPage(env.browser);
+    await page.goto(`${env.server.url}/no/such/page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     await checkPage(page, 'not found');
     await page.context().close();

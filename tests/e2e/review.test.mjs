@@ -4,19 +4,17 @@
 // and the queue holds at 360 px.
 //
 // Run: scripts/build-web.sh && cargo build --release -p server && node --test tests/e2e/
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, assertClean, assertAccessible, signIn, api } from './harness.mjs';
+import { useServerAndBrowser, newPage, assertClean, assertAccessible, signIn, api } from './harness.mjs';
 
-let server;
-let browser;
 const names = ['Queue walk 1', 'Queue walk 2', 'Queue walk 3', 'Queue walk 4'];
 const ids = [];
+const env = useServerAndBrowser();
 before(async () => {
-  server = await startServer({ seedDemo: true });
-  browser = await launchBrowser();
-  const partner = await newPage(browser);
-  await signIn(partner, server.url, 'partner@demo.test');
+  await env.ready;
+  const partner = await newPage(env.browser);
+  await signIn(partner, env.server.url, 'partner@demo.test');
   for (const [i, name] of names.entries()) {
     const r = await api(partner, 'POST', '/api/traffic-sources', {
       name, url: `https://queue-walk-${i}.example/`, channels: ['content'], status: 'active', visibility: 'public',
@@ -26,16 +24,12 @@ before(async () => {
   }
   await partner.context().close();
 });
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 const row = (page, name) => page.getByRole('row', { name: new RegExp(name) });
 
 test('staff open a queued source, mark it reviewed, then block three in bulk', async () => {
-  const page = await newPage(browser);
-  await signIn(page, server.url, 'staff@demo.test');
+  const page = await newPage(env.browser);
+  await signIn(page, env.server.url, 'staff@demo.test');
   await page.getByRole('link', { name: 'Review queue' }).click();
   await page.getByRole('heading', { name: 'Review queue', level: 1 }).waitFor();
   await page.getByLabel('Reason').selectOption('new_unverified');
@@ -86,9 +80,9 @@ test('staff open a queued source, mark it reviewed, then block three in bulk', a
   assertClean(page);
 
   // The queue at 360 px: no sideways scrolling.
-  const small = await newPage(browser, { viewport: { width: 360, height: 740 } });
-  await signIn(small, server.url, 'staff@demo.test');
-  await small.goto(`${server.url}/admin/review`);
+  const small = await newPage(env.browser, { viewport: { width: 360, height: 740 } });
+  await signIn(small, env.server.url, 'staff@demo.test');
+  await small.goto(`${env.server.url}/admin/review`);
   await small.getByRole('heading', { name: 'Review queue', level: 1 }).waitFor();
   await small.locator('tbody tr, .empty').first().waitFor();
   const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -99,9 +93,9 @@ test('staff open a queued source, mark it reviewed, then block three in bulk', a
 });
 
 test('a partner exports their list as CSV from the page', async () => {
-  const page = await newPage(browser);
-  await signIn(page, server.url, 'partner@demo.test');
-  await page.goto(`${server.url}/traffic-sources?q=${encodeURIComponent('Queue walk')}`);
+  const page = await newPage(env.browser);
+  await signIn(page, env.server.url, 'partner@demo.test');
+  await page.goto(`${env.server.url}/traffic-sources?q=${encodeURIComponent('Queue walk')}`);
   await row(page, names[0]).waitFor();
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -120,9 +114,9 @@ test('a partner exports their list as CSV from the page', async () => {
 });
 
 test('in the admin table, staff select every source matching a search and mark them reviewed', async () => {
-  const page = await newPage(browser);
-  await signIn(page, server.url, 'staff@demo.test');
-  await page.goto(`${server.url}/admin/traffic-sources?q=${encodeURIComponent('Queue walk')}`);
+  const page = await newPage(env.browser);
+  await signIn(page, env.server.url, 'staff@demo.test');
+  await page.goto(`${env.server.url}/admin/traffic-sources?q=${encodeURIComponent('Queue walk')}`);
   await row(page, names[0]).waitFor();
   await page.getByRole('checkbox', { name: `Select ${names[0]}` }).check();
   await page.getByText('1 selected.').waitFor();

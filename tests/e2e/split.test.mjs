@@ -1,22 +1,18 @@
 // The per-screen split (src/screens/mod.rs, scripts/wasm-split-hook.sh): a screen's module is
 // fetched when the screen is first opened, once; while it downloads the page shows the same
 // loading state as a data fetch; and a module that fails to download offers Try again.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launchBrowser, newPage, assertClean, assertAccessible, allowConsoleErrors, signIn,
+  useServerAndBrowser,
+  newPage,
+  assertClean,
+  assertAccessible,
+  allowConsoleErrors,
+  signIn,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ seedDemo: true });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 /** The wasm files the page requests from now on, by name, with how often each was asked for. */
 function countWasm(page) {
@@ -29,10 +25,10 @@ function countWasm(page) {
 }
 
 test("a partner's first screen does not download the other roles' or the partner's later screens", async () => {
-  const page = await newPage(browser);
+  const page = await newPage(env.browser);
   const wasm = countWasm(page);
-  await signIn(page, server.url, 'partner@demo.test');
-  await page.goto(`${server.url}/traffic-sources`);
+  await signIn(page, env.server.url, 'partner@demo.test');
+  await page.goto(`${env.server.url}/traffic-sources`);
   await page.locator('table tbody tr').first().waitFor();
   const names = [...wasm.keys()];
   assert.ok(names.includes('split_sources_list.wasm'), names.join(', '));
@@ -44,9 +40,9 @@ test("a partner's first screen does not download the other roles' or the partner
 });
 
 test("a later screen's module is fetched on first use, shows the loading state meanwhile, and only once", async () => {
-  const page = await newPage(browser);
+  const page = await newPage(env.browser);
   const wasm = countWasm(page);
-  await signIn(page, server.url, 'partner@demo.test');
+  await signIn(page, env.server.url, 'partner@demo.test');
   await page.getByRole('heading', { level: 1, name: 'Traffic sources' }).waitFor();
   assert.equal(wasm.get('split_partner.wasm'), undefined);
 
@@ -90,10 +86,10 @@ test("a later screen's module is fetched on first use, shows the loading state m
 });
 
 test('a screen whose module fails to download offers Try again, and Try again recovers', async () => {
-  const page = await newPage(browser);
+  const page = await newPage(env.browser);
   // The browser's own log lines for the refused request, and the loader's report of it.
   allowConsoleErrors(page, /Failed to load resource/, /split_partner|failed to load|TypeError|NetworkError|Failed to fetch/i);
-  await signIn(page, server.url, 'partner@demo.test');
+  await signIn(page, env.server.url, 'partner@demo.test');
   await page.getByRole('heading', { level: 1, name: 'Traffic sources' }).waitFor();
 
   let blocked = 0;
@@ -123,7 +119,7 @@ test('a screen whose module fails to download offers Try again, and Try again re
 });
 
 test("the marketplace's Add to program dialog downloads after the table shows; if it can't, Try again opens it", async () => {
-  const page = await newPage(browser);
+  const page = await newPage(env.browser);
   allowConsoleErrors(page, /Failed to load resource/, /split_advertiser|failed to load|TypeError|NetworkError|Failed to fetch/i);
   // In order: the list's answer and each request for the dialog's module.
   const order = [];
@@ -134,7 +130,7 @@ test("the marketplace's Add to program dialog downloads after the table shows; i
     order.push('dialog module');
     return route.abort('internetdisconnected');
   });
-  await signIn(page, server.url, 'advertiser@demo.test');
+  await signIn(page, env.server.url, 'advertiser@demo.test');
   await page.locator('table tbody tr').first().waitFor();
   // Once the page is idle, after the table: never before the list has answered.
   await expectSoon(() => order.includes('dialog module'), () => `the dialog's module was never fetched: ${order}`);
@@ -157,7 +153,7 @@ test("the marketplace's Add to program dialog downloads after the table shows; i
 });
 
 test("the staff table's bulk bar and Block dialogs download after the table; if they can't, Try again brings them", async () => {
-  const page = await newPage(browser);
+  const page = await newPage(env.browser);
   allowConsoleErrors(page, /Failed to load resource/, /split_staff|failed to load|TypeError|NetworkError|Failed to fetch/i);
   const order = [];
   page.on('response', (r) => {
@@ -167,7 +163,7 @@ test("the staff table's bulk bar and Block dialogs download after the table; if 
     order.push('actions module');
     return route.abort('internetdisconnected');
   });
-  await signIn(page, server.url, 'staff@demo.test');
+  await signIn(page, env.server.url, 'staff@demo.test');
   await page.locator('table tbody tr').first().waitFor();
   await expectSoon(() => order.includes('actions module'), () => `the actions' module was never fetched: ${order}`);
   assert.equal(order[0], 'list answered', `the actions' module waited for the table: ${order}`);
@@ -197,7 +193,7 @@ test("the staff table's bulk bar and Block dialogs download after the table; if 
 });
 
 test('a bulk action pressed before its module arrives opens its confirmation when it does', async () => {
-  const page = await newPage(browser);
+  const page = await newPage(env.browser);
   let release;
   const held = new Promise((resolve) => { release = resolve; });
   let asked = false;
@@ -206,7 +202,7 @@ test('a bulk action pressed before its module arrives opens its confirmation whe
     await held;
     await route.continue();
   });
-  await signIn(page, server.url, 'staff@demo.test');
+  await signIn(page, env.server.url, 'staff@demo.test');
   await page.locator('table tbody tr').first().waitFor();
   await expectSoon(() => asked, () => "the actions' module was never asked for");
   const checks = page.locator('table tbody').getByRole('checkbox');

@@ -7,7 +7,7 @@
 // axe-core checks each view.
 //
 // Run: scripts/build-web.sh && cargo build --release -p server && node --test tests/e2e/staff_live.test.mjs
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, newPage, assertClean, assertAccessible, signIn, api } from './harness.mjs';
+import { useServerAndBrowser, newPage, assertClean, assertAccessible, signIn, api } from './harness.mjs';
 
 const receiverScript = join(dirname(fileURLToPath(import.meta.url)), '../smtp/receiver.py');
 
@@ -62,29 +62,21 @@ async function until(what, check, within = 15000) {
   }
 }
 
-let server;
-let browser;
 let receiver;
 let smtpPort;
-before(async () => {
+const env = useServerAndBrowser(async () => {
   smtpPort = await freePort();
   // Refuses every message for good (550) until it is replaced by one that accepts.
   receiver = await startReceiver(smtpPort, { reject: 1000, code: 550 });
-  server = await startServer({
-    seedDemo: true,
-    extraArgs: ['--smtp-url', `smtp://127.0.0.1:${smtpPort}`, '--email-poll-ms', '100'],
-  });
-  browser = await launchBrowser();
+  return { seedDemo: true, extraArgs: ['--smtp-url', `smtp://127.0.0.1:${smtpPort}`, '--email-poll-ms', '100'] };
 });
 after(async () => {
-  await browser?.close();
-  await server?.stop();
   await receiver?.stop();
 });
 
 test('a source blocked elsewhere leaves the open review queue at once; an email refused for good is shown and sent again by keyboard', async () => {
-  const partner = await newPage(browser);
-  await signIn(partner, server.url, 'partner@demo.test');
+  const partner = await newPage(env.browser);
+  await signIn(partner, env.server.url, 'partner@demo.test');
   const name = 'Live queue walk';
   const created = await api(partner, 'POST', '/api/traffic-sources', {
     name, url: 'https://live-queue-walk.example/', channels: ['content'], status: 'active', visibility: 'public',
@@ -92,11 +84,11 @@ test('a source blocked elsewhere leaves the open review queue at once; an email 
   assert.equal(created.status, 201);
   await partner.context().close();
 
-  const queue = await newPage(browser);
-  const other = await newPage(browser);
-  await signIn(queue, server.url, 'staff@demo.test');
-  await signIn(other, server.url, 'staff@demo.test');
-  await queue.goto(`${server.url}/admin/review?reason=new_unverified`);
+  const queue = await newPage(env.browser);
+  const other = await newPage(env.browser);
+  await signIn(queue, env.server.url, 'staff@demo.test');
+  await signIn(other, env.server.url, 'staff@demo.test');
+  await queue.goto(`${env.server.url}/admin/review?reason=new_unverified`);
   const row = queue.getByRole('row', { name: new RegExp(name) });
   await row.waitFor();
   await queue.evaluate(() => (window.__notReloaded = true));

@@ -9,8 +9,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer,
-  launchBrowser,
+  useServerAndBrowser,
   newPage,
   assertClean,
   assertAccessible,
@@ -19,16 +18,7 @@ import {
   api,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ seedDemo: true });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 const BROWSER_UA =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -99,8 +89,8 @@ describe('the partner', () => {
   let page;
   let source;
   before(async () => {
-    page = await newPage(browser);
-    await signIn(page, server.url, 'partner@demo.test');
+    page = await newPage(env.browser);
+    await signIn(page, env.server.url, 'partner@demo.test');
     const list = await api(page, 'GET', '/api/traffic-sources?limit=100');
     assert.equal(list.status, 200);
     source = list.body.items.find((s) => s.name === 'Dealspotter Blog');
@@ -111,7 +101,7 @@ describe('the partner', () => {
   });
 
   test('the sources table has 30-day clicks and the match rate', async () => {
-    await page.goto(`${server.url}/traffic-sources`);
+    await page.goto(`${env.server.url}/traffic-sources`);
     const r = row(page, 'Dealspotter Blog');
     await r.waitFor();
     await page.getByRole('columnheader', { name: 'Clicks (30 days)' }).waitFor();
@@ -171,7 +161,7 @@ describe('the partner', () => {
     const detail = (await api(page, 'GET', `/api/traffic-sources/${source.id}`)).body;
     const link = detail.programs[0]?.tracking_url;
     assert.ok(link, 'the demo source is in a program');
-    await page.goto(`${server.url}/traffic-sources/${source.id}`);
+    await page.goto(`${env.server.url}/traffic-sources/${source.id}`);
     const figure = page.getByRole('region', { name: 'Traffic in the last 30 days' }).locator('figure');
     await figure.waitFor();
     const before = await captionCount(figure);
@@ -200,9 +190,9 @@ describe('the partner', () => {
   });
 
   test('the chart holds at 360 px wide', async () => {
-    const narrow = await newPage(browser, { viewport: { width: 360, height: 740 } });
-    await signIn(narrow, server.url, 'partner@demo.test');
-    await narrow.goto(`${server.url}/traffic-sources/${source.id}`);
+    const narrow = await newPage(env.browser, { viewport: { width: 360, height: 740 } });
+    await signIn(narrow, env.server.url, 'partner@demo.test');
+    await narrow.goto(`${env.server.url}/traffic-sources/${source.id}`);
     const figure = narrow.getByRole('region', { name: 'Traffic in the last 30 days' }).locator('figure');
     await figure.waitFor();
     const svg = await figure.getByRole('img').boundingBox();
@@ -224,8 +214,8 @@ describe('staff', () => {
   let page;
   let judged;
   before(async () => {
-    page = await newPage(browser);
-    await signIn(page, server.url, 'staff@demo.test');
+    page = await newPage(env.browser);
+    await signIn(page, env.server.url, 'staff@demo.test');
     const list = await api(page, 'GET', '/api/traffic-sources?limit=100');
     assert.equal(list.status, 200);
     judged = list.body.items.filter((s) => s.clicks_30d > 0);
@@ -236,7 +226,7 @@ describe('staff', () => {
   });
 
   test('the admin table has 30-day clicks and the match rate', async () => {
-    await page.goto(`${server.url}/admin/traffic-sources?limit=100`);
+    await page.goto(`${env.server.url}/admin/traffic-sources?limit=100`);
     const s = judged[0];
     const r = row(page, s.name);
     await r.waitFor();
@@ -256,7 +246,7 @@ describe('staff', () => {
     const total = traffic.referrers.match + traffic.referrers.mismatch + traffic.referrers.none;
     assert.ok(traffic.referrers.mismatch > 0, 'a demo source gets mostly other sites’ clicks');
 
-    await page.goto(`${server.url}/admin/traffic-sources/${worst.id}`);
+    await page.goto(`${env.server.url}/admin/traffic-sources/${worst.id}`);
     const panel = page.getByRole('region', { name: 'Traffic in the last 30 days' });
     const lead = panel.locator('.traffic__lead');
     await lead.waitFor();
@@ -285,7 +275,7 @@ describe('staff', () => {
     assert.ok(heaviest.bots > 0, 'a demo source gets heavy bot traffic');
     const human = heaviest.traffic.series.reduce((n, d) => n + d.redirected + d.refused, 0);
 
-    await page.goto(`${server.url}/admin/traffic-sources/${heaviest.source.id}`);
+    await page.goto(`${env.server.url}/admin/traffic-sources/${heaviest.source.id}`);
     const figure = page.getByRole('region', { name: 'Traffic in the last 30 days' }).locator('figure');
     await figure.waitFor();
     const { total, caption } = await captionCount(figure);
@@ -302,8 +292,8 @@ describe('an advertiser', () => {
   let page;
   let program;
   before(async () => {
-    page = await newPage(browser);
-    await signIn(page, server.url, 'advertiser@demo.test');
+    page = await newPage(env.browser);
+    await signIn(page, env.server.url, 'advertiser@demo.test');
     const programs = await api(page, 'GET', '/api/programs?limit=100');
     const found = programs.body.items.find((p) => p.name === 'Northwind Spring Sale');
     program = (await api(page, 'GET', `/api/programs/${found.id}`)).body;
@@ -313,7 +303,7 @@ describe('an advertiser', () => {
   });
 
   test('the marketplace shows volume bands and match rates, never counts', async () => {
-    await page.goto(`${server.url}/marketplace?limit=100`);
+    await page.goto(`${env.server.url}/marketplace?limit=100`);
     await page.getByRole('columnheader', { name: 'Traffic', exact: true }).waitFor();
     await page.getByRole('columnheader', { name: 'Match rate' }).waitFor();
     await row(page, 'Dealspotter Blog').waitFor();
@@ -333,7 +323,7 @@ describe('an advertiser', () => {
   });
 
   test('the program page has each source’s 30-day clicks and a chart per source', async () => {
-    await page.goto(`${server.url}/programs/${program.program.id}`);
+    await page.goto(`${env.server.url}/programs/${program.program.id}`);
     await page.getByRole('columnheader', { name: 'Clicks (30 days)' }).waitFor();
     const section = page.getByRole('region', { name: 'Traffic by source, last 30 days' });
     const cards = section.locator('.traffic-card');
@@ -369,7 +359,7 @@ describe('an advertiser', () => {
     assert.equal(status, 302);
     const clickId = new URL(location).searchParams.get('click_id');
 
-    await page.goto(`${server.url}/programs`);
+    await page.goto(`${env.server.url}/programs`);
     const field = page.getByLabel('Click ID');
     await field.waitFor();
     await checkPage(page, 'programs page with the click lookup');
@@ -406,10 +396,10 @@ describe('an advertiser', () => {
     await checkPage(page, 'click lookup, found');
 
     // Another advertiser's lookup of it: as unknown as any ID.
-    const other = await newPage(browser);
+    const other = await newPage(env.browser);
     allowConsoleErrors(other, /status of 404/);
-    await signIn(other, server.url, 'advertiser2@demo.test');
-    await other.goto(`${server.url}/programs`);
+    await signIn(other, env.server.url, 'advertiser2@demo.test');
+    await other.goto(`${env.server.url}/programs`);
     await other.getByLabel('Click ID').fill(clickId);
     await other.getByRole('button', { name: 'Look up' }).click();
     await other.locator('#click-id-error').filter({ hasText: 'No click with this ID in your programs.' }).waitFor();

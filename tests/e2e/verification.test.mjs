@@ -7,15 +7,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startServer, launchBrowser, newPage, assertClean, assertAccessible, signIn, api } from './harness.mjs';
+import { useServerAndBrowser, newPage, assertClean, assertAccessible, signIn, api } from './harness.mjs';
 
-let server;
-let browser;
+const env = useServerAndBrowser({ seedDemo: true, extraArgs: ['--verify-allow-loopback'] });
 let site;
 let siteToken = null;
 before(async () => {
-  server = await startServer({ seedDemo: true, extraArgs: ['--verify-allow-loopback'] });
-  browser = await launchBrowser();
   // The partner's own site: its home page carries the meta tag once the token is known.
   site = createServer((req, res) => {
     if (req.url === '/' && siteToken) {
@@ -29,14 +26,12 @@ before(async () => {
   await new Promise((r) => site.listen(0, '127.0.0.1', r));
 });
 after(async () => {
-  await browser?.close();
-  await server?.stop();
   await new Promise((r) => (site ? site.close(r) : r()));
 });
 
 test('a partner verifies a source with the meta tag; an advertiser filters on Verified', async () => {
-  const page = await newPage(browser);
-  await signIn(page, server.url, 'partner@demo.test');
+  const page = await newPage(env.browser);
+  await signIn(page, env.server.url, 'partner@demo.test');
   const url = `http://127.0.0.1:${site.address().port}/`;
   const created = await api(page, 'POST', '/api/traffic-sources', {
     name: 'Trail notes (own site)', url, channels: ['content'], status: 'active', visibility: 'public',
@@ -46,7 +41,7 @@ test('a partner verifies a source with the meta tag; an advertiser filters on Ve
   const detail = await api(page, 'GET', `/api/traffic-sources/${id}`);
   siteToken = detail.body.verification.token;
 
-  await page.goto(`${server.url}/traffic-sources/${id}`);
+  await page.goto(`${env.server.url}/traffic-sources/${id}`);
   const section = page.locator('section.verification');
   await section.getByRole('heading', { name: /Ownership/ }).waitFor();
   assert.match(await section.innerText(), /Not verified/);
@@ -63,15 +58,15 @@ test('a partner verifies a source with the meta tag; an advertiser filters on Ve
   await section.getByRole('heading', { name: /Ownership.*Verified/ }).waitFor();
   await assertAccessible(page, 'source page, verified');
   // The partner's list shows the state too.
-  await page.goto(`${server.url}/traffic-sources?q=${encodeURIComponent('Trail notes (own site)')}`);
+  await page.goto(`${env.server.url}/traffic-sources?q=${encodeURIComponent('Trail notes (own site)')}`);
   const row = page.getByRole('row', { name: /Trail notes \(own site\)/ });
   await row.waitFor();
   assert.match(await row.innerText(), /Verified/);
   assertClean(page);
 
-  const advertiser = await newPage(browser);
-  await signIn(advertiser, server.url, 'advertiser@demo.test');
-  await advertiser.goto(`${server.url}/marketplace`);
+  const advertiser = await newPage(env.browser);
+  await signIn(advertiser, env.server.url, 'advertiser@demo.test');
+  await advertiser.goto(`${env.server.url}/marketplace`);
   await advertiser.getByRole('table').waitFor();
   await advertiser.getByRole('checkbox', { name: 'Verified only' }).check();
   await advertiser.waitForURL((u) => u.searchParams.get('verified') === 'true');
