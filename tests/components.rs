@@ -422,7 +422,7 @@ fn parse_href(href: &str) -> leptos_router::params::ParamsMap {
 
 #[wasm_bindgen_test]
 fn list_state_round_trips_through_the_url_and_pages_back() {
-    use web::pages::sources_list::ListState;
+    use web::components::list_controls::ListState;
     let mut first = ListState::default();
     first.query.q = "deals & more/ä".into();
     first.query.status = vec![Status::Paused, Status::Blocked];
@@ -430,22 +430,39 @@ fn list_state_round_trips_through_the_url_and_pages_back() {
     first.query.channels = vec![Channel::Content, Channel::Email];
     first.query.sort = model::Sort::new(model::SortField::Name, true);
     first.query.limit = 50;
-    assert_eq!(ListState::from_params(&parse_href(&first.href())), first);
     assert_eq!(
-        ListState::default().href(),
+        ListState::from_params(&parse_href(&first.href_at("/traffic-sources"))),
+        first
+    );
+    assert_eq!(
+        ListState::default().href_at("/traffic-sources"),
         "/traffic-sources",
         "defaults stay out of the URL"
     );
 
     let second = first.next_page("c1==");
     let third = second.next_page("c2");
-    assert_eq!(ListState::from_params(&parse_href(&third.href())), third);
+    assert_eq!(
+        ListState::from_params(&parse_href(&third.href_at("/traffic-sources"))),
+        third
+    );
     assert_eq!(third.prev, vec!["".to_string(), "c1==".to_string()]);
     assert_eq!(third.prev_page(), Some(second.clone()));
     assert_eq!(second.prev_page(), Some(first.clone()));
     assert_eq!(first.prev_page(), None);
     // Any new filter starts again at the first page.
     assert_eq!(third.clone().first_page(), first);
+    // Clear filters drops the search, the filters and the paging; the sort and page size stay.
+    let cleared = third.clone().cleared();
+    assert_eq!(
+        cleared.href_at("/traffic-sources"),
+        "/traffic-sources?sort=-name&limit=50"
+    );
+    assert!(!cleared.query.is_filtered() && cleared.prev.is_empty());
+    assert_eq!(
+        (cleared.query.sort, cleared.query.limit),
+        (first.query.sort, 50)
+    );
 
     // Junk in the URL is ignored rather than sent to the server.
     let junk = ListState::from_params(&parse_href(

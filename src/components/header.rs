@@ -33,7 +33,10 @@ fn signed_out_page(path: &str) -> bool {
 fn reveal_focused(event: web_sys::FocusEvent) {
     use wasm_bindgen::JsCast;
     use web_sys::{ScrollIntoViewOptions, ScrollLogicalPosition};
-    if let Some(link) = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+    if let Some(link) = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    {
         let options = ScrollIntoViewOptions::new();
         options.set_block(ScrollLogicalPosition::Nearest);
         options.set_inline(ScrollLogicalPosition::Nearest);

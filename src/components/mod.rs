@@ -13,6 +13,7 @@ pub mod email_setting;
 pub mod field;
 pub mod header;
 pub mod leave_guard;
+pub mod list_controls;
 pub mod load;
 pub mod notice;
 pub mod notification_bell;

@@ -15,17 +15,17 @@ use model::{
 };
 
 use crate::{
-    api::{self, SourceQuery},
+    api,
     components::{
         data_table::{sort_caption, Pagination, SortHeader},
         format_datetime,
+        list_controls::{Filters, ListState, PageSize},
         load::{Load, Loader},
         notice::LoadError,
         set_title,
         traffic_panel::match_rate_cell,
         verification::VerificationBadge,
     },
-    pages::sources_list::{Filters, ListState, PageSize},
     session::{use_session, PageLoading},
 };
 
@@ -147,15 +147,7 @@ fn Results(
     staff: bool,
 ) -> impl IntoView {
     let current = state.get_untracked();
-    let clear = move |_| {
-        let mut next = state.get_untracked().first_page();
-        next.query = SourceQuery {
-            sort: next.query.sort,
-            limit: next.query.limit,
-            ..Default::default()
-        };
-        go.run((next, false));
-    };
+    let clear = move |_| go.run((state.get_untracked().cleared(), false));
     if page.items.is_empty() && current.query.cursor.is_none() {
         return if current.query.is_filtered() {
             view! {

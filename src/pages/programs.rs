@@ -17,15 +17,13 @@ use crate::{
         click_lookup::ClickLookup,
         data_table::Pagination,
         format_datetime,
+        list_controls::{ListState, PageSize},
         load::{Load, Loader},
         notice::LoadError,
         program_form::ProgramForm,
         set_title,
     },
-    pages::{
-        marketplace::short_url,
-        sources_list::{ListState, PageSize},
-    },
+    pages::marketplace::short_url,
     session::PageLoading,
 };
 

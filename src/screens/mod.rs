@@ -180,8 +180,8 @@ part!(
 /// at run time beyond the `black_box`.
 #[cfg(feature = "split")]
 pub fn keep_first_screens_shared_code_in_main() {
+    use crate::components::list_controls::{Filters, ListState, PageSize};
     use crate::components::{data_table, format_datetime, traffic_panel::match_rate_cell};
-    use crate::pages::sources_list::{Filters, ListState, PageSize};
     if std::hint::black_box(false) {
         std::hint::black_box((
             Filters as fn(_) -> _,

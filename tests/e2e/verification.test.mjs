@@ -71,6 +71,11 @@ test('a partner verifies a source with the meta tag; an advertiser filters on Ve
   await advertiser.getByRole('checkbox', { name: 'Verified only' }).check();
   await advertiser.waitForURL((u) => u.searchParams.get('verified') === 'true');
   const rows = advertiser.locator('tbody tr');
+  // The unfiltered table (which lists this source too) stays up until the filtered answer
+  // replaces it: wait for that answer, up to the usual 15 s, before counting.
+  await advertiser
+    .waitForFunction(() => document.querySelectorAll('tbody tr').length === 1, null, { timeout: 15_000 })
+    .catch(() => {});
   await advertiser.getByRole('row', { name: /Trail notes \(own site\)/ }).waitFor();
   assert.equal(await rows.count(), 1, 'only the verified source is listed');
   assert.match(await rows.first().innerText(), /Verified/);

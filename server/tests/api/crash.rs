@@ -248,8 +248,7 @@ async fn a_second_server_on_a_live_journal_refuses_to_start_and_takes_nothing(en
     let journal = TempDir::new();
     // No drain while the test runs: on a loaded machine the second server can take longer to
     // give up than a short drain interval, and a drain would empty the journal on its own.
-    let first =
-        Server::start_with(&app.url, &journal.0, &["--click-drain-ms", "3600000"]).await;
+    let first = Server::start_with(&app.url, &journal.0, &["--click-drain-ms", "3600000"]).await;
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

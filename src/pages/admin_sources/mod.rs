@@ -26,9 +26,8 @@ use leptos_router::{
 use model::Role;
 
 use crate::{
-    api::{self, query_string},
-    components::{focus_id, set_title},
-    pages::sources_list::ListState,
+    api::query_string,
+    components::{focus_id, list_controls::ListState, set_title},
     session::{use_session, RequireRole, SessionState},
 };
 
@@ -119,14 +118,8 @@ impl AdminState {
 
     /// No search and no filters, same sort and page size, first page.
     pub fn cleared(&self) -> AdminState {
-        let mut list = self.list.clone().first_page();
-        list.query = api::SourceQuery {
-            sort: list.query.sort,
-            limit: list.query.limit,
-            ..Default::default()
-        };
         AdminState {
-            list,
+            list: self.list.clone().cleared(),
             partner: None,
         }
     }

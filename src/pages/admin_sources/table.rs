@@ -16,11 +16,11 @@ use crate::{
     components::{
         bulk_actions::PageCheck,
         data_table::{sort_caption, Pagination, SortHeader},
+        list_controls::{Filters, ListState, PageSize},
         load::{Load, Loader},
         notice::LoadError,
         set_title,
     },
-    pages::sources_list::{Filters, ListState, PageSize},
     session::PageLoading,
 };
 
