@@ -1,9 +1,9 @@
 //! Component tests in headless Chromium for traffic evidence: the daily chart (totals in its
 //! caption with bots left out, the data table behind its toggle, the empty state, a drawing
 //! that tells refused from redirected without colour), the source traffic panel (the staff
-//! view's mismatch lead, the referrer table's words, loading failure and Try again) and the
-//! click lookup (field errors: empty, unknown ID; the click found). Answers come from a fake
-//! `fetch` installed on the window.
+//! view's mismatch lead, the referrer table's words, the period chosen, loading failure and Try
+//! again) and the click lookup (field errors: empty, unknown ID; the click found). Answers come
+//! from a fake `fetch` installed on the window.
 //!
 //! Run: `scripts/test-wasm.sh --test traffic_components`.
 #![cfg(target_arch = "wasm32")]
@@ -404,7 +404,7 @@ async fn the_staff_view_leads_with_the_share_from_other_sites() {
     );
     assert!(detail.contains("popunder.example"), "{detail}");
     // It comes first, before the chart.
-    let first = find(&root, "section.traffic > h2 + *");
+    let first = find(&root, "section.traffic > .traffic__head + *");
     assert!(first.class_list().contains("traffic__lead"));
     assert_eq!(
         text(&root, ".traffic__rate"),
@@ -487,6 +487,66 @@ async fn the_partner_view_has_no_lead_and_a_failure_offers_try_again() {
         text(&root, ".traffic__rate"),
         "90% of clicks came from dealspotter.example."
     );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn choosing_a_period_loads_that_many_days_and_says_so() {
+    let week: Vec<String> = (24..=30)
+        .map(|n| {
+            format!(
+                r#"{{"day":"2026-11-{n:02}","redirected":0,"refused":0,"bots":0,"visitors":0}}"#
+            )
+        })
+        .collect();
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources/12/traffic": [
+            {{"status":200,"body":{}}},
+            {{"status":200,"delay":300,"body":{{"traffic_source_id":12,"days":7,"declared_site":"dealspotter.example","series":[{}],"referrers":{{"match":0,"mismatch":0,"none":0}},"match_rate":null,"top_referrers":[]}}}}
+        ]}}"#,
+        traffic_json(90, 5, 5, "90"),
+        week.join(",")
+    ));
+    let root = container();
+    let _app = mount_panel(&root, false);
+    wait_for(&root, "figure").await;
+    assert_eq!(text(&root, "#traffic-title"), "Traffic in the last 30 days");
+    assert_eq!(text(&root, "label[for=traffic-period]"), "Period");
+    let options: Vec<String> = (0..3)
+        .map(|i| {
+            eval(&format!(
+                "document.querySelector('#traffic-period').options[{i}].text"
+            ))
+            .as_string()
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(options, ["Last 7 days", "Last 30 days", "Last 90 days"]);
+    assert_eq!(
+        eval("document.querySelector('#traffic-period').value").as_string(),
+        Some("30".into())
+    );
+
+    eval(
+        "const s = document.querySelector('#traffic-period'); s.value = '7'; \
+         s.dispatchEvent(new Event('change', { bubbles: true }));",
+    );
+    settle().await;
+    // The month stays up, said to be updating, until the week arrives.
+    assert_eq!(text(&root, ".traffic__updating"), "Updating…");
+    assert_eq!(text(&root, "#traffic-title"), "Traffic in the last 7 days");
+    assert!(exists(&root, ".referrer-mix"));
+    let empty = wait_for(&root, ".traffic-chart__empty").await;
+    assert_eq!(
+        empty.text_content().as_deref(),
+        Some("No clicks in the last 7 days yet")
+    );
+    assert_eq!(text(&root, ".traffic__updating"), "");
+    assert_eq!(calls("GET /api/traffic-sources/12/traffic"), 2);
+    assert!(eval("window.__calls[1].search")
+        .as_string()
+        .unwrap()
+        .starts_with("?days=7"));
     root.remove();
 }
 

@@ -13,6 +13,9 @@ pub const MIN_CLICKS_TO_JUDGE: i64 = 30;
 pub const LIST_WINDOW_DAYS: u32 = 30;
 pub const DEFAULT_DAYS: u32 = 30;
 pub const MAX_DAYS: u32 = 90;
+/// The periods a traffic view offers, in days: a week, a month (the default) and a quarter,
+/// the most the server answers.
+pub const PERIODS: [u32; 3] = [7, DEFAULT_DAYS, MAX_DAYS];
 
 /// Parses the `days` query parameter of the traffic calls: 1–90, default 30.
 pub fn parse_days(raw: Option<&str>) -> Result<u32, String> {
@@ -298,6 +301,14 @@ mod tests {
         assert_eq!(parse_days(Some("90")), Ok(90));
         for bad in ["0", "91", "-1", "7.5", "x"] {
             assert!(parse_days(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_period_offered_is_one_the_server_answers() {
+        assert!(PERIODS.contains(&DEFAULT_DAYS));
+        for days in PERIODS {
+            assert_eq!(parse_days(Some(&days.to_string())), Ok(days));
         }
     }
 

@@ -26,6 +26,7 @@ pub mod toggle;
 pub mod touched;
 pub mod traffic_chart;
 pub mod traffic_panel;
+pub mod traffic_period;
 pub mod verification;
 
 /// Sets the browser tab's title: the first thing a screen reader announces on a new page.

@@ -13,6 +13,7 @@ use crate::{
         load::{Load, Loader},
         notice::LoadError,
         traffic_chart::{clicks, thousands, TrafficChart},
+        traffic_period::PeriodSelect,
     },
     session::PageLoading,
 };
@@ -43,8 +44,8 @@ pub fn mismatch_sentence(mix: &ReferrerMix) -> String {
     }
 }
 
-/// The traffic of one source over the last 30 days, loaded by itself: a slow or failed
-/// answer never holds up the rest of the page.
+/// The traffic of one source over the last 30 days (or the period chosen), loaded by itself:
+/// a slow or failed answer never holds up the rest of the page.
 #[component]
 pub fn TrafficPanel(
     /// The source whose traffic to show.
@@ -53,10 +54,17 @@ pub fn TrafficPanel(
     #[prop(optional)]
     prominent_mismatch: bool,
 ) -> impl IntoView {
-    let traffic = Loader::new(move || api::source_traffic(source_id, DEFAULT_DAYS));
+    let days = RwSignal::new(DEFAULT_DAYS);
+    let traffic = Loader::new(move || api::source_traffic(source_id, days.get()));
     view! {
         <section class="detail-section traffic" aria-labelledby="traffic-title">
-            <h2 id="traffic-title">{format!("Traffic in the last {DEFAULT_DAYS} days")}</h2>
+            <div class="traffic__head">
+                <h2 id="traffic-title">{move || format!("Traffic in the last {} days", days.get())}</h2>
+                <PeriodSelect id="traffic-period" days/>
+                <p class="traffic__updating" role="status">
+                    {move || traffic.updating.get().then_some("Updating…")}
+                </p>
+            </div>
             {move || match traffic.state.get() {
                 Load::Loading => view! { <PageLoading/> }.into_any(),
                 Load::Failed(error) => view! {

@@ -23,6 +23,7 @@ use crate::{
         status_badge::{StatusBadge, VisibilityLabel},
         traffic_chart::{thousands, TrafficChart},
         traffic_panel::match_rate_cell,
+        traffic_period::PeriodSelect,
     },
     pages::marketplace::short_url,
     session::PageLoading,
@@ -160,10 +161,19 @@ fn Detail(detail: ProgramDetail) -> impl IntoView {
 /// One chart per source of the program, each with where its clicks came from.
 #[component]
 fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
-    let traffic = Loader::new(move || api::program_traffic(program_id, DEFAULT_DAYS));
+    let days = RwSignal::new(DEFAULT_DAYS);
+    let traffic = Loader::new(move || api::program_traffic(program_id, days.get()));
     view! {
         <section class="detail-section traffic" aria-labelledby="program-traffic-title">
-            <h2 id="program-traffic-title">{format!("Traffic by source, last {DEFAULT_DAYS} days")}</h2>
+            <div class="traffic__head">
+                <h2 id="program-traffic-title">
+                    {move || format!("Traffic by source, last {} days", days.get())}
+                </h2>
+                <PeriodSelect id="program-traffic-period" days/>
+                <p class="traffic__updating" role="status">
+                    {move || traffic.updating.get().then_some("Updating…")}
+                </p>
+            </div>
             {move || match traffic.state.get() {
                 Load::Loading => view! { <PageLoading/> }.into_any(),
                 Load::Failed(error) => view! {

@@ -56,9 +56,9 @@ async function follow(link, referer) {
 }
 
 /** The human clicks a chart's caption counts ("1,234 clicks in 30 days: …"). */
-async function captionCount(figure) {
+async function captionCount(figure, days = 30) {
   const caption = await figure.locator('figcaption').innerText();
-  const match = caption.match(/^([\d,]+) clicks? in 30 days: ([\d,]+) redirected, ([\d,]+) refused; /);
+  const match = caption.match(new RegExp(`^([\\d,]+) clicks? in ${days} days: ([\\d,]+) redirected, ([\\d,]+) refused; `));
   assert.ok(match, `caption: ${caption}`);
   return { total: number(match[1]), redirected: number(match[2]), refused: number(match[3]), caption };
 }
@@ -155,6 +155,26 @@ describe('the partner', () => {
     await figure.getByRole('button', { name: /data table/ }).press('Enter');
     assert.equal(await figure.getByRole('button', { name: /data table/ }).getAttribute('aria-expanded'), 'false');
     assert.equal(await figure.locator('table').count(), 0);
+
+    // Another period, chosen from the labelled list by keyboard: the server's week, in the
+    // heading, the caption and the data table alike.
+    const section = page.locator('section.traffic');
+    const period = section.getByLabel('Period');
+    await period.focus();
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await period.inputValue(), '7');
+    await page.getByRole('region', { name: 'Traffic in the last 7 days' }).waitFor();
+    const week = section.locator('figure');
+    await week.locator('figcaption').filter({ hasText: ' in 7 days:' }).waitFor();
+    const weekTraffic = (await api(page, 'GET', `/api/traffic-sources/${source.id}/traffic?days=7`)).body;
+    assert.equal(weekTraffic.series.length, 7);
+    assert.deepEqual(weekTraffic.series, traffic.series.slice(-7), 'the week is the month’s last seven days');
+    const weekCount = await captionCount(week, 7);
+    assert.equal(weekCount.total, weekTraffic.series.reduce((n, d) => n + d.redirected + d.refused, 0));
+    assert.equal((await tableRows(page, week)).length, 7);
+    await checkPage(page, 'partner source page, last 7 days');
+    await period.selectOption('30');
+    await section.locator('figcaption').filter({ hasText: ' in 30 days:' }).waitFor();
   });
 
   test('a click on the tracking link from the source’s own site shows in the chart after a reload', async () => {
@@ -251,7 +271,7 @@ describe('staff', () => {
     const lead = panel.locator('.traffic__lead');
     await lead.waitFor();
     // First thing in the panel, highlighted, in words.
-    assert.equal(await panel.locator('h2 + *').getAttribute('class'), 'alert alert--warning traffic__lead');
+    assert.equal(await panel.locator('.traffic__head + *').getAttribute('class'), 'alert alert--warning traffic__lead');
     assert.equal(
       await lead.locator('.traffic__lead-figure').innerText(),
       `${share(traffic.referrers.mismatch, total)}% of clicks came from other sites`,
