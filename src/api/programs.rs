@@ -1,0 +1,67 @@
+//! Advertisers: the marketplace, their programs and the sources they add to them.
+
+use gloo_net::http::Request;
+use model::Page;
+
+use super::{build, json, query_string, with_body, ApiResult, SourceQuery};
+
+/// A page of the marketplace: Active and Public sources of every partner. Only search, channels,
+/// sort and paging apply; status and visibility are fixed by the server.
+pub async fn list_marketplace(
+    query: &SourceQuery,
+) -> ApiResult<Page<model::program::MarketplaceSource>> {
+    let mut pairs: Vec<(&str, String)> = query
+        .to_pairs()
+        .into_iter()
+        .filter(|(k, _)| !matches!(*k, "status" | "visibility"))
+        .collect();
+    if !pairs.iter().any(|(k, _)| *k == "sort") {
+        pairs.push(("sort", query.sort.to_param()));
+    }
+    let url = format!("/api/marketplace/traffic-sources?{}", query_string(&pairs));
+    json(build(Request::get(&url))).await
+}
+
+/// The advertiser's programs, newest first.
+pub async fn list_programs(
+    limit: i64,
+    cursor: Option<&str>,
+    using_source: Option<i64>,
+) -> ApiResult<Page<model::program::Program>> {
+    let mut pairs = vec![("limit", limit.to_string())];
+    if let Some(cursor) = cursor {
+        pairs.push(("cursor", cursor.to_string()));
+    }
+    if let Some(id) = using_source {
+        pairs.push(("traffic_source_id", id.to_string()));
+    }
+    json(build(Request::get(&format!(
+        "/api/programs?{}",
+        query_string(&pairs)
+    ))))
+    .await
+}
+
+pub async fn create_program(
+    body: &model::program::ProgramInput,
+) -> ApiResult<model::program::Program> {
+    json(with_body(Request::post("/api/programs"), body)).await
+}
+
+pub async fn get_program(id: i64) -> ApiResult<model::program::ProgramDetail> {
+    json(build(Request::get(&format!("/api/programs/{id}")))).await
+}
+
+/// Adds a marketplace source to a program. A source already in it: 422 `duplicate` with the
+/// message at `traffic_source_id`; a source no longer in the marketplace: 404.
+pub async fn add_source_to_program(
+    program_id: i64,
+    traffic_source_id: i64,
+) -> ApiResult<model::program::Collaboration> {
+    let body = model::program::AddSource { traffic_source_id };
+    json(with_body(
+        Request::post(&format!("/api/programs/{program_id}/sources")),
+        &body,
+    ))
+    .await
+}
