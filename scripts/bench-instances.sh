@@ -58,27 +58,8 @@ code=$(sql "SELECT c.tracking_code FROM collaborations c JOIN traffic_sources s 
   WHERE s.status = 'active' ORDER BY c.id LIMIT 1")
 echo "cpus: $(nproc); PostgreSQL $(sql 'SHOW server_version'); instances A ${base_of[a]}, B ${base_of[b]}; link /t/$code"
 
-cat > "$dir/record.lua" <<'EOF'
--- Writes the click id of every redirect answered, and prints a summary line at the end.
-local n = 0
-setup = function(thread) n = n + 1; thread:set("id", n) end
-init = function() out = io.open(os.getenv("IDS") .. "-" .. id, "w") end
-response = function(status, headers, body)
-  local location = headers["location"] or headers["Location"]
-  if location then
-    out:write(string.match(location, "click_id=(%w+)"), "\n")
-    out:flush()
-  end
-end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d rps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f non_2xx_3xx=%d socket_errors=%d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
-    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-EOF
 load() { # phase who seconds: wrk against one instance in the background; its pid in $last
-  IDS="$dir/ids-$1-$2" wrk -t1 -c"$connections" -d"$3s" -s "$dir/record.lua" "${base_of[$2]}/t/$code" > "$dir/wrk-$1-$2" 2>&1 &
+  IDS="$dir/ids-$1-$2" wrk -t1 -c"$connections" -d"$3s" -s scripts/wrk/record-clicks.lua "${base_of[$2]}/t/$code" > "$dir/wrk-$1-$2" 2>&1 &
   last=$!
 }
 result() { grep '^RESULT' "$dir/wrk-$1-$2" | sed 's/^RESULT //'; }

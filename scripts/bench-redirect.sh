@@ -39,19 +39,11 @@ curl -s -o /dev/null -w "GET /t/$code -> %{http_code} %{redirect_url}\n" "$base/
 sleep 1.5 # the demo clicks and the curl above are in the ledger before counting starts
 seeded=$(sqlite3 "$db" "SELECT COUNT(*) FROM click_events e JOIN collaborations c ON c.id = e.collaboration_id WHERE c.tracking_code = '$code'")
 
-cat > "$dir/report.lua" <<'EOF'
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d rps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f non_2xx_3xx=%d socket_errors=%d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
-    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-EOF
 
 echo "cpus: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 run() { # label path
   local result
-  result=$(wrk -t1 -c"$connections" -d"$duration" -s "$dir/report.lua" "$base$2" | grep '^RESULT')
+  result=$(wrk -t1 -c"$connections" -d"$duration" -s scripts/wrk/report.lua "$base$2" | grep '^RESULT')
   printf '%-14s %s\n' "$1" "${result#RESULT }"
   echo "$result" | sed -n 's/.*requests=\([0-9]*\).*/\1/p' > "$dir/$1.requests"
   echo "$result" | sed -n 's/.* rps=\([0-9]*\).*/\1/p' > "$dir/$1.rps"
@@ -80,21 +72,9 @@ fi
 
 # SIGKILL phase.
 start_server
-cat > "$dir/record.lua" <<'EOF'
-local n = 0
-setup = function(thread) n = n + 1; thread:set("id", n) end
-init = function() out = io.open(os.getenv("IDS_DIR") .. "/ids-" .. id, "w") end
-response = function(status, headers, body)
-  local location = headers["location"] or headers["Location"]
-  if location then
-    out:write(string.match(location, "click_id=(%w+)"), "\n")
-    out:flush()
-  end
-end
-EOF
 mkdir -p "$dir/ids"
 kill_after=${KILL_AFTER:-3}
-IDS_DIR="$dir/ids" wrk -t2 -c"$connections" -d$((kill_after * 2))s -s "$dir/record.lua" "$base/t/$code" > "$dir/kill.wrk" 2>&1 &
+IDS="$dir/ids/ids" wrk -t2 -c"$connections" -d$((kill_after * 2))s -s scripts/wrk/record-clicks.lua "$base/t/$code" > "$dir/kill.wrk" 2>&1 &
 wrk_pid=$!
 sleep "$kill_after"
 kill -KILL "$server_pid"
