@@ -547,7 +547,23 @@ async fn choosing_a_period_loads_that_many_days_and_says_so() {
         .as_string()
         .unwrap()
         .starts_with("?days=7"));
+    // The period is in the page's address, a history entry of its own.
+    assert_eq!(eval("location.search").as_string(), Some("?days=7".into()));
+    eval("history.back()");
+    sleep(100).await;
+    assert_eq!(eval("location.search").as_string(), Some("".into()));
+    assert_eq!(text(&root, "#traffic-title"), "Traffic in the last 30 days");
     root.remove();
+}
+
+#[wasm_bindgen_test]
+fn a_period_in_the_address_is_one_offered_or_the_month() {
+    use web::components::traffic_period::period_from;
+    assert_eq!(period_from(Some("7")), 7);
+    assert_eq!(period_from(Some("90")), 90);
+    for other in [None, Some(""), Some("14"), Some("0"), Some("-7"), Some("week")] {
+        assert_eq!(period_from(other), 30, "{other:?}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -5,7 +5,7 @@
 //! `MIN_CLICKS_TO_JUDGE` clicks no percentage is given, only counts.
 
 use leptos::prelude::*;
-use model::traffic::{match_rate, match_rate_sentence, ReferrerMix, SourceTraffic, DEFAULT_DAYS};
+use model::traffic::{match_rate, match_rate_sentence, ReferrerMix, SourceTraffic};
 
 use crate::{
     api,
@@ -13,7 +13,7 @@ use crate::{
         load::{Load, Loader},
         notice::LoadError,
         traffic_chart::{clicks, thousands, TrafficChart},
-        traffic_period::PeriodSelect,
+        traffic_period::{use_period, PeriodSelect},
     },
     session::PageLoading,
 };
@@ -54,13 +54,13 @@ pub fn TrafficPanel(
     #[prop(optional)]
     prominent_mismatch: bool,
 ) -> impl IntoView {
-    let days = RwSignal::new(DEFAULT_DAYS);
+    let (days, choose) = use_period();
     let traffic = Loader::new(move || api::source_traffic(source_id, days.get()));
     view! {
         <section class="detail-section traffic" aria-labelledby="traffic-title">
             <div class="traffic__head">
                 <h2 id="traffic-title">{move || format!("Traffic in the last {} days", days.get())}</h2>
-                <PeriodSelect id="traffic-period" days/>
+                <PeriodSelect id="traffic-period" days choose/>
                 <p class="traffic__updating" role="status">
                     {move || traffic.updating.get().then_some("Updating…")}
                 </p>

@@ -1,28 +1,70 @@
 //! The period a traffic view covers: the last 7, 30 or 90 days, as the leading affiliate
-//! dashboards offer. The choice lives with the view (not the URL): it is a way of reading the
-//! figures, and every view opens on the default month that lists and the marketplace also use.
+//! dashboards offer. It lives in the page's URL (`?days=7`), so a view can be shared or
+//! bookmarked and Back returns to the period before; the default month stays out of the URL.
 
 use leptos::prelude::*;
-use model::traffic::PERIODS;
+use leptos_router::{
+    hooks::{use_location, use_navigate, use_query_map},
+    NavigateOptions,
+};
+use model::traffic::{DEFAULT_DAYS, PERIODS};
 
 /// How a period reads in the list: "Last 7 days".
 pub fn period_label(days: u32) -> String {
     format!("Last {days} days")
 }
 
-/// A labelled "Period" select bound to `days`; a view whose loader reads `days` reloads when
-/// it changes.
+/// The period a URL's `days` asks for: one of [`PERIODS`], else the default month (a link
+/// edited by hand shows the month rather than an error).
+pub fn period_from(raw: Option<&str>) -> u32 {
+    raw.and_then(|d| d.parse::<u32>().ok())
+        .filter(|d| PERIODS.contains(d))
+        .unwrap_or(DEFAULT_DAYS)
+}
+
+/// The page's period, and a callback that chooses another: a new history entry with the
+/// page's other query parameters kept.
+pub fn use_period() -> (Memo<u32>, Callback<u32>) {
+    let query = use_query_map();
+    let location = use_location();
+    let navigate = use_navigate();
+    let days = Memo::new(move |_| query.with(|q| period_from(q.get_str("days"))));
+    let choose = Callback::new(move |d: u32| {
+        let mut q = query.get_untracked();
+        q.remove("days");
+        if d != DEFAULT_DAYS {
+            q.replace("days", d.to_string());
+        }
+        let href = format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            q.to_query_string()
+        );
+        navigate(
+            &href,
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+    (days, choose)
+}
+
+/// A labelled "Period" select showing `days`; a choice is handed to `choose`.
 #[component]
 pub fn PeriodSelect(
     /// The select's id, unique on the page (its label points at it).
     id: &'static str,
-    /// The chosen number of days, one of [`PERIODS`].
-    days: RwSignal<u32>,
+    /// The period shown, one of [`PERIODS`].
+    days: Memo<u32>,
+    /// Called with the period chosen.
+    choose: Callback<u32>,
 ) -> impl IntoView {
-    let chosen = days.get_untracked();
+    let shown = days.get_untracked();
     let options = PERIODS
         .into_iter()
-        .map(|d| view! { <option value=d.to_string() selected=d == chosen>{period_label(d)}</option> })
+        .map(|d| view! { <option value=d.to_string() selected=d == shown>{period_label(d)}</option> })
         .collect_view();
     view! {
         <div class="period">
@@ -33,7 +75,7 @@ pub fn PeriodSelect(
                 prop:value=move || days.get().to_string()
                 on:change=move |ev| {
                     if let Ok(d) = event_target_value(&ev).parse::<u32>() {
-                        days.set(d);
+                        choose.run(d);
                     }
                 }
             >

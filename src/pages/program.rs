@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use model::{
     program::{Collaboration, ProgramDetail},
-    traffic::{match_rate_sentence, DEFAULT_DAYS},
+    traffic::match_rate_sentence,
     Status, Visibility,
 };
 
@@ -23,7 +23,7 @@ use crate::{
         status_badge::{StatusBadge, VisibilityLabel},
         traffic_chart::{thousands, TrafficChart},
         traffic_panel::match_rate_cell,
-        traffic_period::PeriodSelect,
+        traffic_period::{use_period, PeriodSelect},
     },
     pages::marketplace::short_url,
     session::PageLoading,
@@ -161,7 +161,7 @@ fn Detail(detail: ProgramDetail) -> impl IntoView {
 /// One chart per source of the program, each with where its clicks came from.
 #[component]
 fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
-    let days = RwSignal::new(DEFAULT_DAYS);
+    let (days, choose) = use_period();
     let traffic = Loader::new(move || api::program_traffic(program_id, days.get()));
     view! {
         <section class="detail-section traffic" aria-labelledby="program-traffic-title">
@@ -169,7 +169,7 @@ fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
                 <h2 id="program-traffic-title">
                     {move || format!("Traffic by source, last {} days", days.get())}
                 </h2>
-                <PeriodSelect id="program-traffic-period" days/>
+                <PeriodSelect id="program-traffic-period" days choose/>
                 <p class="traffic__updating" role="status">
                     {move || traffic.updating.get().then_some("Updating…")}
                 </p>

@@ -173,8 +173,14 @@ describe('the partner', () => {
     assert.equal(weekCount.total, weekTraffic.series.reduce((n, d) => n + d.redirected + d.refused, 0));
     assert.equal((await tableRows(page, week)).length, 7);
     await checkPage(page, 'partner source page, last 7 days');
+    // The period is in the address: a reload (or a shared link) opens on the same week.
+    assert.equal(new URL(page.url()).searchParams.get('days'), '7');
+    await page.reload();
+    await section.locator('figcaption').filter({ hasText: ' in 7 days:' }).waitFor();
+    assert.equal(await period.inputValue(), '7');
     await period.selectOption('30');
     await section.locator('figcaption').filter({ hasText: ' in 30 days:' }).waitFor();
+    assert.equal(new URL(page.url()).search, '', 'the default month stays out of the address');
   });
 
   test('a click on the tracking link from the source’s own site shows in the chart after a reload', async () => {
