@@ -44,6 +44,9 @@ pub struct LiveEvent {
     pub was_listed: bool,
     pub is_listed: bool,
     pub verified: bool,
+    /// For a change to a source out of the marketplace: the advertisers whose programs hold
+    /// it, read once with the event (see [`since`]) rather than once per open stream.
+    pub advertisers: Vec<i64>,
 }
 
 const COLUMNS: &str = "id, at, kind, traffic_source_id, partner_id, account_id, status, visibility, was_listed, is_listed, verified";
@@ -61,12 +64,14 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<LiveEvent, sqlx::Error> {
         was_listed: row.try_get::<i64, _>(8)? != 0,
         is_listed: row.try_get::<i64, _>(9)? != 0,
         verified: row.try_get::<i64, _>(10)? != 0,
+        advertisers: Vec::new(),
     })
 }
 
-/// Events after `after_id` made since `since_ms`, oldest first.
+/// Events after `after_id` made since `since_ms`, oldest first, each change to a source out
+/// of the marketplace with the advertisers whose programs hold it.
 pub async fn since(db: &Db, after_id: i64, since_ms: i64) -> Result<Vec<LiveEvent>, sqlx::Error> {
-    sqlx::query(&format!(
+    let mut events = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM live_events WHERE id > $1 AND at >= $2 ORDER BY id LIMIT 1000"
     ))
     .bind(after_id)
@@ -75,7 +80,51 @@ pub async fn since(db: &Db, after_id: i64, since_ms: i64) -> Result<Vec<LiveEven
     .await?
     .iter()
     .map(from_row)
-    .collect()
+    .collect::<Result<Vec<_>, _>>()?;
+    add_advertisers(db, &mut events).await?;
+    Ok(events)
+}
+
+/// One query for a whole batch: every stream of every advertiser would otherwise ask the
+/// database the same question for each such event.
+async fn add_advertisers(db: &Db, events: &mut [LiveEvent]) -> Result<(), sqlx::Error> {
+    let mut sources: Vec<i64> = events
+        .iter()
+        .filter(|e| e.kind == "source" && !e.was_listed && !e.is_listed)
+        .filter_map(|e| e.traffic_source_id)
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    if sources.is_empty() {
+        return Ok(());
+    }
+    let ids = sources
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    // The ids are integers read from the database, not user input.
+    let rows = sqlx::query(&format!(
+        "SELECT DISTINCT c.traffic_source_id, p.advertiser_id FROM collaborations c
+         JOIN programs p ON p.id = c.program_id WHERE c.traffic_source_id IN ({ids})"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut by_source: HashMap<i64, Vec<i64>> = HashMap::new();
+    for row in rows {
+        by_source
+            .entry(row.try_get(0)?)
+            .or_default()
+            .push(row.try_get(1)?);
+    }
+    for e in events.iter_mut() {
+        if let Some(advertisers) = e.traffic_source_id.and_then(|id| by_source.get(&id)) {
+            if e.kind == "source" && !e.was_listed && !e.is_listed {
+                e.advertisers = advertisers.clone();
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The newest event id, where a stream without `Last-Event-ID` starts.

@@ -7,39 +7,23 @@
 //! - A new collaboration goes to the source's partner and to the advertiser who made it.
 
 use model::{Account, Role};
-use sqlx::Row;
 
 use super::LiveEvent;
-use crate::db::Db;
 
-pub async fn may_see(db: &Db, account: &Account, e: &LiveEvent) -> Result<bool, sqlx::Error> {
+pub fn may_see(account: &Account, e: &LiveEvent) -> bool {
     let me = Some(account.id);
-    Ok(match (e.kind.as_str(), account.role) {
+    match (e.kind.as_str(), account.role) {
         ("notification", _) => e.account_id == me,
         ("source", Role::Staff) => true,
         ("source", Role::Partner) => e.partner_id == me,
+        // `advertisers` was read with the event: the programs that hold the source then.
         ("source", Role::Advertiser) => {
-            e.was_listed || e.is_listed || in_programs_of(db, account.id, e).await?
+            e.was_listed || e.is_listed || e.advertisers.contains(&account.id)
         }
         ("collaboration", Role::Partner) => e.partner_id == me,
         ("collaboration", Role::Advertiser) => e.account_id == me,
         _ => false,
-    })
-}
-
-async fn in_programs_of(db: &Db, advertiser_id: i64, e: &LiveEvent) -> Result<bool, sqlx::Error> {
-    let Some(source) = e.traffic_source_id else {
-        return Ok(false);
-    };
-    let row = sqlx::query(
-        "SELECT COUNT(*) FROM collaborations c JOIN programs p ON p.id = c.program_id
-         WHERE c.traffic_source_id = $1 AND p.advertiser_id = $2",
-    )
-    .bind(source)
-    .bind(advertiser_id)
-    .fetch_one(&db.pool)
-    .await?;
-    Ok(row.try_get::<i64, _>(0)? > 0)
+    }
 }
 
 /// What a stream sends of an event (the `data` of an SSE event named after its kind):
@@ -52,5 +36,53 @@ pub fn update(e: &LiveEvent) -> model::live::LiveUpdate {
         visibility: e.visibility.clone(),
         listed: (e.kind == "source").then_some(e.is_listed),
         verified: (e.kind == "source").then_some(e.verified),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: i64, role: Role) -> Account {
+        Account {
+            id,
+            email: format!("{id}@example.com"),
+            role,
+            display_name: format!("Account {id}"),
+        }
+    }
+
+    fn source_change(listed: (bool, bool), advertisers: Vec<i64>) -> LiveEvent {
+        LiveEvent {
+            id: 1,
+            at: 0,
+            kind: "source".into(),
+            traffic_source_id: Some(7),
+            partner_id: Some(2),
+            account_id: None,
+            status: Some("paused".into()),
+            visibility: Some("private".into()),
+            was_listed: listed.0,
+            is_listed: listed.1,
+            verified: false,
+            advertisers,
+        }
+    }
+
+    #[test]
+    fn a_source_out_of_the_marketplace_reaches_only_the_advertisers_whose_programs_hold_it() {
+        let private = source_change((false, false), vec![5]);
+        assert!(may_see(&account(5, Role::Advertiser), &private));
+        assert!(!may_see(&account(6, Role::Advertiser), &private));
+        assert!(may_see(&account(2, Role::Partner), &private), "its partner");
+        assert!(!may_see(&account(3, Role::Partner), &private));
+        assert!(may_see(&account(1, Role::Staff), &private));
+        // Leaving or entering the marketplace concerns every advertiser.
+        for listed in [(true, false), (false, true)] {
+            assert!(may_see(
+                &account(6, Role::Advertiser),
+                &source_change(listed, vec![])
+            ));
+        }
     }
 }
