@@ -561,7 +561,14 @@ fn a_period_in_the_address_is_one_offered_or_the_month() {
     use web::components::traffic_period::period_from;
     assert_eq!(period_from(Some("7")), 7);
     assert_eq!(period_from(Some("90")), 90);
-    for other in [None, Some(""), Some("14"), Some("0"), Some("-7"), Some("week")] {
+    for other in [
+        None,
+        Some(""),
+        Some("14"),
+        Some("0"),
+        Some("-7"),
+        Some("week"),
+    ] {
         assert_eq!(period_from(other), 30, "{other:?}");
     }
 }
