@@ -13,7 +13,7 @@ use crate::{
         load::{Load, Loader},
         notice::LoadError,
         traffic_chart::{clicks, thousands, TrafficChart},
-        traffic_period::{use_period, PeriodSelect},
+        traffic_period::{use_period, TrafficHead},
     },
     session::PageLoading,
 };
@@ -58,13 +58,14 @@ pub fn TrafficPanel(
     let traffic = Loader::new(move || api::source_traffic(source_id, days.get()));
     view! {
         <section class="detail-section traffic" aria-labelledby="traffic-title">
-            <div class="traffic__head">
-                <h2 id="traffic-title">{move || format!("Traffic in the last {} days", days.get())}</h2>
-                <PeriodSelect id="traffic-period" days choose/>
-                <p class="traffic__updating" role="status">
-                    {move || traffic.updating.get().then_some("Updating…")}
-                </p>
-            </div>
+            <TrafficHead
+                title_id="traffic-title"
+                title=|days| format!("Traffic in the last {days} days")
+                select_id="traffic-period"
+                updating=traffic.updating
+                days
+                choose
+            />
             {move || match traffic.state.get() {
                 Load::Loading => view! { <PageLoading/> }.into_any(),
                 Load::Failed(error) => view! {

@@ -84,3 +84,31 @@ pub fn PeriodSelect(
         </div>
     }
 }
+
+/// A traffic section's heading row: its title (which names the section, so it says the
+/// period), the Period list, and "Updating…" while another period loads.
+#[component]
+pub fn TrafficHead(
+    /// The heading's id, which the section is labelled by.
+    title_id: &'static str,
+    /// The heading for a number of days, e.g. "Traffic in the last 7 days".
+    title: fn(u32) -> String,
+    /// The Period list's id.
+    select_id: &'static str,
+    /// True while a newer answer is awaited and the last one still shows.
+    updating: RwSignal<bool>,
+    /// The period shown.
+    days: Memo<u32>,
+    /// Called with the period chosen.
+    choose: Callback<u32>,
+) -> impl IntoView {
+    view! {
+        <div class="traffic__head">
+            <h2 id=title_id>{move || title(days.get())}</h2>
+            <PeriodSelect id=select_id days choose/>
+            <p class="traffic__updating" role="status">
+                {move || updating.get().then_some("Updating…")}
+            </p>
+        </div>
+    }
+}

@@ -23,7 +23,7 @@ use crate::{
         status_badge::{StatusBadge, VisibilityLabel},
         traffic_chart::{thousands, TrafficChart},
         traffic_panel::match_rate_cell,
-        traffic_period::{use_period, PeriodSelect},
+        traffic_period::{use_period, TrafficHead},
     },
     pages::marketplace::short_url,
     session::PageLoading,
@@ -165,15 +165,14 @@ fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
     let traffic = Loader::new(move || api::program_traffic(program_id, days.get()));
     view! {
         <section class="detail-section traffic" aria-labelledby="program-traffic-title">
-            <div class="traffic__head">
-                <h2 id="program-traffic-title">
-                    {move || format!("Traffic by source, last {} days", days.get())}
-                </h2>
-                <PeriodSelect id="program-traffic-period" days choose/>
-                <p class="traffic__updating" role="status">
-                    {move || traffic.updating.get().then_some("Updating…")}
-                </p>
-            </div>
+            <TrafficHead
+                title_id="program-traffic-title"
+                title=|days| format!("Traffic by source, last {days} days")
+                select_id="program-traffic-period"
+                updating=traffic.updating
+                days
+                choose
+            />
             {move || match traffic.state.get() {
                 Load::Loading => view! { <PageLoading/> }.into_any(),
                 Load::Failed(error) => view! {

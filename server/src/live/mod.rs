@@ -49,6 +49,14 @@ pub struct LiveEvent {
     pub advertisers: Vec<i64>,
 }
 
+impl LiveEvent {
+    /// A change to a source out of the marketplace, which reaches an advertiser only through
+    /// their programs: it needs `advertisers`.
+    fn needs_advertisers(&self) -> bool {
+        self.kind == "source" && !self.was_listed && !self.is_listed
+    }
+}
+
 const COLUMNS: &str = "id, at, kind, traffic_source_id, partner_id, account_id, status, visibility, was_listed, is_listed, verified";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<LiveEvent, sqlx::Error> {
@@ -71,7 +79,14 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<LiveEvent, sqlx::Error> {
 /// Events after `after_id` made since `since_ms`, oldest first, each change to a source out
 /// of the marketplace with the advertisers whose programs hold it.
 pub async fn since(db: &Db, after_id: i64, since_ms: i64) -> Result<Vec<LiveEvent>, sqlx::Error> {
-    let mut events = sqlx::query(&format!(
+    let mut events = read(db, after_id, since_ms).await?;
+    add_advertisers(db, &mut events).await?;
+    Ok(events)
+}
+
+/// The rows of [`since`], without their advertisers.
+async fn read(db: &Db, after_id: i64, since_ms: i64) -> Result<Vec<LiveEvent>, sqlx::Error> {
+    sqlx::query(&format!(
         "SELECT {COLUMNS} FROM live_events WHERE id > $1 AND at >= $2 ORDER BY id LIMIT 1000"
     ))
     .bind(after_id)
@@ -80,9 +95,7 @@ pub async fn since(db: &Db, after_id: i64, since_ms: i64) -> Result<Vec<LiveEven
     .await?
     .iter()
     .map(from_row)
-    .collect::<Result<Vec<_>, _>>()?;
-    add_advertisers(db, &mut events).await?;
-    Ok(events)
+    .collect()
 }
 
 /// One query for a whole batch: every stream of every advertiser would otherwise ask the
@@ -90,7 +103,7 @@ pub async fn since(db: &Db, after_id: i64, since_ms: i64) -> Result<Vec<LiveEven
 async fn add_advertisers(db: &Db, events: &mut [LiveEvent]) -> Result<(), sqlx::Error> {
     let mut sources: Vec<i64> = events
         .iter()
-        .filter(|e| e.kind == "source" && !e.was_listed && !e.is_listed)
+        .filter(|e| e.needs_advertisers())
         .filter_map(|e| e.traffic_source_id)
         .collect();
     sources.sort_unstable();
@@ -117,11 +130,9 @@ async fn add_advertisers(db: &Db, events: &mut [LiveEvent]) -> Result<(), sqlx::
             .or_default()
             .push(row.try_get(1)?);
     }
-    for e in events.iter_mut() {
+    for e in events.iter_mut().filter(|e| e.needs_advertisers()) {
         if let Some(advertisers) = e.traffic_source_id.and_then(|id| by_source.get(&id)) {
-            if e.kind == "source" && !e.was_listed && !e.is_listed {
-                e.advertisers = advertisers.clone();
-            }
+            e.advertisers = advertisers.clone();
         }
     }
     Ok(())
@@ -241,12 +252,21 @@ impl Hub {
                 }
                 let now = crate::time::now_ms();
                 let floor = sent.front().map_or(last_id, |&(id, _)| id.min(last_id) - 1);
-                match since(&db, floor, now - LATE_COMMIT_MS).await {
+                // Each round re-reads the last few seconds for late commits: only the events
+                // not sent yet are given their advertisers (one query) and broadcast.
+                let fresh = async {
+                    let mut fresh: Vec<LiveEvent> = read(&db, floor, now - LATE_COMMIT_MS)
+                        .await?
+                        .into_iter()
+                        .filter(|e| !sent.iter().any(|&(id, _)| id == e.id))
+                        .collect();
+                    add_advertisers(&db, &mut fresh).await?;
+                    Ok::<_, sqlx::Error>(fresh)
+                }
+                .await;
+                match fresh {
                     Ok(events) => {
                         for event in events {
-                            if sent.iter().any(|&(id, _)| id == event.id) {
-                                continue;
-                            }
                             last_id = last_id.max(event.id);
                             sent.push_back((event.id, now));
                             // No receiver is not an error: nobody is watching.
