@@ -13,18 +13,89 @@ pub const MIN_CLICKS_TO_JUDGE: i64 = 30;
 pub const LIST_WINDOW_DAYS: u32 = 30;
 pub const DEFAULT_DAYS: u32 = 30;
 pub const MAX_DAYS: u32 = 90;
-/// The periods a traffic view offers, in days: a week, a month (the default) and a quarter,
-/// the most the server answers.
-pub const PERIODS: [u32; 3] = [7, DEFAULT_DAYS, MAX_DAYS];
+/// The longest hourly series the server answers: two days.
+pub const MAX_HOURS: u32 = 48;
+
+/// How far back a traffic view looks: a number of hours, drawn hour by hour, or of days,
+/// drawn day by day. Both end now (the current hour, today), in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Period {
+    Hours(u32),
+    Days(u32),
+}
+
+/// The period a traffic view opens on.
+pub const DEFAULT_PERIOD: Period = Period::Days(DEFAULT_DAYS);
+/// The periods a traffic view offers, as the leading affiliate dashboards do: the last
+/// 24 hours, a week, a month (the default) and a quarter, the most the server answers.
+pub const PERIODS: [Period; 4] = [
+    Period::Hours(24),
+    Period::Days(7),
+    DEFAULT_PERIOD,
+    Period::Days(MAX_DAYS),
+];
+
+impl Period {
+    /// The query parameter that asks for it: `("hours", 24)`, `("days", 7)`.
+    pub fn param(self) -> (&'static str, u32) {
+        match self {
+            Period::Hours(n) => ("hours", n),
+            Period::Days(n) => ("days", n),
+        }
+    }
+
+    /// Its length in words: "24 hours", "7 days", "1 day".
+    pub fn length(self) -> String {
+        let (unit, n) = match self {
+            Period::Hours(n) => ("hour", n),
+            Period::Days(n) => ("day", n),
+        };
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    }
+
+    /// A stable id for a list's option: `"24h"`, `"7d"`.
+    pub fn id(self) -> String {
+        match self {
+            Period::Hours(n) => format!("{n}h"),
+            Period::Days(n) => format!("{n}d"),
+        }
+    }
+
+    /// The period of an [`id`](Period::id), if it is one of [`PERIODS`].
+    pub fn from_id(id: &str) -> Option<Period> {
+        PERIODS.into_iter().find(|p| p.id() == id)
+    }
+}
+
+fn whole_number(raw: &str, max: u32, name: &str) -> Result<u32, String> {
+    match raw.parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{name} must be a whole number from 1 to {max}.")),
+    }
+}
 
 /// Parses the `days` query parameter of the traffic calls: 1–90, default 30.
 pub fn parse_days(raw: Option<&str>) -> Result<u32, String> {
     match raw {
         None | Some("") => Ok(DEFAULT_DAYS),
-        Some(s) => match s.parse::<u32>() {
-            Ok(n) if (1..=MAX_DAYS).contains(&n) => Ok(n),
-            _ => Err(format!("days must be a whole number from 1 to {MAX_DAYS}.")),
-        },
+        Some(s) => whole_number(s, MAX_DAYS, "days"),
+    }
+}
+
+/// Parses the traffic calls' `days` (1–90) or `hours` (1–48); neither gives the default
+/// month, both is an error.
+pub fn parse_period(days: Option<&str>, hours: Option<&str>) -> Result<Period, String> {
+    match (
+        days.filter(|d| !d.is_empty()),
+        hours.filter(|h| !h.is_empty()),
+    ) {
+        (Some(_), Some(_)) => Err("Give days or hours, not both.".into()),
+        (None, Some(h)) => whole_number(h, MAX_HOURS, "hours").map(Period::Hours),
+        (d, None) => parse_days(d).map(Period::Days),
     }
 }
 
@@ -170,18 +241,22 @@ pub fn match_rate_sentence(rate: Option<u8>, declared_site: Option<&str>) -> Str
 }
 
 crate::schema! {
-/// One UTC day of a traffic series.
+/// One UTC day of a traffic series, or one hour of an hourly series.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrafficDay {
-    /// `YYYY-MM-DD`, UTC.
+    /// `YYYY-MM-DD`, UTC: the day, or the day of the hour.
     pub day: String,
+    /// In an hourly series only: the hour's start, RFC 3339 UTC (`2026-12-04T13:00:00Z`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hour: Option<String>,
     /// Human clicks that redirected.
     pub redirected: i64,
     /// Human clicks answered 410 (source Paused or Blocked).
     pub refused: i64,
     /// Clicks flagged as bots, whatever their outcome.
     pub bots: i64,
-    /// Unique human visitors of each link that day, added over the links.
+    /// Unique human visitors of each link that day, added over the links. In an hourly
+    /// series a visitor counts in the hour of their first click of the UTC day.
     pub visitors: i64,
 }
 }
@@ -230,11 +305,16 @@ crate::schema! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceTraffic {
     pub traffic_source_id: i64,
-    pub days: u32,
+    /// The period in days, for a daily series; absent for an hourly one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    /// The period in hours, for an hourly series; absent for a daily one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
     /// The registrable domain of the declared URL (e.g. `dealspotter.example`), or the
     /// platform's for a source hosted on one (e.g. `instagram.com`).
     pub declared_site: Option<String>,
-    /// One entry per day, oldest first, days without clicks included.
+    /// One entry per day (or hour), oldest first, those without clicks included.
     pub series: Vec<TrafficDay>,
     pub referrers: ReferrerMix,
     /// Whole percent of human clicks from the declared site; `null` when too little
@@ -264,7 +344,12 @@ crate::schema! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgramTraffic {
     pub program_id: i64,
-    pub days: u32,
+    /// The period in days, for daily series; absent for hourly ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    /// The period in hours, for hourly series; absent for daily ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
     pub collaborations: Vec<CollaborationTraffic>,
 }
 }
@@ -306,10 +391,32 @@ mod tests {
 
     #[test]
     fn every_period_offered_is_one_the_server_answers() {
-        assert!(PERIODS.contains(&DEFAULT_DAYS));
-        for days in PERIODS {
-            assert_eq!(parse_days(Some(&days.to_string())), Ok(days));
+        assert!(PERIODS.contains(&DEFAULT_PERIOD));
+        for p in PERIODS {
+            let n = p.param().1.to_string();
+            let asked = match p.param().0 {
+                "hours" => parse_period(None, Some(&n)),
+                _ => parse_period(Some(&n), None),
+            };
+            assert_eq!(asked, Ok(p));
+            assert_eq!(Period::from_id(&p.id()), Some(p));
         }
+    }
+
+    #[test]
+    fn a_period_is_days_or_hours_not_both() {
+        assert_eq!(parse_period(None, None), Ok(DEFAULT_PERIOD));
+        assert_eq!(parse_period(Some(""), Some("")), Ok(DEFAULT_PERIOD));
+        assert_eq!(parse_period(None, Some("24")), Ok(Period::Hours(24)));
+        assert_eq!(parse_period(None, Some("48")), Ok(Period::Hours(48)));
+        assert_eq!(parse_period(Some("7"), None), Ok(Period::Days(7)));
+        assert!(parse_period(Some("7"), Some("24")).is_err());
+        for bad in ["0", "49", "1.5", "x"] {
+            assert!(parse_period(None, Some(bad)).is_err(), "{bad}");
+        }
+        assert_eq!(Period::Hours(24).length(), "24 hours");
+        assert_eq!(Period::Days(1).length(), "1 day");
+        assert_eq!(Period::from_id("12h"), None);
     }
 
     #[test]

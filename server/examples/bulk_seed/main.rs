@@ -234,7 +234,7 @@ async fn run(args: Args) -> Result<bool> {
     let t = Instant::now();
     rollups::build(&mut engine).await?;
     let rows = engine
-        .int("SELECT (SELECT COUNT(*) FROM click_hourly) + (SELECT COUNT(*) FROM click_daily) + (SELECT COUNT(*) FROM click_referrers_daily) + (SELECT COUNT(*) FROM click_visitors)")
+        .int("SELECT (SELECT COUNT(*) FROM click_hourly) + (SELECT COUNT(*) FROM click_daily) + (SELECT COUNT(*) FROM click_referrers_daily) + (SELECT COUNT(*) FROM click_referrers_hourly) + (SELECT COUNT(*) FROM click_visitors)")
         .await?;
     phases.done("rollups", rows as u64, t);
 

@@ -7,7 +7,8 @@
 //!   clicks by referrer class, and `visitors`: distinct human visitor hashes of the link that
 //!   day, each counted in the hour of its first click of the day (so a day's hours add up to
 //!   the day);
-//! - `click_referrers_daily`: human clicks with a referrer per source, day and host;
+//! - `click_referrers_hourly` / `_daily`: human clicks with a referrer per source, hour /
+//!   day and host;
 //! - `click_visitors`: the distinct (link, day, visitor) of human clicks;
 //! - `collaborations.clicks` / `refused_clicks`: every click (bots too) by outcome.
 //!
@@ -159,13 +160,22 @@ fn steps(postgres: bool) -> Vec<(&'static str, Step)> {
             )),
         ),
         (
-            "click_referrers_daily (pass 3 over the events)",
+            "click_referrers_hourly (pass 3 over the events)",
             PerDay(format!(
-                "INSERT INTO click_referrers_daily (traffic_source_id, day, host, matches, clicks)
-                 SELECT traffic_source_id, at - at % 86400000, referrer_host,
+                "INSERT INTO click_referrers_hourly (traffic_source_id, hour, host, matches, clicks)
+                 SELECT traffic_source_id, at - at % 3600000, referrer_host,
                         MAX(CASE WHEN referrer_class = 'match' THEN 1 ELSE 0 END), COUNT(*)
                  FROM click_events WHERE bot = 0 AND referrer_host IS NOT NULL AND {day}
-                 GROUP BY traffic_source_id, at - at % 86400000, referrer_host{}",
+                 GROUP BY traffic_source_id, at - at % 3600000, referrer_host{}",
+                order("1, 2, 3")
+            )),
+        ),
+        (
+            "click_referrers_daily",
+            Once(format!(
+                "INSERT INTO click_referrers_daily (traffic_source_id, day, host, matches, clicks)
+                 SELECT traffic_source_id, hour - hour % 86400000, host, MAX(matches), SUM(clicks)
+                 FROM click_referrers_hourly GROUP BY traffic_source_id, hour - hour % 86400000, host{}",
                 order("1, 3")
             )),
         ),

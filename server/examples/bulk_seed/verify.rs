@@ -53,6 +53,13 @@ fn checks(postgres: bool) -> Vec<(&'static str, String)> {
         GROUP BY traffic_source_id, at - at % 86400000, referrer_host";
     let actual_referrers =
         "SELECT traffic_source_id, day, host, matches, clicks FROM click_referrers_daily";
+    let expected_referrers_hourly =
+        "SELECT traffic_source_id, at - at % 3600000 AS hour, referrer_host AS host,
+            MAX(CASE WHEN referrer_class = 'match' THEN 1 ELSE 0 END) AS matches, COUNT(*) AS clicks
+        FROM click_events WHERE bot = 0 AND referrer_host IS NOT NULL
+        GROUP BY traffic_source_id, at - at % 3600000, referrer_host";
+    let actual_referrers_hourly =
+        "SELECT traffic_source_id, hour, host, matches, clicks FROM click_referrers_hourly";
     let expected_visitors =
         "SELECT DISTINCT collaboration_id, at - at % 86400000 AS day, visitor_hash
         FROM click_events WHERE bot = 0";
@@ -67,6 +74,7 @@ fn checks(postgres: bool) -> Vec<(&'static str, String)> {
         ("click_hourly = events (counts, and visitors in the hour of their first click)", differ(&expected_hourly, actual_hourly)),
         ("click_daily = events (counts, distinct human visitors)", differ(&expected_daily, actual_daily)),
         ("click_referrers_daily = events", differ(expected_referrers, actual_referrers)),
+        ("click_referrers_hourly = events", differ(expected_referrers_hourly, actual_referrers_hourly)),
         ("click_visitors = distinct human (link, day, visitor)", differ(expected_visitors, actual_visitors)),
         ("collaborations.clicks / refused_clicks = events", differ(expected_counts, actual_counts)),
         (

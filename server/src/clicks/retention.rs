@@ -1,6 +1,7 @@
 //! How long raw click events are kept (`--click-retention-days`, default 90), and on
 //! PostgreSQL the daily partitions of `click_events` that make pruning a `DROP TABLE`.
-//! Rollups are kept: charts read those, never the raw events.
+//! Rollups are kept (charts read those, never the raw events), except the hourly referrers,
+//! which only the last-24-hours view reads.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -101,6 +102,11 @@ pub async fn prune(db: &Db, partitions: &Partitions, cutoff_ms: i64) -> Result<u
         "DELETE FROM click_visitors WHERE {row_id} IN (SELECT {row_id} FROM click_visitors WHERE day < $1 LIMIT $2)"
     );
     delete_in_batches(db, &visitors, cutoff_day).await?;
+    // Only the last-24-hours view reads the hourly referrers: they go with the events.
+    let referrers = format!(
+        "DELETE FROM click_referrers_hourly WHERE {row_id} IN (SELECT {row_id} FROM click_referrers_hourly WHERE hour < $1 LIMIT $2)"
+    );
+    delete_in_batches(db, &referrers, cutoff_day).await?;
     Ok(pruned)
 }
 

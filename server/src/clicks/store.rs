@@ -1,5 +1,6 @@
 //! Writing clicks to the database: the events and, in the same transaction, the rollups
-//! that charts and lists read (`click_hourly`, `click_daily`, `click_referrers_daily`) and
+//! that charts and lists read (`click_hourly`, `click_daily`, `click_referrers_daily` and
+//! `_hourly`) and
 //! the link counters (`collaborations.clicks`, `refused_clicks`).
 //!
 //! Idempotent by `click_id`: an event already stored is skipped, and only the events this
@@ -60,6 +61,8 @@ pub struct Rollups<'e> {
     pub daily: BTreeMap<(i64, i64), (i64, Counts)>,
     /// (source, day, host) → (host is on the declared site, human clicks).
     pub referrers: BTreeMap<(i64, i64, &'e str), (bool, i64)>,
+    /// The same per hour: (source, hour, host).
+    pub referrers_hourly: BTreeMap<(i64, i64, &'e str), (bool, i64)>,
     /// collaboration → (redirected, refused), bots included.
     pub links: BTreeMap<i64, (i64, i64)>,
 }
@@ -82,9 +85,12 @@ impl<'e> Rollups<'e> {
                 .1
                 .add(e);
             if let (false, Some(host)) = (e.bot, e.referrer_host.as_deref()) {
-                let entry = r.referrers.entry((source, day, host)).or_insert((false, 0));
-                entry.0 = e.referrer_class == ReferrerClass::Match;
-                entry.1 += 1;
+                let matches = e.referrer_class == ReferrerClass::Match;
+                for (rows, at) in [(&mut r.referrers, day), (&mut r.referrers_hourly, hour)] {
+                    let entry = rows.entry((source, at, host)).or_insert((false, 0));
+                    entry.0 = matches;
+                    entry.1 += 1;
+                }
             }
             let link = r.links.entry(e.collaboration_id).or_default();
             if e.outcome == ClickOutcome::Redirected {
@@ -167,7 +173,14 @@ async fn store_in(
     }
     upsert_counts(tx, "click_hourly", "hour", &rollups.hourly).await?;
     upsert_counts(tx, "click_daily", "day", &rollups.daily).await?;
-    upsert_referrers(tx, &rollups.referrers).await?;
+    upsert_referrers(tx, "click_referrers_daily", "day", &rollups.referrers).await?;
+    upsert_referrers(
+        tx,
+        "click_referrers_hourly",
+        "hour",
+        &rollups.referrers_hourly,
+    )
+    .await?;
     for (id, (redirected, refused)) in &rollups.links {
         sqlx::query(LINK_COUNTERS)
             .bind(*redirected)
@@ -299,23 +312,26 @@ async fn upsert_counts(
     Ok(())
 }
 
+/// `click_referrers_daily` (by `day`) or `click_referrers_hourly` (by `hour`).
 async fn upsert_referrers(
     tx: &mut Transaction<'static, Any>,
+    table: &str,
+    period: &str,
     rows: &BTreeMap<(i64, i64, &str), (bool, i64)>,
 ) -> Result<(), sqlx::Error> {
     let rows: Vec<_> = rows.iter().collect();
     for chunk in rows.chunks(ROWS_PER_STATEMENT / 2) {
         let sql = format!(
-            "INSERT INTO click_referrers_daily (traffic_source_id, day, host, matches, clicks) VALUES {}
-             ON CONFLICT (traffic_source_id, day, host) DO UPDATE SET
-               matches = excluded.matches, clicks = click_referrers_daily.clicks + excluded.clicks",
+            "INSERT INTO {table} (traffic_source_id, {period}, host, matches, clicks) VALUES {}
+             ON CONFLICT (traffic_source_id, {period}, host) DO UPDATE SET
+               matches = excluded.matches, clicks = {table}.clicks + excluded.clicks",
             placeholders(chunk.len(), 5)
         );
         let mut q = sqlx::query(&sql);
-        for ((source, day, host), (matches, clicks)) in chunk {
+        for ((source, at, host), (matches, clicks)) in chunk {
             q = q
                 .bind(*source)
-                .bind(*day)
+                .bind(*at)
                 .bind(*host)
                 .bind(i64::from(*matches))
                 .bind(*clicks);

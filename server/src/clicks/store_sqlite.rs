@@ -69,14 +69,13 @@ fn store_in(tx: &Connection, events: &[ClickEvent]) -> rusqlite::Result<usize> {
     }
     upsert_counts(tx, "click_hourly", "hour", &rollups.hourly)?;
     upsert_counts(tx, "click_daily", "day", &rollups.daily)?;
-    let mut referrer = tx.prepare_cached(
-        "INSERT INTO click_referrers_daily (traffic_source_id, day, host, matches, clicks) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (traffic_source_id, day, host) DO UPDATE SET
-           matches = excluded.matches, clicks = click_referrers_daily.clicks + excluded.clicks",
+    upsert_referrers(tx, "click_referrers_daily", "day", &rollups.referrers)?;
+    upsert_referrers(
+        tx,
+        "click_referrers_hourly",
+        "hour",
+        &rollups.referrers_hourly,
     )?;
-    for ((source, day, host), (matches, clicks)) in &rollups.referrers {
-        referrer.execute(params![source, day, host, i64::from(*matches), clicks])?;
-    }
     let mut link = tx.prepare_cached(
         "UPDATE collaborations SET clicks = clicks + ?1, refused_clicks = refused_clicks + ?2 WHERE id = ?3",
     )?;
@@ -113,6 +112,24 @@ fn upsert_counts(
             c.no_referrer,
             c.visitors
         ])?;
+    }
+    Ok(())
+}
+
+/// `click_referrers_daily` (by `day`) or `click_referrers_hourly` (by `hour`).
+fn upsert_referrers(
+    tx: &Connection,
+    table: &str,
+    period: &str,
+    rows: &std::collections::BTreeMap<(i64, i64, &str), (bool, i64)>,
+) -> rusqlite::Result<()> {
+    let mut upsert = tx.prepare_cached(&format!(
+        "INSERT INTO {table} (traffic_source_id, {period}, host, matches, clicks) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (traffic_source_id, {period}, host) DO UPDATE SET
+           matches = excluded.matches, clicks = {table}.clicks + excluded.clicks"
+    ))?;
+    for ((source, at, host), (matches, clicks)) in rows {
+        upsert.execute(params![source, at, host, i64::from(*matches), clicks])?;
     }
     Ok(())
 }

@@ -1,12 +1,12 @@
 //! What the click ledger shows: a source's or a program's traffic, the 30-day figures of
-//! list rows, and one click by id. Charts and lists read the daily rollups; nothing here
-//! scans raw events except the lookup of one click by its key.
+//! list rows, and one click by id. Charts and lists read the hourly and daily rollups;
+//! nothing here scans raw events except the lookup of one click by its key.
 
 use std::collections::HashMap;
 
 use model::program::Collaboration;
 use model::traffic::{
-    Click, ClickOutcome, CollaborationTraffic, ReferrerClass, ReferrerMix, SourceTraffic,
+    Click, ClickOutcome, CollaborationTraffic, Period, ReferrerClass, ReferrerMix, SourceTraffic,
     TopReferrer, TrafficDay, LIST_WINDOW_DAYS,
 };
 use model::TrafficSource;
@@ -14,7 +14,7 @@ use sqlx::Row;
 
 use super::Db;
 use crate::clicks::classify;
-use crate::clicks::store::window_start;
+use crate::clicks::store::{window_start, HOUR_MS};
 use crate::clicks::visitor::DAY_MS;
 use crate::time::{now_ms, rfc3339};
 
@@ -101,107 +101,151 @@ fn date(day_ms: i64) -> String {
     rfc3339(day_ms).get(..10).unwrap_or_default().to_string()
 }
 
-/// Daily series over `days` days ending today, days without clicks included, one per
-/// value of `key` among the rows `filter` selects (`$1` is bound to the window's start,
-/// `$2` to `id`). One query however many series: a program's traffic reads all its links
-/// at once. A key without clicks has no entry. Read from the daily rollups, written in the
-/// same transaction as the hourly ones: a day's row is its 24 hours' sum (visitors too,
-/// since a visitor is counted once a day, in the hour of their first click), at a 24th of
-/// the rows.
+/// Where a period's series is read from, and its buckets.
+struct Buckets {
+    /// `click_hourly` or `click_daily`.
+    table: &'static str,
+    /// Their time column, `hour` or `day`.
+    column: &'static str,
+    /// `click_referrers_hourly` or `click_referrers_daily`.
+    referrers: &'static str,
+    /// The first bucket's start, Unix ms.
+    start: i64,
+    /// A bucket's length, ms.
+    step: i64,
+    count: u32,
+    hourly: bool,
+}
+
+impl Buckets {
+    /// A `period` that ends in the current hour (hours) or today (days), UTC.
+    fn of(period: Period) -> Buckets {
+        let now = now_ms();
+        match period {
+            Period::Hours(hours) => Buckets {
+                table: "click_hourly",
+                column: "hour",
+                referrers: "click_referrers_hourly",
+                start: now - now.rem_euclid(HOUR_MS) - (hours as i64 - 1) * HOUR_MS,
+                step: HOUR_MS,
+                count: hours,
+                hourly: true,
+            },
+            Period::Days(days) => Buckets {
+                table: "click_daily",
+                column: "day",
+                referrers: "click_referrers_daily",
+                start: window_start(now, days),
+                step: DAY_MS,
+                count: days,
+                hourly: false,
+            },
+        }
+    }
+
+    fn point(&self, at: i64) -> TrafficDay {
+        TrafficDay {
+            day: date(at),
+            hour: self.hourly.then(|| rfc3339(at)),
+            redirected: 0,
+            refused: 0,
+            bots: 0,
+            visitors: 0,
+        }
+    }
+
+    /// The period's buckets in order, each from `found` or with no clicks.
+    fn every(&self, found: &mut HashMap<i64, TrafficDay>) -> Vec<TrafficDay> {
+        (0..self.count as i64)
+            .map(|i| self.start + i * self.step)
+            .map(|at| found.remove(&at).unwrap_or_else(|| self.point(at)))
+            .collect()
+    }
+
+    /// A series with no clicks at all.
+    fn empty(&self) -> (Vec<TrafficDay>, ReferrerMix) {
+        (self.every(&mut HashMap::new()), ReferrerMix::default())
+    }
+}
+
+/// A series over the period, buckets without clicks included, one per value of `key` among
+/// the rows `filter` selects (`$1` is bound to the period's start, `$2` to `id`). One query
+/// however many series: a program's traffic reads all its links at once. A key without
+/// clicks has no entry. Read from the rollups, written with the events in one transaction:
+/// a day's row is its 24 hours' sum (visitors too, since a visitor is counted once a day,
+/// in the hour of their first click), at a 24th of the rows.
 async fn series_by(
     db: &Db,
     key: &str,
     filter: &str,
     id: i64,
-    days: u32,
+    buckets: &Buckets,
 ) -> Result<HashMap<i64, (Vec<TrafficDay>, ReferrerMix)>, sqlx::Error> {
-    let start = window_start(now_ms(), days);
+    let (table, column) = (buckets.table, buckets.column);
     let sql = format!(
-        "SELECT {key} AS k, day, CAST(SUM(redirected) AS BIGINT) AS redirected,
+        "SELECT {key} AS k, {column} AS at, CAST(SUM(redirected) AS BIGINT) AS redirected,
                 CAST(SUM(refused) AS BIGINT) AS refused, CAST(SUM(bots) AS BIGINT) AS bots,
                 CAST(SUM(visitors) AS BIGINT) AS visitors, CAST(SUM(matched) AS BIGINT) AS m,
                 CAST(SUM(mismatched) AS BIGINT) AS x, CAST(SUM(no_referrer) AS BIGINT) AS n
-         FROM click_daily WHERE day >= $1 AND {filter} GROUP BY {key}, day"
+         FROM {table} WHERE {column} >= $1 AND {filter} GROUP BY {key}, {column}"
     );
     let rows = sqlx::query(&sql)
-        .bind(start)
+        .bind(buckets.start)
         .bind(id)
         .fetch_all(&db.pool)
         .await?;
     let mut found: HashMap<i64, (HashMap<i64, TrafficDay>, ReferrerMix)> = HashMap::new();
     for row in rows {
-        let (by_day, mix) = found.entry(row.try_get("k")?).or_default();
-        let day: i64 = row.try_get("day")?;
+        let (by_bucket, mix) = found.entry(row.try_get("k")?).or_default();
+        let at: i64 = row.try_get("at")?;
         mix.matched += row.try_get::<i64, _>("m")?;
         mix.mismatched += row.try_get::<i64, _>("x")?;
         mix.none += row.try_get::<i64, _>("n")?;
-        by_day.insert(
-            day,
+        by_bucket.insert(
+            at,
             TrafficDay {
-                day: date(day),
                 redirected: row.try_get("redirected")?,
                 refused: row.try_get("refused")?,
                 bots: row.try_get("bots")?,
                 visitors: row.try_get("visitors")?,
+                ..buckets.point(at)
             },
         );
     }
     Ok(found
         .into_iter()
-        .map(|(k, (mut by_day, mix))| (k, (every_day(start, days, &mut by_day), mix)))
+        .map(|(k, (mut by_bucket, mix))| (k, (buckets.every(&mut by_bucket), mix)))
         .collect())
 }
 
-/// The window's days in order, each from `by_day` or with no clicks.
-fn every_day(start: i64, days: u32, by_day: &mut HashMap<i64, TrafficDay>) -> Vec<TrafficDay> {
-    (0..days as i64)
-        .map(|i| start + i * DAY_MS)
-        .map(|day| {
-            by_day.remove(&day).unwrap_or_else(|| TrafficDay {
-                day: date(day),
-                redirected: 0,
-                refused: 0,
-                bots: 0,
-                visitors: 0,
-            })
-        })
-        .collect()
-}
-
-/// A series with no clicks at all.
-fn empty_series(days: u32) -> (Vec<TrafficDay>, ReferrerMix) {
-    let start = window_start(now_ms(), days);
-    (
-        every_day(start, days, &mut HashMap::new()),
-        ReferrerMix::default(),
-    )
-}
-
-/// A source's traffic over `days` days. `source_url` is its declared URL.
+/// A source's traffic over `period`. `source_url` is its declared URL.
 pub async fn source_traffic(
     db: &Db,
     source_id: i64,
     source_url: &str,
-    days: u32,
+    period: Period,
 ) -> Result<SourceTraffic, sqlx::Error> {
+    let buckets = Buckets::of(period);
     let (series, referrers) = series_by(
         db,
         "traffic_source_id",
         "traffic_source_id = $2",
         source_id,
-        days,
+        &buckets,
     )
     .await?
     .remove(&source_id)
-    .unwrap_or_else(|| empty_series(days));
-    let rows = sqlx::query(
-        "SELECT host, MAX(matches) AS matches, CAST(SUM(clicks) AS BIGINT) AS clicks FROM click_referrers_daily
-         WHERE traffic_source_id = $1 AND day >= $2 GROUP BY host ORDER BY clicks DESC, host LIMIT 10",
-    )
-    .bind(source_id)
-    .bind(window_start(now_ms(), days))
-    .fetch_all(&db.pool)
-    .await?;
+    .unwrap_or_else(|| buckets.empty());
+    let sql = format!(
+        "SELECT host, MAX(matches) AS matches, CAST(SUM(clicks) AS BIGINT) AS clicks FROM {}
+         WHERE traffic_source_id = $1 AND {} >= $2 GROUP BY host ORDER BY clicks DESC, host LIMIT 10",
+        buckets.referrers, buckets.column
+    );
+    let rows = sqlx::query(&sql)
+        .bind(source_id)
+        .bind(buckets.start)
+        .fetch_all(&db.pool)
+        .await?;
     let top_referrers = rows
         .iter()
         .map(|row| {
@@ -212,9 +256,11 @@ pub async fn source_traffic(
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
+    let (days, hours) = lengths(period);
     Ok(SourceTraffic {
         traffic_source_id: source_id,
         days,
+        hours,
         declared_site: classify::declared_site(source_url),
         match_rate: referrers.match_rate(),
         series,
@@ -223,25 +269,34 @@ pub async fn source_traffic(
     })
 }
 
+/// The `days` and `hours` fields of an answer: one of them is set.
+pub fn lengths(period: Period) -> (Option<u32>, Option<u32>) {
+    match period {
+        Period::Days(d) => (Some(d), None),
+        Period::Hours(h) => (None, Some(h)),
+    }
+}
+
 /// A series per source of a program: `collaborations` are the program's.
 pub async fn program_traffic(
     db: &Db,
     program_id: i64,
     collaborations: &[Collaboration],
-    days: u32,
+    period: Period,
 ) -> Result<Vec<CollaborationTraffic>, sqlx::Error> {
+    let buckets = Buckets::of(period);
     let mut found = series_by(
         db,
         "collaboration_id",
         "collaboration_id IN (SELECT id FROM collaborations WHERE program_id = $2)",
         program_id,
-        days,
+        &buckets,
     )
     .await?;
     Ok(collaborations
         .iter()
         .map(|c| {
-            let (series, referrers) = found.remove(&c.id).unwrap_or_else(|| empty_series(days));
+            let (series, referrers) = found.remove(&c.id).unwrap_or_else(|| buckets.empty());
             CollaborationTraffic {
                 collaboration_id: c.id,
                 traffic_source_id: c.traffic_source_id,

@@ -5,7 +5,7 @@
 use super::path::Path;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use model::traffic::{parse_days, Click, ProgramTraffic, SourceTraffic};
+use model::traffic::{parse_period, Click, Period, ProgramTraffic, SourceTraffic};
 use model::{ApiErrorBody, Role};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -29,16 +29,20 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TrafficParams {
-    /// How many days, ending today (UTC): 1–90, default 30.
+    /// How many days, ending today (UTC), day by day: 1–90, default 30.
     pub days: Option<String>,
+    /// Or how many hours, ending with the current one (UTC), hour by hour: 1–48. Not with
+    /// `days`.
+    pub hours: Option<String>,
 }
 
-fn days(params: &TrafficParams) -> AppResult<u32> {
-    parse_days(params.days.as_deref()).map_err(AppError::Malformed)
+fn period(params: &TrafficParams) -> AppResult<Period> {
+    parse_period(params.days.as_deref(), params.hours.as_deref()).map_err(AppError::Malformed)
 }
 
-/// A source's traffic: a daily series (human clicks redirected and refused, bots apart),
-/// where its human clicks came from against the declared site, and its top referrers.
+/// A source's traffic: a daily (or, with `hours`, hourly) series of human clicks
+/// redirected and refused, bots apart, where its human clicks came from against the
+/// declared site, and its top referrers.
 ///
 /// A referrer `match` means the browser came from a page of the declared site (same
 /// registrable domain by the Public Suffix List). For a source on a shared platform
@@ -57,18 +61,19 @@ async fn source_traffic(
     Path(id): Path<i64>,
     Query(params): Query<TrafficParams>,
 ) -> AppResult<ApiJson<SourceTraffic>> {
-    let days = days(&params)?;
+    let period = period(&params)?;
     // Partners see their own sources' traffic; another partner's source is "not found".
     let url = match crate::db::sources::owner_and_url(&state.db, id).await? {
         Some((partner_id, url)) if viewer.role == Role::Staff || partner_id == viewer.id => url,
         _ => return Err(AppError::NotFound),
     };
     Ok(ApiJson(
-        traffic::source_traffic(&state.db, id, &url, days).await?,
+        traffic::source_traffic(&state.db, id, &url, period).await?,
     ))
 }
 
-/// The traffic of each source in your program, as a daily series per source.
+/// The traffic of each source in your program, as a daily (or, with `hours`, hourly)
+/// series per source.
 #[utoipa::path(get, path = "/api/programs/{id}/traffic", tag = "traffic", params(("id" = i64, Path), TrafficParams),
     responses((status = 200, body = ProgramTraffic), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
               (status = 403, body = ApiErrorBody), (status = 404, description = "No such program, or another advertiser's", body = ApiErrorBody)))]
@@ -79,16 +84,18 @@ async fn program_traffic(
     Path(id): Path<i64>,
     Query(params): Query<TrafficParams>,
 ) -> AppResult<ApiJson<ProgramTraffic>> {
-    let days = days(&params)?;
+    let period = period(&params)?;
     programs::get(&state.db, id, advertiser.id)
         .await?
         .ok_or(AppError::NotFound)?;
     let base = super::public_base_url(&state, &headers);
     let links = programs::collaborations(&state.db, id, &base).await?;
-    let collaborations = traffic::program_traffic(&state.db, id, &links, days).await?;
+    let collaborations = traffic::program_traffic(&state.db, id, &links, period).await?;
+    let (days, hours) = traffic::lengths(period);
     Ok(ApiJson(ProgramTraffic {
         program_id: id,
         days,
+        hours,
         collaborations,
     }))
 }

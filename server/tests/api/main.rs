@@ -20,5 +20,6 @@ mod sources;
 mod ssrf;
 mod tracking;
 mod traffic;
+mod traffic_hourly;
 mod verification;
 mod verification_access;

@@ -296,6 +296,7 @@ impl TestApp {
             ("click_hourly", "collaboration_id, hour"),
             ("click_daily", "collaboration_id, day"),
             ("click_referrers_daily", "traffic_source_id, day, host"),
+            ("click_referrers_hourly", "traffic_source_id, hour, host"),
             ("review_reasons", "traffic_source_id, reason"),
             ("review_queue", "reason, traffic_source_id"),
             ("email_outbox", "id"),

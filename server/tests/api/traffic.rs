@@ -1045,6 +1045,18 @@ async fn the_contract_documents_the_traffic_calls(engine: Engine) {
         for s in statuses {
             assert!(op["responses"][*s].is_object(), "{path} {s}");
         }
+        if path.ends_with("/traffic") {
+            let params: Vec<&str> = op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            assert!(
+                params.contains(&"days") && params.contains(&"hours"),
+                "{path}: {params:?}"
+            );
+        }
     }
     let traffic = doc["paths"]["/api/traffic-sources/{id}/traffic"]["get"]["description"]
         .as_str()
