@@ -137,6 +137,7 @@ fn signed_in(role: Role) {
 fn day(n: u32, redirected: i64, refused: i64, bots: i64) -> TrafficDay {
     TrafficDay {
         day: format!("2026-11-{n:02}"),
+        hour: None,
         redirected,
         refused,
         bots,
@@ -512,7 +513,7 @@ async fn choosing_a_period_loads_that_many_days_and_says_so() {
     wait_for(&root, "figure").await;
     assert_eq!(text(&root, "#traffic-title"), "Traffic in the last 30 days");
     assert_eq!(text(&root, "label[for=traffic-period]"), "Period");
-    let options: Vec<String> = (0..3)
+    let options: Vec<String> = (0..4)
         .map(|i| {
             eval(&format!(
                 "document.querySelector('#traffic-period').options[{i}].text"
@@ -521,14 +522,22 @@ async fn choosing_a_period_loads_that_many_days_and_says_so() {
             .unwrap()
         })
         .collect();
-    assert_eq!(options, ["Last 7 days", "Last 30 days", "Last 90 days"]);
+    assert_eq!(
+        options,
+        [
+            "Last 24 hours",
+            "Last 7 days",
+            "Last 30 days",
+            "Last 90 days"
+        ]
+    );
     assert_eq!(
         eval("document.querySelector('#traffic-period').value").as_string(),
-        Some("30".into())
+        Some("30d".into())
     );
 
     eval(
-        "const s = document.querySelector('#traffic-period'); s.value = '7'; \
+        "const s = document.querySelector('#traffic-period'); s.value = '7d'; \
          s.dispatchEvent(new Event('change', { bubbles: true }));",
     );
     settle().await;
@@ -558,9 +567,11 @@ async fn choosing_a_period_loads_that_many_days_and_says_so() {
 
 #[wasm_bindgen_test]
 fn a_period_in_the_address_is_one_offered_or_the_month() {
+    use model::traffic::Period;
     use web::components::traffic_period::period_from;
-    assert_eq!(period_from(Some("7")), 7);
-    assert_eq!(period_from(Some("90")), 90);
+    assert_eq!(period_from(Some("7"), None), Period::Days(7));
+    assert_eq!(period_from(Some("90"), None), Period::Days(90));
+    assert_eq!(period_from(None, Some("24")), Period::Hours(24));
     for other in [
         None,
         Some(""),
@@ -569,8 +580,166 @@ fn a_period_in_the_address_is_one_offered_or_the_month() {
         Some("-7"),
         Some("week"),
     ] {
-        assert_eq!(period_from(other), 30, "{other:?}");
+        assert_eq!(period_from(other, None), Period::Days(30), "{other:?}");
     }
+    // Hours other than the day offered, or both at once, read as the month too.
+    for (days, hours) in [
+        (None, Some("12")),
+        (None, Some("7")),
+        (Some("7"), Some("24")),
+    ] {
+        assert_eq!(
+            period_from(days, hours),
+            Period::Days(30),
+            "{days:?} {hours:?}"
+        );
+    }
+}
+
+/// 24 hours of 4 December 2026, from 14:00 on the 3rd: 5 redirected an hour, 3 refused at
+/// 20:00, 7 bot clicks at 02:00.
+fn last_day() -> Vec<TrafficDay> {
+    (0..24)
+        .map(|i| {
+            let (day, hour) = if i < 10 { (3, 14 + i) } else { (4, i - 10) };
+            TrafficDay {
+                day: format!("2026-12-{day:02}"),
+                hour: Some(format!("2026-12-{day:02}T{hour:02}:00:00Z")),
+                redirected: 5,
+                refused: if (day, hour) == (3, 20) { 3 } else { 0 },
+                bots: if (day, hour) == (4, 2) { 7 } else { 0 },
+                visitors: 5,
+            }
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn an_hourly_series_is_drawn_and_tabled_hour_by_hour() {
+    let root = container();
+    let _app = mount_chart(&root, last_day());
+    settle().await;
+    let expected = "123 clicks in 24 hours: 120 redirected, 3 refused; 7 bot clicks left out.";
+    assert_eq!(text(&root, "figure figcaption"), expected);
+    let label = attr(&root, "figure svg", "aria-label").unwrap();
+    assert!(
+        label.starts_with("Chart of clicks per hour of Dealspotter Blog"),
+        "{label}"
+    );
+    assert!(
+        label.contains("Busiest hour: 3 Dec 2026, 20:00 UTC, 8 clicks."),
+        "{label}"
+    );
+    let labels: Vec<String> = {
+        let list = root.query_selector_all("svg text.chart__label").unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().text_content().unwrap())
+            .collect()
+    };
+    for tick in ["14:00", "02:00", "13:00"] {
+        assert!(labels.iter().any(|l| l == tick), "{tick} in {labels:?}");
+    }
+    let tooltip = find(&root, "svg.traffic-chart__svg g title")
+        .text_content()
+        .unwrap();
+    assert_eq!(tooltip, "3 Dec, 14:00: 5 redirected, 0 refused, 0 bot");
+    click(&root, "button.traffic-chart__toggle");
+    settle().await;
+    assert_eq!(
+        text(&root, "#chart-1-table caption"),
+        "Clicks per hour of Dealspotter Blog"
+    );
+    assert_eq!(text(&root, "#chart-1-table thead th"), "Hour (UTC)");
+    assert_eq!(count(&root, "#chart-1-table tbody tr"), 24);
+    let first = find(&root, "#chart-1-table tbody tr time");
+    assert_eq!(
+        first.get_attribute("datetime").as_deref(),
+        Some("2026-12-03T14:00:00Z")
+    );
+    assert_eq!(
+        first.text_content().as_deref(),
+        Some("3 Dec 2026, 14:00 UTC")
+    );
+    assert!(text(&root, ".traffic-table__note").contains("in the hour of their first click"));
+    root.remove();
+
+    let root = container();
+    let quiet = last_day()
+        .into_iter()
+        .map(|d| TrafficDay {
+            redirected: 0,
+            refused: 0,
+            bots: 0,
+            ..d
+        })
+        .collect();
+    let _quiet = mount_chart(&root, quiet);
+    settle().await;
+    assert_eq!(
+        text(&root, ".traffic-chart__empty"),
+        "No clicks in the last 24 hours yet"
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_last_24_hours_are_asked_by_the_hour_and_kept_in_the_address() {
+    let hours: Vec<String> = (0..24)
+        .map(|h| {
+            format!(
+                r#"{{"day":"2026-12-04","hour":"2026-12-04T{h:02}:00:00Z","redirected":{},"refused":0,"bots":0,"visitors":0}}"#,
+                if h == 9 { 40 } else { 0 }
+            )
+        })
+        .collect();
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources/12/traffic": [
+            {{"status":200,"body":{}}},
+            {{"status":200,"body":{{"traffic_source_id":12,"hours":24,"declared_site":"dealspotter.example","series":[{}],"referrers":{{"match":40,"mismatch":0,"none":0}},"match_rate":100,"top_referrers":[{{"host":"dealspotter.example","matches":true,"clicks":40}}]}}}}
+        ]}}"#,
+        traffic_json(90, 5, 5, "90"),
+        hours.join(",")
+    ));
+    let root = container();
+    let _app = mount_panel(&root, false);
+    wait_for(&root, "figure").await;
+    eval(
+        "const s = document.querySelector('#traffic-period'); s.value = '24h'; \
+         s.dispatchEvent(new Event('change', { bubbles: true }));",
+    );
+    settle().await;
+    assert_eq!(
+        text(&root, "#traffic-title"),
+        "Traffic in the last 24 hours"
+    );
+    let mut caption = String::new();
+    for _ in 0..50 {
+        caption = text(&root, "figure figcaption");
+        if caption.contains("24 hours") {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(
+        caption,
+        "40 clicks in 24 hours: 40 redirected, 0 refused; no bot clicks."
+    );
+    assert!(eval("window.__calls[1].search")
+        .as_string()
+        .unwrap()
+        .starts_with("?hours=24"));
+    assert_eq!(
+        eval("location.search").as_string(),
+        Some("?hours=24".into())
+    );
+    assert_eq!(
+        eval("document.querySelector('#traffic-period').value").as_string(),
+        Some("24h".into())
+    );
+    eval("history.back()");
+    sleep(100).await;
+    assert_eq!(eval("location.search").as_string(), Some("".into()));
+    root.remove();
 }
 
 #[wasm_bindgen_test]

@@ -2,20 +2,30 @@
 
 use gloo_net::http::Request;
 
+use model::traffic::Period;
+
 use super::{build, encode, json, ApiResult};
 
-/// A source's traffic over `days` days (1–90): the owning partner and staff.
-pub async fn source_traffic(id: i64, days: u32) -> ApiResult<model::traffic::SourceTraffic> {
+/// `days=7` or `hours=24`.
+fn period_query(period: Period) -> String {
+    let (name, n) = period.param();
+    format!("{name}={n}")
+}
+
+/// A source's traffic over `period`: the owning partner and staff.
+pub async fn source_traffic(id: i64, period: Period) -> ApiResult<model::traffic::SourceTraffic> {
     json(build(Request::get(&format!(
-        "/api/traffic-sources/{id}/traffic?days={days}"
+        "/api/traffic-sources/{id}/traffic?{}",
+        period_query(period)
     ))))
     .await
 }
 
-/// The traffic of every source in a program over `days` days: the owning advertiser and staff.
-pub async fn program_traffic(id: i64, days: u32) -> ApiResult<model::traffic::ProgramTraffic> {
+/// The traffic of every source in a program over `period`: the owning advertiser and staff.
+pub async fn program_traffic(id: i64, period: Period) -> ApiResult<model::traffic::ProgramTraffic> {
     json(build(Request::get(&format!(
-        "/api/programs/{id}/traffic?days={days}"
+        "/api/programs/{id}/traffic?{}",
+        period_query(period)
     ))))
     .await
 }

@@ -1,5 +1,6 @@
-//! The one daily traffic chart, used wherever a series of clicks is shown (the partner's
-//! source page, the staff source page, each source of an advertiser's program).
+//! The one traffic chart, day by day or hour by hour, used wherever a series of clicks is
+//! shown (the partner's source page, the staff source page, each source of an advertiser's
+//! program).
 //!
 //! Human clicks are stacked bars: redirected ones solid, refused ones hatched, so the two are
 //! told apart without colour. Bot clicks get their own row under the axis, on their own scale,
@@ -46,13 +47,54 @@ pub fn clicks(n: i64) -> String {
     }
 }
 
-/// `"30 days"`, `"1 day"`.
-fn days(n: usize) -> String {
-    if n == 1 {
-        "1 day".into()
+/// An hourly series (each point carries its hour) rather than a daily one.
+fn hourly(series: &[TrafficDay]) -> bool {
+    series.first().is_some_and(|d| d.hour.is_some())
+}
+
+/// What a point of the series is: `"day"` or `"hour"`.
+fn unit(series: &[TrafficDay]) -> &'static str {
+    if hourly(series) {
+        "hour"
     } else {
-        format!("{n} days")
+        "day"
     }
+}
+
+/// The series' length: `"30 days"`, `"24 hours"`, `"1 day"`.
+fn span(series: &[TrafficDay]) -> String {
+    match series.len() {
+        1 => format!("1 {}", unit(series)),
+        n => format!("{n} {}s", unit(series)),
+    }
+}
+
+/// How a point is named.
+#[derive(Clone, Copy)]
+enum Name {
+    /// Under the axis: `"3 Nov"`, `"13:00"`.
+    Tick,
+    /// A bar's tooltip: `"3 Nov"`, `"4 Dec, 13:00"`.
+    Short,
+    /// The table and the busiest point: `"3 Nov 2026"`, `"4 Dec 2026, 13:00 UTC"`.
+    Long,
+}
+
+/// A point's name (see [`Name`]).
+fn name(d: &TrafficDay, how: Name) -> String {
+    let Some(time) = d.hour.as_deref().and_then(|h| h.get(11..16)) else {
+        return short_day(&d.day, matches!(how, Name::Long));
+    };
+    match how {
+        Name::Tick => time.to_string(),
+        Name::Short => format!("{}, {time}", short_day(&d.day, false)),
+        Name::Long => format!("{}, {time} UTC", short_day(&d.day, true)),
+    }
+}
+
+/// A point's machine-readable time: the hour's RFC 3339 start, or the day.
+fn datetime(d: &TrafficDay) -> &str {
+    d.hour.as_deref().unwrap_or(&d.day)
 }
 
 /// The totals of a series: human clicks redirected and refused, bots apart.
@@ -90,17 +132,17 @@ pub fn caption(series: &[TrafficDay]) -> String {
     format!(
         "{} in {}: {} redirected, {} refused; {bots}.",
         clicks(t.human()),
-        days(series.len()),
+        span(series),
         thousands(t.redirected),
         thousands(t.refused),
     )
 }
 
-/// What the chart shows when every day is zero, e.g. "No clicks in the last 30 days yet".
-pub fn empty_text(days: usize) -> String {
-    match days {
-        1 => "No clicks in the last day yet".into(),
-        n => format!("No clicks in the last {n} days yet"),
+/// What the chart shows when every point is zero, e.g. "No clicks in the last 30 days yet".
+pub fn empty_text(series: &[TrafficDay]) -> String {
+    match series.len() {
+        1 => format!("No clicks in the last {} yet", unit(series)),
+        _ => format!("No clicks in the last {} yet", span(series)),
     }
 }
 
@@ -182,7 +224,8 @@ fn u(tenths: i64) -> String {
 /// would add their generic code to the bundle for nothing.
 #[component]
 pub fn TrafficChart(
-    /// The days to draw, oldest first, days without clicks included (as the API sends them).
+    /// The days (or hours) to draw, oldest first, those without clicks included (as the API
+    /// sends them).
     series: Vec<TrafficDay>,
     /// Prefix of the ids inside (pattern, table), unique on the page, e.g. `traffic-12`.
     id: String,
@@ -191,11 +234,11 @@ pub fn TrafficChart(
     #[prop(optional, into)]
     subject: String,
 ) -> impl IntoView {
-    let n = series.len();
     let totals = Totals::of(&series);
     if totals.human() == 0 && totals.bots == 0 {
-        return view! { <p class="traffic-chart__empty">{empty_text(n)}</p> }.into_any();
+        return view! { <p class="traffic-chart__empty">{empty_text(&series)}</p> }.into_any();
     }
+    let unit = unit(&series);
     let caption = caption(&series);
     let of = if subject.is_empty() {
         String::new()
@@ -204,21 +247,26 @@ pub fn TrafficChart(
     };
     let busiest = series
         .iter()
-        .max_by_key(|d| (d.redirected + d.refused, std::cmp::Reverse(d.day.clone())))
+        .max_by_key(|d| {
+            (
+                d.redirected + d.refused,
+                std::cmp::Reverse(datetime(d).to_string()),
+            )
+        })
         .filter(|d| d.redirected + d.refused > 0)
         .map(|d| {
             format!(
-                " Busiest day: {}, {}.",
-                short_day(&d.day, true),
+                " Busiest {unit}: {}, {}.",
+                name(d, Name::Long),
                 clicks(d.redirected + d.refused)
             )
         })
         .unwrap_or_default();
     let label = format!(
-        "Chart of clicks per day{of}: redirected and refused clicks stacked, bot clicks in a row of their own. {caption}{busiest}"
+        "Chart of clicks per {unit}{of}: redirected and refused clicks stacked, bot clicks in a row of their own. {caption}{busiest}"
     );
     let table_id = format!("{id}-table");
-    let table_name = format!("Clicks per day{of}, as a table");
+    let table_name = format!("Clicks per {unit}{of}, as a table");
     let drawing = format!("{}{}", draw(&series, &id, &label), legend(&id));
     let open = RwSignal::new(false);
     let table = StoredValue::new(None::<String>);
@@ -280,17 +328,26 @@ fn legend(id: &str) -> String {
     )
 }
 
-/// Every day as a row.
+/// Every day (or hour) as a row.
 fn data_table(series: &[TrafficDay], of: &str) -> String {
+    let (unit, column, visitors) = if hourly(series) {
+        (
+            "hour",
+            "Hour (UTC)",
+            "Visitors counts unique visitors, each in the hour of their first click of the day.",
+        )
+    } else {
+        ("day", "Day", "Visitors counts unique visitors.")
+    };
     let mut out = format!(
-        r#"<p class="traffic-table__note">Redirected and Refused count human clicks; Bots counts clicks by bots, left out of the totals; Visitors counts unique visitors.</p><table class="traffic-table"><caption>Clicks per day{}</caption><thead><tr><th scope="col">Day</th><th scope="col">Redirected</th><th scope="col">Refused</th><th scope="col">Bots</th><th scope="col">Visitors</th></tr></thead><tbody>"#,
+        r#"<p class="traffic-table__note">Redirected and Refused count human clicks; Bots counts clicks by bots, left out of the totals; {visitors}</p><table class="traffic-table"><caption>Clicks per {unit}{}</caption><thead><tr><th scope="col">{column}</th><th scope="col">Redirected</th><th scope="col">Refused</th><th scope="col">Bots</th><th scope="col">Visitors</th></tr></thead><tbody>"#,
         esc(of)
     );
     for d in series {
         out.push_str(&format!(
             r#"<tr><th scope="row"><time datetime="{}">{}</time></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-            esc(&d.day),
-            esc(&short_day(&d.day, true)),
+            esc(datetime(d)),
+            esc(&name(d, Name::Long)),
             thousands(d.redirected),
             thousands(d.refused),
             thousands(d.bots),
@@ -346,7 +403,7 @@ fn draw(series: &[TrafficDay], id: &str, label: &str) -> String {
         let stack = y_of(d.redirected + d.refused);
         out.push_str(&format!(
             "<g><title>{}: {} redirected, {} refused, {} bot</title>",
-            esc(&short_day(&d.day, false)),
+            esc(&name(d, Name::Short)),
             thousands(d.redirected),
             thousands(d.refused),
             thousands(d.bots)
@@ -387,7 +444,7 @@ fn draw(series: &[TrafficDay], id: &str, label: &str) -> String {
         u(right),
         y = u(plot_bottom)
     ));
-    // First and last day, and one in the middle when there is room between them.
+    // First and last point, and one in the middle when there is room between them.
     let last = series.len().saturating_sub(1);
     let mut ticks = vec![0, last];
     if series.len() >= 7 {
@@ -405,7 +462,7 @@ fn draw(series: &[TrafficDay], id: &str, label: &str) -> String {
             r#"<text class="chart__label" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#,
             u(x),
             u(X_LABELS * 10),
-            esc(&short_day(&d.day, false))
+            esc(&name(d, Name::Tick))
         ));
     }
     out.push_str(&format!(

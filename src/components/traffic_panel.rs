@@ -54,16 +54,16 @@ pub fn TrafficPanel(
     #[prop(optional)]
     prominent_mismatch: bool,
 ) -> impl IntoView {
-    let (days, choose) = use_period();
-    let traffic = Loader::new(move || api::source_traffic(source_id, days.get()));
+    let (period, choose) = use_period();
+    let traffic = Loader::new(move || api::source_traffic(source_id, period.get()));
     view! {
         <section class="detail-section traffic" aria-labelledby="traffic-title">
             <TrafficHead
                 title_id="traffic-title"
-                title=|days| format!("Traffic in the last {days} days")
+                title=|p| format!("Traffic in the last {}", p.length())
                 select_id="traffic-period"
                 updating=traffic.updating
-                days
+                period
                 choose
             />
             {move || match traffic.state.get() {
@@ -136,7 +136,7 @@ fn TrafficView(traffic: SourceTraffic, prominent_mismatch: bool) -> impl IntoVie
             })
             .collect_view();
         let referrers = if t.top_referrers.is_empty() {
-            view! { <p>"No referring site was recorded in these days."</p> }.into_any()
+            view! { <p>"No referring site was recorded in this period."</p> }.into_any()
         } else {
             view! {
                 <div class="table-wrap">

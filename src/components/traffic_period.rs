@@ -1,39 +1,48 @@
-//! The period a traffic view covers: the last 7, 30 or 90 days, as the leading affiliate
-//! dashboards offer. It lives in the page's URL (`?days=7`), so a view can be shared or
-//! bookmarked and Back returns to the period before; the default month stays out of the URL.
+//! The period a traffic view covers: the last 24 hours (hour by hour), or the last 7, 30 or
+//! 90 days, as the leading affiliate dashboards offer. It lives in the page's URL
+//! (`?hours=24`, `?days=7`), so a view can be shared or bookmarked and Back returns to the
+//! period before; the default month stays out of the URL.
 
 use leptos::prelude::*;
 use leptos_router::{
     hooks::{use_location, use_navigate, use_query_map},
     NavigateOptions,
 };
-use model::traffic::{DEFAULT_DAYS, PERIODS};
+use model::traffic::{Period, DEFAULT_PERIOD, PERIODS};
 
-/// How a period reads in the list: "Last 7 days".
-pub fn period_label(days: u32) -> String {
-    format!("Last {days} days")
+/// How a period reads in the list: "Last 24 hours", "Last 7 days".
+pub fn period_label(period: Period) -> String {
+    format!("Last {}", period.length())
 }
 
-/// The period a URL's `days` asks for: one of [`PERIODS`], else the default month (a link
-/// edited by hand shows the month rather than an error).
-pub fn period_from(raw: Option<&str>) -> u32 {
-    raw.and_then(|d| d.parse::<u32>().ok())
-        .filter(|d| PERIODS.contains(d))
-        .unwrap_or(DEFAULT_DAYS)
+/// The period a URL's `days` or `hours` asks for: one of [`PERIODS`], else the default
+/// month (a link edited by hand shows the month rather than an error).
+pub fn period_from(days: Option<&str>, hours: Option<&str>) -> Period {
+    let asked = match (days, hours) {
+        (Some(d), None) => d.parse().ok().map(Period::Days),
+        (None, Some(h)) => h.parse().ok().map(Period::Hours),
+        _ => None,
+    };
+    asked
+        .filter(|p| PERIODS.contains(p))
+        .unwrap_or(DEFAULT_PERIOD)
 }
 
 /// The page's period, and a callback that chooses another: a new history entry with the
 /// page's other query parameters kept.
-pub fn use_period() -> (Memo<u32>, Callback<u32>) {
+pub fn use_period() -> (Memo<Period>, Callback<Period>) {
     let query = use_query_map();
     let location = use_location();
     let navigate = use_navigate();
-    let days = Memo::new(move |_| query.with(|q| period_from(q.get_str("days"))));
-    let choose = Callback::new(move |d: u32| {
+    let period =
+        Memo::new(move |_| query.with(|q| period_from(q.get_str("days"), q.get_str("hours"))));
+    let choose = Callback::new(move |p: Period| {
         let mut q = query.get_untracked();
         q.remove("days");
-        if d != DEFAULT_DAYS {
-            q.replace("days", d.to_string());
+        q.remove("hours");
+        if p != DEFAULT_PERIOD {
+            let (name, n) = p.param();
+            q.replace(name, n.to_string());
         }
         let href = format!(
             "{}{}",
@@ -48,7 +57,7 @@ pub fn use_period() -> (Memo<u32>, Callback<u32>) {
             },
         );
     });
-    (days, choose)
+    (period, choose)
 }
 
 /// A labelled "Period" select showing `days`; a choice is handed to `choose`.
@@ -57,14 +66,14 @@ pub fn PeriodSelect(
     /// The select's id, unique on the page (its label points at it).
     id: &'static str,
     /// The period shown, one of [`PERIODS`].
-    days: Memo<u32>,
+    period: Memo<Period>,
     /// Called with the period chosen.
-    choose: Callback<u32>,
+    choose: Callback<Period>,
 ) -> impl IntoView {
-    let shown = days.get_untracked();
+    let shown = period.get_untracked();
     let options = PERIODS
         .into_iter()
-        .map(|d| view! { <option value=d.to_string() selected=d == shown>{period_label(d)}</option> })
+        .map(|p| view! { <option value=p.id() selected=p == shown>{period_label(p)}</option> })
         .collect_view();
     view! {
         <div class="period">
@@ -72,10 +81,10 @@ pub fn PeriodSelect(
             <select
                 id=id
                 class="field__input field__input--small"
-                prop:value=move || days.get().to_string()
+                prop:value=move || period.get().id()
                 on:change=move |ev| {
-                    if let Ok(d) = event_target_value(&ev).parse::<u32>() {
-                        choose.run(d);
+                    if let Some(p) = Period::from_id(&event_target_value(&ev)) {
+                        choose.run(p);
                     }
                 }
             >
@@ -91,21 +100,21 @@ pub fn PeriodSelect(
 pub fn TrafficHead(
     /// The heading's id, which the section is labelled by.
     title_id: &'static str,
-    /// The heading for a number of days, e.g. "Traffic in the last 7 days".
-    title: fn(u32) -> String,
+    /// The heading for a period, e.g. "Traffic in the last 7 days".
+    title: fn(Period) -> String,
     /// The Period list's id.
     select_id: &'static str,
     /// True while a newer answer is awaited and the last one still shows.
     updating: RwSignal<bool>,
     /// The period shown.
-    days: Memo<u32>,
+    period: Memo<Period>,
     /// Called with the period chosen.
-    choose: Callback<u32>,
+    choose: Callback<Period>,
 ) -> impl IntoView {
     view! {
         <div class="traffic__head">
-            <h2 id=title_id>{move || title(days.get())}</h2>
-            <PeriodSelect id=select_id days choose/>
+            <h2 id=title_id>{move || title(period.get())}</h2>
+            <PeriodSelect id=select_id period choose/>
             <p class="traffic__updating" role="status">
                 {move || updating.get().then_some("Updating…")}
             </p>

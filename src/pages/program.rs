@@ -161,16 +161,16 @@ fn Detail(detail: ProgramDetail) -> impl IntoView {
 /// One chart per source of the program, each with where its clicks came from.
 #[component]
 fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
-    let (days, choose) = use_period();
-    let traffic = Loader::new(move || api::program_traffic(program_id, days.get()));
+    let (period, choose) = use_period();
+    let traffic = Loader::new(move || api::program_traffic(program_id, period.get()));
     view! {
         <section class="detail-section traffic" aria-labelledby="program-traffic-title">
             <TrafficHead
                 title_id="program-traffic-title"
-                title=|days| format!("Traffic by source, last {days} days")
+                title=|p| format!("Traffic by source, last {}", p.length())
                 select_id="program-traffic-period"
                 updating=traffic.updating
-                days
+                period
                 choose
             />
             {move || match traffic.state.get() {
