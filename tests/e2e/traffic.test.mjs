@@ -56,9 +56,9 @@ async function follow(link, referer) {
 }
 
 /** The human clicks a chart's caption counts ("1,234 clicks in 30 days: …"). */
-async function captionCount(figure, days = 30) {
+async function captionCount(figure, span = '30 days') {
   const caption = await figure.locator('figcaption').innerText();
-  const match = caption.match(new RegExp(`^([\\d,]+) clicks? in ${days} days: ([\\d,]+) redirected, ([\\d,]+) refused; `));
+  const match = caption.match(new RegExp(`^([\\d,]+) clicks? in ${span}: ([\\d,]+) redirected, ([\\d,]+) refused; `));
   assert.ok(match, `caption: ${caption}`);
   return { total: number(match[1]), redirected: number(match[2]), refused: number(match[3]), caption };
 }
@@ -162,14 +162,14 @@ describe('the partner', () => {
     const period = section.getByLabel('Period');
     await period.focus();
     await page.keyboard.press('ArrowUp');
-    assert.equal(await period.inputValue(), '7');
+    assert.equal(await period.inputValue(), '7d');
     await page.getByRole('region', { name: 'Traffic in the last 7 days' }).waitFor();
     const week = section.locator('figure');
     await week.locator('figcaption').filter({ hasText: ' in 7 days:' }).waitFor();
     const weekTraffic = (await api(page, 'GET', `/api/traffic-sources/${source.id}/traffic?days=7`)).body;
     assert.equal(weekTraffic.series.length, 7);
     assert.deepEqual(weekTraffic.series, traffic.series.slice(-7), 'the week is the month’s last seven days');
-    const weekCount = await captionCount(week, 7);
+    const weekCount = await captionCount(week, '7 days');
     assert.equal(weekCount.total, weekTraffic.series.reduce((n, d) => n + d.redirected + d.refused, 0));
     assert.equal((await tableRows(page, week)).length, 7);
     await checkPage(page, 'partner source page, last 7 days');
@@ -177,8 +177,31 @@ describe('the partner', () => {
     assert.equal(new URL(page.url()).searchParams.get('days'), '7');
     await page.reload();
     await section.locator('figcaption').filter({ hasText: ' in 7 days:' }).waitFor();
-    assert.equal(await period.inputValue(), '7');
-    await period.selectOption('30');
+    assert.equal(await period.inputValue(), '7d');
+
+    // The last 24 hours, hour by hour (the demo's clicks run up to now).
+    await period.focus();
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await period.inputValue(), '24h');
+    await page.getByRole('region', { name: 'Traffic in the last 24 hours' }).waitFor();
+    await week.locator('figcaption').filter({ hasText: ' in 24 hours:' }).waitFor();
+    const dayTraffic = (await api(page, 'GET', `/api/traffic-sources/${source.id}/traffic?hours=24`)).body;
+    assert.equal(dayTraffic.hours, 24);
+    assert.equal(dayTraffic.series.length, 24);
+    const dayCount = await captionCount(week, '24 hours');
+    const dayTotal = dayTraffic.series.reduce((n, h) => n + h.redirected + h.refused, 0);
+    assert.ok(dayTotal > 0, 'the demo has clicks in the last 24 hours');
+    assert.equal(dayCount.total, dayTotal);
+    const hours = await tableRows(page, week);
+    assert.equal(hours.length, 24);
+    assert.equal(hours.reduce((n, h) => n + h.redirected + h.refused, 0), dayTotal);
+    assert.match(hours[23].day, /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:00 UTC$/);
+    assert.equal(await week.locator('table thead th').first().innerText(), 'Hour (UTC)');
+    await checkPage(page, 'partner source page, last 24 hours');
+    assert.equal(new URL(page.url()).searchParams.get('hours'), '24');
+    assert.equal(new URL(page.url()).searchParams.get('days'), null);
+
+    await period.selectOption('30d');
     await section.locator('figcaption').filter({ hasText: ' in 30 days:' }).waitFor();
     assert.equal(new URL(page.url()).search, '', 'the default month stays out of the address');
   });

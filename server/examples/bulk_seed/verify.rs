@@ -46,20 +46,19 @@ fn checks(postgres: bool) -> Vec<(&'static str, String)> {
     );
     let actual_daily = "SELECT collaboration_id, day, traffic_source_id, redirected, refused, bots,
         matched, mismatched, no_referrer, visitors FROM click_daily";
-    let expected_referrers =
-        "SELECT traffic_source_id, at - at % 86400000 AS day, referrer_host AS host,
-            MAX(CASE WHEN referrer_class = 'match' THEN 1 ELSE 0 END) AS matches, COUNT(*) AS clicks
-        FROM click_events WHERE bot = 0 AND referrer_host IS NOT NULL
-        GROUP BY traffic_source_id, at - at % 86400000, referrer_host";
-    let actual_referrers =
-        "SELECT traffic_source_id, day, host, matches, clicks FROM click_referrers_daily";
-    let expected_referrers_hourly =
-        "SELECT traffic_source_id, at - at % 3600000 AS hour, referrer_host AS host,
-            MAX(CASE WHEN referrer_class = 'match' THEN 1 ELSE 0 END) AS matches, COUNT(*) AS clicks
-        FROM click_events WHERE bot = 0 AND referrer_host IS NOT NULL
-        GROUP BY traffic_source_id, at - at % 3600000, referrer_host";
-    let actual_referrers_hourly =
-        "SELECT traffic_source_id, hour, host, matches, clicks FROM click_referrers_hourly";
+    // Human clicks with a referrer per source, host and `period` ms, from the events, and
+    // the rollup `table` that keeps them by `column`.
+    let referrers = |period: i64, column: &str, table: &str| {
+        differ(
+            &format!(
+                "SELECT traffic_source_id, at - at % {period} AS {column}, referrer_host AS host,
+                    MAX(CASE WHEN referrer_class = 'match' THEN 1 ELSE 0 END) AS matches, COUNT(*) AS clicks
+                 FROM click_events WHERE bot = 0 AND referrer_host IS NOT NULL
+                 GROUP BY traffic_source_id, at - at % {period}, referrer_host"
+            ),
+            &format!("SELECT traffic_source_id, {column}, host, matches, clicks FROM {table}"),
+        )
+    };
     let expected_visitors =
         "SELECT DISTINCT collaboration_id, at - at % 86400000 AS day, visitor_hash
         FROM click_events WHERE bot = 0";
@@ -73,8 +72,8 @@ fn checks(postgres: bool) -> Vec<(&'static str, String)> {
     vec![
         ("click_hourly = events (counts, and visitors in the hour of their first click)", differ(&expected_hourly, actual_hourly)),
         ("click_daily = events (counts, distinct human visitors)", differ(&expected_daily, actual_daily)),
-        ("click_referrers_daily = events", differ(expected_referrers, actual_referrers)),
-        ("click_referrers_hourly = events", differ(expected_referrers_hourly, actual_referrers_hourly)),
+        ("click_referrers_daily = events", referrers(DAY_MS, "day", "click_referrers_daily")),
+        ("click_referrers_hourly = events", referrers(3_600_000, "hour", "click_referrers_hourly")),
         ("click_visitors = distinct human (link, day, visitor)", differ(expected_visitors, actual_visitors)),
         ("collaborations.clicks / refused_clicks = events", differ(expected_counts, actual_counts)),
         (
