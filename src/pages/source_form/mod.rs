@@ -6,10 +6,10 @@
 //! a newer version) is shown where it belongs: at the field, or above the buttons.
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_navigate, NavigateOptions};
+use leptos_router::{hooks::use_navigate, NavigateOptions};
 use model::{
     source::{validate_channels, validate_name, validate_url},
-    Channel, FieldErrors, SourceInput, SourceUpdate, Status, TrafficSource, Visibility,
+    SourceUpdate, Status, Visibility,
 };
 
 use crate::{
@@ -20,66 +20,21 @@ use crate::{
         field::TextField,
         focus_id,
         leave_guard::{guard_unsaved_changes, traverse_to, Leaving},
-        notice::{first_api_error, LoadError},
-        record::{not_found, use_record_id},
-        set_title,
         submit_button::SubmitButton,
         toast::use_toasts,
         toggle::Toggle,
         touched::Touched,
     },
-    session::{use_session, PageLoading},
+    session::use_session,
 };
 
-/// What the form holds: the editable fields of a source.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SourceDraft {
-    pub name: String,
-    pub url: String,
-    pub channels: Vec<Channel>,
-    pub status: Status,
-    pub visibility: Visibility,
-}
+mod draft;
+mod pages;
+mod problem;
 
-impl Default for SourceDraft {
-    /// A new source starts Active and Public: the choice that gets it in front of advertisers.
-    fn default() -> Self {
-        SourceDraft {
-            name: String::new(),
-            url: String::new(),
-            channels: Vec::new(),
-            status: Status::Active,
-            visibility: Visibility::Public,
-        }
-    }
-}
-
-impl SourceDraft {
-    pub fn from_source(source: &TrafficSource) -> SourceDraft {
-        SourceDraft {
-            name: source.name.clone(),
-            url: source.url.clone(),
-            channels: source.channels.clone(),
-            // A partner never picks Blocked; blocked sources never reach the form.
-            status: if source.status.partner_may_choose() {
-                source.status
-            } else {
-                Status::Paused
-            },
-            visibility: source.visibility,
-        }
-    }
-
-    pub fn input(&self) -> SourceInput {
-        SourceInput {
-            name: self.name.clone(),
-            url: self.url.clone(),
-            channels: self.channels.iter().map(|c| c.id().to_string()).collect(),
-            status: self.status.id().to_string(),
-            visibility: self.visibility.id().to_string(),
-        }
-    }
-}
+pub use draft::{Editing, SourceDraft};
+pub use pages::{EditSource, NewSource};
+use problem::{SaveProblem, SaveProblemNotice};
 
 /// The fields in the order they appear, with the id of the control to focus for each.
 const FIELD_FOCUS: [(&str, &str); 3] = [
@@ -87,27 +42,6 @@ const FIELD_FOCUS: [(&str, &str); 3] = [
     ("url", "url"),
     ("channels", "channels-content"),
 ];
-
-/// What the last save attempt ended with, when it did not succeed.
-#[derive(Debug, Clone, PartialEq)]
-enum SaveProblem {
-    /// 422: shown at the fields (and here only when the server named no field we show).
-    Fields(FieldErrors),
-    /// 409: someone saved a newer version.
-    Conflict,
-    /// 403 `source_blocked`: staff blocked it meanwhile.
-    Blocked,
-    /// No answer: the typed values stay, Retry sends them again.
-    Network,
-    Other(ApiError),
-}
-
-/// Which source is being edited; `None` when adding one.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Editing {
-    pub id: i64,
-    pub version: i64,
-}
 
 /// The traffic source form. After a successful save it shows a toast and goes to the table;
 /// Discard goes there too, asking first when something was changed.
@@ -344,84 +278,6 @@ pub fn SourceForm(
         }
     });
 
-    let problem_view = move || {
-        problem.get().and_then(|p| match p {
-            SaveProblem::Fields(fields) => {
-                // Only what no field shows: e.g. a rule on a field this form has no input for.
-                let shown = ["name", "url", "channels"];
-                let rest: Vec<String> =
-                    fields.iter().filter(|(f, _)| !shown.contains(&f.as_str())).map(|(_, m)| m.clone()).collect();
-                (!rest.is_empty()).then(|| {
-                    view! {
-                        <div class="alert alert--error" role="alert">
-                            <p>{rest.join(" ")}</p>
-                        </div>
-                    }
-                    .into_any()
-                })
-            }
-            SaveProblem::Conflict => Some(
-                view! {
-                    <div class="alert alert--warning" role="alert">
-                        <h2 class="alert__title">"This source was changed elsewhere"</h2>
-                        <p>
-                            "Someone saved a newer version (perhaps you, in another tab), so your changes were not saved. "
-                            "Reload to see the saved version; then make your changes again."
-                        </p>
-                        <button
-                            type="button"
-                            class="button"
-                            aria-disabled=move || reloading.get().to_string()
-                            on:click=move |_| reload()
-                        >
-                            {move || if reloading.get() { "Reloading…" } else { "Reload" }}
-                        </button>
-                    </div>
-                }
-                .into_any(),
-            ),
-            SaveProblem::Blocked => Some(
-                view! {
-                    <div class="alert alert--error" role="alert">
-                        <h2 class="alert__title">"This source is blocked"</h2>
-                        <p>"Platform staff blocked this source, so it can't be changed. Only platform staff can lift a block."</p>
-                        <A href="/traffic-sources" attr:class="button">"Back to traffic sources"</A>
-                    </div>
-                }
-                .into_any(),
-            ),
-            SaveProblem::Network => Some(
-                view! {
-                    <div class="alert alert--error" role="alert">
-                        <h2 class="alert__title">"Not saved: no connection"</h2>
-                        <p>"We could not reach the server. What you typed is still here. Check your connection, then try again."</p>
-                        <button
-                            type="button"
-                            class="button"
-                            on:click=move |_| {
-                                if let Some(d) = last_sent.get_untracked() {
-                                    send(d);
-                                }
-                            }
-                        >
-                            "Retry"
-                        </button>
-                    </div>
-                }
-                .into_any(),
-            ),
-            SaveProblem::Other(e) => Some(
-                view! {
-                    <div class="alert alert--error" role="alert">
-                        <h2 class="alert__title">"Not saved"</h2>
-                        <p>{e.message()}</p>
-                    </div>
-                }
-                .into_any(),
-            ),
-        })
-    };
-
     let pending = move || saving.get();
     view! {
         <form class="form source-form" novalidate on:submit=on_submit>
@@ -454,7 +310,16 @@ pub fn SourceForm(
                     value=visibility
                 />
             </div>
-            {problem_view}
+            <SaveProblemNotice
+                problem
+                reloading
+                reload=Callback::new(move |_| reload())
+                retry=Callback::new(move |_| {
+                    if let Some(d) = last_sent.get_untracked() {
+                        send(d);
+                    }
+                })
+            />
             <div class="form__actions">
                 {move || {
                     (!matches!(problem.get(), Some(SaveProblem::Blocked)))
@@ -477,109 +342,5 @@ pub fn SourceForm(
             cancel_label="Keep editing"
             on_confirm=confirm_leave
         />
-    }
-}
-
-/// `/traffic-sources/new`.
-#[component]
-pub fn NewSource() -> impl IntoView {
-    set_title("Add a traffic source");
-    view! {
-        <section class="page form-page">
-            <p class="breadcrumb"><A href="/traffic-sources">"Traffic sources"</A></p>
-            <h1>"Add a traffic source"</h1>
-            <SourceForm initial=SourceDraft::default() save_label="Add traffic source"/>
-        </section>
-    }
-}
-
-/// `/traffic-sources/:id/edit`: loads the source, then the form (or why it can't be edited).
-#[component]
-pub fn EditSource() -> impl IntoView {
-    set_title("Edit traffic source");
-    let session = use_session();
-    let id = use_record_id();
-    let detail = LocalResource::new(move || {
-        let id = id.get();
-        async move {
-            let result = match id {
-                Some(id) => api::get_source(id).await,
-                None => Err(not_found()),
-            };
-            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
-                session.signed_out();
-            }
-            result
-        }
-    });
-    view! {
-        <section class="page form-page">
-            <p class="breadcrumb"><A href="/traffic-sources">"Traffic sources"</A></p>
-            <Transition fallback=|| view! { <h1>"Edit traffic source"</h1><PageLoading/> }>
-                <ErrorBoundary fallback=move |errors| {
-                    let error = first_api_error(&errors.get());
-                    if error.status() == Some(404) {
-                        view! {
-                            <h1>"Traffic source not found"</h1>
-                            <p>"There is no traffic source of yours at this address. It may have been removed."</p>
-                            <A href="/traffic-sources" attr:class="button">"Back to traffic sources"</A>
-                        }
-                        .into_any()
-                    } else {
-                        view! {
-                            <h1>"Edit traffic source"</h1>
-                            <LoadError
-                                error
-                                title="Couldn't load this traffic source"
-                                on_retry=Callback::new(move |_| detail.refetch())
-                            />
-                        }
-                        .into_any()
-                    }
-                }>
-                    {move || Suspend::new(async move {
-                        detail.await.map(|detail| {
-                            let source = detail.source;
-                            set_title(&format!("Edit {}", source.name));
-                            if source.status == Status::Blocked {
-                                view! { <BlockedSource source/> }.into_any()
-                            } else {
-                                let editing = Editing { id: source.id, version: source.version };
-                                view! {
-                                    <h1>"Edit " <span class="h1-name">{source.name.clone()}</span></h1>
-                                    <SourceForm initial=SourceDraft::from_source(&source) editing/>
-                                }
-                                .into_any()
-                            }
-                        })
-                    })}
-                </ErrorBoundary>
-            </Transition>
-        </section>
-    }
-}
-
-/// A blocked source, read-only: why, and who can lift it.
-#[component]
-fn BlockedSource(source: TrafficSource) -> impl IntoView {
-    view! {
-        <h1>{source.name.clone()}</h1>
-        <div class="alert alert--error">
-            <h2 class="alert__title">"Blocked by platform staff"</h2>
-            <p>
-                "Reason: "
-                {source.block_reason.clone().unwrap_or_else(|| "No reason was given.".into())}
-            </p>
-            <p>"While it is blocked, this source can't be edited and its tracking links don't work. Only platform staff can lift a block."</p>
-        </div>
-        <dl class="summary-list">
-            <div><dt>"Web address"</dt><dd>{source.url.clone()}</dd></div>
-            <div>
-                <dt>"Channels"</dt>
-                <dd>{source.channels.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")}</dd>
-            </div>
-            <div><dt>"Visibility"</dt><dd>{source.visibility.label()}</dd></div>
-        </dl>
-        <p><A href="/traffic-sources" attr:class="button">"Back to traffic sources"</A></p>
     }
 }
