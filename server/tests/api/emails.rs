@@ -523,18 +523,7 @@ async fn a_server_killed_between_the_commit_and_the_send_still_sends_the_email_e
     // block's commit and before any send.
     let flags = ["--smtp-url", &smtp, "--email-poll-ms", "3600000"];
     let mut first = Server::start_with(&app.url, &journal.0, &flags).await;
-    let partner = User {
-        base: first.base.clone(),
-        ..app.partner().await
-    };
-    let source = partner
-        .create_source("Killed", "https://killed.example/")
-        .await;
-    let staff = User {
-        base: first.base.clone(),
-        ..app.staff().await
-    };
-    block(&staff, source["id"].as_i64().unwrap(), "Fake traffic", None).await;
+    let partner = blocked_through(&app, &first, "Killed").await;
     assert_eq!(outbox_row(&app).await.0, "pending", "committed, not sent");
     first.signal("-KILL");
     first.child.wait().await.unwrap();
@@ -554,6 +543,23 @@ async fn a_server_killed_between_the_commit_and_the_send_still_sends_the_email_e
     assert_eq!(outbox_row(&app).await.0, "sent");
 }
 
+/// A new partner's source `name`, blocked by staff, both through `server` (a process of its
+/// own on `app`'s database); answers the partner.
+async fn blocked_through(app: &TestApp, server: &Server, name: &str) -> User {
+    let partner = User {
+        base: server.base.clone(),
+        ..app.partner().await
+    };
+    let url = format!("https://{}.example/", name.to_lowercase());
+    let source = partner.create_source(name, &url).await;
+    let staff = User {
+        base: server.base.clone(),
+        ..app.staff().await
+    };
+    block(&staff, source["id"].as_i64().unwrap(), "Fake traffic", None).await;
+    partner
+}
+
 async fn a_clean_stop_sends_what_is_due_before_the_exit(engine: Engine) {
     let app = spawn_app(engine).await;
     let journal = TempDir::new();
@@ -562,18 +568,7 @@ async fn a_clean_stop_sends_what_is_due_before_the_exit(engine: Engine) {
     // Its worker would not come round again for an hour: only the stop sends it.
     let flags = ["--smtp-url", &smtp, "--email-poll-ms", "3600000"];
     let mut server = Server::start_with(&app.url, &journal.0, &flags).await;
-    let partner = User {
-        base: server.base.clone(),
-        ..app.partner().await
-    };
-    let source = partner
-        .create_source("Stopped", "https://stopped.example/")
-        .await;
-    let staff = User {
-        base: server.base.clone(),
-        ..app.staff().await
-    };
-    block(&staff, source["id"].as_i64().unwrap(), "Fake traffic", None).await;
+    blocked_through(&app, &server, "Stopped").await;
     assert!(receiver.messages().is_empty());
     server.signal("-TERM");
     let status = tokio::time::timeout(Duration::from_secs(20), server.child.wait())
