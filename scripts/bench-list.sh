@@ -6,7 +6,8 @@
 # after an unmeasured warm-up),
 # printing requests/s, p50 and p99: a partner's own list, staff's list with each filter,
 # text search, a deep page, the marketplace, each source's traffic (rotating over 1,000
-# sources), a program's traffic, and the redirect (rotating over 1,000 links).
+# sources), a program's traffic (30 days, and the last 24 hours by hour), and the redirect
+# (rotating over 1,000 links).
 #   scripts/bench-list.sh [N] [sqlite|postgres] [EVENTS]
 # The N sources are dealt over BENCH_PARTNERS partners (default 100,000: ten each at a
 # million) and 10,000 advertisers.
@@ -116,6 +117,7 @@ cursor=$(printf '{"k":"-updated_at","v":%d,"i":%d}' $((1700000000000 + mid)) $((
 # partners); staff reads 1,000 sources spread over all N; the redirect, 1,000 links.
 seq 0 999 | awk -v n="$n" -v p="$partners" '$1 * p < n { printf "/api/traffic-sources/%d/traffic\n", 1 + $1 * p }' > "$dir/partner-traffic"
 seq 0 999 | awk -v n="$n" '{ printf "/api/traffic-sources/%d/traffic\n", 1 + ($1 * 7919) % n }' > "$dir/staff-traffic"
+sed 's/$/?hours=24/' "$dir/partner-traffic" > "$dir/partner-traffic-24h"
 codes_sql="SELECT c.tracking_code FROM collaborations c JOIN traffic_sources s ON s.id = c.traffic_source_id
   WHERE s.status = 'active' ORDER BY c.id LIMIT 1000"
 case "$url" in
@@ -194,6 +196,8 @@ row advertiser "/api/marketplace/traffic-sources?sort=name&channel=video"
 row partner "/api/traffic-sources/{own, rotating}/traffic" "$dir/partner-traffic"
 row staff "/api/traffic-sources/{1,000 of all, rotating}/traffic" "$dir/staff-traffic"
 row advertiser "/api/programs/1/traffic"
+row partner "/api/traffic-sources/{own, rotating}/traffic?hours=24" "$dir/partner-traffic-24h"
+row advertiser "/api/programs/1/traffic?hours=24"
 row visitor "/t/{1,000 links, rotating}" "$dir/redirect"
 # The review queue: every bench source is a duplicate claim (all partners share one site),
 # so the queue holds about 0.8 N entries; a rare reason (every 997th); a page deep in the
