@@ -1,0 +1,161 @@
+//! The one traffic chart, day by day or hour by hour, used wherever a series of clicks is
+//! shown (the partner's source page, the staff source page, each source of an advertiser's
+//! program).
+//!
+//! Human clicks are stacked bars: redirected ones solid, refused ones hatched, so the two are
+//! told apart without colour. Bot clicks get their own row under the axis, on their own scale,
+//! and stay out of every total. The same figures are given in words (the caption) and, on
+//! request, as a plain table of every day (or hour).
+
+use leptos::prelude::*;
+use model::traffic::TrafficDay;
+
+mod draw;
+mod words;
+
+use draw::{draw, esc};
+pub use words::{caption, clicks, empty_text, short_day, thousands, Totals};
+use words::{datetime, hourly, name, unit, Name};
+
+/// A daily chart of clicks, with its figures in words and as a table.
+///
+/// Every day zero: a short empty state instead of an empty drawing.
+///
+/// The drawing and the table are written as markup (escaped) rather than as views: a chart
+/// has hundreds of nodes of a few kinds that never change once drawn, and views of them
+/// would add their generic code to the bundle for nothing.
+#[component]
+pub fn TrafficChart(
+    /// The days (or hours) to draw, oldest first, those without clicks included (as the API
+    /// sends them).
+    series: Vec<TrafficDay>,
+    /// Prefix of the ids inside (pattern, table), unique on the page, e.g. `traffic-12`.
+    id: String,
+    /// What the traffic is of, e.g. a source's name; said in the drawing's label and in the
+    /// table's caption. Empty: just "Clicks per day".
+    #[prop(optional, into)]
+    subject: String,
+) -> impl IntoView {
+    let totals = Totals::of(&series);
+    if totals.human() == 0 && totals.bots == 0 {
+        return view! { <p class="traffic-chart__empty">{empty_text(&series)}</p> }.into_any();
+    }
+    let unit = unit(&series);
+    let caption = caption(&series);
+    let of = if subject.is_empty() {
+        String::new()
+    } else {
+        format!(" of {subject}")
+    };
+    let busiest = series
+        .iter()
+        .max_by_key(|d| {
+            (
+                d.redirected + d.refused,
+                std::cmp::Reverse(datetime(d).to_string()),
+            )
+        })
+        .filter(|d| d.redirected + d.refused > 0)
+        .map(|d| {
+            format!(
+                " Busiest {unit}: {}, {}.",
+                name(d, Name::Long),
+                clicks(d.redirected + d.refused)
+            )
+        })
+        .unwrap_or_default();
+    let label = format!(
+        "Chart of clicks per {unit}{of}: redirected and refused clicks stacked, bot clicks in a row of their own. {caption}{busiest}"
+    );
+    let table_id = format!("{id}-table");
+    let table_name = format!("Clicks per {unit}{of}, as a table");
+    let drawing = format!("{}{}", draw(&series, &id, &label), legend(&id));
+    let open = RwSignal::new(false);
+    let table = StoredValue::new(None::<String>);
+    let rows = StoredValue::new(series);
+    // Written the first time it is opened, kept for the next.
+    let table_markup = move || {
+        if !open.get() {
+            return String::new();
+        }
+        if table.with_value(Option::is_none) {
+            let markup = rows.with_value(|series| data_table(series, &of));
+            table.set_value(Some(markup));
+        }
+        table.with_value(|t| t.clone().unwrap_or_default())
+    };
+    view! {
+        <figure class="traffic-chart">
+            <figcaption class="traffic-chart__caption">{caption}</figcaption>
+            <div class="traffic-chart__drawing" inner_html=drawing></div>
+            <button
+                type="button"
+                class="button button--small traffic-chart__toggle"
+                aria-expanded=move || open.get().to_string()
+                aria-controls=table_id.clone()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {move || if open.get() { "Hide data table" } else { "Show data table" }}
+            </button>
+            // Focusable: on a phone the table scrolls sideways, and keys must reach all of it.
+            <div
+                class="traffic-chart__table"
+                id=table_id
+                role="region"
+                aria-label=table_name
+                tabindex="0"
+                hidden=move || !open.get()
+                inner_html=table_markup
+            ></div>
+        </figure>
+    }
+    .into_any()
+}
+
+/// The legend, in words (the swatches are decoration).
+fn legend(id: &str) -> String {
+    let swatch = |shape: &str| {
+        format!(
+            r#"<svg class="chart-legend__swatch" viewBox="0 0 14 14" aria-hidden="true" focusable="false">{shape}</svg>"#
+        )
+    };
+    format!(
+        r#"<ul class="chart-legend"><li>{}Redirected (solid)</li><li>{}Refused (hatched)</li><li>{}Bot clicks (bottom row, own scale, left out of the totals)</li></ul>"#,
+        swatch(r#"<rect x="0.5" y="0.5" width="13" height="13" class="chart__redirected"/>"#),
+        swatch(&format!(
+            r#"<rect x="0.5" y="0.5" width="13" height="13" class="chart__refused" fill="url(#{}-hatch)"/>"#,
+            esc(id)
+        )),
+        swatch(r#"<rect x="0.5" y="4.5" width="13" height="9" class="chart__bots"/>"#),
+    )
+}
+
+/// Every day (or hour) as a row.
+fn data_table(series: &[TrafficDay], of: &str) -> String {
+    let (unit, column, visitors) = if hourly(series) {
+        (
+            "hour",
+            "Hour (UTC)",
+            "Visitors counts unique visitors, each in the hour of their first click of the day.",
+        )
+    } else {
+        ("day", "Day", "Visitors counts unique visitors.")
+    };
+    let mut out = format!(
+        r#"<p class="traffic-table__note">Redirected and Refused count human clicks; Bots counts clicks by bots, left out of the totals; {visitors}</p><table class="traffic-table"><caption>Clicks per {unit}{}</caption><thead><tr><th scope="col">{column}</th><th scope="col">Redirected</th><th scope="col">Refused</th><th scope="col">Bots</th><th scope="col">Visitors</th></tr></thead><tbody>"#,
+        esc(of)
+    );
+    for d in series {
+        out.push_str(&format!(
+            r#"<tr><th scope="row"><time datetime="{}">{}</time></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            esc(datetime(d)),
+            esc(&name(d, Name::Long)),
+            thousands(d.redirected),
+            thousands(d.refused),
+            thousands(d.bots),
+            thousands(d.visitors),
+        ));
+    }
+    out.push_str("</tbody></table>");
+    out
+}
