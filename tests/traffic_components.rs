@@ -636,7 +636,7 @@ async fn an_hourly_series_is_drawn_and_tabled_hour_by_hour() {
             .map(|i| list.item(i).unwrap().text_content().unwrap())
             .collect()
     };
-    for tick in ["14:00", "02:00", "13:00"] {
+    for tick in ["14:00", "02:00", "13:00 UTC"] {
         assert!(labels.iter().any(|l| l == tick), "{tick} in {labels:?}");
     }
     let tooltip = find(&root, "svg.traffic-chart__svg g title")

@@ -164,11 +164,16 @@ pub(super) fn draw(series: &[TrafficDay], id: &str, label: &str) -> String {
             i if i == last && last > 0 => (right, "end"),
             i => (left + plot_w * i as i64 / n + slot / 2, "middle"),
         };
+        let mut label = name(d, Name::Tick);
+        // Hours are UTC's, like the days: said once, on the last one.
+        if i == last && d.hour.is_some() {
+            label.push_str(" UTC");
+        }
         out.push_str(&format!(
             r#"<text class="chart__label" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#,
             u(x),
             u(X_LABELS * 10),
-            esc(&name(d, Name::Tick))
+            esc(&label)
         ));
     }
     out.push_str(&format!(
