@@ -5,7 +5,7 @@
 //! happened to each one that was left as it was.
 
 use leptos::prelude::*;
-use model::review::{BulkAction, BulkItemOutcome, BulkList, BulkOutcome, BulkRequest, BULK_MAX};
+use model::review::{BulkAction, BulkList, BulkOutcome, BulkRequest, BULK_MAX};
 use model::FieldErrors;
 
 use crate::api;
@@ -17,51 +17,11 @@ use crate::session::use_session;
 /// Sources per request when sending selected rows, so progress moves.
 const CHUNK: usize = 25;
 
-pub fn verb(action: BulkAction) -> &'static str {
-    match action {
-        BulkAction::Block => "Block",
-        BulkAction::Unblock => "Unblock",
-        BulkAction::MarkReviewed => "Mark reviewed",
-    }
-}
+mod checks;
+mod words;
 
-fn past(action: BulkAction) -> &'static str {
-    match action {
-        BulkAction::Block => "Blocked",
-        BulkAction::Unblock => "Unblocked",
-        BulkAction::MarkReviewed => "Marked reviewed",
-    }
-}
-
-/// The bar's count when no run is under way and "all matching" is not chosen.
-pub fn idle_count(selected: usize) -> String {
-    match selected {
-        0 => "Select rows to act on several sources at once.".to_string(),
-        n => format!("{n} selected."),
-    }
-}
-
-/// The summary of a finished run, in words.
-pub fn summary(action: BulkAction, outcome: &BulkOutcome) -> String {
-    let plural = |n: i64| if n == 1 { "source" } else { "sources" };
-    let mut text = format!(
-        "{} {} {}.",
-        past(action),
-        outcome.done,
-        plural(outcome.done)
-    );
-    for kind in [
-        BulkItemOutcome::AlreadyBlocked,
-        BulkItemOutcome::NotBlocked,
-        BulkItemOutcome::NotFound,
-    ] {
-        let n = outcome.results.iter().filter(|r| r.outcome == kind).count();
-        if n > 0 {
-            text.push_str(&format!(" {}: {n}.", kind.label()));
-        }
-    }
-    text
-}
+pub use checks::{PageCheck, RowCheck};
+pub use words::{idle_count, summary, verb};
 
 #[component]
 pub fn BulkActions(
@@ -368,58 +328,5 @@ pub fn BulkActions(
                 </div>
             </form>
         </Modal>
-    }
-}
-
-/// A row's checkbox of a bulk selection, named after the row.
-#[component]
-pub fn RowCheck(
-    /// The row's source.
-    id: i64,
-    /// The source's name, for the label "Select …".
-    name: String,
-    /// The selection it belongs to.
-    selected: RwSignal<Vec<i64>>,
-) -> impl IntoView {
-    view! {
-        <input
-            type="checkbox"
-            aria-label=format!("Select {name}")
-            prop:checked=move || selected.with(|s| s.contains(&id))
-            on:change=move |ev| {
-                let on = event_target_checked(&ev);
-                selected.update(|s| {
-                    s.retain(|x| *x != id);
-                    if on {
-                        s.push(id);
-                    }
-                });
-            }
-        />
-    }
-}
-
-/// The header checkbox: selects every row on the page, or none.
-#[component]
-pub fn PageCheck(
-    /// The ids of the rows on this page.
-    ids: StoredValue<Vec<i64>>,
-    /// The selection it belongs to.
-    selected: RwSignal<Vec<i64>>,
-) -> impl IntoView {
-    let all_checked = move || {
-        let on_page = ids.get_value();
-        !on_page.is_empty() && selected.with(|s| on_page.iter().all(|id| s.contains(id)))
-    };
-    view! {
-        <input
-            type="checkbox"
-            aria-label="Select every source on this page"
-            prop:checked=all_checked
-            on:change=move |ev| {
-                let on = event_target_checked(&ev);
-                selected.set(if on { ids.get_value() } else { Vec::new() });
-            }
-        />
     }
 }
