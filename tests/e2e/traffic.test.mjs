@@ -399,6 +399,26 @@ describe('an advertiser', () => {
       }
     }
     await checkPage(page, 'program page with charts');
+
+    // The last 24 hours, each source's card hour by hour, from an address shared as is.
+    await page.goto(`${env.server.url}/programs/${program.program.id}?hours=24`);
+    const daySection = page.getByRole('region', { name: 'Traffic by source, last 24 hours' });
+    await daySection.locator('.traffic-card').first().waitFor();
+    assert.equal(await daySection.getByLabel('Period').inputValue(), '24h');
+    const hourly = (await api(page, 'GET', `/api/programs/${program.program.id}/traffic?hours=24`)).body;
+    assert.equal(hourly.hours, 24);
+    for (const c of hourly.collaborations) {
+      assert.equal(c.series.length, 24);
+      const card = daySection.getByRole('region', { name: c.source_name, exact: true });
+      const human = c.series.reduce((n, h) => n + h.redirected + h.refused, 0);
+      if (c.series.every((h) => h.redirected + h.refused + h.bots === 0)) {
+        assert.equal(await card.locator('.traffic-chart__empty').innerText(), 'No clicks in the last 24 hours yet');
+      } else {
+        const caption = await card.locator('figure figcaption').innerText();
+        assert.match(caption, new RegExp(`^${thousands(human)} clicks? in 24 hours: `));
+      }
+    }
+    await checkPage(page, 'program page, last 24 hours');
   });
 
   test('looks up a click by its ID, by keyboard; an unknown or empty ID is said at the field', async () => {
