@@ -4,7 +4,9 @@
 # and terser steps, and prints its wasm + JS at gzip -9 beside the split build in dist/
 # (scripts/build-web.sh), summed the same way (scripts/bundle-size.sh). So the split's cost is
 # measured against the code it splits, not against an older commit.
-#   scripts/build-web.sh && scripts/bundle-unsplit.sh
+#   scripts/build-web.sh && scripts/bundle-unsplit.sh [--dist DIR]
+# --dist DIR also writes a servable copy of dist/ with the unsplit app in place of the split
+# one, for `DIST=DIR node scripts/first-screen.mjs` (what each first screen weighs unsplit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -40,6 +42,15 @@ printf '%-44s %10s %6s\n' build "gzip -9" files
 printf '%-44s %10d %6d\n' "unsplit (no split feature)" "$unsplit" 2
 printf '%-44s %10d %6d\n' "split (dist/), every module and chunk" "$split" "${#files[@]}"
 printf '%-44s %10d %6d\n' "split: main module, its JS and the loader" "$main" 3
+if [ "${1:-}" = "--dist" ]; then
+  dir=${2:?--dist DIR}
+  rm -rf "$dir" && cp -r dist "$dir"
+  app=$(basename "$(dirname "$(ls "$dir"/app-*/"$name.js")")")
+  rm -rf "${dir:?}/$app" && mkdir "$dir/$app"
+  cp "$out/$name.js" "$out/${name}_bg.wasm" "$dir/$app/"
+  [ -d "$out/snippets" ] && cp -r "$out/snippets" "$dir/$app/"
+  echo "unsplit app written to $dir (index.html unchanged: it loads $app/$name.js)"
+fi
 awk -v s="$split" -v u="$unsplit" -v m="$main" 'BEGIN {
   printf "whole app split / unsplit: %+.1f %%\n", (s / u - 1) * 100
   printf "main module, JS and loader / unsplit: %.1f %%\n", m / u * 100
