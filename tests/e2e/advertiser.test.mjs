@@ -231,6 +231,10 @@ describe('an advertiser and a partner', () => {
     await dialog.locator('#add-program-error').waitFor();
     assert.match(await dialog.locator('#add-program-error').innerText(), /already in this program/);
     assert.equal(await dialog.getByLabel('Program').getAttribute('aria-invalid'), 'true');
+    // The focus moves on the frame after the message shows (request_animation_frame).
+    await page
+      .waitForFunction(() => document.activeElement?.id === 'add-program', null, { timeout: 3000 })
+      .catch(() => {});
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'add-program');
     await checkPage(page, 'add dialog, duplicate');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
