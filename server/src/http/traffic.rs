@@ -4,8 +4,9 @@
 
 use super::path::Path;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use model::traffic::{parse_period, Click, Period, ProgramTraffic, SourceTraffic};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use model::traffic::{parse_period, Click, Period, ProgramTraffic, SourceTraffic, TrafficDay};
 use model::{ApiErrorBody, Role};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -22,7 +23,9 @@ use crate::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(source_traffic))
+        .routes(routes!(source_traffic_csv))
         .routes(routes!(program_traffic))
+        .routes(routes!(program_traffic_csv))
         .routes(routes!(get_click))
 }
 
@@ -62,14 +65,44 @@ async fn source_traffic(
     Query(params): Query<TrafficParams>,
 ) -> AppResult<ApiJson<SourceTraffic>> {
     let period = period(&params)?;
-    // Partners see their own sources' traffic; another partner's source is "not found".
-    let url = match crate::db::sources::owner_and_url(&state.db, id).await? {
-        Some((partner_id, url)) if viewer.role == Role::Staff || partner_id == viewer.id => url,
-        _ => return Err(AppError::NotFound),
-    };
+    let url = viewable_source_url(&state, &viewer, id).await?;
     Ok(ApiJson(
         traffic::source_traffic(&state.db, id, &url, period).await?,
     ))
+}
+
+/// The declared URL of a source `viewer` may see the traffic of: partners their own (another
+/// partner's is "not found"), staff any.
+async fn viewable_source_url(
+    state: &AppState,
+    viewer: &model::Account,
+    id: i64,
+) -> AppResult<String> {
+    match crate::db::sources::owner_and_url(&state.db, id).await? {
+        Some((partner_id, url)) if viewer.role == Role::Staff || partner_id == viewer.id => Ok(url),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The same series as `GET …/traffic`, as a CSV file to download: one row per day (or hour)
+/// of the period, oldest first, with the columns `start` (`YYYY-MM-DD`, or the hour's start
+/// in RFC 3339 UTC), `redirected`, `refused`, `bots` and `visitors`.
+#[utoipa::path(get, path = "/api/traffic-sources/{id}/traffic.csv", tag = "traffic", params(("id" = i64, Path), TrafficParams),
+    responses((status = 200, content_type = "text/csv", body = String, description = "The series as CSV"),
+              (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, description = "Advertisers see traffic through their programs", body = ApiErrorBody),
+              (status = 404, description = "No such source, or another partner's", body = ApiErrorBody)))]
+async fn source_traffic_csv(
+    State(state): State<AppState>,
+    PartnerOrStaff(viewer): PartnerOrStaff,
+    Path(id): Path<i64>,
+    Query(params): Query<TrafficParams>,
+) -> AppResult<Response> {
+    let period = period(&params)?;
+    let url = viewable_source_url(&state, &viewer, id).await?;
+    let t = traffic::source_traffic(&state.db, id, &url, period).await?;
+    let rows = t.series.iter().map(|d| (None, d));
+    csv_file(&format!("traffic-source-{id}-{}", period.id()), &[], rows)
 }
 
 /// The traffic of each source in your program, as a daily (or, with `hours`, hourly)
@@ -85,12 +118,7 @@ async fn program_traffic(
     Query(params): Query<TrafficParams>,
 ) -> AppResult<ApiJson<ProgramTraffic>> {
     let period = period(&params)?;
-    programs::get(&state.db, id, advertiser.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let base = super::public_base_url(&state, &headers);
-    let links = programs::collaborations(&state.db, id, &base).await?;
-    let collaborations = traffic::program_traffic(&state.db, id, &links, period).await?;
+    let collaborations = own_program_traffic(&state, &advertiser, &headers, id, period).await?;
     let (days, hours) = traffic::lengths(period);
     Ok(ApiJson(ProgramTraffic {
         program_id: id,
@@ -98,6 +126,91 @@ async fn program_traffic(
         hours,
         collaborations,
     }))
+}
+
+/// Each source's series in `advertiser`'s program `id` (another's is "not found").
+async fn own_program_traffic(
+    state: &AppState,
+    advertiser: &model::Account,
+    headers: &HeaderMap,
+    id: i64,
+    period: Period,
+) -> AppResult<Vec<model::traffic::CollaborationTraffic>> {
+    programs::get(&state.db, id, advertiser.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let base = super::public_base_url(state, headers);
+    let links = programs::collaborations(&state.db, id, &base).await?;
+    Ok(traffic::program_traffic(&state.db, id, &links, period).await?)
+}
+
+/// The same series as `GET …/traffic`, as a CSV file to download: one row per source and day
+/// (or hour), with the columns `traffic_source_id`, `source_name`, `start` (`YYYY-MM-DD`, or
+/// the hour's start in RFC 3339 UTC), `redirected`, `refused`, `bots` and `visitors`.
+#[utoipa::path(get, path = "/api/programs/{id}/traffic.csv", tag = "traffic", params(("id" = i64, Path), TrafficParams),
+    responses((status = 200, content_type = "text/csv", body = String, description = "The series as CSV"),
+              (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 403, body = ApiErrorBody), (status = 404, description = "No such program, or another advertiser's", body = ApiErrorBody)))]
+async fn program_traffic_csv(
+    State(state): State<AppState>,
+    Advertiser(advertiser): Advertiser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(params): Query<TrafficParams>,
+) -> AppResult<Response> {
+    let period = period(&params)?;
+    let collaborations = own_program_traffic(&state, &advertiser, &headers, id, period).await?;
+    let rows = collaborations.iter().flat_map(|c| {
+        c.series
+            .iter()
+            .map(move |d| (Some((c.traffic_source_id, c.source_name.as_str())), d))
+    });
+    csv_file(
+        &format!("traffic-program-{id}-{}", period.id()),
+        &["traffic_source_id", "source_name"],
+        rows,
+    )
+}
+
+/// A series as a CSV download named `{name}.csv`: `leading` columns (a source's id and name,
+/// when the rows carry one), then the period's start and its counts.
+fn csv_file<'a>(
+    name: &str,
+    leading: &[&str],
+    rows: impl Iterator<Item = (Option<(i64, &'a str)>, &'a TrafficDay)>,
+) -> AppResult<Response> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut header = leading.to_vec();
+    header.extend(["start", "redirected", "refused", "bots", "visitors"]);
+    let failed = |e: csv::Error| AppError::Internal(e.to_string());
+    out.write_record(&header).map_err(failed)?;
+    for (source, d) in rows {
+        let mut cells: Vec<String> = Vec::with_capacity(7);
+        if let Some((id, source_name)) = source {
+            cells.push(id.to_string());
+            cells.push(super::export::defuse(source_name).into_owned());
+        }
+        cells.push(d.hour.clone().unwrap_or_else(|| d.day.clone()));
+        for n in [d.redirected, d.refused, d.bots, d.visitors] {
+            cells.push(n.to_string());
+        }
+        out.write_record(&cells).map_err(failed)?;
+    }
+    let body = out
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// One click by the `click_id` its redirect added to the landing URL: its source, program,

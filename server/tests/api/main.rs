@@ -20,6 +20,7 @@ mod sources;
 mod ssrf;
 mod tracking;
 mod traffic;
+mod traffic_csv;
 mod traffic_hourly;
 mod verification;
 mod verification_access;

@@ -1038,6 +1038,14 @@ async fn the_contract_documents_the_traffic_calls(engine: Engine) {
             "/api/programs/{id}/traffic",
             &["200", "400", "401", "403", "404"][..],
         ),
+        (
+            "/api/traffic-sources/{id}/traffic.csv",
+            &["200", "400", "401", "403", "404"][..],
+        ),
+        (
+            "/api/programs/{id}/traffic.csv",
+            &["200", "400", "401", "403", "404"][..],
+        ),
         ("/api/clicks/{click_id}", &["200", "401", "403", "404"][..]),
     ] {
         let op = &doc["paths"][path]["get"];
@@ -1045,7 +1053,7 @@ async fn the_contract_documents_the_traffic_calls(engine: Engine) {
         for s in statuses {
             assert!(op["responses"][*s].is_object(), "{path} {s}");
         }
-        if path.ends_with("/traffic") {
+        if path.ends_with("/traffic") || path.ends_with("/traffic.csv") {
             let params: Vec<&str> = op["parameters"]
                 .as_array()
                 .unwrap()
