@@ -703,6 +703,12 @@ async fn the_last_24_hours_are_asked_by_the_hour_and_kept_in_the_address() {
     let root = container();
     let _app = mount_panel(&root, false);
     wait_for(&root, "figure").await;
+    assert_eq!(text(&root, "a.traffic__csv"), "Download CSV");
+    assert_eq!(
+        attr(&root, "a.traffic__csv", "href").as_deref(),
+        Some("/api/traffic-sources/12/traffic.csv?days=30")
+    );
+    assert!(attr(&root, "a.traffic__csv", "download").is_some());
     eval(
         "const s = document.querySelector('#traffic-period'); s.value = '24h'; \
          s.dispatchEvent(new Event('change', { bubbles: true }));",
@@ -731,6 +737,11 @@ async fn the_last_24_hours_are_asked_by_the_hour_and_kept_in_the_address() {
     assert_eq!(
         eval("location.search").as_string(),
         Some("?hours=24".into())
+    );
+    assert_eq!(
+        attr(&root, "a.traffic__csv", "href").as_deref(),
+        Some("/api/traffic-sources/12/traffic.csv?hours=24"),
+        "the download follows the period"
     );
     assert_eq!(
         eval("document.querySelector('#traffic-period').value").as_string(),

@@ -21,6 +21,20 @@ pub async fn source_traffic(id: i64, period: Period) -> ApiResult<model::traffic
     .await
 }
 
+/// Where a source's series over `period` downloads as CSV (a plain link: the browser sends
+/// the session cookie and saves the file).
+pub fn source_traffic_csv_href(id: i64, period: Period) -> String {
+    format!(
+        "/api/traffic-sources/{id}/traffic.csv?{}",
+        period_query(period)
+    )
+}
+
+/// Where a program's series over `period` downloads as CSV, a row per source and day (or hour).
+pub fn program_traffic_csv_href(id: i64, period: Period) -> String {
+    format!("/api/programs/{id}/traffic.csv?{}", period_query(period))
+}
+
 /// The traffic of every source in a program over `period`: the owning advertiser and staff.
 pub async fn program_traffic(id: i64, period: Period) -> ApiResult<model::traffic::ProgramTraffic> {
     json(build(Request::get(&format!(

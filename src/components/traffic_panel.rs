@@ -65,6 +65,7 @@ pub fn TrafficPanel(
                 updating=traffic.updating
                 period
                 choose
+                csv=Signal::derive(move || api::source_traffic_csv_href(source_id, period.get()))
             />
             {move || match traffic.state.get() {
                 Load::Loading => view! { <PageLoading/> }.into_any(),

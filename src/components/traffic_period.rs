@@ -95,7 +95,8 @@ pub fn PeriodSelect(
 }
 
 /// A traffic section's heading row: its title (which names the section, so it says the
-/// period), the Period list, and "Updating…" while another period loads.
+/// period), the Period list, the period's figures as a CSV download, and "Updating…" while
+/// another period loads.
 #[component]
 pub fn TrafficHead(
     /// The heading's id, which the section is labelled by.
@@ -110,11 +111,17 @@ pub fn TrafficHead(
     period: Memo<Period>,
     /// Called with the period chosen.
     choose: Callback<Period>,
+    /// Where the period's figures download as CSV.
+    #[prop(into)]
+    csv: Signal<String>,
 ) -> impl IntoView {
     view! {
         <div class="traffic__head">
             <h2 id=title_id>{move || title(period.get())}</h2>
             <PeriodSelect id=select_id period choose/>
+            <a class="button button--small traffic__csv" href=move || csv.get() download="">
+                "Download CSV"
+            </a>
             <p class="traffic__updating" role="status">
                 {move || updating.get().then_some("Updating…")}
             </p>

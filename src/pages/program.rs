@@ -172,6 +172,7 @@ fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
                 updating=traffic.updating
                 period
                 choose
+                csv=Signal::derive(move || api::program_traffic_csv_href(program_id, period.get()))
             />
             {move || match traffic.state.get() {
                 Load::Loading => view! { <PageLoading/> }.into_any(),

@@ -197,6 +197,20 @@ describe('the partner', () => {
     assert.equal(hours.reduce((n, h) => n + h.redirected + h.refused, 0), dayTotal);
     assert.match(hours[23].day, /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:00 UTC$/);
     assert.equal(await week.locator('table thead th').first().innerText(), 'Hour (UTC)');
+    // The same 24 hours as a CSV download, one row per hour, as the API counts them.
+    const csvLink = section.getByRole('link', { name: 'Download CSV' });
+    const href = await csvLink.getAttribute('href');
+    assert.equal(href, `/api/traffic-sources/${source.id}/traffic.csv?hours=24`);
+    assert.notEqual(await csvLink.getAttribute('download'), null);
+    const csv = await page.evaluate(async (url) => {
+      const r = await fetch(url);
+      return { type: r.headers.get('content-type'), text: await r.text() };
+    }, href);
+    assert.equal(csv.type, 'text/csv; charset=utf-8');
+    const lines = csv.text.trim().split('\n');
+    assert.equal(lines[0], 'start,redirected,refused,bots,visitors');
+    assert.equal(lines.length, 25);
+    assert.equal(lines.slice(1).reduce((n, l) => n + Number(l.split(',')[1]) + Number(l.split(',')[2]), 0), dayTotal);
     await checkPage(page, 'partner source page, last 24 hours');
     assert.equal(new URL(page.url()).searchParams.get('hours'), '24');
     assert.equal(new URL(page.url()).searchParams.get('days'), null);
@@ -418,6 +432,10 @@ describe('an advertiser', () => {
         assert.match(caption, new RegExp(`^${thousands(human)} clicks? in 24 hours: `));
       }
     }
+    assert.equal(
+      await daySection.getByRole('link', { name: 'Download CSV' }).getAttribute('href'),
+      `/api/programs/${program.program.id}/traffic.csv?hours=24`,
+    );
     await checkPage(page, 'program page, last 24 hours');
   });
 
