@@ -34,6 +34,19 @@ pub fn defuse(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// The headers of a CSV file the browser saves as `filename`; never cached, since it holds
+/// one person's figures.
+pub fn download_headers(filename: &str) -> [(header::HeaderName, String); 3] {
+    [
+        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ),
+        (header::CACHE_CONTROL, "no-store".to_string()),
+    ]
+}
+
 const PARTNER_COLUMNS: &[&str] = &[
     "id",
     "name",
@@ -161,14 +174,7 @@ async fn export_sources(
     let date = crate::time::rfc3339(crate::time::now_ms());
     let filename = format!("traffic-sources-{}.csv", date.get(..10).unwrap_or("export"));
     Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
+        download_headers(&filename),
         Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(chunks)),
     )
         .into_response())

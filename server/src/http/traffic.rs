@@ -4,7 +4,7 @@
 
 use super::path::Path;
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use model::traffic::{parse_period, Click, Period, ProgramTraffic, SourceTraffic, TrafficDay};
 use model::{ApiErrorBody, Role};
@@ -200,14 +200,7 @@ fn csv_file<'a>(
         .into_inner()
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
+        super::export::download_headers(&format!("{name}.csv")),
         body,
     )
         .into_response())
