@@ -3,9 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The server tells of new clicks on a source (a `traffic` update) at most once in this
+/// many milliseconds for each source and advertiser; clicks stored meanwhile are told of
+/// when it is over. A page showing the source's traffic is at most this far behind.
+pub const TRAFFIC_EVERY_MS: i64 = 5_000;
+
 /// One change, named by `kind`: `source` (a source's status, visibility or verification
 /// changed),
-/// `notification` (one was made for you) or `collaboration` (a source joined a program).
+/// `notification` (one was made for you), `collaboration` (a source joined a program) or
+/// `traffic` (new clicks on the source were stored: its traffic figures are out of date).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveUpdate {
     pub kind: String,

@@ -8,10 +8,12 @@
 //!    written to the database in batches by [`store`] ([`store_sqlite`] on SQLite), events
 //!    and rollups in one transaction, idempotent by click id; segments left by a killed process are replayed
 //!    at start-up;
+//!    and, in the same transaction, [`announce`]ments for the live stream;
 //! 6. [`retention`]: raw events pruned after `--click-retention-days`.
 //!
 //! The HTTP handler is `http::tracking`; what charts read is `db::traffic`.
 
+pub mod announce;
 pub mod classify;
 pub mod event;
 pub mod journal;
@@ -54,6 +56,8 @@ pub struct Ledger {
     /// One drain at a time: when `drain` returns, every click recorded before it was
     /// called is in the database (or waiting after an error), never in flight.
     draining: tokio::sync::Mutex<()>,
+    /// New clicks whose live announcement waits for the end of its window.
+    owed: announce::Owed,
 }
 
 impl Ledger {
@@ -75,6 +79,7 @@ impl Ledger {
             partitions: retention::Partitions::default(),
             waiting: Mutex::new(left),
             draining: tokio::sync::Mutex::new(()),
+            owed: announce::Owed::default(),
         })
     }
 
@@ -124,20 +129,27 @@ impl Ledger {
         }
         let mut stored = 0;
         loop {
+            // The guard goes before the await: a separate statement, not a `while let`.
             let Some(segment) = self.waiting().first().map(|s| s.events.clone()) else {
-                return Ok(stored);
+                break;
             };
             let started = std::time::Instant::now();
-            let new = store::store(db, &self.partitions, &segment).await?;
+            let done = store::store(db, &self.partitions, &segment).await?;
             tracing::debug!(
                 clicks = segment.len(),
-                new,
+                new = done.new,
                 micros_per_click = started.elapsed().as_micros() as usize / segment.len().max(1),
                 "drained a journal segment"
             );
-            stored += new;
+            stored += done.new;
+            self.owed.add(done.unannounced, crate::time::now_ms());
             self.waiting().remove(0).remove();
         }
+        // The clicks are stored whatever happens here: a failed announcement is retried.
+        if let Err(e) = self.owed.settle(db).await {
+            tracing::warn!(error = %e, "announcing new clicks failed; will retry");
+        }
+        Ok(stored)
     }
 
     fn waiting(&self) -> std::sync::MutexGuard<'_, Vec<Sealed>> {

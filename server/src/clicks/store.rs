@@ -1,7 +1,8 @@
 //! Writing clicks to the database: the events and, in the same transaction, the rollups
 //! that charts and lists read (`click_hourly`, `click_daily`, `click_referrers_daily` and
 //! `_hourly`) and
-//! the link counters (`collaborations.clicks`, `refused_clicks`).
+//! the link counters (`collaborations.clicks`, `refused_clicks`), and the live stream's
+//! `traffic` events ([`announce`]).
 //!
 //! Idempotent by `click_id`: an event already stored is skipped, and only the events this
 //! call inserted are added to the rollups, so replaying a journal never counts twice.
@@ -11,6 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use model::traffic::{ClickOutcome, ReferrerClass};
 use sqlx::{Any, Row, Transaction};
 
+use super::announce::{self, Announcement};
 use super::event::ClickEvent;
 use super::retention::Partitions;
 use super::visitor::{day_of, DAY_MS};
@@ -129,12 +131,28 @@ pub fn visitor_keys<'e>(fresh: &[&'e ClickEvent]) -> Vec<((i64, i64, &'e str), i
     keys
 }
 
-/// Stores `events` (any number; split into transactions) and returns how many were new.
+/// What [`store`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Stored {
+    /// Events that were new (the others were stored before).
+    pub new: usize,
+    /// Sources with new events whose announcement waits for its window to end.
+    pub unannounced: Vec<Announcement>,
+}
+
+impl Stored {
+    fn add(&mut self, other: Stored) {
+        self.new += other.new;
+        self.unannounced.extend(other.unannounced);
+    }
+}
+
+/// Stores `events` (any number; split into transactions).
 pub async fn store(
     db: &Db,
     partitions: &Partitions,
     events: &[ClickEvent],
-) -> Result<usize, sqlx::Error> {
+) -> Result<Stored, sqlx::Error> {
     if let (Backend::Sqlite, Some(file)) = (db.backend, db.sqlite_file.clone()) {
         let events = events.to_vec();
         return tokio::task::spawn_blocking(move || super::store_sqlite::store(&file, &events))
@@ -142,14 +160,15 @@ pub async fn store(
             .map_err(|e| sqlx::Error::Protocol(format!("the click writer stopped: {e}")))?
             .map_err(|e| sqlx::Error::Protocol(format!("writing clicks to SQLite failed: {e}")));
     }
-    let mut stored = 0;
+    let mut stored = Stored::default();
     for chunk in events.chunks(EVENTS_PER_TRANSACTION) {
         partitions
             .ensure(db, chunk.iter().map(|e| day_of(e.at)))
             .await?;
         let mut tx = db.begin_write().await?;
-        stored += store_in(&mut tx, chunk).await?;
+        let done = store_in(&mut tx, chunk).await?;
         tx.commit().await?;
+        stored.add(done);
     }
     Ok(stored)
 }
@@ -158,14 +177,14 @@ pub async fn store(
 async fn store_in(
     tx: &mut Transaction<'static, Any>,
     events: &[ClickEvent],
-) -> Result<usize, sqlx::Error> {
+) -> Result<Stored, sqlx::Error> {
     let inserted = insert_events(tx, events).await?;
     let fresh: Vec<&ClickEvent> = events
         .iter()
         .filter(|e| inserted.contains(e.click_id.as_str()))
         .collect();
     if fresh.is_empty() {
-        return Ok(0);
+        return Ok(Stored::default());
     }
     let mut rollups = Rollups::of(&fresh);
     for (collaboration, first_at) in new_visitors(tx, &visitor_keys(&fresh)).await? {
@@ -189,7 +208,17 @@ async fn store_in(
             .execute(&mut **tx)
             .await?;
     }
-    Ok(fresh.len())
+    let now = crate::time::now_ms();
+    let mut unannounced = Vec::new();
+    for a in announce::announcements(&fresh) {
+        if !announce::insert(tx, now, a).await? {
+            unannounced.push(a);
+        }
+    }
+    Ok(Stored {
+        new: fresh.len(),
+        unannounced,
+    })
 }
 
 pub const LINK_COUNTERS: &str = "UPDATE collaborations SET clicks = clicks + $1, refused_clicks = refused_clicks + $2 WHERE id = $3";

@@ -11,25 +11,32 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, TransactionBehavior};
 
+use super::announce::{self, Announcement};
 use super::event::ClickEvent;
-use super::store::{visitor_keys, Counts, Rollups, EVENTS_PER_TRANSACTION};
+use super::store::{visitor_keys, Counts, Rollups, Stored, EVENTS_PER_TRANSACTION};
 
-/// Stores `events`; returns how many were new (idempotent by click id).
-pub fn store(file: &Path, events: &[ClickEvent]) -> rusqlite::Result<usize> {
+/// Stores `events` (idempotent by click id).
+pub fn store(file: &Path, events: &[ClickEvent]) -> rusqlite::Result<Stored> {
     let mut conn = Connection::open(file)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
-    let mut stored = 0;
+    let mut stored = Stored::default();
     for chunk in events.chunks(EVENTS_PER_TRANSACTION) {
         // The write lock up front, as `Db::begin_write` does.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        stored += store_in(&tx, chunk)?;
+        let (new, unannounced) = store_in(&tx, chunk)?;
         tx.commit()?;
+        stored.new += new;
+        stored.unannounced.extend(unannounced);
     }
     Ok(stored)
 }
 
-fn store_in(tx: &Connection, events: &[ClickEvent]) -> rusqlite::Result<usize> {
+/// Stores one transaction's events: (how many were new, announcements left for later).
+fn store_in(
+    tx: &Connection,
+    events: &[ClickEvent],
+) -> rusqlite::Result<(usize, Vec<Announcement>)> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO click_events (click_id, at, collaboration_id, traffic_source_id, program_id, partner_id, advertiser_id,
             outcome, referrer_host, referrer_class, bot, visitor_hash)
@@ -56,7 +63,7 @@ fn store_in(tx: &Connection, events: &[ClickEvent]) -> rusqlite::Result<usize> {
         }
     }
     if fresh.is_empty() {
-        return Ok(0);
+        return Ok((0, Vec::new()));
     }
     let mut rollups = Rollups::of(&fresh);
     let mut visitor = tx.prepare_cached(
@@ -82,7 +89,22 @@ fn store_in(tx: &Connection, events: &[ClickEvent]) -> rusqlite::Result<usize> {
     for (id, (redirected, refused)) in &rollups.links {
         link.execute(params![redirected, refused, id])?;
     }
-    Ok(fresh.len())
+    let now = crate::time::now_ms();
+    let mut told = tx.prepare_cached(announce::INSERT_SQLITE)?;
+    let mut unannounced = Vec::new();
+    for a @ (source, partner, advertiser) in announce::announcements(&fresh) {
+        if told.execute(params![
+            now,
+            source,
+            partner,
+            advertiser,
+            now - announce::EVERY_MS
+        ])? == 0
+        {
+            unannounced.push(a);
+        }
+    }
+    Ok((fresh.len(), unannounced))
 }
 
 fn upsert_counts(

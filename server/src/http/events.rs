@@ -29,11 +29,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Your live event stream: what changes for you, as it happens.
 ///
 /// Server-sent events, each with an `id`, an `event` name (`source`, `notification`,
-/// `collaboration`) and JSON `data`: `{kind, source_id, status, visibility, listed, verified}`.
+/// `collaboration`, `traffic`) and JSON `data`: `{kind, source_id, status, visibility, listed, verified}`.
 /// You receive a change of a source you own (partners), of any source (staff), or of a
 /// source in your programs or in the marketplace (advertisers; `listed: false` means it
 /// left the marketplace); a notification made for you; a new collaboration on your source
-/// or in your program. Reconnect with `Last-Event-ID` to receive what you missed, for
+/// or in your program; new clicks on your source or on your program's link to it
+/// (`traffic`, at most one every 5 s per source: load its traffic again to see them). Reconnect with `Last-Event-ID` to receive what you missed, for
 /// events up to 5 minutes old, with no duplicates. A comment line is sent as a heartbeat
 /// when nothing else is (every 15 s by default). A few streams per person at once: past
 /// that, 429.

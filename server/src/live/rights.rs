@@ -5,6 +5,7 @@
 //!   the source is in one of their programs or was or is in the marketplace (a blocked
 //!   source must leave the marketplace pages that show it).
 //! - A new collaboration goes to the source's partner and to the advertiser who made it.
+//! - New clicks (`traffic`) go to the source's partner and to the advertiser of the link.
 
 use model::{Account, Role};
 
@@ -22,6 +23,11 @@ pub fn may_see(account: &Account, e: &LiveEvent) -> bool {
         }
         ("collaboration", Role::Partner) => e.partner_id == me,
         ("collaboration", Role::Advertiser) => e.account_id == me,
+        // New clicks: the source's partner and the advertiser whose link was clicked.
+        // Not staff: their stream would carry every click of the platform; staff pages
+        // show traffic as of their loading.
+        ("traffic", Role::Partner) => e.partner_id == me,
+        ("traffic", Role::Advertiser) => e.account_id == me,
         _ => false,
     }
 }

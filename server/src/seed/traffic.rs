@@ -150,7 +150,7 @@ pub fn clicks(links: &[DemoLink<'_>], now_ms: i64) -> Vec<ClickEvent> {
 /// Stores the demo clicks of `links`.
 pub async fn seed(db: &Db, links: &[DemoLink<'_>]) -> Result<usize, sqlx::Error> {
     let events = clicks(links, crate::time::now_ms());
-    store::store(db, &Partitions::default(), &events).await
+    Ok(store::store(db, &Partitions::default(), &events).await?.new)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod events;
 mod export;
 mod http;
 mod instances;
+mod live_traffic;
 mod marketplace;
 mod notifications;
 mod review;

@@ -130,6 +130,32 @@ pub async fn drain(app: &TestApp) -> usize {
     app.state.clicks.drain(&app.db).await.unwrap()
 }
 
+/// Every stored click event, read back as the ledger writes them (to store them again).
+pub async fn stored_events(app: &TestApp) -> Vec<server::clicks::event::ClickEvent> {
+    rows(
+        app,
+        "SELECT click_id, at, collaboration_id, traffic_source_id, program_id, partner_id, advertiser_id, outcome,
+                referrer_host, referrer_class, bot, visitor_hash FROM click_events",
+    )
+    .await
+    .iter()
+    .map(|r| server::clicks::event::ClickEvent {
+        click_id: r.try_get(0).unwrap(),
+        at: r.try_get(1).unwrap(),
+        collaboration_id: r.try_get(2).unwrap(),
+        traffic_source_id: r.try_get(3).unwrap(),
+        program_id: r.try_get(4).unwrap(),
+        partner_id: r.try_get(5).unwrap(),
+        advertiser_id: r.try_get(6).unwrap(),
+        outcome: model::traffic::ClickOutcome::from_id(&r.try_get::<String, _>(7).unwrap()).unwrap(),
+        referrer_host: r.try_get(8).unwrap(),
+        referrer_class: model::traffic::ReferrerClass::from_id(&r.try_get::<String, _>(9).unwrap()).unwrap(),
+        bot: r.try_get::<i64, _>(10).unwrap() != 0,
+        visitor_hash: r.try_get(11).unwrap(),
+    })
+    .collect()
+}
+
 async fn rows(app: &TestApp, sql: &str) -> Vec<sqlx::any::AnyRow> {
     sqlx::query(sql).fetch_all(&app.db.pool).await.unwrap()
 }
@@ -613,28 +639,7 @@ async fn storing_the_same_clicks_twice_counts_them_once(engine: Engine) {
         human(&app, &l.code, "https://replay.example/").await;
     }
     drain(&app).await;
-    let events: Vec<server::clicks::event::ClickEvent> = rows(
-        &app,
-        "SELECT click_id, at, collaboration_id, traffic_source_id, program_id, partner_id, advertiser_id, outcome,
-                referrer_host, referrer_class, bot, visitor_hash FROM click_events",
-    )
-    .await
-    .iter()
-    .map(|r| server::clicks::event::ClickEvent {
-        click_id: r.try_get(0).unwrap(),
-        at: r.try_get(1).unwrap(),
-        collaboration_id: r.try_get(2).unwrap(),
-        traffic_source_id: r.try_get(3).unwrap(),
-        program_id: r.try_get(4).unwrap(),
-        partner_id: r.try_get(5).unwrap(),
-        advertiser_id: r.try_get(6).unwrap(),
-        outcome: model::traffic::ClickOutcome::from_id(&r.try_get::<String, _>(7).unwrap()).unwrap(),
-        referrer_host: r.try_get(8).unwrap(),
-        referrer_class: model::traffic::ReferrerClass::from_id(&r.try_get::<String, _>(9).unwrap()).unwrap(),
-        bot: r.try_get::<i64, _>(10).unwrap() != 0,
-        visitor_hash: r.try_get(11).unwrap(),
-    })
-    .collect();
+    let events = stored_events(&app).await;
     assert_eq!(events.len(), 3);
     let before = app.snapshot().await;
     // A journal replayed after a crash between commit and deleting its segment.
@@ -642,7 +647,7 @@ async fn storing_the_same_clicks_twice_counts_them_once(engine: Engine) {
     let stored = server::clicks::store::store(&app.db, &partitions, &events)
         .await
         .unwrap();
-    assert_eq!(stored, 0, "nothing new");
+    assert_eq!(stored.new, 0, "nothing new");
     assert_eq!(app.snapshot().await, before, "nothing counted twice");
 }
 
@@ -914,7 +919,8 @@ async fn raw_events_are_pruned_after_retention_and_rollups_stay(engine: Engine) 
     assert_eq!(
         server::clicks::store::store(&app.db, &partitions, &[old])
             .await
-            .unwrap(),
+            .unwrap()
+            .new,
         1
     );
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM click_events").await, 2);

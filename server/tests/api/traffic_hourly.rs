@@ -62,7 +62,7 @@ async fn click_at(app: &TestApp, l: &Linked, id: &str, at: i64, host: Option<&st
     let stored = server::clicks::store::store(&app.db, &Partitions::default(), &[event])
         .await
         .unwrap();
-    assert_eq!(stored, 1);
+    assert_eq!(stored.new, 1);
 }
 
 async fn link_ids(app: &TestApp, code: &str) -> (i64, i64, i64, i64, i64) {

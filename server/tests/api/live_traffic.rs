@@ -1,0 +1,230 @@
+//! New clicks on the live stream: once the drain has stored them, a `traffic` event reaches
+//! the source's partner and the advertiser whose link was clicked, nobody else; at most
+//! one every few seconds per source and advertiser, only for clicks newly stored; and from
+//! one instance's drain to a stream held by another.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::Row;
+
+use crate::both_engines;
+use crate::crash::Server;
+use crate::events::{Frame, Stream};
+use crate::marketplace::{collaborate, program};
+use crate::support::{spawn_app, Engine, TempDir, User};
+use crate::traffic::{drain, human, linked, stored_events};
+
+both_engines!(
+    new_clicks_reach_the_sources_partner_and_the_links_advertiser_only,
+    a_source_is_announced_at_most_once_a_window_and_only_for_new_clicks,
+);
+
+fn assert_traffic(frame: &Frame, source: &Value) {
+    assert_eq!(frame.event, "traffic", "{frame:?}");
+    assert_eq!(frame.data["kind"], "traffic");
+    assert_eq!(frame.data["source_id"], source["id"]);
+}
+
+/// Nothing more on `stream` for a while (the event, had it been sent, came with the others).
+async fn assert_quiet(stream: &mut Stream, who: &str) {
+    if let Some(frame) = stream.next_within(Duration::from_millis(400)).await {
+        panic!("{who} should hear nothing, heard {frame:?}");
+    }
+}
+
+async fn new_clicks_reach_the_sources_partner_and_the_links_advertiser_only(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let l = linked(&app, "Live Clicks", "https://live.example/").await;
+    // The same source in a second advertiser's program.
+    let second = app.advertiser().await;
+    let autumn = program(&second, "Autumn", "https://other.example/").await;
+    let second_code = collaborate(&second, &autumn, &l.source).await["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut partner = Stream::open(&l.partner, None).await;
+    let mut advertiser = Stream::open(&l.advertiser, None).await;
+    let mut second_stream = Stream::open(&second, None).await;
+    let mut other_partner = Stream::open(&app.partner().await, None).await;
+    let mut other_advertiser = Stream::open(&app.advertiser().await, None).await;
+    let mut staff = Stream::open(&app.staff().await, None).await;
+
+    // Answered but not yet stored: nothing to announce.
+    assert_eq!(
+        human(&app, &l.code, "https://live.example/post").await.0,
+        StatusCode::FOUND
+    );
+    assert_quiet(&mut partner, "the partner, before the drain").await;
+
+    assert_eq!(drain(&app).await, 1);
+    assert_traffic(&partner.next().await, &l.source);
+    assert_traffic(&advertiser.next().await, &l.source);
+    assert_quiet(&mut second_stream, "another advertiser of the source").await;
+    assert_quiet(&mut other_partner, "another partner").await;
+    assert_quiet(&mut other_advertiser, "an unrelated advertiser").await;
+    assert_quiet(&mut staff, "staff").await;
+
+    // A click on the second advertiser's link: theirs and the partner's, not the first's.
+    human(&app, &second_code, "").await;
+    assert_eq!(drain(&app).await, 1);
+    assert_traffic(&second_stream.next().await, &l.source);
+    assert_traffic(&partner.next().await, &l.source);
+    assert_quiet(&mut advertiser, "the first advertiser").await;
+}
+
+async fn traffic_rows(app: &crate::support::TestApp) -> i64 {
+    sqlx::query("SELECT COUNT(*) FROM live_events WHERE kind = 'traffic'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
+}
+
+async fn a_source_is_announced_at_most_once_a_window_and_only_for_new_clicks(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let l = linked(&app, "Busy Clicks", "https://busy.example/").await;
+    let mut partner = Stream::open(&l.partner, None).await;
+
+    human(&app, &l.code, "").await;
+    drain(&app).await;
+    assert_traffic(&partner.next().await, &l.source);
+    // More clicks inside the window: stored and counted, not announced yet.
+    for _ in 0..3 {
+        human(&app, &l.code, "").await;
+    }
+    assert_eq!(drain(&app).await, 3);
+    let stored_at = std::time::Instant::now();
+    assert_quiet(&mut partner, "the partner, inside the window").await;
+    assert_eq!(traffic_rows(&app).await, 1);
+    // Nothing owed falls due before the window is over.
+    assert_eq!(drain(&app).await, 0);
+    assert_eq!(traffic_rows(&app).await, 1);
+
+    // When it is over, the next drain announces them, with no new click.
+    let window = Duration::from_millis(model::live::TRAFFIC_EVERY_MS as u64);
+    tokio::time::sleep(window.saturating_sub(stored_at.elapsed()) + Duration::from_millis(100))
+        .await;
+    assert_eq!(drain(&app).await, 0);
+    assert_traffic(&partner.next().await, &l.source);
+    assert_eq!(traffic_rows(&app).await, 2);
+    assert_eq!(drain(&app).await, 0);
+    assert_eq!(traffic_rows(&app).await, 2, "announced once");
+
+    // Past every window (the announcements made to look older), the same clicks stored
+    // again, as a replayed journal would: nothing new, nothing announced.
+    sqlx::query("UPDATE live_events SET at = at - 60000 WHERE kind = 'traffic'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let partitions = server::clicks::retention::Partitions::default();
+    let stored = server::clicks::store::store(&app.db, &partitions, &stored_events(&app).await)
+        .await
+        .unwrap();
+    assert_eq!(stored.new, 0);
+    assert!(stored.unannounced.is_empty());
+    assert_eq!(traffic_rows(&app).await, 2, "a replay announces nothing");
+    assert_quiet(&mut partner, "the partner, after a replay").await;
+
+    // A new click: announced at once.
+    human(&app, &l.code, "").await;
+    drain(&app).await;
+    assert_traffic(&partner.next().await, &l.source);
+    assert_eq!(traffic_rows(&app).await, 3);
+}
+
+/// `user`, the same browser, talking to `server`.
+fn on(user: &User, server: &Server) -> User {
+    User {
+        base: server.base.clone(),
+        ..user.clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_drained_by_one_instance_reaches_a_stream_held_by_another() {
+    let app = spawn_app(Engine::Postgres).await;
+    let (journal_a, journal_b) = (TempDir::new(), TempDir::new());
+    let a = Server::start_with(&app.url, &journal_a.0, &["--click-drain-ms", "200"]).await;
+    let b = Server::start_with(&app.url, &journal_b.0, &["--click-drain-ms", "200"]).await;
+    let l = linked(&app, "Two Instances", "https://two.example/").await;
+    let mut on_b = Stream::open(&on(&l.partner, &b), None).await;
+
+    let clicked_at = std::time::Instant::now();
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/t/{}", a.base, l.code))
+        .header("user-agent", crate::traffic::CHROME)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    let frame = on_b
+        .next_within(Duration::from_secs(5))
+        .await
+        .expect("B streams the click A stored");
+    assert_traffic(&frame, &l.source);
+    eprintln!("click through A to B's stream: {:?}", clicked_at.elapsed());
+    a.signal("-TERM");
+    b.signal("-TERM");
+}
+
+/// SQLite cannot change the table's CHECK in place, so migration 0011 makes the table again:
+/// event ids must keep counting from where they were, or a browser resuming with its
+/// `Last-Event-ID` would skip the next events.
+#[tokio::test]
+async fn the_sqlite_migration_keeps_event_ids_counting() {
+    use std::str::FromStr;
+    let dir = TempDir::new();
+    let url = format!("sqlite://{}/before.db", dir.0.display());
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+        .unwrap()
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let mut before = sqlx::migrate!("migrations/sqlite");
+    let upto = before
+        .migrations
+        .iter()
+        .position(|m| m.version == 11)
+        .expect("migration 0011");
+    before.migrations = before.migrations[..upto].to_vec().into();
+    before.run(&pool).await.unwrap();
+    for _ in 0..3 {
+        sqlx::query("INSERT INTO live_events (at, kind) VALUES (1, 'notification')")
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("DELETE FROM live_events")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let db = server::db::Db::connect(&url, 2).await.unwrap();
+    let id: i64 = sqlx::query(
+        "INSERT INTO live_events (at, kind, traffic_source_id) VALUES (2, 'traffic', 1) RETURNING id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
+    assert_eq!(
+        id, 4,
+        "ids go on after the three events the old table had held"
+    );
+    let triggers: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'live_%'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
+    assert_eq!(triggers, 3, "the triggers that write events are back");
+}
