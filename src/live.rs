@@ -46,7 +46,8 @@ impl Live {
         live
     }
 
-    fn received(self, update: LiveUpdate) {
+    /// An update as the stream delivers it: numbered, kept for watchers, then signalled.
+    pub fn received(self, update: LiveUpdate) {
         let Some(n) = self.seq.try_get_untracked().map(|n| n + 1) else {
             return;
         };
@@ -98,6 +99,18 @@ pub fn reload_when_shown(shown: impl Fn(i64) -> bool + 'static, reload: impl Fn(
     });
 }
 
+/// Runs `refresh` when new clicks on a source for which `shown` answers yes are stored. The
+/// server announces them at most once every [`model::live::TRAFFIC_EVERY_MS`] per source,
+/// and clicks stored inside that window when it is over, so every stored click is followed
+/// by one such update.
+pub fn refresh_on_traffic(shown: impl Fn(i64) -> bool + 'static, refresh: impl Fn() + 'static) {
+    on_update(move |update| {
+        if update.kind == "traffic" && update.source_id.is_some_and(&shown) {
+            refresh();
+        }
+    });
+}
+
 /// Runs `reload` when a source change arrives whose status or visibility differs from
 /// what `shown` says the page shows for that id (`None`: not on this page). A change the
 /// page already shows, such as the answer to its own Block, does not reload: drawing the
@@ -129,7 +142,7 @@ pub fn LiveStream() -> impl IntoView {
     let source = web_sys::EventSource::new("/api/events").ok();
     let mut closures: Vec<Closure<dyn FnMut(web_sys::Event)>> = Vec::new();
     if let Some(source) = &source {
-        for kind in ["source", "notification", "collaboration"] {
+        for kind in ["source", "notification", "collaboration", "traffic"] {
             let handler =
                 Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
                     let data = event

@@ -14,7 +14,7 @@ use leptos::{
     tachys::view::Mountable,
 };
 use leptos_router::components::Router;
-use model::{traffic::TrafficDay, Account, Role};
+use model::{live::LiveUpdate, traffic::TrafficDay, Account, Role};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web::{
@@ -23,6 +23,7 @@ use web::{
         traffic_chart::{caption, short_day, thousands, TrafficChart},
         traffic_panel::{match_rate_cell, mismatch_sentence, TrafficPanel},
     },
+    live::Live,
     session::{Session, SessionState},
 };
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -776,6 +777,89 @@ async fn a_source_without_clicks_shows_the_empty_state_and_no_figures() {
     assert!(text(&root, ".traffic__rate").contains("Too little traffic to judge"));
     assert!(!exists(&root, ".referrer-mix"));
     assert!(!exists(&root, "table"));
+    root.remove();
+}
+
+/// A traffic update from the live stream, as the server sends it.
+fn traffic_update(source_id: i64) -> LiveUpdate {
+    LiveUpdate {
+        kind: "traffic".into(),
+        source_id: Some(source_id),
+        status: None,
+        visibility: None,
+        listed: None,
+        verified: None,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn new_clicks_redraw_the_open_panel_in_place_and_quietly() {
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources/12/traffic": [
+            {{"status":200,"body":{}}},
+            {{"status":200,"delay":300,"body":{}}}
+        ]}}"#,
+        traffic_json(90, 5, 5, "90"),
+        traffic_json(91, 5, 5, "91")
+    ));
+    let root = container();
+    let live = std::rc::Rc::new(std::cell::Cell::new(None));
+    let _app = {
+        let live = live.clone();
+        mount_to(root.clone(), move || {
+            signed_in(Role::Partner);
+            live.set(Some(Live::provide()));
+            view! { <Router><TrafficPanel source_id=12/></Router> }
+        })
+    };
+    let live = live.get().unwrap();
+    wait_for(&root, "figure").await;
+    assert!(text(&root, "figcaption").starts_with("100 clicks in 30 days"));
+    // Someone reading the data table, the focus on its button.
+    click(&root, "button.traffic-chart__toggle");
+    settle().await;
+    let button: HtmlElement = find(&root, "button.traffic-chart__toggle").unchecked_into();
+    button.focus().unwrap();
+
+    // Clicks on another source: nothing to load.
+    live.received(traffic_update(13));
+    settle().await;
+    assert_eq!(calls("GET /api/traffic-sources/12/traffic"), 1);
+
+    // Clicks on this one: loaded again, without "Updating…" (a screen reader would say it
+    // every few seconds), and drawn in place.
+    live.received(traffic_update(12));
+    settle().await;
+    assert_eq!(calls("GET /api/traffic-sources/12/traffic"), 2);
+    assert_eq!(text(&root, ".traffic__updating"), "");
+    for _ in 0..100 {
+        if text(&root, "figcaption").starts_with("101 clicks") {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert!(
+        text(&root, "figcaption").starts_with("101 clicks in 30 days"),
+        "{}",
+        text(&root, "figcaption")
+    );
+    assert_eq!(text(&root, ".traffic__updating"), "");
+    let now: Element = find(&root, "button.traffic-chart__toggle");
+    assert!(now.is_same_node(Some(&button)), "the same button");
+    assert_eq!(
+        document()
+            .active_element()
+            .map(|e| e.is_same_node(Some(&button))),
+        Some(true),
+        "the focus stays on it"
+    );
+    assert_eq!(
+        attr(&root, "button.traffic-chart__toggle", "aria-expanded").as_deref(),
+        Some("true")
+    );
+    let last = find(&root, ".traffic-chart__table tbody tr:last-child");
+    assert_eq!(text(&last, "td"), "101", "the open table has the new click");
+    assert!(text(&root, ".referrer-mix").contains("91 clicks (90%)"));
     root.remove();
 }
 

@@ -34,6 +34,8 @@ pub struct Loader<T: 'static> {
     /// A newer request is running while an older value is shown ("Updating…").
     pub updating: RwSignal<bool>,
     retries: RwSignal<u32>,
+    /// The next load is a [`Loader::refresh`]: no "Updating…".
+    quiet: StoredValue<bool>,
 }
 
 impl<T: 'static> Clone for Loader<T> {
@@ -55,6 +57,7 @@ impl<T: Send + Sync + 'static> Loader<T> {
             state: RwSignal::new(Load::Loading),
             updating: RwSignal::new(false),
             retries: RwSignal::new(0),
+            quiet: StoredValue::new(false),
         };
         let latest = StoredValue::new(0_u64);
         Effect::new(move |_| {
@@ -65,8 +68,12 @@ impl<T: Send + Sync + 'static> Loader<T> {
             let showing = loader
                 .state
                 .with_untracked(|s| matches!(s, Load::Loaded(_)));
+            let quiet = loader.quiet.get_value();
+            loader.quiet.set_value(false);
             if showing {
-                loader.updating.set(true);
+                if !quiet {
+                    loader.updating.set(true);
+                }
             } else {
                 loader.state.set(Load::Loading);
             }
@@ -92,6 +99,35 @@ impl<T: Send + Sync + 'static> Loader<T> {
     /// Loads again (the "Try again" button, or after a change elsewhere).
     pub fn reload(self) {
         self.retries.update(|n| *n += 1);
+    }
+
+    /// Loads again without saying so: the figures on screen change in place when the answer
+    /// comes (live updates, which would otherwise have a screen reader say "Updating…" every
+    /// few seconds). A page that is gone is left alone.
+    pub fn refresh(self) {
+        if self.quiet.try_set_value(true).is_none() {
+            self.retries.try_update(|n| *n += 1);
+        }
+    }
+
+    /// Which of loading, failed and loaded the page is in: changes only between them, not
+    /// with each new answer.
+    pub fn phase(self) -> Memo<std::mem::Discriminant<Load<T>>> {
+        Memo::new(move |_| self.state.with(std::mem::discriminant))
+    }
+
+    /// The last value loaded, kept while a newer request runs or after it failed: what a
+    /// page draws in place as answers come.
+    pub fn latest(self) -> Memo<Option<T>>
+    where
+        T: Clone + PartialEq,
+    {
+        Memo::new(move |last: Option<&Option<T>>| {
+            self.state.with(|s| match s {
+                Load::Loaded(v) => Some(v.clone()),
+                _ => last.cloned().flatten(),
+            })
+        })
     }
 
     /// For `LoadError`'s Retry.

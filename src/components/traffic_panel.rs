@@ -56,6 +56,10 @@ pub fn TrafficPanel(
 ) -> impl IntoView {
     let (period, choose) = use_period();
     let traffic = Loader::new(move || api::source_traffic(source_id, period.get()));
+    crate::live::refresh_on_traffic(move |id| id == source_id, move || traffic.refresh());
+    // Drawn again only between loading, failed and loaded: a new answer (another period, a
+    // live update) changes the figures in place, so an open table and the focus stay.
+    let (phase, latest) = (traffic.phase(), traffic.latest());
     view! {
         <section class="detail-section traffic" aria-labelledby="traffic-title">
             <TrafficHead
@@ -67,25 +71,49 @@ pub fn TrafficPanel(
                 choose
                 csv=Signal::derive(move || api::source_traffic_csv_href(source_id, period.get()))
             />
-            {move || match traffic.state.get() {
-                Load::Loading => view! { <PageLoading/> }.into_any(),
-                Load::Failed(error) => view! {
-                    <LoadError error title="Couldn't load the traffic" on_retry=traffic.retry()/>
-                }
-                .into_any(),
-                Load::Loaded(t) => view! { <TrafficView traffic=t prominent_mismatch/> }.into_any(),
+            {move || {
+                // Read (not only tracked): a memo computes, and so learns of changes, when read.
+                let _ = phase.get();
+                traffic.state.with_untracked(|state| match state {
+                    Load::Loading => view! { <PageLoading/> }.into_any(),
+                    Load::Failed(error) => view! {
+                        <LoadError error=error.clone() title="Couldn't load the traffic" on_retry=traffic.retry()/>
+                    }
+                    .into_any(),
+                    Load::Loaded(_) => view! { <TrafficView traffic=latest prominent_mismatch/> }.into_any(),
+                })
             }}
         </section>
     }
 }
 
 #[component]
-fn TrafficView(traffic: SourceTraffic, prominent_mismatch: bool) -> impl IntoView {
-    let t = traffic;
-    let mix = t.referrers.clone();
+fn TrafficView(
+    /// The last answer (always `Some` once loaded).
+    traffic: Memo<Option<SourceTraffic>>,
+    prominent_mismatch: bool,
+) -> impl IntoView {
+    let id = traffic.with_untracked(|t| t.as_ref().map_or(0, |t| t.traffic_source_id));
+    let series = Signal::derive(move || {
+        traffic.with(|t| t.as_ref().map(|t| t.series.clone()).unwrap_or_default())
+    });
+    view! {
+        {move || traffic.with(|t| t.as_ref().and_then(|t| lead(t, prominent_mismatch)))}
+        <p class="traffic__rate">
+            {move || traffic.with(|t| {
+                t.as_ref().map(|t| match_rate_sentence(t.match_rate, t.declared_site.as_deref()))
+            })}
+        </p>
+        <TrafficChart series id=format!("traffic-{id}")/>
+        {move || traffic.with(|t| t.as_ref().and_then(evidence))}
+    }
+}
+
+/// Staff view's lead: how many clicks came from other sites, as a highlighted notice.
+fn lead(t: &SourceTraffic, prominent_mismatch: bool) -> Option<AnyView> {
+    let mix = &t.referrers;
     let total = mix.total();
-    let site = t.declared_site.clone();
-    let lead = prominent_mismatch.then(|| {
+    prominent_mismatch.then(|| {
         let other = t.top_referrers.iter().find(|r| !r.matches).map(|r| {
             format!(
                 " The most frequent other site: {}, {}.",
@@ -110,14 +138,22 @@ fn TrafficView(traffic: SourceTraffic, prominent_mismatch: bool) -> impl IntoVie
         };
         view! {
             <div class=class>
-                <p class="traffic__lead-figure"><strong>{mismatch_sentence(&mix)}</strong></p>
+                <p class="traffic__lead-figure"><strong>{mismatch_sentence(mix)}</strong></p>
                 {detail.map(|d| view! { <p>{d}</p> })}
             </div>
         }
-    });
+        .into_any()
+    })
+}
+
+/// Where the clicks came from: the referrer mix and the top referring sites; nothing while
+/// there are no clicks at all.
+fn evidence(t: &SourceTraffic) -> Option<AnyView> {
+    let mix = &t.referrers;
+    let total = mix.total();
     let quiet = total == 0 && t.series.iter().all(|d| d.bots == 0);
-    let evidence = (!quiet).then(|| {
-        let declared = match &site {
+    (!quiet).then(|| {
+        let declared = match &t.declared_site {
             Some(s) => format!("From {s} (the declared site)"),
             None => "From the declared site".into(),
         };
@@ -172,11 +208,6 @@ fn TrafficView(traffic: SourceTraffic, prominent_mismatch: bool) -> impl IntoVie
             <h3>"Top referring sites"</h3>
             {referrers}
         }
-    });
-    view! {
-        {lead}
-        <p class="traffic__rate">{match_rate_sentence(t.match_rate, site.as_deref())}</p>
-        <TrafficChart series=t.series id=format!("traffic-{}", t.traffic_source_id)/>
-        {evidence}
-    }
+        .into_any()
+    })
 }

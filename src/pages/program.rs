@@ -163,6 +163,28 @@ fn Detail(detail: ProgramDetail) -> impl IntoView {
 fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
     let (period, choose) = use_period();
     let traffic = Loader::new(move || api::program_traffic(program_id, period.get()));
+    // Drawn again only between loading, failed and loaded, and when the program's sources
+    // change: new figures (another period, a live update) change each card in place.
+    let (phase, latest) = (traffic.phase(), traffic.latest());
+    let links = Memo::new(move |_| {
+        latest.with(|t| {
+            t.as_ref()
+                .map(|t| {
+                    t.collaborations
+                        .iter()
+                        .map(|c| c.collaboration_id)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let shown = move |id: i64| {
+        latest.with_untracked(|t| {
+            t.as_ref()
+                .is_some_and(|t| t.collaborations.iter().any(|c| c.traffic_source_id == id))
+        })
+    };
+    crate::live::refresh_on_traffic(shown, move || traffic.refresh());
     view! {
         <section class="detail-section traffic" aria-labelledby="program-traffic-title">
             <TrafficHead
@@ -174,32 +196,68 @@ fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
                 choose
                 csv=Signal::derive(move || api::program_traffic_csv_href(program_id, period.get()))
             />
-            {move || match traffic.state.get() {
-                Load::Loading => view! { <PageLoading/> }.into_any(),
-                Load::Failed(error) => view! {
-                    <LoadError error title="Couldn't load the traffic" on_retry=traffic.retry()/>
-                }
-                .into_any(),
-                Load::Loaded(t) => {
-                    let cards = t.collaborations.into_iter().map(|c| view! { <TrafficCard traffic=c/> }).collect_view();
-                    view! { <div class="traffic-cards">{cards}</div> }.into_any()
-                }
+            {move || {
+                // Read (not only tracked): a memo computes, and so learns of changes, when read.
+                let _ = phase.get();
+                traffic.state.with_untracked(|state| match state {
+                    Load::Loading => view! { <PageLoading/> }.into_any(),
+                    Load::Failed(error) => view! {
+                        <LoadError error=error.clone() title="Couldn't load the traffic" on_retry=traffic.retry()/>
+                    }
+                    .into_any(),
+                    Load::Loaded(_) => {
+                        let cards = move || {
+                            links
+                                .get()
+                                .into_iter()
+                                .map(|link| {
+                                    let traffic = Memo::new(move |_| {
+                                        latest.with(|t| {
+                                            t.as_ref().and_then(|t| {
+                                                t.collaborations.iter().find(|c| c.collaboration_id == link).cloned()
+                                            })
+                                        })
+                                    });
+                                    view! { <TrafficCard traffic/> }
+                                })
+                                .collect_view()
+                        };
+                        view! { <div class="traffic-cards">{cards}</div> }.into_any()
+                    }
+                })
             }}
         </section>
     }
 }
 
-/// One source of the program: its match rate in words and its chart.
+/// One source of the program: its match rate in words and its chart, kept in place as its
+/// figures change.
 #[component]
-fn TrafficCard(traffic: model::traffic::CollaborationTraffic) -> impl IntoView {
-    let c = traffic;
-    let heading = format!("traffic-{}-title", c.collaboration_id);
+fn TrafficCard(
+    /// The link's traffic in the last answer.
+    traffic: Memo<Option<model::traffic::CollaborationTraffic>>,
+) -> impl IntoView {
+    let (link, name) = traffic.with_untracked(|c| {
+        c.as_ref()
+            .map(|c| (c.collaboration_id, c.source_name.clone()))
+            .unwrap_or_default()
+    });
+    let heading = format!("traffic-{link}-title");
     let labelled_by = heading.clone();
+    let rate = move || {
+        traffic.with(|c| {
+            c.as_ref()
+                .map(|c| match_rate_sentence(c.match_rate, c.declared_site.as_deref()))
+        })
+    };
+    let series = Signal::derive(move || {
+        traffic.with(|c| c.as_ref().map(|c| c.series.clone()).unwrap_or_default())
+    });
     view! {
         <section class="traffic-card" aria-labelledby=labelled_by>
-            <h3 id=heading>{c.source_name.clone()}</h3>
-            <p class="traffic__rate">{match_rate_sentence(c.match_rate, c.declared_site.as_deref())}</p>
-            <TrafficChart series=c.series id=format!("traffic-{}", c.collaboration_id) subject=c.source_name/>
+            <h3 id=heading>{name.clone()}</h3>
+            <p class="traffic__rate">{rate}</p>
+            <TrafficChart series id=format!("traffic-{link}") subject=name/>
         </section>
     }
 }

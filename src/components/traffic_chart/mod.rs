@@ -21,6 +21,9 @@ use words::{datetime, hourly, name, unit, Name};
 ///
 /// Every day zero: a short empty state instead of an empty drawing.
 ///
+/// New figures (a live update) are drawn in place: the button and the table's region stay,
+/// so an open table stays open and the focus stays where it was.
+///
 /// The drawing and the table are written as markup (escaped) rather than as views: a chart
 /// has hundreds of nodes of a few kinds that never change once drawn, and views of them
 /// would add their generic code to the bundle for nothing.
@@ -28,7 +31,8 @@ use words::{datetime, hourly, name, unit, Name};
 pub fn TrafficChart(
     /// The days (or hours) to draw, oldest first, those without clicks included (as the API
     /// sends them).
-    series: Vec<TrafficDay>,
+    #[prop(into)]
+    series: Signal<Vec<TrafficDay>>,
     /// Prefix of the ids inside (pattern, table), unique on the page, e.g. `traffic-12`.
     id: String,
     /// What the traffic is of, e.g. a source's name; said in the drawing's label and in the
@@ -36,17 +40,75 @@ pub fn TrafficChart(
     #[prop(optional, into)]
     subject: String,
 ) -> impl IntoView {
-    let totals = Totals::of(&series);
-    if totals.human() == 0 && totals.bots == 0 {
-        return view! { <p class="traffic-chart__empty">{empty_text(&series)}</p> }.into_any();
-    }
-    let unit = unit(&series);
-    let caption = caption(&series);
+    let empty = Memo::new(move |_| {
+        series.with(|s| {
+            let totals = Totals::of(s);
+            totals.human() == 0 && totals.bots == 0
+        })
+    });
     let of = if subject.is_empty() {
         String::new()
     } else {
         format!(" of {subject}")
     };
+    let open = RwSignal::new(false);
+    let (id, of) = (StoredValue::new(id), StoredValue::new(of));
+    move || {
+        if empty.get() {
+            return view! {
+                <p class="traffic-chart__empty">{move || series.with(|s| empty_text(s))}</p>
+            }
+            .into_any();
+        }
+        let table_id = id.with_value(|id| format!("{id}-table"));
+        let table_name = move || {
+            series.with(|s| format!("Clicks per {}{}, as a table", unit(s), of.get_value()))
+        };
+        let drawing = move || {
+            series.with(|s| {
+                let label = of.with_value(|of| label(s, of));
+                id.with_value(|id| format!("{}{}", draw(s, id, &label), legend(id)))
+            })
+        };
+        // Written only while open.
+        let table_markup = move || {
+            if !open.get() {
+                return String::new();
+            }
+            series.with(|s| of.with_value(|of| data_table(s, of)))
+        };
+        view! {
+            <figure class="traffic-chart">
+                <figcaption class="traffic-chart__caption">{move || series.with(|s| caption(s))}</figcaption>
+                <div class="traffic-chart__drawing" inner_html=drawing></div>
+                <button
+                    type="button"
+                    class="button button--small traffic-chart__toggle"
+                    aria-expanded=move || open.get().to_string()
+                    aria-controls=table_id.clone()
+                    on:click=move |_| open.update(|o| *o = !*o)
+                >
+                    {move || if open.get() { "Hide data table" } else { "Show data table" }}
+                </button>
+                // Focusable: on a phone the table scrolls sideways, and keys must reach all of it.
+                <div
+                    class="traffic-chart__table"
+                    id=table_id
+                    role="region"
+                    aria-label=table_name
+                    tabindex="0"
+                    hidden=move || !open.get()
+                    inner_html=table_markup
+                ></div>
+            </figure>
+        }
+        .into_any()
+    }
+}
+
+/// The drawing's accessible name: what it shows, the figures in words, the busiest day.
+fn label(series: &[TrafficDay], of: &str) -> String {
+    let unit = unit(series);
     let busiest = series
         .iter()
         .max_by_key(|d| {
@@ -64,52 +126,10 @@ pub fn TrafficChart(
             )
         })
         .unwrap_or_default();
-    let label = format!(
-        "Chart of clicks per {unit}{of}: redirected and refused clicks stacked, bot clicks in a row of their own. {caption}{busiest}"
-    );
-    let table_id = format!("{id}-table");
-    let table_name = format!("Clicks per {unit}{of}, as a table");
-    let drawing = format!("{}{}", draw(&series, &id, &label), legend(&id));
-    let open = RwSignal::new(false);
-    let table = StoredValue::new(None::<String>);
-    let rows = StoredValue::new(series);
-    // Written the first time it is opened, kept for the next.
-    let table_markup = move || {
-        if !open.get() {
-            return String::new();
-        }
-        if table.with_value(Option::is_none) {
-            let markup = rows.with_value(|series| data_table(series, &of));
-            table.set_value(Some(markup));
-        }
-        table.with_value(|t| t.clone().unwrap_or_default())
-    };
-    view! {
-        <figure class="traffic-chart">
-            <figcaption class="traffic-chart__caption">{caption}</figcaption>
-            <div class="traffic-chart__drawing" inner_html=drawing></div>
-            <button
-                type="button"
-                class="button button--small traffic-chart__toggle"
-                aria-expanded=move || open.get().to_string()
-                aria-controls=table_id.clone()
-                on:click=move |_| open.update(|o| *o = !*o)
-            >
-                {move || if open.get() { "Hide data table" } else { "Show data table" }}
-            </button>
-            // Focusable: on a phone the table scrolls sideways, and keys must reach all of it.
-            <div
-                class="traffic-chart__table"
-                id=table_id
-                role="region"
-                aria-label=table_name
-                tabindex="0"
-                hidden=move || !open.get()
-                inner_html=table_markup
-            ></div>
-        </figure>
-    }
-    .into_any()
+    format!(
+        "Chart of clicks per {unit}{of}: redirected and refused clicks stacked, bot clicks in a row of their own. {}{busiest}",
+        caption(series)
+    )
 }
 
 /// The legend, in words (the swatches are decoration).
