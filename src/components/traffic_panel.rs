@@ -10,12 +10,10 @@ use model::traffic::{match_rate, match_rate_sentence, ReferrerMix, SourceTraffic
 use crate::{
     api,
     components::{
-        load::{Load, Loader},
-        notice::LoadError,
+        load::Loader,
         traffic_chart::{clicks, thousands, TrafficChart},
-        traffic_period::{use_period, TrafficHead},
+        traffic_period::{traffic_body, use_period, TrafficHead},
     },
-    session::PageLoading,
 };
 
 /// `"920 clicks (92%)"`, or only the count while there is too little traffic to judge.
@@ -57,9 +55,7 @@ pub fn TrafficPanel(
     let (period, choose) = use_period();
     let traffic = Loader::new(move || api::source_traffic(source_id, period.get()));
     crate::live::refresh_on_traffic(move |id| id == source_id, move || traffic.refresh());
-    // Drawn again only between loading, failed and loaded: a new answer (another period, a
-    // live update) changes the figures in place, so an open table and the focus stay.
-    let (phase, latest) = (traffic.phase(), traffic.latest());
+    let latest = traffic.latest();
     view! {
         <section class="detail-section traffic" aria-labelledby="traffic-title">
             <TrafficHead
@@ -71,18 +67,7 @@ pub fn TrafficPanel(
                 choose
                 csv=Signal::derive(move || api::source_traffic_csv_href(source_id, period.get()))
             />
-            {move || {
-                // Read (not only tracked): a memo computes, and so learns of changes, when read.
-                let _ = phase.get();
-                traffic.state.with_untracked(|state| match state {
-                    Load::Loading => view! { <PageLoading/> }.into_any(),
-                    Load::Failed(error) => view! {
-                        <LoadError error=error.clone() title="Couldn't load the traffic" on_retry=traffic.retry()/>
-                    }
-                    .into_any(),
-                    Load::Loaded(_) => view! { <TrafficView traffic=latest prominent_mismatch/> }.into_any(),
-                })
-            }}
+            {traffic_body(traffic, move || view! { <TrafficView traffic=latest prominent_mismatch/> }.into_any())}
         </section>
     }
 }

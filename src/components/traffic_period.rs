@@ -1,7 +1,8 @@
 //! The period a traffic view covers: the last 24 hours (hour by hour), or the last 7, 30 or
 //! 90 days, as the leading affiliate dashboards offer. It lives in the page's URL
 //! (`?hours=24`, `?days=7`), so a view can be shared or bookmarked and Back returns to the
-//! period before; the default month stays out of the URL.
+//! period before; the default month stays out of the URL. Also the parts every traffic
+//! section shares: its head (title, Period list, CSV link) and its body's three states.
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -9,6 +10,14 @@ use leptos_router::{
     NavigateOptions,
 };
 use model::traffic::{Period, DEFAULT_PERIOD, PERIODS};
+
+use crate::{
+    components::{
+        load::{Load, Loader},
+        notice::LoadError,
+    },
+    session::PageLoading,
+};
 
 /// How a period reads in the list: "Last 24 hours", "Last 7 days".
 pub fn period_label(period: Period) -> String {
@@ -126,5 +135,27 @@ pub fn TrafficHead(
                 {move || updating.get().then_some("Updating…")}
             </p>
         </div>
+    }
+}
+
+/// A traffic section's body: loading, the failure with Try again, or what `loaded` draws.
+/// Drawn again only between those three: a new answer (another period, a live update)
+/// changes the figures in place, so an open data table and the focus stay.
+pub fn traffic_body<T: Clone + Send + Sync + 'static>(
+    traffic: Loader<T>,
+    loaded: impl Fn() -> AnyView + Send + Sync + 'static,
+) -> impl IntoView {
+    let phase = traffic.phase();
+    move || {
+        // Read (not only tracked): a memo computes, and so learns of changes, when read.
+        let _ = phase.get();
+        traffic.state.with_untracked(|state| match state {
+            Load::Loading => view! { <PageLoading/> }.into_any(),
+            Load::Failed(error) => view! {
+                <LoadError error=error.clone() title="Couldn't load the traffic" on_retry=traffic.retry()/>
+            }
+            .into_any(),
+            Load::Loaded(_) => loaded(),
+        })
     }
 }

@@ -17,16 +17,14 @@ use crate::{
         copy_button::CopyField,
         format_datetime,
         load::{Load, Loader},
-        notice::LoadError,
         record::{load_record, RecordPending, RecordWords},
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
         traffic_chart::{thousands, TrafficChart},
         traffic_panel::match_rate_cell,
-        traffic_period::{use_period, TrafficHead},
+        traffic_period::{traffic_body, use_period, TrafficHead},
     },
     pages::marketplace::short_url,
-    session::PageLoading,
 };
 
 /// What a source's status means for its tracking link, when it does not simply redirect.
@@ -163,9 +161,9 @@ fn Detail(detail: ProgramDetail) -> impl IntoView {
 fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
     let (period, choose) = use_period();
     let traffic = Loader::new(move || api::program_traffic(program_id, period.get()));
-    // Drawn again only between loading, failed and loaded, and when the program's sources
-    // change: new figures (another period, a live update) change each card in place.
-    let (phase, latest) = (traffic.phase(), traffic.latest());
+    // The cards are drawn again only when the program's sources change: new figures
+    // (another period, a live update) change each card in place.
+    let latest = traffic.latest();
     let links = Memo::new(move |_| {
         latest.with(|t| {
             t.as_ref()
@@ -196,36 +194,25 @@ fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
                 choose
                 csv=Signal::derive(move || api::program_traffic_csv_href(program_id, period.get()))
             />
-            {move || {
-                // Read (not only tracked): a memo computes, and so learns of changes, when read.
-                let _ = phase.get();
-                traffic.state.with_untracked(|state| match state {
-                    Load::Loading => view! { <PageLoading/> }.into_any(),
-                    Load::Failed(error) => view! {
-                        <LoadError error=error.clone() title="Couldn't load the traffic" on_retry=traffic.retry()/>
-                    }
-                    .into_any(),
-                    Load::Loaded(_) => {
-                        let cards = move || {
-                            links
-                                .get()
-                                .into_iter()
-                                .map(|link| {
-                                    let traffic = Memo::new(move |_| {
-                                        latest.with(|t| {
-                                            t.as_ref().and_then(|t| {
-                                                t.collaborations.iter().find(|c| c.collaboration_id == link).cloned()
-                                            })
-                                        })
-                                    });
-                                    view! { <TrafficCard traffic/> }
+            {traffic_body(traffic, move || {
+                let cards = move || {
+                    links
+                        .get()
+                        .into_iter()
+                        .map(|link| {
+                            let traffic = Memo::new(move |_| {
+                                latest.with(|t| {
+                                    t.as_ref().and_then(|t| {
+                                        t.collaborations.iter().find(|c| c.collaboration_id == link).cloned()
+                                    })
                                 })
-                                .collect_view()
-                        };
-                        view! { <div class="traffic-cards">{cards}</div> }.into_any()
-                    }
-                })
-            }}
+                            });
+                            view! { <TrafficCard traffic/> }
+                        })
+                        .collect_view()
+                };
+                view! { <div class="traffic-cards">{cards}</div> }.into_any()
+            })}
         </section>
     }
 }

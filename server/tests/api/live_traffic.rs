@@ -14,7 +14,7 @@ use crate::crash::Server;
 use crate::events::{Frame, Stream};
 use crate::marketplace::{collaborate, program};
 use crate::support::{spawn_app, Engine, TempDir, User};
-use crate::traffic::{drain, human, linked, stored_events};
+use crate::traffic::{drain, human, linked, scalar, stored_events};
 
 both_engines!(
     new_clicks_reach_the_sources_partner_and_the_links_advertiser_only,
@@ -75,12 +75,7 @@ async fn new_clicks_reach_the_sources_partner_and_the_links_advertiser_only(engi
 }
 
 async fn traffic_rows(app: &crate::support::TestApp) -> i64 {
-    sqlx::query("SELECT COUNT(*) FROM live_events WHERE kind = 'traffic'")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap()
+    scalar(app, "SELECT COUNT(*) FROM live_events WHERE kind = 'traffic'").await
 }
 
 async fn a_source_is_announced_at_most_once_a_window_and_only_for_new_clicks(engine: Engine) {

@@ -160,7 +160,8 @@ async fn rows(app: &TestApp, sql: &str) -> Vec<sqlx::any::AnyRow> {
     sqlx::query(sql).fetch_all(&app.db.pool).await.unwrap()
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
+/// The one value `sql` answers.
+pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
     sqlx::query(sql)
         .fetch_one(&app.db.pool)
         .await
