@@ -99,16 +99,91 @@ pub fn reload_when_shown(shown: impl Fn(i64) -> bool + 'static, reload: impl Fn(
     });
 }
 
+/// A page loads its figures again at most this often however many of its sources get clicks
+/// (a program of many busy sources would otherwise ask every few hundred milliseconds).
+const REFRESH_AT_MOST_EVERY_MS: f64 = 1_000.0;
+
 /// Runs `refresh` when new clicks on a source for which `shown` answers yes are stored. The
 /// server announces them at most once every [`model::live::TRAFFIC_EVERY_MS`] per source,
 /// and clicks stored inside that window when it is over, so every stored click is followed
-/// by one such update.
-pub fn refresh_on_traffic(shown: impl Fn(i64) -> bool + 'static, refresh: impl Fn() + 'static) {
+/// by one such update. Updates close together make one refresh: at once if the last was
+/// [`REFRESH_AT_MOST_EVERY_MS`] ago, else when that time is up.
+pub fn refresh_on_traffic(
+    shown: impl Fn(i64) -> bool + 'static,
+    refresh: impl Fn() + Copy + 'static,
+) {
+    let last = StoredValue::new(f64::NEG_INFINITY);
+    let waiting = StoredValue::new(false);
+    let run = move || {
+        last.set_value(js_sys::Date::now());
+        refresh();
+    };
     on_update(move |update| {
-        if update.kind == "traffic" && update.source_id.is_some_and(&shown) {
-            refresh();
+        if update.kind != "traffic" || !update.source_id.is_some_and(&shown) {
+            return;
         }
+        if waiting.get_value() {
+            return;
+        }
+        let wait = last.get_value() + REFRESH_AT_MOST_EVERY_MS - js_sys::Date::now();
+        if wait <= 0.0 {
+            run();
+            return;
+        }
+        waiting.set_value(true);
+        gloo_timers::callback::Timeout::new(wait.ceil() as u32, move || {
+            // The page may be gone by then: then there is nothing to refresh.
+            if waiting.try_set_value(false).is_none() {
+                run();
+            }
+        })
+        .forget();
     });
+}
+
+/// Figures a page shows beside a record it loaded once (a link's clicks in a table), kept
+/// current as clicks arrive: when a source the record `shows` gets new clicks, the record
+/// is fetched again quietly (`again`) and the figures `of` that answer replace the map the
+/// cells read, by key. Emptied whenever the page loads the record itself, whose own figures
+/// are then the newest. A failed fetch leaves the figures as they were.
+pub fn live_figures<T, F, Fut>(
+    record: crate::components::load::Loader<T>,
+    shows: impl Fn(&T, i64) -> bool + 'static,
+    again: impl Fn(&T) -> Fut + Copy + 'static,
+    of: impl Fn(T) -> std::collections::HashMap<i64, F> + Copy + 'static,
+) -> RwSignal<std::collections::HashMap<i64, F>>
+where
+    T: Send + Sync + 'static,
+    F: Send + Sync + 'static,
+    Fut: std::future::Future<Output = crate::api::ApiResult<T>> + 'static,
+{
+    use crate::components::load::Load;
+    let figures = RwSignal::new(std::collections::HashMap::new());
+    Effect::new(move |_| {
+        record.state.track();
+        figures.set(std::collections::HashMap::new());
+    });
+    refresh_on_traffic(
+        move |id| {
+            record
+                .state
+                .with_untracked(|s| matches!(s, Load::Loaded(r) if shows(r, id)))
+        },
+        move || {
+            let Some(request) = record.state.with_untracked(|s| match s {
+                Load::Loaded(r) => Some(again(r)),
+                _ => None,
+            }) else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                if let Ok(answer) = request.await {
+                    figures.try_set(of(answer));
+                }
+            });
+        },
+    );
+    figures
 }
 
 /// Runs `reload` when a source change arrives whose status or visibility differs from

@@ -864,6 +864,43 @@ async fn new_clicks_redraw_the_open_panel_in_place_and_quietly() {
 }
 
 #[wasm_bindgen_test]
+async fn updates_close_together_make_one_load_at_most_every_second() {
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources/12/traffic": [{{"status":200,"body":{}}}]}}"#,
+        traffic_json(90, 5, 5, "90")
+    ));
+    let root = container();
+    let live = std::rc::Rc::new(std::cell::Cell::new(None));
+    let _app = {
+        let live = live.clone();
+        mount_to(root.clone(), move || {
+            signed_in(Role::Partner);
+            live.set(Some(Live::provide()));
+            view! { <Router><TrafficPanel source_id=12/></Router> }
+        })
+    };
+    let live = live.get().unwrap();
+    wait_for(&root, "figure").await;
+    let loads = || calls("GET /api/traffic-sources/12/traffic");
+    assert_eq!(loads(), 1);
+    // The first update after a quiet while: at once.
+    live.received(traffic_update(12));
+    settle().await;
+    assert_eq!(loads(), 2);
+    // Two more within the second (a busy program's sources): one load, when it is up.
+    live.received(traffic_update(12));
+    settle().await;
+    live.received(traffic_update(12));
+    settle().await;
+    assert_eq!(loads(), 2, "not yet");
+    sleep(1_100).await;
+    assert_eq!(loads(), 3, "one load for both");
+    sleep(300).await;
+    assert_eq!(loads(), 3);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 fn the_mismatch_sentence_follows_the_judging_rule() {
     let mix = |matched, mismatched, none| model::traffic::ReferrerMix {
         matched,

@@ -3,6 +3,8 @@
 //! chart with where its clicks came from. A source that became Private stays listed
 //! (its link still works); a paused or blocked one says that its link does not redirect.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 use model::{
@@ -74,11 +76,23 @@ pub fn ProgramPage() -> impl IntoView {
             detail.reload();
         }
     });
+    // The table's click figures as clicks arrive, beside the charts below it.
+    let figures = crate::live::live_figures(
+        detail,
+        |d: &ProgramDetail, source| d.sources.iter().any(|c| c.traffic_source_id == source),
+        |d: &ProgramDetail| api::get_program(d.program.id),
+        |d: ProgramDetail| {
+            d.sources
+                .iter()
+                .map(|c| (c.id, LinkFigures::of(c)))
+                .collect()
+        },
+    );
     view! {
         <section class="page">
             <p class="breadcrumb"><A href="/programs">"Programs"</A></p>
             {move || match detail.state.get() {
-                Load::Loaded(detail) => view! { <Detail detail/> }.into_any(),
+                Load::Loaded(detail) => view! { <Detail detail figures/> }.into_any(),
                 state => view! {
                     <RecordPending words=&WORDS failure=state.failure() on_retry=detail.retry()/>
                 }
@@ -88,8 +102,32 @@ pub fn ProgramPage() -> impl IntoView {
     }
 }
 
+/// A link's click figures in the table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LinkFigures {
+    clicks: i64,
+    refused: i64,
+    clicks_30d: i64,
+    match_rate_30d: Option<u8>,
+}
+
+impl LinkFigures {
+    fn of(c: &Collaboration) -> LinkFigures {
+        LinkFigures {
+            clicks: c.clicks,
+            refused: c.refused_clicks,
+            clicks_30d: c.clicks_30d,
+            match_rate_30d: c.match_rate_30d,
+        }
+    }
+}
+
 #[component]
-fn Detail(detail: ProgramDetail) -> impl IntoView {
+fn Detail(
+    detail: ProgramDetail,
+    /// Newer click figures by link, as clicks arrive.
+    figures: RwSignal<HashMap<i64, LinkFigures>>,
+) -> impl IntoView {
     let program = detail.program;
     set_title(&program.name);
     let has_sources = !detail.sources.is_empty();
@@ -106,7 +144,7 @@ fn Detail(detail: ProgramDetail) -> impl IntoView {
         let rows = detail
             .sources
             .into_iter()
-            .map(|c| view! { <CollaborationRow collaboration=c/> })
+            .map(|c| view! { <CollaborationRow collaboration=c figures/> })
             .collect_view();
         view! {
             <div class="table-wrap">
@@ -250,14 +288,23 @@ fn TrafficCard(
 }
 
 #[component]
-fn CollaborationRow(collaboration: Collaboration) -> impl IntoView {
+fn CollaborationRow(
+    collaboration: Collaboration,
+    /// Newer click figures by link, as clicks arrive.
+    figures: RwSignal<HashMap<i64, LinkFigures>>,
+) -> impl IntoView {
     let c = collaboration;
     let note = link_note(c.status, c.visibility);
     let live = c.status == Status::Active;
     let what = format!("tracking link for {}", c.source_name);
-    let refused = (c.refused_clicks > 0).then(|| {
-        view! { <span class="cell-sub">{format!("{} refused", thousands(c.refused_clicks))}</span> }
-    });
+    let (link, loaded) = (c.id, LinkFigures::of(&c));
+    let now = Memo::new(move |_| figures.with(|f| f.get(&link).copied().unwrap_or(loaded)));
+    let refused = move || {
+        let refused = now.get().refused;
+        (refused > 0).then(
+            || view! { <span class="cell-sub">{format!("{} refused", thousands(refused))}</span> },
+        )
+    };
     view! {
         <tr class:row--stopped=!live>
             <th scope="row" data-label="Source">
@@ -275,11 +322,11 @@ fn CollaborationRow(collaboration: Collaboration) -> impl IntoView {
                 {note.map(|n| view! { <p class="row-note" class:row-note--info=live>{n}</p> })}
             </td>
             <td data-label="Clicks" class="cell-number">
-                <span>{thousands(c.clicks)}</span>
+                <span>{move || thousands(now.get().clicks)}</span>
                 {refused}
             </td>
-            <td data-label="Clicks (30 days)" class="cell-number">{thousands(c.clicks_30d)}</td>
-            <td data-label="Match rate">{match_rate_cell(c.match_rate_30d)}</td>
+            <td data-label="Clicks (30 days)" class="cell-number">{move || thousands(now.get().clicks_30d)}</td>
+            <td data-label="Match rate">{move || match_rate_cell(now.get().match_rate_30d)}</td>
         </tr>
     }
 }

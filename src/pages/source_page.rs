@@ -2,6 +2,8 @@
 //! match rate, referrers), and the advertisers' programs that use it with their tracking links
 //! (each with Copy) and clicks.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 use model::{source::TrafficSourceDetail, Status};
@@ -50,11 +52,23 @@ pub fn SourcePage() -> impl IntoView {
         },
         move || detail.reload(),
     );
+    // Each program's click count as clicks arrive, beside the chart.
+    let clicks = crate::live::live_figures(
+        detail,
+        |d: &TrafficSourceDetail, source| d.source.id == source,
+        |d: &TrafficSourceDetail| api::get_source(d.source.id),
+        |d: TrafficSourceDetail| {
+            d.programs
+                .iter()
+                .map(|p| (p.collaboration_id, p.clicks))
+                .collect()
+        },
+    );
     view! {
         <section class="page">
             <p class="breadcrumb"><A href="/traffic-sources">"Traffic sources"</A></p>
             {move || match detail.state.get() {
-                Load::Loaded(detail) => view! { <Detail detail/> }.into_any(),
+                Load::Loaded(detail) => view! { <Detail detail clicks/> }.into_any(),
                 state => view! {
                     <RecordPending words=&WORDS failure=state.failure() on_retry=detail.retry()/>
                 }
@@ -65,7 +79,11 @@ pub fn SourcePage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
+fn Detail(
+    detail: TrafficSourceDetail,
+    /// Newer click counts by link, as clicks arrive.
+    clicks: RwSignal<HashMap<i64, i64>>,
+) -> impl IntoView {
     let source = detail.source;
     let verification = detail.verification;
     set_title(&source.name);
@@ -109,6 +127,8 @@ fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
             .into_iter()
             .map(|p| {
                 let what = format!("tracking link for {}", p.program_name);
+                let (link, loaded) = (p.collaboration_id, p.clicks);
+                let count = move || clicks.with(|c| thousands(c.get(&link).copied().unwrap_or(loaded)));
                 view! {
                     <tr>
                         <th scope="row" data-label="Program"><span class="cell-name">{p.program_name.clone()}</span></th>
@@ -116,7 +136,7 @@ fn Detail(detail: TrafficSourceDetail) -> impl IntoView {
                         <td data-label="Tracking link" class="cell-link">
                             <CopyField text=p.tracking_url.clone() id=format!("link-{}", p.collaboration_id) what/>
                         </td>
-                        <td data-label="Clicks" class="cell-number">{thousands(p.clicks)}</td>
+                        <td data-label="Clicks" class="cell-number">{count}</td>
                     </tr>
                 }
             })

@@ -228,6 +228,8 @@ describe('the partner', () => {
     const figure = page.getByRole('region', { name: 'Traffic in the last 30 days' }).locator('figure');
     await figure.waitFor();
     const before = await captionCount(figure);
+    const programClicks = row(page, detail.programs[0].program_name).locator('td[data-label="Clicks"]');
+    assert.equal(number(await programClicks.innerText()), detail.programs[0].clicks);
     const beforeToday = (await tableRows(page, figure)).at(-1);
     const toggle = figure.getByRole('button', { name: /data table/ });
     await toggle.focus();
@@ -267,6 +269,12 @@ describe('the partner', () => {
     assert.equal(today.day, beforeToday.day);
     assert.equal(today.redirected, beforeToday.redirected + 1);
     assert.equal(today.bots, beforeToday.bots, 'a browser is not a bot');
+    // The programs table beside it counts the click too.
+    const until = Date.now() + 5_000;
+    while (number(await programClicks.innerText()) === detail.programs[0].clicks && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(number(await programClicks.innerText()), detail.programs[0].clicks + 1);
     await checkPage(page, 'source page after a live update');
   });
 
@@ -469,12 +477,22 @@ describe('an advertiser', () => {
       return number((await card.locator('figcaption').innerText()).match(/^([\d,]+) clicks?/)[1]);
     };
     const before = await total();
+    const cells = row(page, link.source_name);
+    // "1,234" or "1,234" over "5 refused".
+    const cell = async (label) => number((await cells.locator(`td[data-label="${label}"]`).innerText()).split('\n')[0]);
+    const [allTime, month] = [await cell('Clicks'), await cell('Clicks (30 days)')];
     await page.evaluate(() => (window.__notReloaded = true));
     const { status } = await follow(link.tracking_url, 'https://somewhere.example/');
     assert.ok(status === 302 || status === 410, `answered ${status}`);
     const deadline = Date.now() + 12_000;
     while ((await total()) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     assert.equal(await total(), before + 1, 'the card counts the new click');
+    // And the table above the cards.
+    while ((await cell('Clicks (30 days)')) === month && Date.now() < deadline + 5_000) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(await cell('Clicks (30 days)'), month + 1);
+    assert.equal(await cell('Clicks'), allTime + (status === 302 ? 1 : 0), 'all-time redirected clicks');
     assert.equal(await page.evaluate(() => window.__notReloaded), true, 'no reload');
     await checkPage(page, 'program page after a live update');
   });

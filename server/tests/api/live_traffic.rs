@@ -75,7 +75,11 @@ async fn new_clicks_reach_the_sources_partner_and_the_links_advertiser_only(engi
 }
 
 async fn traffic_rows(app: &crate::support::TestApp) -> i64 {
-    scalar(app, "SELECT COUNT(*) FROM live_events WHERE kind = 'traffic'").await
+    scalar(
+        app,
+        "SELECT COUNT(*) FROM live_events WHERE kind = 'traffic'",
+    )
+    .await
 }
 
 async fn a_source_is_announced_at_most_once_a_window_and_only_for_new_clicks(engine: Engine) {
