@@ -780,6 +780,20 @@ async fn a_source_without_clicks_shows_the_empty_state_and_no_figures() {
     root.remove();
 }
 
+/// The partner's panel of source 12, with the live context it listens to.
+fn mount_live_panel(root: &HtmlElement) -> (UnmountHandle<impl Mountable>, Live) {
+    let live = std::rc::Rc::new(std::cell::Cell::new(None));
+    let app = {
+        let live = live.clone();
+        mount_to(root.clone(), move || {
+            signed_in(Role::Partner);
+            live.set(Some(Live::provide()));
+            view! { <Router><TrafficPanel source_id=12/></Router> }
+        })
+    };
+    (app, live.get().unwrap())
+}
+
 /// A traffic update from the live stream, as the server sends it.
 fn traffic_update(source_id: i64) -> LiveUpdate {
     LiveUpdate {
@@ -803,16 +817,7 @@ async fn new_clicks_redraw_the_open_panel_in_place_and_quietly() {
         traffic_json(91, 5, 5, "91")
     ));
     let root = container();
-    let live = std::rc::Rc::new(std::cell::Cell::new(None));
-    let _app = {
-        let live = live.clone();
-        mount_to(root.clone(), move || {
-            signed_in(Role::Partner);
-            live.set(Some(Live::provide()));
-            view! { <Router><TrafficPanel source_id=12/></Router> }
-        })
-    };
-    let live = live.get().unwrap();
+    let (_app, live) = mount_live_panel(&root);
     wait_for(&root, "figure").await;
     assert!(text(&root, "figcaption").starts_with("100 clicks in 30 days"));
     // Someone reading the data table, the focus on its button.
@@ -870,16 +875,7 @@ async fn updates_close_together_make_one_load_at_most_every_second() {
         traffic_json(90, 5, 5, "90")
     ));
     let root = container();
-    let live = std::rc::Rc::new(std::cell::Cell::new(None));
-    let _app = {
-        let live = live.clone();
-        mount_to(root.clone(), move || {
-            signed_in(Role::Partner);
-            live.set(Some(Live::provide()));
-            view! { <Router><TrafficPanel source_id=12/></Router> }
-        })
-    };
-    let live = live.get().unwrap();
+    let (_app, live) = mount_live_panel(&root);
     wait_for(&root, "figure").await;
     let loads = || calls("GET /api/traffic-sources/12/traffic");
     assert_eq!(loads(), 1);
