@@ -143,25 +143,26 @@ pub fn refresh_on_traffic(
 
 /// Figures a page shows beside a record it loaded once (a link's clicks in a table), kept
 /// current as clicks arrive: when a source the record `shows` gets new clicks, the record
-/// is fetched again quietly (`again`) and the figures `of` that answer replace the map the
-/// cells read, by key. Emptied whenever the page loads the record itself, whose own figures
-/// are then the newest. A failed fetch leaves the figures as they were.
+/// is fetched again quietly (`again`) and the figures `of` that answer, by key, replace
+/// those the cells read ([`figure`]). Emptied whenever the page loads the record itself,
+/// whose own figures are then the newest. A failed fetch leaves the figures as they were.
+/// (A list, not a map: a record has a few links, and the web app has no hash map to pay for.)
 pub fn live_figures<T, F, Fut>(
     record: crate::components::load::Loader<T>,
     shows: impl Fn(&T, i64) -> bool + 'static,
     again: impl Fn(&T) -> Fut + Copy + 'static,
-    of: impl Fn(T) -> std::collections::HashMap<i64, F> + Copy + 'static,
-) -> RwSignal<std::collections::HashMap<i64, F>>
+    of: impl Fn(T) -> Vec<(i64, F)> + Copy + 'static,
+) -> RwSignal<Vec<(i64, F)>>
 where
     T: Send + Sync + 'static,
     F: Send + Sync + 'static,
     Fut: std::future::Future<Output = crate::api::ApiResult<T>> + 'static,
 {
     use crate::components::load::Load;
-    let figures = RwSignal::new(std::collections::HashMap::new());
+    let figures = RwSignal::new(Vec::new());
     Effect::new(move |_| {
         record.state.track();
-        figures.set(std::collections::HashMap::new());
+        figures.set(Vec::new());
     });
     refresh_on_traffic(
         move |id| {
@@ -184,6 +185,19 @@ where
         },
     );
     figures
+}
+
+/// The newer figure of `key` in what [`live_figures`] holds, else `loaded`.
+pub fn figure<F: Copy + Send + Sync + 'static>(
+    figures: RwSignal<Vec<(i64, F)>>,
+    key: i64,
+    loaded: F,
+) -> F {
+    figures.with(|f| {
+        f.iter()
+            .find(|(k, _)| *k == key)
+            .map_or(loaded, |(_, v)| *v)
+    })
 }
 
 /// Runs `reload` when a source change arrives whose status or visibility differs from

@@ -3,8 +3,6 @@
 //! chart with where its clicks came from. A source that became Private stays listed
 //! (its link still works); a paused or blocked one says that its link does not redirect.
 
-use std::collections::HashMap;
-
 use leptos::prelude::*;
 use leptos_router::components::A;
 use model::{
@@ -126,7 +124,7 @@ impl LinkFigures {
 fn Detail(
     detail: ProgramDetail,
     /// Newer click figures by link, as clicks arrive.
-    figures: RwSignal<HashMap<i64, LinkFigures>>,
+    figures: RwSignal<Vec<(i64, LinkFigures)>>,
 ) -> impl IntoView {
     let program = detail.program;
     set_title(&program.name);
@@ -291,14 +289,14 @@ fn TrafficCard(
 fn CollaborationRow(
     collaboration: Collaboration,
     /// Newer click figures by link, as clicks arrive.
-    figures: RwSignal<HashMap<i64, LinkFigures>>,
+    figures: RwSignal<Vec<(i64, LinkFigures)>>,
 ) -> impl IntoView {
     let c = collaboration;
     let note = link_note(c.status, c.visibility);
     let live = c.status == Status::Active;
     let what = format!("tracking link for {}", c.source_name);
     let (link, loaded) = (c.id, LinkFigures::of(&c));
-    let now = Memo::new(move |_| figures.with(|f| f.get(&link).copied().unwrap_or(loaded)));
+    let now = Memo::new(move |_| crate::live::figure(figures, link, loaded));
     let refused = move || {
         let refused = now.get().refused;
         (refused > 0).then(

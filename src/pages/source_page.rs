@@ -2,8 +2,6 @@
 //! match rate, referrers), and the advertisers' programs that use it with their tracking links
 //! (each with Copy) and clicks.
 
-use std::collections::HashMap;
-
 use leptos::prelude::*;
 use leptos_router::components::A;
 use model::{source::TrafficSourceDetail, Status};
@@ -82,7 +80,7 @@ pub fn SourcePage() -> impl IntoView {
 fn Detail(
     detail: TrafficSourceDetail,
     /// Newer click counts by link, as clicks arrive.
-    clicks: RwSignal<HashMap<i64, i64>>,
+    clicks: RwSignal<Vec<(i64, i64)>>,
 ) -> impl IntoView {
     let source = detail.source;
     let verification = detail.verification;
@@ -128,7 +126,7 @@ fn Detail(
             .map(|p| {
                 let what = format!("tracking link for {}", p.program_name);
                 let (link, loaded) = (p.collaboration_id, p.clicks);
-                let count = move || clicks.with(|c| thousands(c.get(&link).copied().unwrap_or(loaded)));
+                let count = move || thousands(crate::live::figure(clicks, link, loaded));
                 view! {
                     <tr>
                         <th scope="row" data-label="Program"><span class="cell-name">{p.program_name.clone()}</span></th>
