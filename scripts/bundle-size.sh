@@ -18,8 +18,11 @@ budget=$((200 * 1000))
 # day, then to 670 KB (650,347): the code all three first screens share is kept in the main
 # module, the JS is minified, and a first screen's deferred parts share their role's module of
 # later screens. Then to 658 KB (639,292): every module's producers and target_features
-# sections are stripped. The per-role ceilings are in scripts/first-screen.mjs.
-ceiling=$((658 * 1000))
+# sections are stripped. Raised to 672 KB on 2026-12-04 (660,013) for traffic views that update
+# as clicks arrive: the chart and the program's tables redraw their figures in place, and each
+# reactive part costs code (+14 KB in all, none of it on a first screen: each grew under 1 KB).
+# The per-role ceilings are in scripts/first-screen.mjs.
+ceiling=$((672 * 1000))
 total_gz=0
 chunks=0 chunks_raw=0 chunks_gz=0 chunks_br=0
 printf '%-48s %10s %10s %10s\n' file raw gzip brotli

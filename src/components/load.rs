@@ -26,6 +26,16 @@ impl<T> Load<T> {
     }
 }
 
+/// Which of the three a [`Load`] is, without its value: a page that draws its loaded value
+/// in place is drawn again only when this changes ([`Loader::phase`]). Not generic, so
+/// every page shares one memo type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Loading,
+    Failed,
+    Loaded,
+}
+
 /// Data a page loads, refetched whenever what `fetch` reads changes.
 #[derive(Debug)]
 pub struct Loader<T: 'static> {
@@ -112,21 +122,22 @@ impl<T: Send + Sync + 'static> Loader<T> {
 
     /// Which of loading, failed and loaded the page is in: changes only between them, not
     /// with each new answer.
-    pub fn phase(self) -> Memo<std::mem::Discriminant<Load<T>>> {
-        Memo::new(move |_| self.state.with(std::mem::discriminant))
+    pub fn phase(self) -> Memo<Phase> {
+        Memo::new(move |_| {
+            self.state.with(|s| match s {
+                Load::Loading => Phase::Loading,
+                Load::Failed(_) => Phase::Failed,
+                Load::Loaded(_) => Phase::Loaded,
+            })
+        })
     }
 
-    /// The last value loaded, kept while a newer request runs or after it failed: what a
-    /// page draws in place as answers come.
-    pub fn latest(self) -> Memo<Option<T>>
-    where
-        T: Clone + PartialEq,
-    {
-        Memo::new(move |last: Option<&Option<T>>| {
-            self.state.with(|s| match s {
-                Load::Loaded(v) => Some(v.clone()),
-                _ => last.cloned().flatten(),
-            })
+    /// `f` of the loaded value (tracked), or `None` while there is none: what a page drawn
+    /// in place reads as answers come.
+    pub fn with_loaded<R>(self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        self.state.with(|s| match s {
+            Load::Loaded(v) => Some(f(v)),
+            _ => None,
         })
     }
 

@@ -10,7 +10,7 @@ use model::traffic::{match_rate, match_rate_sentence, ReferrerMix, SourceTraffic
 use crate::{
     api,
     components::{
-        load::Loader,
+        load::{Load, Loader},
         traffic_chart::{clicks, thousands, TrafficChart},
         traffic_period::{traffic_body, use_period, TrafficHead},
     },
@@ -55,7 +55,6 @@ pub fn TrafficPanel(
     let (period, choose) = use_period();
     let traffic = Loader::new(move || api::source_traffic(source_id, period.get()));
     crate::live::refresh_on_traffic(move |id| id == source_id, move || traffic.refresh());
-    let latest = traffic.latest();
     view! {
         <section class="detail-section traffic" aria-labelledby="traffic-title">
             <TrafficHead
@@ -67,30 +66,36 @@ pub fn TrafficPanel(
                 choose
                 csv=Signal::derive(move || api::source_traffic_csv_href(source_id, period.get()))
             />
-            {traffic_body(traffic, move || view! { <TrafficView traffic=latest prominent_mismatch/> }.into_any())}
+            {traffic_body(traffic, move || view! { <TrafficView traffic prominent_mismatch/> }.into_any())}
         </section>
     }
 }
 
 #[component]
 fn TrafficView(
-    /// The last answer (always `Some` once loaded).
-    traffic: Memo<Option<SourceTraffic>>,
+    /// Loaded: its answers are drawn in place.
+    traffic: Loader<SourceTraffic>,
     prominent_mismatch: bool,
 ) -> impl IntoView {
-    let id = traffic.with_untracked(|t| t.as_ref().map_or(0, |t| t.traffic_source_id));
+    let id = traffic
+        .state
+        .with_untracked(|s| match s {
+            Load::Loaded(t) => Some(t.traffic_source_id),
+            _ => None,
+        })
+        .unwrap_or_default();
     let series = Signal::derive(move || {
-        traffic.with(|t| t.as_ref().map(|t| t.series.clone()).unwrap_or_default())
+        traffic
+            .with_loaded(|t| t.series.clone())
+            .unwrap_or_default()
     });
     view! {
-        {move || traffic.with(|t| t.as_ref().and_then(|t| lead(t, prominent_mismatch)))}
+        {move || traffic.with_loaded(|t| lead(t, prominent_mismatch)).flatten()}
         <p class="traffic__rate">
-            {move || traffic.with(|t| {
-                t.as_ref().map(|t| match_rate_sentence(t.match_rate, t.declared_site.as_deref()))
-            })}
+            {move || traffic.with_loaded(|t| match_rate_sentence(t.match_rate, t.declared_site.as_deref()))}
         </p>
         <TrafficChart series id=format!("traffic-{id}")/>
-        {move || traffic.with(|t| t.as_ref().and_then(evidence))}
+        {move || traffic.with_loaded(evidence).flatten()}
     }
 }
 

@@ -199,23 +199,20 @@ fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
     let traffic = Loader::new(move || api::program_traffic(program_id, period.get()));
     // The cards are drawn again only when the program's sources change: new figures
     // (another period, a live update) change each card in place.
-    let latest = traffic.latest();
     let links = Memo::new(move |_| {
-        latest.with(|t| {
-            t.as_ref()
-                .map(|t| {
-                    t.collaborations
-                        .iter()
-                        .map(|c| c.collaboration_id)
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        })
+        traffic
+            .with_loaded(|t| {
+                t.collaborations
+                    .iter()
+                    .map(|c| (c.collaboration_id, c.source_name.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
     });
     let shown = move |id: i64| {
-        latest.with_untracked(|t| {
-            t.as_ref()
-                .is_some_and(|t| t.collaborations.iter().any(|c| c.traffic_source_id == id))
+        traffic.state.with_untracked(|s| match s {
+            Load::Loaded(t) => t.collaborations.iter().any(|c| c.traffic_source_id == id),
+            _ => false,
         })
     };
     crate::live::refresh_on_traffic(shown, move || traffic.refresh());
@@ -235,16 +232,7 @@ fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
                     links
                         .get()
                         .into_iter()
-                        .map(|link| {
-                            let traffic = Memo::new(move |_| {
-                                latest.with(|t| {
-                                    t.as_ref().and_then(|t| {
-                                        t.collaborations.iter().find(|c| c.collaboration_id == link).cloned()
-                                    })
-                                })
-                            });
-                            view! { <TrafficCard traffic/> }
-                        })
+                        .map(|(link, name)| view! { <TrafficCard traffic link name/> })
                         .collect_view()
                 };
                 view! { <div class="traffic-cards">{cards}</div> }.into_any()
@@ -257,24 +245,26 @@ fn ProgramTrafficSection(program_id: i64) -> impl IntoView {
 /// figures change.
 #[component]
 fn TrafficCard(
-    /// The link's traffic in the last answer.
-    traffic: Memo<Option<model::traffic::CollaborationTraffic>>,
+    /// The program's traffic, loaded: its answers are drawn in place.
+    traffic: Loader<model::traffic::ProgramTraffic>,
+    /// The link (collaboration) whose traffic this is.
+    link: i64,
+    /// Its source's name.
+    name: String,
 ) -> impl IntoView {
-    let (link, name) = traffic.with_untracked(|c| {
-        c.as_ref()
-            .map(|c| (c.collaboration_id, c.source_name.clone()))
-            .unwrap_or_default()
-    });
     let heading = format!("traffic-{link}-title");
     let labelled_by = heading.clone();
     let rate = move || {
-        traffic.with(|c| {
-            c.as_ref()
+        traffic.with_loaded(|t| {
+            link_traffic(t, link)
                 .map(|c| match_rate_sentence(c.match_rate, c.declared_site.as_deref()))
         })
     };
     let series = Signal::derive(move || {
-        traffic.with(|c| c.as_ref().map(|c| c.series.clone()).unwrap_or_default())
+        traffic
+            .with_loaded(|t| link_traffic(t, link).map(|c| c.series.clone()))
+            .flatten()
+            .unwrap_or_default()
     });
     view! {
         <section class="traffic-card" aria-labelledby=labelled_by>
@@ -283,6 +273,14 @@ fn TrafficCard(
             <TrafficChart series id=format!("traffic-{link}") subject=name/>
         </section>
     }
+}
+
+/// One link's traffic in a program's.
+fn link_traffic(
+    t: &model::traffic::ProgramTraffic,
+    link: i64,
+) -> Option<&model::traffic::CollaborationTraffic> {
+    t.collaborations.iter().find(|c| c.collaboration_id == link)
 }
 
 #[component]
@@ -296,9 +294,9 @@ fn CollaborationRow(
     let live = c.status == Status::Active;
     let what = format!("tracking link for {}", c.source_name);
     let (link, loaded) = (c.id, LinkFigures::of(&c));
-    let now = Memo::new(move |_| crate::live::figure(figures, link, loaded));
+    let now = move || crate::live::figure(figures, link, loaded);
     let refused = move || {
-        let refused = now.get().refused;
+        let refused = now().refused;
         (refused > 0).then(
             || view! { <span class="cell-sub">{format!("{} refused", thousands(refused))}</span> },
         )
@@ -320,11 +318,11 @@ fn CollaborationRow(
                 {note.map(|n| view! { <p class="row-note" class:row-note--info=live>{n}</p> })}
             </td>
             <td data-label="Clicks" class="cell-number">
-                <span>{move || thousands(now.get().clicks)}</span>
+                <span>{move || thousands(now().clicks)}</span>
                 {refused}
             </td>
-            <td data-label="Clicks (30 days)" class="cell-number">{move || thousands(now.get().clicks_30d)}</td>
-            <td data-label="Match rate">{move || match_rate_cell(now.get().match_rate_30d)}</td>
+            <td data-label="Clicks (30 days)" class="cell-number">{move || thousands(now().clicks_30d)}</td>
+            <td data-label="Match rate">{move || match_rate_cell(now().match_rate_30d)}</td>
         </tr>
     }
 }
