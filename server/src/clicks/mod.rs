@@ -196,7 +196,14 @@ impl LedgerTasks {
         let task = tokio::spawn({
             let (ledger, db) = (ledger.clone(), db.clone());
             async move {
-                let mut drain = tokio::time::interval(schedule.drain);
+                // The first drain one period after the start: the start-up drain (main.rs,
+                // before the server listens) has just stored what the journal held. An
+                // immediate first tick, delayed on a loaded machine, drained clicks a test
+                // had just made and was counting in the journal.
+                let mut drain = tokio::time::interval_at(
+                    tokio::time::Instant::now() + schedule.drain,
+                    schedule.drain,
+                );
                 drain.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 let mut fsync =
                     tokio::time::interval(schedule.fsync.unwrap_or(Duration::from_secs(3600)));
