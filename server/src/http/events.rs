@@ -165,13 +165,25 @@ impl Stream {
                         Ok(e) if self.seen.is_new(e.id) => (*e).clone(),
                         Ok(_) => continue,
                         Err(RecvError::Lagged(_)) => {
-                            // Too slow for the broadcast: catch up from the table.
-                            let last = self.seen.last();
+                            // Too slow for the broadcast: catch up from the table, every page
+                            // of what was missed (what the broadcast still holds after it is
+                            // dropped as seen).
+                            let mut last = self.seen.last();
                             let since = crate::time::now_ms() - RESUME_WINDOW_MS;
-                            match live::since(&self.db, last, since).await {
-                                Ok(missed) => self.backlog.extend(missed),
-                                Err(e) => {
-                                    tracing::warn!(error = %e, "catching up a live stream failed")
+                            loop {
+                                match live::since(&self.db, last, since).await {
+                                    Ok(missed) => {
+                                        let full = missed.len() == live::READ_LIMIT;
+                                        last = missed.last().map_or(last, |e| e.id);
+                                        self.backlog.extend(missed);
+                                        if !full {
+                                            break;
+                                        }
+                                    }
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, "catching up a live stream failed");
+                                        break;
+                                    }
                                 }
                             }
                             continue;

@@ -2,20 +2,23 @@
 //! (`GET /api/events`, in `http::events`).
 //!
 //! 1. Database triggers write a `live_events` row in the same transaction as each change
-//!    (a source's status, visibility or verification, a notification, a collaboration): what did not
-//!    commit is never streamed, what did is never missed.
+//!    (a source's status, visibility or verification, a notification, a collaboration), and
+//!    the click drain its `traffic` rows with the clicks: what did not commit is never
+//!    streamed, what did is never missed.
 //! 2. Each instance runs one [`Hub`] task that reads the new rows and broadcasts them to
 //!    the streams it holds. It is woken in-process after every API write on this
 //!    instance and, on PostgreSQL, by `LISTEN live_events` (the triggers `NOTIFY` at
 //!    commit), so a block made through instance A reaches a browser connected to B.
-//!    A slow poll covers a lost wake-up.
+//!    A slow poll covers a lost wake-up. It reads new rows a page at a time past the last
+//!    one read, and the ids a read skipped (a transaction still open) again for a few
+//!    seconds, so a burst of thousands of events goes through at once.
 //! 3. Each stream checks every event against its user's rights before sending it
 //!    ([`rights`]), and resumes from `Last-Event-ID` out of the rows kept for
 //!    [`RESUME_WINDOW_MS`].
 
 pub mod rights;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,8 +30,16 @@ use crate::db::{Backend, Db};
 /// How long events are kept for a reconnect to resume from.
 pub const RESUME_WINDOW_MS: i64 = 5 * 60 * 1000;
 /// A row may commit a little after rows with higher ids (PostgreSQL assigns ids at insert):
-/// each read looks this far back in time and skips what it already sent.
+/// an id a read skipped is looked for this long.
 const LATE_COMMIT_MS: i64 = 5_000;
+
+/// Rows read at a time ([`since`] answers at most this many), and pages the hub reads in
+/// one round before it lets other work run.
+pub const READ_LIMIT: usize = 1000;
+const PAGES_PER_ROUND: usize = 10;
+/// Skipped ids followed at once (ids skip only while a transaction is open or after a
+/// rollback, so a few at a time).
+const MAX_GAPS: usize = 10_000;
 
 /// One row of `live_events`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,10 +95,27 @@ pub async fn since(db: &Db, after_id: i64, since_ms: i64) -> Result<Vec<LiveEven
     Ok(events)
 }
 
+/// The rows with these ids (a hub's late commits), oldest first.
+async fn read_ids(db: &Db, ids: impl Iterator<Item = i64>) -> Result<Vec<LiveEvent>, sqlx::Error> {
+    let ids = ids.map(|id| id.to_string()).collect::<Vec<_>>().join(",");
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The ids are integers the hub computed, not user input.
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM live_events WHERE id IN ({ids}) ORDER BY id"
+    ))
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// The rows of [`since`], without their advertisers.
 async fn read(db: &Db, after_id: i64, since_ms: i64) -> Result<Vec<LiveEvent>, sqlx::Error> {
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM live_events WHERE id > $1 AND at >= $2 ORDER BY id LIMIT 1000"
+        "SELECT {COLUMNS} FROM live_events WHERE id > $1 AND at >= $2 ORDER BY id LIMIT {READ_LIMIT}"
     ))
     .bind(after_id)
     .bind(since_ms)
@@ -229,8 +257,9 @@ impl Hub {
                 Backend::Sqlite => None,
             };
             let mut last_id = newest_id(&db).await.unwrap_or(0);
-            // Ids sent lately, oldest first: a late commit is sent once, not twice.
-            let mut sent: VecDeque<(i64, i64)> = VecDeque::new();
+            // Ids a read skipped (not committed yet, or rolled back), with when: a late commit
+            // is read by its id, once, for a few seconds.
+            let mut gaps: BTreeMap<i64, i64> = BTreeMap::new();
             let mut prune = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tokio::select! {
@@ -251,35 +280,50 @@ impl Hub {
                     }
                 }
                 let now = crate::time::now_ms();
-                let floor = sent.front().map_or(last_id, |&(id, _)| id.min(last_id) - 1);
-                // Each round re-reads the last few seconds for late commits: only the events
-                // not sent yet are given their advertisers (one query) and broadcast.
-                let fresh = async {
-                    let mut fresh: Vec<LiveEvent> = read(&db, floor, now - LATE_COMMIT_MS)
-                        .await?
-                        .into_iter()
-                        .filter(|e| !sent.iter().any(|&(id, _)| id == e.id))
-                        .collect();
+                gaps.retain(|_, seen| *seen >= now - LATE_COMMIT_MS);
+                // Late commits in the gaps, then the new rows a page at a time: a burst of
+                // events is read through, never as the same page again.
+                let round = async {
+                    let mut fresh = read_ids(&db, gaps.keys().copied()).await?;
+                    let (mut cursor, mut more, mut skipped) = (last_id, false, Vec::new());
+                    for _ in 0..PAGES_PER_ROUND {
+                        let page = read(&db, cursor, now - RESUME_WINDOW_MS).await?;
+                        more = page.len() == READ_LIMIT;
+                        for e in page {
+                            if e.id > cursor + 1 {
+                                skipped.push(cursor + 1..e.id);
+                            }
+                            cursor = e.id;
+                            fresh.push(e);
+                        }
+                        if !more {
+                            break;
+                        }
+                    }
                     add_advertisers(&db, &mut fresh).await?;
-                    Ok::<_, sqlx::Error>(fresh)
+                    Ok::<_, sqlx::Error>((fresh, cursor, more, skipped))
                 }
                 .await;
-                match fresh {
-                    Ok(events) => {
+                match round {
+                    Ok((events, cursor, more, skipped)) => {
+                        last_id = last_id.max(cursor);
+                        for id in skipped.into_iter().flatten() {
+                            if gaps.len() >= MAX_GAPS {
+                                break;
+                            }
+                            gaps.insert(id, now);
+                        }
                         for event in events {
-                            last_id = last_id.max(event.id);
-                            sent.push_back((event.id, now));
+                            gaps.remove(&event.id);
                             // No receiver is not an error: nobody is watching.
                             let _ = hub.events.send(Arc::new(event));
                         }
+                        // Pages left for the next round: at once, not after the next poll.
+                        if more {
+                            hub.wake();
+                        }
                     }
                     Err(e) => tracing::warn!(error = %e, "reading live events failed; will retry"),
-                }
-                while sent
-                    .front()
-                    .is_some_and(|&(_, at)| at < now - LATE_COMMIT_MS)
-                {
-                    sent.pop_front();
                 }
             }
         })

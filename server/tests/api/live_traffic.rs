@@ -19,6 +19,7 @@ use crate::traffic::{drain, human, linked, scalar, stored_events};
 both_engines!(
     new_clicks_reach_the_sources_partner_and_the_links_advertiser_only,
     a_source_is_announced_at_most_once_a_window_and_only_for_new_clicks,
+    a_burst_of_events_reaches_a_stream_whole_and_at_once,
 );
 
 fn assert_traffic(frame: &Frame, source: &Value) {
@@ -226,4 +227,99 @@ async fn the_sqlite_migration_keeps_event_ids_counting() {
     .try_get(0)
     .unwrap();
     assert_eq!(triggers, 3, "the triggers that write events are back");
+}
+
+/// Thousands of events at once (a busy minute of clicks, a bulk block): more than the hub
+/// reads in a page and than the broadcast holds. A stream gets every one of its events, in
+/// order, within seconds; the hub once read the same page of events already sent until they
+/// were 5 s old, 1,000 events every 5 s.
+async fn a_burst_of_events_reaches_a_stream_whole_and_at_once(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let partner = app.partner().await;
+    let source = partner
+        .create_source("Burst Blog", "https://burst.example/")
+        .await;
+    let mut stream = Stream::open(&partner, None).await;
+    const BURST: i64 = 3_500;
+    let now = server::time::now_ms();
+    // Events written as the drain writes them, in a few transactions of 1,000.
+    for first in (0..BURST).step_by(1_000) {
+        let mut tx = app.db.begin_write().await.unwrap();
+        for _ in first..(first + 1_000).min(BURST) {
+            sqlx::query(
+                "INSERT INTO live_events (at, kind, traffic_source_id, partner_id, account_id) VALUES ($1, 'traffic', $2, $3, 0)",
+            )
+            .bind(now)
+            .bind(source["id"].as_i64().unwrap())
+            .bind(partner.id())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    app.state.live.wake();
+    let started = std::time::Instant::now();
+    let mut last = 0;
+    for n in 0..BURST {
+        let frame = stream
+            .next_within(Duration::from_secs(3))
+            .await
+            .unwrap_or_else(|| panic!("only {n} of {BURST} events in {:?}", started.elapsed()));
+        let id: i64 = frame.id.parse().unwrap();
+        assert!(id > last, "in order, once each");
+        last = id;
+    }
+    eprintln!("{BURST} events to one stream: {:?}", started.elapsed());
+}
+
+/// PostgreSQL gives an id at insert and the row shows at commit: an event committed after
+/// one with a higher id (a long drain beside a quick block) still reaches the stream, once.
+#[tokio::test]
+async fn an_event_committed_late_reaches_the_stream_once() {
+    let app = spawn_app(Engine::Postgres).await;
+    let partner = app.partner().await;
+    let source = partner
+        .create_source("Late Blog", "https://late.example/")
+        .await;
+    let mut stream = Stream::open(&partner, None).await;
+    let insert = "INSERT INTO live_events (at, kind, traffic_source_id, partner_id, account_id)
+                  VALUES ($1, 'traffic', $2, $3, 0) RETURNING id";
+    let id_of = |row: sqlx::any::AnyRow| row.try_get::<i64, _>(0).unwrap();
+    let mut slow = app.db.begin_write().await.unwrap();
+    let early = id_of(
+        sqlx::query(insert)
+            .bind(server::time::now_ms())
+            .bind(source["id"].as_i64().unwrap())
+            .bind(partner.id())
+            .fetch_one(&mut *slow)
+            .await
+            .unwrap(),
+    );
+    let quick = id_of(
+        sqlx::query(insert)
+            .bind(server::time::now_ms())
+            .bind(source["id"].as_i64().unwrap())
+            .bind(partner.id())
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap(),
+    );
+    assert!(quick > early);
+    app.state.live.wake();
+    assert_eq!(stream.next().await.id, quick.to_string());
+    slow.commit().await.unwrap();
+    app.state.live.wake();
+    assert_eq!(
+        stream.next().await.id,
+        early.to_string(),
+        "the late one, then"
+    );
+    assert!(
+        stream
+            .next_within(Duration::from_millis(1500))
+            .await
+            .is_none(),
+        "and once"
+    );
 }
