@@ -141,7 +141,7 @@ pub fn TrafficHead(
 /// A traffic section's body: loading, the failure with Try again, or what `loaded` draws.
 /// Drawn again only between those three: a new answer (another period, a live update)
 /// changes the figures in place, so an open data table and the focus stay.
-pub fn traffic_body<T: Clone + Send + Sync + 'static>(
+pub fn traffic_body<T: Send + Sync + 'static>(
     traffic: Loader<T>,
     loaded: impl Fn() -> AnyView + Send + Sync + 'static,
 ) -> impl IntoView {

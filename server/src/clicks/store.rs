@@ -208,13 +208,8 @@ async fn store_in(
             .execute(&mut **tx)
             .await?;
     }
-    let now = crate::time::now_ms();
-    let mut unannounced = Vec::new();
-    for a in announce::announcements(&fresh) {
-        if !announce::insert(tx, now, a).await? {
-            unannounced.push(a);
-        }
-    }
+    let wanted: Vec<Announcement> = announce::announcements(&fresh).into_iter().collect();
+    let unannounced = announce::insert(tx, crate::time::now_ms(), &wanted).await?;
     Ok(Stored {
         new: fresh.len(),
         unannounced,
@@ -224,7 +219,7 @@ async fn store_in(
 pub const LINK_COUNTERS: &str = "UPDATE collaborations SET clicks = clicks + $1, refused_clicks = refused_clicks + $2 WHERE id = $3";
 
 /// `($1, $2, …), (…)` for `rows` rows of `cols` columns.
-fn placeholders(rows: usize, cols: usize) -> String {
+pub(super) fn placeholders(rows: usize, cols: usize) -> String {
     let mut out = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         out.push_str(if r == 0 { "(" } else { ", (" });
