@@ -69,6 +69,12 @@ pub fn use_live() -> Live {
 /// Runs `on_update` for every update received while the calling component is mounted, in
 /// order, each once.
 pub fn on_update(on_update: impl Fn(&LiveUpdate) + 'static) {
+    watch(Box::new(on_update));
+}
+
+/// [`on_update`]'s work, not generic: one copy in the main module for every page that watches
+/// (a generic one was a copy of the effect per page, each in that page's module).
+fn watch(on_update: Box<dyn Fn(&LiveUpdate)>) {
     let live = use_live();
     let from = live.seq.get_untracked();
     Effect::new(move |seen: Option<u64>| {
@@ -108,37 +114,47 @@ const REFRESH_AT_MOST_EVERY_MS: f64 = 1_000.0;
 /// and clicks stored inside that window when it is over, so every stored click is followed
 /// by one such update. Updates close together make one refresh: at once if the last was
 /// [`REFRESH_AT_MOST_EVERY_MS`] ago, else when that time is up.
-pub fn refresh_on_traffic(
-    shown: impl Fn(i64) -> bool + 'static,
-    refresh: impl Fn() + Copy + 'static,
-) {
-    let last = StoredValue::new(f64::NEG_INFINITY);
-    let waiting = StoredValue::new(false);
-    let run = move || {
-        last.set_value(js_sys::Date::now());
-        refresh();
+pub fn refresh_on_traffic(shown: impl Fn(i64) -> bool + 'static, refresh: impl Fn() + 'static) {
+    refresh_when(Box::new(shown), std::rc::Rc::new(refresh));
+}
+
+/// [`refresh_on_traffic`]'s work, not generic (as [`watch`]).
+fn refresh_when(shown: Box<dyn Fn(i64) -> bool>, refresh: std::rc::Rc<dyn Fn()>) {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let last = Rc::new(Cell::new(f64::NEG_INFINITY));
+    let waiting = Rc::new(Cell::new(false));
+    let run = {
+        let last = last.clone();
+        Rc::new(move || {
+            last.set(js_sys::Date::now());
+            refresh();
+        })
     };
-    on_update(move |update| {
-        if update.kind != "traffic" || !update.source_id.is_some_and(&shown) {
+    // Whether the page is still there when a wait is up.
+    let mounted = Rc::new(Cell::new(true));
+    let gone = send_wrapper::SendWrapper::new(mounted.clone());
+    on_cleanup(move || gone.set(false));
+    watch(Box::new(move |update| {
+        if update.kind != "traffic" || !update.source_id.is_some_and(&shown) || waiting.get() {
             return;
         }
-        if waiting.get_value() {
-            return;
-        }
-        let wait = last.get_value() + REFRESH_AT_MOST_EVERY_MS - js_sys::Date::now();
+        let wait = last.get() + REFRESH_AT_MOST_EVERY_MS - js_sys::Date::now();
         if wait <= 0.0 {
             run();
             return;
         }
-        waiting.set_value(true);
+        waiting.set(true);
+        let (run, waiting, mounted) = (run.clone(), waiting.clone(), mounted.clone());
         gloo_timers::callback::Timeout::new(wait.ceil() as u32, move || {
+            waiting.set(false);
             // The page may be gone by then: then there is nothing to refresh.
-            if waiting.try_set_value(false).is_none() {
+            if mounted.get() {
                 run();
             }
         })
         .forget();
-    });
+    }));
 }
 
 /// Figures a page shows beside a record it loaded once (a link's clicks in a table), kept

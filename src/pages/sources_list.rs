@@ -10,7 +10,7 @@ use leptos_router::{
 use model::{Page, Sort, SortField, Status, TrafficSource};
 
 use crate::{
-    api::{self, ApiError},
+    api::{self, ApiError, SourceQuery},
     components::{
         data_table::{sort_caption, Pagination, SortHeader},
         format_datetime,
@@ -26,6 +26,13 @@ use crate::{
 };
 
 const PATH: &str = "/traffic-sources";
+
+/// What the page loads: one page of the partner's sources.
+type SourcesPage = LocalResource<api::ApiResult<Page<TrafficSource>>>;
+
+/// The 30-day figures (clicks, match rate) of rows that new clicks changed since the page
+/// loaded, by source id.
+type RowFigures = RwSignal<Vec<(i64, (i64, Option<u8>))>>;
 
 #[component]
 pub fn SourcesList() -> impl IntoView {
@@ -47,6 +54,7 @@ pub fn SourcesList() -> impl IntoView {
 
     // A partner's stream carries only their own sources: any change may move a row.
     crate::live::reload_when_shown(|_| true, move || sources.refetch());
+    let figures = live_figures(sources, query);
 
     let navigate = use_navigate();
     // Filters and sorting are new history entries (Back undoes them); typing in the search box
@@ -98,7 +106,12 @@ pub fn SourcesList() -> impl IntoView {
                         }
                     }>
                         {move || Suspend::new(async move {
-                            sources.await.map(|page| view! { <Results page state go/> })
+                            sources.await.map(|page| {
+                                // The page's own answer is the newest: no figure of an
+                                // earlier one outlives it.
+                                figures.set(Vec::new());
+                                view! { <Results page state go figures/> }
+                            })
                         })}
                     </ErrorBoundary>
                 </Transition>
@@ -116,6 +129,8 @@ fn Results(
     state: Memo<ListState>,
     /// Navigates to a new state.
     go: Callback<(ListState, bool)>,
+    /// Newer figures than the page's, as clicks arrive.
+    figures: RowFigures,
 ) -> impl IntoView {
     let current = state.get_untracked();
     if page.items.is_empty() && current.query.cursor.is_none() {
@@ -186,7 +201,7 @@ fn Results(
                     <For
                         each=move || items.clone()
                         key=|s| (s.id, s.version)
-                        children=|source| view! { <SourceRow source/> }
+                        children=move |source| view! { <SourceRow source figures/> }
                     />
                 </tbody>
             </table>
@@ -204,7 +219,11 @@ fn Results(
 fn SourceRow(
     /// The source to show.
     source: TrafficSource,
+    /// Newer figures than the source's own, as clicks arrive.
+    figures: RowFigures,
 ) -> impl IntoView {
+    let (id, loaded) = (source.id, (source.clicks_30d, source.match_rate_30d));
+    let figures = move || crate::live::figure(figures, id, loaded);
     let blocked = source.status == Status::Blocked;
     let shown_url = source
         .url
@@ -256,12 +275,45 @@ fn SourceRow(
             <td data-label="Status"><StatusBadge status=source.status/></td>
             <td data-label="Ownership"><VerificationBadge state=source.verification_state/></td>
             <td data-label="Visibility"><VisibilityLabel visibility=source.visibility/></td>
-            <td data-label="Clicks (30 days)" class="cell-number">{thousands(source.clicks_30d)}</td>
-            <td data-label="Match rate">{match_rate_cell(source.match_rate_30d)}</td>
+            <td data-label="Clicks (30 days)" class="cell-number">{move || thousands(figures().0)}</td>
+            <td data-label="Match rate">{move || match_rate_cell(figures().1)}</td>
             <td data-label="Last change">
                 <time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time>
             </td>
             <td data-label="Actions" class="cell-actions">{action}</td>
         </tr>
     }
+}
+
+/// The rows' "Clicks (30 days)" and "Match rate", kept current as clicks arrive: when a source
+/// on the page gets new clicks, the same page is asked for again quietly, and its figures
+/// replace those the cells show. Nothing else on the page moves, so the focus stays where it
+/// is, and nothing is said.
+fn live_figures(sources: SourcesPage, query: Memo<SourceQuery>) -> RowFigures {
+    let figures: RowFigures = RwSignal::new(Vec::new());
+    crate::live::refresh_on_traffic(
+        move |id| {
+            sources.with_untracked(
+                |page| matches!(page, Some(Ok(page)) if page.items.iter().any(|s| s.id == id)),
+            )
+        },
+        move || {
+            let asked = query.get_untracked();
+            leptos::task::spawn_local(async move {
+                let Ok(page) = api::list_sources(&asked).await else {
+                    return;
+                };
+                // The page moved on (a filter, another page) while this was asked.
+                if query.try_with_untracked(|now| *now == asked) == Some(true) {
+                    figures.try_set(
+                        page.items
+                            .into_iter()
+                            .map(|s| (s.id, (s.clicks_30d, s.match_rate_30d)))
+                            .collect(),
+                    );
+                }
+            });
+        },
+    );
+    figures
 }

@@ -113,6 +113,49 @@ describe('the partner', () => {
     await checkPage(page, 'sources table with traffic');
   });
 
+  test('a click on a tracking link shows in the sources table by itself, the focus kept', async () => {
+    const detail = (await api(page, 'GET', `/api/traffic-sources/${source.id}`)).body;
+    const link = detail.programs[0]?.tracking_url;
+    assert.ok(link, 'the demo source is in a program');
+    await page.goto(`${env.server.url}/traffic-sources`);
+    const r = row(page, 'Dealspotter Blog');
+    await r.waitFor();
+    const cell = r.locator('td[data-label="Clicks (30 days)"]');
+    const before = number(await cell.innerText());
+    const edit = r.getByRole('link', { name: /^Edit/ });
+    await edit.focus();
+    await page.evaluate(() => {
+      window.__notReloaded = true;
+      window.__saidUpdating = false;
+      const status = document.querySelector('.updating');
+      new MutationObserver(() => {
+        if (status.textContent.trim()) window.__saidUpdating = true;
+      }).observe(status, { childList: true, subtree: true, characterData: true });
+    });
+
+    const clickedAt = Date.now();
+    const { status } = await follow(link, 'https://blog.dealspotter.example/best-tents-2026');
+    assert.equal(status, 302);
+    await page.waitForFunction(
+      ([name, total]) => {
+        const row = [...document.querySelectorAll('table tbody tr')].find((tr) => tr.querySelector('th')?.textContent.includes(name));
+        const text = row?.querySelector('td[data-label="Clicks (30 days)"]')?.textContent ?? '';
+        return Number(text.replace(/,/g, '')) === total;
+      },
+      ['Dealspotter Blog', before + 1],
+      { timeout: 12_000 },
+    );
+    console.log(`a click to the open sources table: ${Date.now() - clickedAt} ms`);
+    assert.equal(await page.evaluate(() => window.__notReloaded), true, 'no reload');
+    assert.equal(await page.evaluate(() => window.__saidUpdating), false, 'nothing said');
+    assert.equal(await edit.evaluate((a) => a === document.activeElement), true, 'the focus stays');
+    const now = (await api(page, 'GET', '/api/traffic-sources?limit=100')).body.items.find((s) => s.id === source.id);
+    assert.equal(now.clicks_30d, before + 1);
+    const rate = await r.locator('td[data-label="Match rate"]').innerText();
+    assert.equal(rate, now.match_rate_30d === null ? 'Too little traffic' : `${now.match_rate_30d}%`);
+    await checkPage(page, 'sources table after a live update');
+  });
+
   test('the source page charts the seeded demo traffic, in words and as a table', async () => {
     await page.getByRole('link', { name: 'Dealspotter Blog', exact: true }).click();
     await page.waitForURL((u) => u.pathname === `/traffic-sources/${source.id}`);
