@@ -55,6 +55,27 @@ async function follow(link, referer) {
   return { status: response.status, location: response.headers.get('location') };
 }
 
+/**
+ * From now on, notes a reload of the page and anything said in its `status` region: a live
+ * update says nothing ("Updating…" is for what the user asked for) and reloads nothing.
+ */
+async function watchQuietly(page, status) {
+  await page.evaluate((selector) => {
+    window.__notReloaded = true;
+    window.__saidUpdating = false;
+    const region = document.querySelector(selector);
+    new MutationObserver(() => {
+      if (region.textContent.trim()) window.__saidUpdating = true;
+    }).observe(region, { childList: true, subtree: true, characterData: true });
+  }, status);
+}
+
+/** Since `watchQuietly`: no reload, nothing said. */
+async function assertQuiet(page) {
+  assert.equal(await page.evaluate(() => window.__notReloaded), true, 'no reload');
+  assert.equal(await page.evaluate(() => window.__saidUpdating), false, 'nothing said');
+}
+
 /** The human clicks a chart's caption counts ("1,234 clicks in 30 days: …"). */
 async function captionCount(figure, span = '30 days') {
   const caption = await figure.locator('figcaption').innerText();
@@ -124,14 +145,7 @@ describe('the partner', () => {
     const before = number(await cell.innerText());
     const edit = r.getByRole('link', { name: /^Edit/ });
     await edit.focus();
-    await page.evaluate(() => {
-      window.__notReloaded = true;
-      window.__saidUpdating = false;
-      const status = document.querySelector('.updating');
-      new MutationObserver(() => {
-        if (status.textContent.trim()) window.__saidUpdating = true;
-      }).observe(status, { childList: true, subtree: true, characterData: true });
-    });
+    await watchQuietly(page, '.updating');
 
     const clickedAt = Date.now();
     const { status } = await follow(link, 'https://blog.dealspotter.example/best-tents-2026');
@@ -146,8 +160,7 @@ describe('the partner', () => {
       { timeout: 12_000 },
     );
     console.log(`a click to the open sources table: ${Date.now() - clickedAt} ms`);
-    assert.equal(await page.evaluate(() => window.__notReloaded), true, 'no reload');
-    assert.equal(await page.evaluate(() => window.__saidUpdating), false, 'nothing said');
+    await assertQuiet(page);
     assert.equal(await edit.evaluate((a) => a === document.activeElement), true, 'the focus stays');
     const now = (await api(page, 'GET', '/api/traffic-sources?limit=100')).body.items.find((s) => s.id === source.id);
     assert.equal(now.clicks_30d, before + 1);
@@ -276,15 +289,7 @@ describe('the partner', () => {
     const beforeToday = (await tableRows(page, figure)).at(-1);
     const toggle = figure.getByRole('button', { name: /data table/ });
     await toggle.focus();
-    await page.evaluate(() => {
-      window.__notReloaded = true;
-      // A live update says nothing: "Updating…" is for what the user asked for.
-      window.__saidUpdating = false;
-      const status = document.querySelector('.traffic__updating');
-      new MutationObserver(() => {
-        if (status.textContent.trim()) window.__saidUpdating = true;
-      }).observe(status, { childList: true, subtree: true, characterData: true });
-    });
+    await watchQuietly(page, '.traffic__updating');
 
     const clickedAt = Date.now();
     const { status, location } = await follow(link, 'https://blog.dealspotter.example/best-tents-2026');
@@ -304,8 +309,7 @@ describe('the partner', () => {
     console.log(`a click to the open chart: ${Date.now() - clickedAt} ms`);
     const after = await captionCount(figure);
     assert.equal(after.redirected, before.redirected + 1, after.caption);
-    assert.equal(await page.evaluate(() => window.__notReloaded), true, 'no reload');
-    assert.equal(await page.evaluate(() => window.__saidUpdating), false, 'nothing said');
+    await assertQuiet(page);
     assert.equal(await toggle.getAttribute('aria-expanded'), 'true', 'the table stays open');
     assert.equal(await toggle.evaluate((b) => b === document.activeElement), true, 'the focus stays');
     const today = (await tableRows(page, figure)).at(-1);
