@@ -54,7 +54,7 @@ pub fn SourcesList() -> impl IntoView {
 
     // A partner's stream carries only their own sources: any change may move a row.
     crate::live::reload_when_shown(|_| true, move || sources.refetch());
-    let figures = live_row_figures(sources, query);
+    let figures = live_figures(sources, query);
 
     let navigate = use_navigate();
     // Filters and sorting are new history entries (Back undoes them); typing in the search box
@@ -110,8 +110,6 @@ pub fn SourcesList() -> impl IntoView {
                                 // The page's own answer is the newest: no figure of an
                                 // earlier one outlives it.
                                 figures.set(Vec::new());
-                                // Loaded already after the first time: then this does nothing.
-                                crate::screens::prefetch_partner_screens();
                                 view! { <Results page state go figures/> }
                             })
                         })}
@@ -291,7 +289,7 @@ fn SourceRow(
 /// on the page gets new clicks, the same page is asked for again quietly, and its figures
 /// replace those the cells show. Nothing else on the page moves, so the focus stays where it
 /// is, and nothing is said.
-fn live_row_figures(sources: SourcesPage, query: Memo<SourceQuery>) -> RowFigures {
+fn live_figures(sources: SourcesPage, query: Memo<SourceQuery>) -> RowFigures {
     let figures: RowFigures = RwSignal::new(Vec::new());
     crate::live::refresh_on_traffic(
         move |id| {

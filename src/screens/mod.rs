@@ -9,10 +9,6 @@
 //! A route starts its screen's download as soon as it matches, alongside the session check,
 //! instead of after it: on a slow link the two round trips overlap.
 //!
-//! A role's later screens are fetched when the browser is idle after its first screen has shown
-//! its data, so they open at once: the partner's by `prefetch_partner_screens`, the
-//! advertiser's and staff's with their first screens' parts.
-//!
 //! A part of a first screen that its first paint does not need (the marketplace's "Add to
 //! program" dialog, the staff table's bulk bar and Block dialogs) waits in the module of its
 //! role's later screens, fetched once the screen is shown (`part!`): so those screens are
@@ -175,20 +171,6 @@ part!(
     view! { <AdminTableActions actions/> },
     pending: view! { <BulkBarPending actions/> }
 );
-
-/// Starts downloading the partner's later screens (a source's page, the form, onboarding)
-/// once the browser is idle, so they open at once, as the advertiser's and staff's do (their
-/// modules come with their first screens' parts). Call it when the partner's first screen
-/// has shown its data: it never competes with that screen. A failed download is left alone;
-/// opening a screen asks again.
-pub fn prefetch_partner_screens() {
-    #[cfg(feature = "split")]
-    leptos::prelude::request_idle_callback(|| {
-        leptos::task::spawn_local(async {
-            let _ = preload_source_page().await;
-        });
-    });
-}
 
 /// Keeps in the main module the code that all three first screens use (the list filters,
 /// paging and sort headers): a signed-in user downloads one of those screens at once, so this

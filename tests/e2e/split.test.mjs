@@ -24,51 +24,40 @@ function countWasm(page) {
   return counts;
 }
 
-test("a partner's first screen does not download the other roles' screens, and the partner's later ones only after the table", async () => {
+test("a partner's first screen does not download the other roles' or the partner's later screens", async () => {
   const page = await newPage(env.browser);
   const wasm = countWasm(page);
-  // In order: the list's answer and each request for the partner's later screens.
-  const order = [];
-  page.on('response', (r) => {
-    if (new URL(r.url()).pathname === '/api/traffic-sources') order.push('list answered');
-  });
-  page.on('request', (r) => {
-    if (r.url().endsWith('/split_partner.wasm')) order.push('later screens');
-  });
   await signIn(page, env.server.url, 'partner@demo.test');
   await page.goto(`${env.server.url}/traffic-sources`);
   await page.locator('table tbody tr').first().waitFor();
-  // The partner's later screens are fetched ahead once the browser is idle after the table
-  // shows, so they open at once: never before the list has answered.
-  await expectSoon(() => order.includes('later screens'), () => `the later screens were never fetched: ${order}`);
-  assert.equal(order[0], 'list answered', `the later screens waited for the table: ${order}`);
   const names = [...wasm.keys()];
   assert.ok(names.includes('split_sources_list.wasm'), names.join(', '));
-  for (const other of ['split_marketplace.wasm', 'split_admin_sources.wasm', 'split_staff.wasm', 'split_advertiser.wasm', 'split_rare.wasm']) {
+  for (const other of ['split_partner.wasm', 'split_marketplace.wasm', 'split_admin_sources.wasm', 'split_staff.wasm', 'split_advertiser.wasm']) {
     assert.ok(!names.includes(other), `${other} was downloaded: ${names.join(', ')}`);
   }
   assertClean(page);
   await page.context().close();
 });
 
-test("a later screen opened while its module downloads shows the loading state, and the module is fetched only once", async () => {
+test("a later screen's module is fetched on first use, shows the loading state meanwhile, and only once", async () => {
   const page = await newPage(env.browser);
   const wasm = countWasm(page);
-  // Hold the module back, to see what the page shows while it downloads.
+  await signIn(page, env.server.url, 'partner@demo.test');
+  await page.getByRole('heading', { level: 1, name: 'Traffic sources' }).waitFor();
+  assert.equal(wasm.get('split_partner.wasm'), undefined);
+
+  // Hold the module back for a moment, to see what the page shows while it downloads.
   let release;
   const held = new Promise((r) => (release = r));
   await page.route('**/split_partner.wasm', async (route) => {
     await held;
     await route.continue();
   });
-  await signIn(page, env.server.url, 'partner@demo.test');
-  await page.locator('table tbody tr').first().waitFor();
-  await expectSoon(() => wasm.get('split_partner.wasm') === 1, () => 'the later screens were never asked for');
   await page.getByRole('link', { name: 'Add traffic source' }).click();
   await page.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
   release();
   await page.getByRole('heading', { level: 1, name: 'Add a traffic source' }).waitFor();
-  assert.equal(wasm.get('split_partner.wasm'), 1, 'the screen waited for the download already in flight');
+  assert.equal(wasm.get('split_partner.wasm'), 1);
 
   // Away and back, and to another screen of the same module: no second download.
   // A module already here shows its screen at once: not even a frame of "Loading…".
@@ -92,21 +81,6 @@ test("a later screen opened while its module downloads shows the loading state, 
   await page.waitForURL(/\/traffic-sources\/\d+$/);
   await page.getByRole('heading', { level: 1 }).waitFor();
   assert.equal(wasm.get('split_partner.wasm'), 1);
-
-  // A screen of a module not fetched ahead (Notifications, any role's now and then): on
-  // first use, with the loading state meanwhile.
-  assert.equal(wasm.get('split_rare.wasm'), undefined);
-  let releaseRare;
-  const heldRare = new Promise((r) => (releaseRare = r));
-  await page.route('**/split_rare.wasm', async (route) => {
-    await heldRare;
-    await route.continue();
-  });
-  await page.getByRole('link', { name: /^Notifications/ }).first().click();
-  await page.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
-  releaseRare();
-  await page.getByRole('heading', { level: 1, name: 'Notifications' }).waitFor();
-  assert.equal(wasm.get('split_rare.wasm'), 1);
   assertClean(page);
   await page.context().close();
 });
@@ -115,27 +89,23 @@ test('a screen whose module fails to download offers Try again, and Try again re
   const page = await newPage(env.browser);
   // The browser's own log lines for the refused request, and the loader's report of it.
   allowConsoleErrors(page, /Failed to load resource/, /split_partner|failed to load|TypeError|NetworkError|Failed to fetch/i);
+  await signIn(page, env.server.url, 'partner@demo.test');
+  await page.getByRole('heading', { level: 1, name: 'Traffic sources' }).waitFor();
+
   let blocked = 0;
   await page.route('**/split_partner.wasm', (route) => {
     blocked += 1;
     return route.abort('internetdisconnected');
   });
-  await signIn(page, env.server.url, 'partner@demo.test');
-  await page.locator('table tbody tr').first().waitFor();
-  // The download ahead fails unseen: the table is whole, and nothing asked for it is missing.
-  await expectSoon(() => blocked >= 1, () => 'the later screens were never asked for');
-  await page.waitForTimeout(300);
-  assert.equal(await page.getByRole('alert').count(), 0, 'no alert for a download nobody asked for');
-
   await page.locator('table tbody a.cell-name').first().click();
   const alert = page.getByRole('alert').filter({ hasText: "This page couldn't be loaded" });
   await alert.waitFor();
-  assert.ok(blocked >= 2, 'opening the screen asked for its module again');
+  assert.ok(blocked >= 1);
   await assertAccessible(page, 'a screen that failed to download');
   // Still failing: Try again fails again, and says so again.
   await alert.getByRole('button', { name: 'Try again' }).click();
   await alert.waitFor();
-  assert.ok(blocked >= 3, 'Try again asked for the module again');
+  assert.ok(blocked >= 2, 'Try again asked for the module again');
 
   await page.unroute('**/split_partner.wasm');
   await alert.getByRole('button', { name: 'Try again' }).click();
