@@ -2,8 +2,9 @@
 //! caption with bots left out, the data table behind its toggle, the empty state, a drawing
 //! that tells refused from redirected without colour), the source traffic panel (the staff
 //! view's mismatch lead, the referrer table's words, the period chosen, loading failure and Try
-//! again) and the click lookup (field errors: empty, unknown ID; the click found). Answers come
-//! from a fake `fetch` installed on the window.
+//! again, new clicks drawn in place), the partner's sources table taking new figures as
+//! clicks arrive, and the click lookup (field errors: empty, unknown ID; the click found).
+//! Answers come from a fake `fetch` installed on the window.
 //!
 //! Run: `scripts/test-wasm.sh --test traffic_components`.
 #![cfg(target_arch = "wasm32")]
@@ -24,6 +25,7 @@ use web::{
         traffic_panel::{match_rate_cell, mismatch_sentence, TrafficPanel},
     },
     live::Live,
+    pages::sources_list::SourcesList,
     session::{Session, SessionState},
 };
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -893,6 +895,111 @@ async fn updates_close_together_make_one_load_at_most_every_second() {
     assert_eq!(loads(), 3, "one load for both");
     sleep(300).await;
     assert_eq!(loads(), 3);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_wait_that_is_up_after_the_panel_is_gone_loads_nothing() {
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources/12/traffic": [{{"status":200,"body":{}}}]}}"#,
+        traffic_json(90, 5, 5, "90")
+    ));
+    let root = container();
+    let (app, live) = mount_live_panel(&root);
+    wait_for(&root, "figure").await;
+    let loads = || calls("GET /api/traffic-sources/12/traffic");
+    live.received(traffic_update(12));
+    settle().await;
+    assert_eq!(loads(), 2);
+    // An update within the second waits for it to be up; the page is left meanwhile.
+    live.received(traffic_update(12));
+    settle().await;
+    drop(app);
+    sleep(1_300).await;
+    assert_eq!(loads(), 2, "nothing loaded for a page that is gone");
+    root.remove();
+}
+
+/// One of the partner's sources as the list answers it.
+fn listed_source(id: i64, name: &str, clicks: i64, rate: u8) -> String {
+    format!(
+        r#"{{"id":{id},"partner_id":3,"partner_name":"Someone","name":"{name}",
+        "url":"https://{id}.example","channels":["content"],"status":"active","visibility":"public",
+        "version":1,"program_count":1,"clicks_30d":{clicks},"match_rate_30d":{rate},
+        "verification_state":"unverified","created_at":"2026-11-01T00:00:00Z",
+        "updated_at":"2026-11-02T00:00:00Z"}}"#
+    )
+}
+
+#[wasm_bindgen_test]
+async fn the_sources_table_takes_new_figures_in_place_and_quietly() {
+    let page = |clicks, rate| {
+        format!(
+            r#"{{"status":200,"body":{{"items":[{},{}],"next_cursor":null,"total":2}}}}"#,
+            listed_source(12, "Dealspotter Blog", clicks, rate),
+            listed_source(14, "Tent Reviews", 7, 50)
+        )
+    };
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources": [{}, {}]}}"#,
+        page(1_200, 90),
+        page(1_201, 89)
+    ));
+    let root = container();
+    let live = std::rc::Rc::new(std::cell::Cell::new(None));
+    let _app = {
+        let live = live.clone();
+        mount_to(root.clone(), move || {
+            signed_in(Role::Partner);
+            live.set(Some(Live::provide()));
+            view! { <Router><SourcesList/></Router> }
+        })
+    };
+    let live = live.get().unwrap();
+    wait_for(&root, "table tbody tr").await;
+    let loads = || calls("GET /api/traffic-sources");
+    assert_eq!(loads(), 1);
+    let first = find(&root, "table tbody tr:first-child");
+    let clicks = |row: &Element| text(row, r#"td[data-label="Clicks (30 days)"]"#);
+    let rate = |row: &Element| text(row, r#"td[data-label="Match rate"]"#);
+    assert_eq!(
+        (clicks(&first), rate(&first)),
+        ("1,200".into(), "90%".into())
+    );
+    // A partner reading the table, the focus on the row's Edit link.
+    let edit: HtmlElement = find(&first, "td.cell-actions a").unchecked_into();
+    edit.focus().unwrap();
+
+    // Clicks on a source that is not on this page: nothing to load.
+    live.received(traffic_update(99));
+    settle().await;
+    assert_eq!(loads(), 1);
+
+    // Clicks on one that is: the page asked again quietly, only its figures redrawn.
+    live.received(traffic_update(12));
+    for _ in 0..100 {
+        if clicks(&first) == "1,201" {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(loads(), 2);
+    assert_eq!(
+        (clicks(&first), rate(&first)),
+        ("1,201".into(), "89%".into())
+    );
+    let now = find(&root, "table tbody tr:first-child");
+    assert!(now.is_same_node(Some(&first)), "the same row");
+    assert_eq!(
+        document()
+            .active_element()
+            .map(|e| e.is_same_node(Some(&edit))),
+        Some(true),
+        "the focus stays on its Edit link"
+    );
+    assert_eq!(text(&root, ".updating"), "", "nothing said");
+    let other = find(&root, "table tbody tr:last-child");
+    assert_eq!(clicks(&other), "7");
     root.remove();
 }
 
