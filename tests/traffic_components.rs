@@ -782,18 +782,40 @@ async fn a_source_without_clicks_shows_the_empty_state_and_no_figures() {
     root.remove();
 }
 
-/// The partner's panel of source 12, with the live context it listens to.
-fn mount_live_panel(root: &HtmlElement) -> (UnmountHandle<impl Mountable>, Live) {
+/// `screen`, seen by a signed-in partner under a router, with the live context it listens to.
+fn mount_live<V: IntoView + 'static>(
+    root: &HtmlElement,
+    screen: impl Fn() -> V + Send + Sync + 'static,
+) -> (UnmountHandle<impl Mountable>, Live) {
     let live = std::rc::Rc::new(std::cell::Cell::new(None));
     let app = {
         let live = live.clone();
         mount_to(root.clone(), move || {
             signed_in(Role::Partner);
             live.set(Some(Live::provide()));
-            view! { <Router><TrafficPanel source_id=12/></Router> }
+            view! { <Router>{screen()}</Router> }
         })
     };
     (app, live.get().unwrap())
+}
+
+/// The partner's panel of source 12, with the live context it listens to.
+fn mount_live_panel(root: &HtmlElement) -> (UnmountHandle<impl Mountable>, Live) {
+    mount_live(root, || view! { <TrafficPanel source_id=12/> })
+}
+
+/// The panel of source 12 shown, every load of its traffic answered the same; and how many
+/// times it was loaded.
+async fn live_panel_shown(
+    root: &HtmlElement,
+) -> (UnmountHandle<impl Mountable>, Live, impl Fn() -> u32) {
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources/12/traffic": [{{"status":200,"body":{}}}]}}"#,
+        traffic_json(90, 5, 5, "90")
+    ));
+    let (app, live) = mount_live_panel(root);
+    wait_for(root, "figure").await;
+    (app, live, || calls("GET /api/traffic-sources/12/traffic"))
 }
 
 /// A traffic update from the live stream, as the server sends it.
@@ -872,14 +894,8 @@ async fn new_clicks_redraw_the_open_panel_in_place_and_quietly() {
 
 #[wasm_bindgen_test]
 async fn updates_close_together_make_one_load_at_most_every_second() {
-    fake_fetch(&format!(
-        r#"{{"GET /api/traffic-sources/12/traffic": [{{"status":200,"body":{}}}]}}"#,
-        traffic_json(90, 5, 5, "90")
-    ));
     let root = container();
-    let (_app, live) = mount_live_panel(&root);
-    wait_for(&root, "figure").await;
-    let loads = || calls("GET /api/traffic-sources/12/traffic");
+    let (_app, live, loads) = live_panel_shown(&root).await;
     assert_eq!(loads(), 1);
     // The first update after a quiet while: at once.
     live.received(traffic_update(12));
@@ -900,14 +916,8 @@ async fn updates_close_together_make_one_load_at_most_every_second() {
 
 #[wasm_bindgen_test]
 async fn a_wait_that_is_up_after_the_panel_is_gone_loads_nothing() {
-    fake_fetch(&format!(
-        r#"{{"GET /api/traffic-sources/12/traffic": [{{"status":200,"body":{}}}]}}"#,
-        traffic_json(90, 5, 5, "90")
-    ));
     let root = container();
-    let (app, live) = mount_live_panel(&root);
-    wait_for(&root, "figure").await;
-    let loads = || calls("GET /api/traffic-sources/12/traffic");
+    let (app, live, loads) = live_panel_shown(&root).await;
     live.received(traffic_update(12));
     settle().await;
     assert_eq!(loads(), 2);
@@ -946,16 +956,7 @@ async fn the_sources_table_takes_new_figures_in_place_and_quietly() {
         page(1_201, 89)
     ));
     let root = container();
-    let live = std::rc::Rc::new(std::cell::Cell::new(None));
-    let _app = {
-        let live = live.clone();
-        mount_to(root.clone(), move || {
-            signed_in(Role::Partner);
-            live.set(Some(Live::provide()));
-            view! { <Router><SourcesList/></Router> }
-        })
-    };
-    let live = live.get().unwrap();
+    let (_app, live) = mount_live(&root, || view! { <SourcesList/> });
     wait_for(&root, "table tbody tr").await;
     let loads = || calls("GET /api/traffic-sources");
     assert_eq!(loads(), 1);
