@@ -11,19 +11,32 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use model::{Account, ApiErrorBody};
+use model::{Account, ApiErrorBody, Role};
+use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::SignedIn;
 use super::error::AppError;
+use super::list_params::Query;
 use crate::db::Db;
-use crate::live::{self, rights, LiveEvent, StreamSlot, RESUME_WINDOW_MS};
+use crate::live::rights::{self, Scope};
+use crate::live::{self, LiveEvent, StreamSlot, RESUME_WINDOW_MS};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsParams {
+    /// A source's id: the stream carries only that source's `traffic` events, for a page
+    /// that shows its traffic. Its partner and staff may open one; staff's own stream
+    /// does not carry clicks (it would carry every click of the platform).
+    pub traffic_of: Option<String>,
 }
 
 /// Your live event stream: what changes for you, as it happens.
@@ -37,18 +50,25 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// (`traffic`, at most one every 5 s per source: load its traffic again to see them). Reconnect with `Last-Event-ID` to receive what you missed, for
 /// events up to 5 minutes old, with no duplicates. A comment line is sent as a heartbeat
 /// when nothing else is (every 15 s by default). A few streams per person at once: past
-/// that, 429.
+/// that, 429. With `traffic_of`, only that source's new clicks (400 for an id that is not
+/// a number, 403 for an advertiser, 404 for no such source or another partner's).
 #[utoipa::path(get, path = "/api/events", tag = "live",
-    params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received, to resume after it")),
+    params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received, to resume after it"),
+           EventsParams),
     responses(
         (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        (status = 400, description = "`traffic_of` is not a source id", body = ApiErrorBody),
         (status = 401, body = ApiErrorBody),
+        (status = 403, description = "Advertisers see traffic through their programs", body = ApiErrorBody),
+        (status = 404, description = "`traffic_of`: no such source, or another partner's", body = ApiErrorBody),
         (status = 429, description = "Too many streams open for this account", body = ApiErrorBody)))]
 async fn events(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
+    Query(params): Query<EventsParams>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    let scope = scope(&state, &me, params.traffic_of.as_deref()).await?;
     let slot = state
         .live
         .open_stream(me.id, state.config.events_max_per_user)
@@ -70,6 +90,7 @@ async fn events(
     let stream = Stream {
         db: state.db.clone(),
         me,
+        scope,
         receiver,
         closing,
         seen: Seen::new(floor, backlog.iter().map(|e| e.id)),
@@ -92,6 +113,29 @@ async fn events(
         Sse::new(events).keep_alive(KeepAlive::new().interval(heartbeat)),
     )
         .into_response())
+}
+
+/// What a stream opened with `traffic_of` (or without) carries, once its person was checked
+/// for it: the same rule as reading that source's traffic.
+async fn scope(
+    state: &AppState,
+    me: &Account,
+    traffic_of: Option<&str>,
+) -> Result<Scope, AppError> {
+    // Empty is absent, as for every other query parameter.
+    let Some(raw) = traffic_of.filter(|t| !t.trim().is_empty()) else {
+        return Ok(Scope::Mine);
+    };
+    let id = raw.trim().parse::<i64>().map_err(|_| {
+        AppError::Malformed(format!("traffic_of \"{raw}\" is not a traffic source id."))
+    })?;
+    if me.role == Role::Advertiser {
+        return Err(AppError::Forbidden(
+            "Advertisers see a source's clicks through their programs.",
+        ));
+    }
+    super::traffic::viewable_source_url(state, me, id).await?;
+    Ok(Scope::TrafficOf(id))
 }
 
 /// How many sent ids a stream remembers: far more than can arrive out of order, so a
@@ -143,6 +187,7 @@ impl Seen {
 struct Stream {
     db: Db,
     me: Account,
+    scope: Scope,
     receiver: tokio::sync::broadcast::Receiver<Arc<LiveEvent>>,
     closing: tokio::sync::watch::Receiver<bool>,
     seen: Seen,
@@ -193,7 +238,7 @@ impl Stream {
                 }
             };
             self.seen.mark(event.id);
-            if !rights::may_see(&self.me, &event) {
+            if !rights::carries(self.scope, &self.me, &event) {
                 continue;
             }
             let data = serde_json::to_string(&rights::update(&event)).unwrap_or_default();

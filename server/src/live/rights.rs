@@ -6,10 +6,30 @@
 //!   source must leave the marketplace pages that show it).
 //! - A new collaboration goes to the source's partner and to the advertiser who made it.
 //! - New clicks (`traffic`) go to the source's partner and to the advertiser of the link.
+//!   Staff have them only on a stream opened for one source (`?traffic_of=`, [`Scope`]):
+//!   a page that shows that source's traffic.
 
 use model::{Account, Role};
 
 use super::LiveEvent;
+
+/// What one stream carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything its person may see ([`may_see`]).
+    Mine,
+    /// Only the new clicks of this source, for a page that shows its traffic. Who may open
+    /// such a stream (the source's partner, staff) is checked when it opens.
+    TrafficOf(i64),
+}
+
+/// Whether a stream of `scope`, held by `account`, sends `e`.
+pub fn carries(scope: Scope, account: &Account, e: &LiveEvent) -> bool {
+    match scope {
+        Scope::Mine => may_see(account, e),
+        Scope::TrafficOf(id) => e.kind == "traffic" && e.traffic_source_id == Some(id),
+    }
+}
 
 pub fn may_see(account: &Account, e: &LiveEvent) -> bool {
     let me = Some(account.id);
@@ -24,8 +44,8 @@ pub fn may_see(account: &Account, e: &LiveEvent) -> bool {
         ("collaboration", Role::Partner) => e.partner_id == me,
         ("collaboration", Role::Advertiser) => e.account_id == me,
         // New clicks: the source's partner and the advertiser whose link was clicked.
-        // Not staff: their stream would carry every click of the platform; staff pages
-        // show traffic as of their loading.
+        // Not staff: their stream would carry every click of the platform; a staff page
+        // that shows a source's traffic opens a stream for that source ([`Scope`]).
         ("traffic", Role::Partner) => e.partner_id == me,
         ("traffic", Role::Advertiser) => e.account_id == me,
         _ => false,
@@ -73,6 +93,32 @@ mod tests {
             verified: false,
             advertisers,
         }
+    }
+
+    #[test]
+    fn a_stream_for_one_sources_traffic_carries_its_clicks_only() {
+        let clicks = |source: i64| LiveEvent {
+            kind: "traffic".into(),
+            traffic_source_id: Some(source),
+            account_id: Some(5),
+            ..source_change((false, false), vec![])
+        };
+        let staff = account(1, Role::Staff);
+        assert!(
+            !carries(Scope::Mine, &staff, &clicks(7)),
+            "not on staff's own stream"
+        );
+        assert!(carries(Scope::TrafficOf(7), &staff, &clicks(7)));
+        assert!(
+            !carries(Scope::TrafficOf(7), &staff, &clicks(8)),
+            "another source"
+        );
+        let change = source_change((false, false), vec![]);
+        assert!(carries(Scope::Mine, &staff, &change));
+        assert!(
+            !carries(Scope::TrafficOf(7), &staff, &change),
+            "only clicks"
+        );
     }
 
     #[test]

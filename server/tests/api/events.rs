@@ -37,7 +37,12 @@ pub struct Stream {
 
 impl Stream {
     pub async fn open(user: &User, last_event_id: Option<&str>) -> Stream {
-        let mut request = user.client.get(format!("{}/api/events", user.base));
+        Stream::open_at(user, "/api/events", last_event_id).await
+    }
+
+    /// A stream at `path` (`/api/events` with a query).
+    pub async fn open_at(user: &User, path: &str, last_event_id: Option<&str>) -> Stream {
+        let mut request = user.client.get(format!("{}{path}", user.base));
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
         }

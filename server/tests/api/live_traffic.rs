@@ -13,13 +13,15 @@ use crate::both_engines;
 use crate::crash::Server;
 use crate::events::{Frame, Stream};
 use crate::marketplace::{collaborate, program};
-use crate::support::{spawn_app, Engine, TempDir, User};
+use crate::support::{error_code, spawn_app, spawn_app_with, Engine, TempDir, User};
 use crate::traffic::{drain, human, linked, scalar, stored_events};
 
 both_engines!(
     new_clicks_reach_the_sources_partner_and_the_links_advertiser_only,
     a_source_is_announced_at_most_once_a_window_and_only_for_new_clicks,
     a_burst_of_events_reaches_a_stream_whole_and_at_once,
+    a_stream_for_one_sources_traffic_carries_its_clicks_to_staff_and_its_partner,
+    a_stream_for_one_sources_traffic_is_refused_clearly_and_takes_no_slot,
 );
 
 fn assert_traffic(frame: &Frame, source: &Value) {
@@ -133,6 +135,111 @@ async fn a_source_is_announced_at_most_once_a_window_and_only_for_new_clicks(eng
     drain(&app).await;
     assert_traffic(&partner.next().await, &l.source);
     assert_eq!(traffic_rows(&app).await, 3);
+}
+
+fn traffic_of(source: &Value) -> String {
+    format!("/api/events?traffic_of={}", source["id"])
+}
+
+/// Staff's own stream carries no clicks; a page showing one source's traffic opens a stream
+/// for that source, which carries its clicks (whichever advertiser's link) and nothing else.
+async fn a_stream_for_one_sources_traffic_carries_its_clicks_to_staff_and_its_partner(
+    engine: Engine,
+) {
+    let app = spawn_app(engine).await;
+    let l = linked(&app, "Watched Clicks", "https://watched.example/").await;
+    let other = linked(&app, "Other Clicks", "https://other-clicks.example/").await;
+    let second = app.advertiser().await;
+    let autumn = program(&second, "Autumn", "https://autumn.example/").await;
+    let second_code = collaborate(&second, &autumn, &l.source).await["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let staff = app.staff().await;
+    let mut staff_own = Stream::open(&staff, None).await;
+    let mut watching = Stream::open_at(&staff, &traffic_of(&l.source), None).await;
+    let mut partner_watching = Stream::open_at(&l.partner, &traffic_of(&l.source), None).await;
+    let mut watching_other = Stream::open_at(&staff, &traffic_of(&other.source), None).await;
+
+    human(&app, &l.code, "").await;
+    assert_eq!(drain(&app).await, 1);
+    assert_traffic(&watching.next().await, &l.source);
+    assert_traffic(&partner_watching.next().await, &l.source);
+    assert_quiet(&mut watching_other, "a stream for another source").await;
+    assert_quiet(&mut staff_own, "staff's own stream").await;
+
+    // Another advertiser's link to the same source: the same source's clicks.
+    human(&app, &second_code, "").await;
+    assert_eq!(drain(&app).await, 1);
+    assert_traffic(&watching.next().await, &l.source);
+
+    // The other source's click reaches its own stream only.
+    human(&app, &other.code, "").await;
+    assert_eq!(drain(&app).await, 1);
+    assert_traffic(&watching_other.next().await, &other.source);
+    assert_quiet(&mut watching, "the first source's stream").await;
+
+    // A change of the source is on staff's own stream, not on the traffic one.
+    crate::admin::block(
+        &staff,
+        l.source["id"].as_i64().unwrap(),
+        "Fake traffic",
+        None,
+    )
+    .await;
+    assert_eq!(staff_own.next().await.event, "source");
+    assert_quiet(&mut watching, "the traffic stream, on a block").await;
+}
+
+async fn a_stream_for_one_sources_traffic_is_refused_clearly_and_takes_no_slot(engine: Engine) {
+    let app = spawn_app_with(engine, |c| c.events_max_per_user = 1).await;
+    let l = linked(&app, "Refused Clicks", "https://refused.example/").await;
+    let path = traffic_of(&l.source);
+    assert_eq!(
+        app.anonymous().get(&path).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let refusals = [
+        (
+            &l.advertiser,
+            path.clone(),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            &l.partner,
+            "/api/events?traffic_of=abc".to_string(),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            &l.partner,
+            "/api/events?traffic_of=1.5".to_string(),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            &l.partner,
+            "/api/events?traffic_of=999999".to_string(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ];
+    for (who, path, status, code) in refusals {
+        let body = error_code(who.get(&path).await, status).await;
+        assert_eq!(body["code"], code, "{path}: {body}");
+        assert!(!body["message"].as_str().unwrap().is_empty());
+    }
+    // Another partner's source is not found, as its traffic is.
+    let stranger = app.partner().await;
+    assert_eq!(
+        error_code(stranger.get(&path).await, StatusCode::NOT_FOUND).await["code"],
+        "not_found"
+    );
+    // None of the refusals held a slot: each may still open its one stream.
+    let _partner = Stream::open_at(&l.partner, &path, None).await;
+    let _advertiser = Stream::open(&l.advertiser, None).await;
+    let _stranger = Stream::open(&stranger, None).await;
 }
 
 /// `user`, the same browser, talking to `server`.
