@@ -239,41 +239,45 @@ pub fn reload_when_differs(
     });
 }
 
-/// Holds the stream open while mounted (mount it where the signed-in header is).
-/// Renders the connection state for screen readers and sight alike while it is not open.
-#[component]
-pub fn LiveStream() -> impl IntoView {
-    let live = use_live();
-    let source = web_sys::EventSource::new("/api/events").ok();
-    let mut closures: Vec<Closure<dyn FnMut(web_sys::Event)>> = Vec::new();
+/// Opens an `EventSource` at `url` that hands every event of these `kinds` to `live`, with
+/// its own open and error handlers; closed, with its closures, when the calling component
+/// is cleaned up.
+fn listen(
+    url: &str,
+    kinds: &[&str],
+    live: Live,
+    on_open: Option<Box<dyn FnMut(web_sys::Event)>>,
+    on_error: Option<Box<dyn FnMut(web_sys::Event)>>,
+) {
+    type Handler = Closure<dyn FnMut(web_sys::Event)>;
+    let source = web_sys::EventSource::new(url).ok();
+    let mut closures: Vec<Handler> = Vec::new();
     if let Some(source) = &source {
-        for kind in ["source", "notification", "collaboration", "traffic"] {
-            let handler =
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-                    let data = event
-                        .dyn_ref::<web_sys::MessageEvent>()
-                        .and_then(|m| m.data().as_string());
-                    if let Some(update) =
-                        data.and_then(|d| serde_json::from_str::<LiveUpdate>(&d).ok())
-                    {
-                        live.received(update);
-                    }
-                });
+        for kind in kinds {
+            let handler = Handler::new(move |event: web_sys::Event| {
+                let data = event
+                    .dyn_ref::<web_sys::MessageEvent>()
+                    .and_then(|m| m.data().as_string());
+                if let Some(update) = data.and_then(|d| serde_json::from_str::<LiveUpdate>(&d).ok())
+                {
+                    live.received(update);
+                }
+            });
             let _ = source.add_event_listener_with_callback(kind, handler.as_ref().unchecked_ref());
             closures.push(handler);
         }
-        let open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            let _ = live.connection.try_set(Connection::Open);
-        });
-        source.set_onopen(Some(open.as_ref().unchecked_ref()));
-        closures.push(open);
-        let error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            let _ = live.connection.try_set(Connection::Reconnecting);
-        });
-        source.set_onerror(Some(error.as_ref().unchecked_ref()));
-        closures.push(error);
+        if let Some(on_open) = on_open {
+            let open = Handler::new(on_open);
+            source.set_onopen(Some(open.as_ref().unchecked_ref()));
+            closures.push(open);
+        }
+        if let Some(on_error) = on_error {
+            let error = Handler::new(on_error);
+            source.set_onerror(Some(error.as_ref().unchecked_ref()));
+            closures.push(error);
+        }
     }
-    // The closures live as long as the stream; both go when the header does.
+    // The closures live as long as the stream; both go with the component.
     let held = send_wrapper::SendWrapper::new((source, closures));
     on_cleanup(move || {
         let (source, _closures) = held.take();
@@ -281,9 +285,42 @@ pub fn LiveStream() -> impl IntoView {
             source.close();
         }
     });
+}
+
+/// Holds the stream open while mounted (mount it where the signed-in header is).
+/// Renders the connection state for screen readers and sight alike while it is not open.
+#[component]
+pub fn LiveStream() -> impl IntoView {
+    let live = use_live();
+    listen(
+        "/api/events",
+        &["source", "notification", "collaboration", "traffic"],
+        live,
+        Some(Box::new(move |_| {
+            let _ = live.connection.try_set(Connection::Open);
+        })),
+        Some(Box::new(move |_| {
+            let _ = live.connection.try_set(Connection::Reconnecting);
+        })),
+    );
     view! {
         <p class="live-state" role="status">
             {move || (live.connection.get() == Connection::Reconnecting).then_some("Reconnecting…")}
         </p>
     }
+}
+
+/// While the calling component is mounted, also receives the new clicks of one source
+/// (`/api/events?traffic_of=`), which staff's own stream does not carry (it would carry
+/// every click of the platform): a staff page that shows that source's traffic calls it,
+/// and its updates reach the page's watchers like any other. Its connection state is not
+/// shown: the header's stream says whether the app is live.
+pub fn follow_traffic_of(source_id: i64) {
+    listen(
+        &format!("/api/events?traffic_of={source_id}"),
+        &["traffic"],
+        use_live(),
+        None,
+        None,
+    );
 }

@@ -2,8 +2,8 @@
 //! caption with bots left out, the data table behind its toggle, the empty state, a drawing
 //! that tells refused from redirected without colour), the source traffic panel (the staff
 //! view's mismatch lead, the referrer table's words, the period chosen, loading failure and Try
-//! again, new clicks drawn in place), the partner's sources table taking new figures as
-//! clicks arrive, and the click lookup (field errors: empty, unknown ID; the click found).
+//! again, new clicks drawn in place, staff's on a stream for that source), the partner's
+//! sources table taking new figures as clicks arrive (and not those of a page left), and the click lookup (field errors: empty, unknown ID; the click found).
 //! Answers come from a fake `fetch` installed on the window.
 //!
 //! Run: `scripts/test-wasm.sh --test traffic_components`.
@@ -787,11 +787,20 @@ fn mount_live<V: IntoView + 'static>(
     root: &HtmlElement,
     screen: impl Fn() -> V + Send + Sync + 'static,
 ) -> (UnmountHandle<impl Mountable>, Live) {
+    mount_live_as(root, Role::Partner, screen)
+}
+
+/// [`mount_live`] for someone of `role`.
+fn mount_live_as<V: IntoView + 'static>(
+    root: &HtmlElement,
+    role: Role,
+    screen: impl Fn() -> V + Send + Sync + 'static,
+) -> (UnmountHandle<impl Mountable>, Live) {
     let live = std::rc::Rc::new(std::cell::Cell::new(None));
     let app = {
         let live = live.clone();
         mount_to(root.clone(), move || {
-            signed_in(Role::Partner);
+            signed_in(role);
             live.set(Some(Live::provide()));
             view! { <Router>{screen()}</Router> }
         })
@@ -930,6 +939,95 @@ async fn a_wait_that_is_up_after_the_panel_is_gone_loads_nothing() {
     root.remove();
 }
 
+/// Replaces `window.EventSource` with a fake that records each stream opened in
+/// `window.__streams` (its `url`, whether it was `closed`), to which a test sends events.
+fn fake_event_source() {
+    eval(
+        r#"
+        window.__streams = [];
+        window.EventSource = class extends EventTarget {
+            constructor(url) {
+                super();
+                this.url = url;
+                this.closed = false;
+                this.onopen = null;
+                this.onerror = null;
+                window.__streams.push(this);
+            }
+            close() { this.closed = true; }
+        };
+        "#,
+    );
+}
+
+/// The urls of the streams opened since [`fake_event_source`], each with whether it is closed.
+fn streams() -> Vec<(String, bool)> {
+    let list: js_sys::Array =
+        eval("window.__streams.map((s) => [s.url, s.closed])").unchecked_into();
+    list.iter()
+        .map(|pair| {
+            let pair: js_sys::Array = pair.unchecked_into();
+            (
+                pair.get(0).as_string().unwrap(),
+                pair.get(1).as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_staff_panel_follows_its_sources_clicks_on_a_stream_of_its_own_while_shown() {
+    fake_event_source();
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources/12/traffic": [
+            {{"status":200,"body":{}}},
+            {{"status":200,"body":{}}}
+        ]}}"#,
+        traffic_json(50, 38, 12, "50"),
+        traffic_json(50, 39, 12, "49")
+    ));
+    let root = container();
+    let (app, _live) = mount_live_as(&root, Role::Staff, || {
+        view! { <TrafficPanel source_id=12 prominent_mismatch=true/> }
+    });
+    wait_for(&root, ".traffic__lead").await;
+    assert_eq!(
+        streams(),
+        vec![("/api/events?traffic_of=12".to_string(), false)],
+        "a stream for this source's clicks"
+    );
+    // Its clicks, as the server sends them on that stream: the panel loads them in place.
+    eval(
+        r#"window.__streams[0].dispatchEvent(new MessageEvent('traffic',
+            { data: JSON.stringify({ kind: 'traffic', source_id: 12 }) }))"#,
+    );
+    for _ in 0..100 {
+        if text(&root, ".traffic__lead-figure").starts_with("39%") {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(calls("GET /api/traffic-sources/12/traffic"), 2);
+    assert_eq!(
+        text(&root, ".traffic__lead-figure"),
+        "39% of clicks came from other sites"
+    );
+    // Gone with the panel.
+    drop(app);
+    assert_eq!(
+        streams(),
+        vec![("/api/events?traffic_of=12".to_string(), true)]
+    );
+    root.remove();
+
+    // A partner's own stream carries their clicks: their panel opens none.
+    fake_event_source();
+    let root = container();
+    let (_app, _live, _loads) = live_panel_shown(&root).await;
+    assert_eq!(streams(), vec![]);
+    root.remove();
+}
+
 /// One of the partner's sources as the list answers it.
 fn listed_source(id: i64, name: &str, clicks: i64, rate: u8) -> String {
     format!(
@@ -1002,6 +1100,55 @@ async fn the_sources_table_takes_new_figures_in_place_and_quietly() {
     let other = find(&root, "table tbody tr:last-child");
     assert_eq!(clicks(&other), "7");
     root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_quiet_answer_for_a_page_left_meanwhile_is_dropped() {
+    let page = |clicks, rate| {
+        format!(
+            r#"{{"status":200,"body":{{"items":[{}],"next_cursor":null,"total":1}}}}"#,
+            listed_source(12, "Dealspotter Blog", clicks, rate)
+        )
+    };
+    let address = eval("location.pathname + location.search")
+        .as_string()
+        .unwrap();
+    // The page's load; the quiet refresh, slow; the load of the search made meanwhile.
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources": [{}, {}, {}]}}"#,
+        page(1_200, 90),
+        page(1_300, 80).replacen(r#""status":200"#, r#""status":200,"delay":600"#, 1),
+        page(1_250, 85)
+    ));
+    let root = container();
+    let (_app, live) = mount_live(&root, || view! { <SourcesList/> });
+    wait_for(&root, "table tbody tr").await;
+    let clicks = || text(&root, r#"table tbody tr td[data-label="Clicks (30 days)"]"#);
+    assert_eq!(clicks(), "1,200");
+
+    live.received(traffic_update(12));
+    settle().await;
+    assert_eq!(calls("GET /api/traffic-sources"), 2, "asked again quietly");
+    // The partner searches before that answer is back.
+    let search: HtmlInputElement = find(&root, "#search").unchecked_into();
+    search.set_value("Deal");
+    search
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    click(&root, ".filters__search button[type=submit]");
+    for _ in 0..100 {
+        if clicks() == "1,250" {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(clicks(), "1,250", "the search's own answer");
+    assert_eq!(calls("GET /api/traffic-sources"), 3);
+    // The quiet answer, for the page before the search, arrives: it is not shown.
+    sleep(800).await;
+    assert_eq!(clicks(), "1,250", "the older page's figures are dropped");
+    root.remove();
+    eval(&format!("history.replaceState(null, '', {address:?})"));
 }
 
 #[wasm_bindgen_test]

@@ -54,6 +54,10 @@ pub fn TrafficPanel(
 ) -> impl IntoView {
     let (period, choose) = use_period();
     let traffic = Loader::new(move || api::source_traffic(source_id, period.get()));
+    // Staff's own stream carries no clicks: the page follows this source's.
+    if untrack(|| crate::session::use_session().role()) == Some(model::Role::Staff) {
+        crate::live::follow_traffic_of(source_id);
+    }
     crate::live::refresh_on_traffic(move |id| id == source_id, move || traffic.refresh());
     view! {
         <section class="detail-section traffic" aria-labelledby="traffic-title">

@@ -1,7 +1,7 @@
 // Traffic evidence in real Chromium, on the release bundle served by the real server with its
 // demo data (30 days of seeded clicks on the demo links): the partner's chart of a demo source
 // and a click made here showing up in it; the staff source page leading with the share from
-// other sites, and bots counted apart; the program page's chart per source; the marketplace's
+// other sites, and bots counted apart, and a click showing up there too; the program page's chart per source; the marketplace's
 // bands (never counts); the advertiser's click lookup. axe-core on every new view, keyboard
 // only where it matters, and the chart at 360 px.
 //
@@ -399,6 +399,56 @@ describe('staff', () => {
     const other = traffic.top_referrers.find((r) => !r.matches);
     if (other) assert.match(await lead.innerText(), new RegExp(other.host.replace(/\./g, '\\.')));
     await checkPage(page, 'admin source page, mismatch lead');
+  });
+
+  test('a click from another site shows on the open staff source page by itself, on a stream for that source only', async () => {
+    // An active source (a blocked one's link answers 410), judged, so that the lead counts.
+    const rated = judged.filter((s) => s.match_rate_30d !== null && s.status === 'active');
+    assert.ok(rated.length > 0, 'an active demo source with enough traffic to judge');
+    const worst = rated.reduce((a, b) => (b.match_rate_30d < a.match_rate_30d ? b : a));
+    const link = (await api(page, 'GET', `/api/traffic-sources/${worst.id}`)).body.programs[0]?.tracking_url;
+    assert.ok(link, 'the demo source is in a program');
+    const streams = [];
+    const noteStream = (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/api/events') streams.push(url.search);
+    };
+    page.on('request', noteStream);
+    await page.goto(`${env.server.url}/admin/traffic-sources/${worst.id}`);
+    const panel = page.getByRole('region', { name: 'Traffic in the last 30 days' });
+    const figure = panel.locator('figure');
+    await figure.waitFor();
+    const before = await captionCount(figure);
+    const mix = (await api(page, 'GET', `/api/traffic-sources/${worst.id}/traffic`)).body.referrers;
+    const toggle = figure.getByRole('button', { name: /data table/ });
+    await toggle.focus();
+    await watchQuietly(page, '.traffic__updating');
+
+    const clickedAt = Date.now();
+    assert.equal((await follow(link, 'https://elsewhere.example/deals')).status, 302);
+    await page.waitForFunction(
+      (total) => {
+        const caption = document.querySelector('.traffic-chart__caption')?.textContent ?? '';
+        return Number((caption.match(/^([\d,]+) clicks?/)?.[1] ?? '0').replace(/,/g, '')) === total;
+      },
+      before.total + 1,
+      { timeout: 12_000 },
+    );
+    console.log(`a click to the open staff source page: ${Date.now() - clickedAt} ms`);
+    // The lead counts it among the clicks from other sites.
+    const total = mix.match + mix.mismatch + mix.none;
+    assert.match(
+      await panel.locator('.traffic__lead').innerText(),
+      new RegExp(`${thousands(mix.mismatch + 1)} of ${thousands(total + 1)} clicks came from other sites`),
+    );
+    await assertQuiet(page);
+    assert.equal(await toggle.evaluate((b) => b === document.activeElement), true, 'the focus stays');
+    // Staff's own stream, and one for this source's clicks.
+    page.off('request', noteStream);
+    assert.ok(streams.includes(''), `streams: ${streams}`);
+    assert.ok(streams.includes(`?traffic_of=${worst.id}`), `streams: ${streams}`);
+    assert.deepEqual([...new Set(streams)].sort(), ['', `?traffic_of=${worst.id}`]);
+    await checkPage(page, 'admin source page after a live update');
   });
 
   test('bot clicks are shown apart and left out of the totals', async () => {
