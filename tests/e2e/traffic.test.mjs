@@ -84,6 +84,18 @@ async function captionCount(figure, span = '30 days') {
   return { total: number(match[1]), redirected: number(match[2]), refused: number(match[3]), caption };
 }
 
+/** Waits until the open chart's caption counts `total` human clicks. */
+async function captionReaches(page, total) {
+  await page.waitForFunction(
+    (total) => {
+      const caption = document.querySelector('.traffic-chart__caption')?.textContent ?? '';
+      return Number((caption.match(/^([\d,]+) clicks?/)?.[1] ?? '0').replace(/,/g, '')) === total;
+    },
+    total,
+    { timeout: 12_000 },
+  );
+}
+
 /** Opens a chart's data table (by keyboard) and reads every day's row. */
 async function tableRows(page, figure) {
   const toggle = figure.getByRole('button', { name: /data table/ });
@@ -298,14 +310,7 @@ describe('the partner', () => {
 
     // The server stores clicks about every second and tells the page on its live stream (at
     // most once every 5 s per source; the demo seed's own clicks may have just been told).
-    await page.waitForFunction(
-      (total) => {
-        const caption = document.querySelector('.traffic-chart__caption')?.textContent ?? '';
-        return Number((caption.match(/^([\d,]+) clicks?/)?.[1] ?? '0').replace(/,/g, '')) === total;
-      },
-      before.total + 1,
-      { timeout: 12_000 },
-    );
+    await captionReaches(page, before.total + 1);
     console.log(`a click to the open chart: ${Date.now() - clickedAt} ms`);
     const after = await captionCount(figure);
     assert.equal(after.redirected, before.redirected + 1, after.caption);
@@ -426,14 +431,7 @@ describe('staff', () => {
 
     const clickedAt = Date.now();
     assert.equal((await follow(link, 'https://elsewhere.example/deals')).status, 302);
-    await page.waitForFunction(
-      (total) => {
-        const caption = document.querySelector('.traffic-chart__caption')?.textContent ?? '';
-        return Number((caption.match(/^([\d,]+) clicks?/)?.[1] ?? '0').replace(/,/g, '')) === total;
-      },
-      before.total + 1,
-      { timeout: 12_000 },
-    );
+    await captionReaches(page, before.total + 1);
     console.log(`a click to the open staff source page: ${Date.now() - clickedAt} ms`);
     // The lead counts it among the clicks from other sites.
     const total = mix.match + mix.mismatch + mix.none;
