@@ -31,47 +31,11 @@ use web_sys::{Element, HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "dom/mod.rs"]
+mod dom;
+use dom::*;
+
 // ---- helpers -------------------------------------------------------------------------------
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-fn container() -> HtmlElement {
-    let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&el).unwrap();
-    el
-}
-
-async fn settle() {
-    gloo_timers::future::TimeoutFuture::new(30).await;
-}
-
-fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element matches {selector}"))
-}
-
-fn exists(root: &Element, selector: &str) -> bool {
-    root.query_selector(selector).unwrap().is_some()
-}
-
-fn text(root: &Element, selector: &str) -> String {
-    find(root, selector).text_content().unwrap_or_default()
-}
-
-fn click(root: &Element, selector: &str) {
-    find(root, selector).unchecked_into::<HtmlElement>().click();
-}
-
-/// Sets an input's or textarea's value and fires `input`, as typing does.
-fn type_into(root: &Element, selector: &str, value: &str) {
-    let el = find(root, selector);
-    js_sys::Reflect::set(&el, &"value".into(), &value.into()).unwrap();
-    el.dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
-}
 
 fn focused_id() -> Option<String> {
     document().active_element().map(|e| e.id())

@@ -29,65 +29,15 @@ use web::{
     pages::{marketplace::marketplace_state, program::link_note},
     session::{Session, SessionState},
 };
-use web_sys::{Element, HtmlElement, HtmlInputElement};
+use web_sys::{HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "dom/mod.rs"]
+mod dom;
+use dom::*;
+
 // ---- helpers -------------------------------------------------------------------------------
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-fn container() -> HtmlElement {
-    let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&el).unwrap();
-    el
-}
-
-async fn sleep(ms: u32) {
-    gloo_timers::future::TimeoutFuture::new(ms).await;
-}
-
-async fn settle() {
-    sleep(30).await;
-}
-
-/// Waits (up to two seconds) until `selector` matches inside `root`.
-async fn wait_for(root: &Element, selector: &str) -> Element {
-    for _ in 0..100 {
-        if let Some(el) = root.query_selector(selector).unwrap() {
-            return el;
-        }
-        sleep(20).await;
-    }
-    panic!(
-        "nothing matches {selector}; the DOM is: {}",
-        root.inner_html()
-    );
-}
-
-fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element matches {selector}"))
-}
-
-fn exists(root: &Element, selector: &str) -> bool {
-    root.query_selector(selector).unwrap().is_some()
-}
-
-fn click(root: &Element, selector: &str) {
-    find(root, selector).unchecked_into::<HtmlElement>().click();
-}
-
-fn text(root: &Element, selector: &str) -> String {
-    find(root, selector).text_content().unwrap_or_default()
-}
-
-fn eval(js: &str) -> wasm_bindgen::JsValue {
-    js_sys::eval(js).unwrap_or_else(|e| panic!("eval failed: {e:?}"))
-}
 
 fn account() -> Account {
     Account {
@@ -109,39 +59,6 @@ fn fake_clipboard(kind: &str) {
     eval(&format!(
         "window.__copied = null; Object.defineProperty(navigator, 'clipboard', {{ value: {value}, configurable: true }});"
     ));
-}
-
-/// Replaces `window.fetch` with a fake that answers from `window.__routes` ("METHOD /path" →
-/// a list of `{status, body, delay}`, the last one repeating) and records every call in
-/// `window.__calls`.
-fn fake_fetch(routes_json: &str) {
-    eval(
-        r#"
-        window.__calls = [];
-        window.fetch = async (request) => {
-            const url = new URL(request.url);
-            const key = `${request.method} ${url.pathname}`;
-            const body = request.method === 'GET' ? null : await request.clone().text();
-            window.__calls.push({ key, search: url.search, body });
-            const list = window.__routes[key];
-            if (!list) {
-                return new Response('{"error":{"code":"not_found","message":"","fields":{}}}', { status: 404, headers: { 'content-type': 'application/json' } });
-            }
-            const answer = list.length > 1 ? list.shift() : list[0];
-            if (answer.delay) await new Promise((r) => setTimeout(r, answer.delay));
-            return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json' } });
-        };
-        "#,
-    );
-    eval(&format!("window.__routes = {routes_json};"));
-}
-
-fn calls(key: &str) -> u32 {
-    eval(&format!(
-        "window.__calls.filter((c) => c.key === '{key}').length"
-    ))
-    .as_f64()
-    .unwrap() as u32
 }
 
 fn program_json(id: i64, name: &str, count: i64) -> String {

@@ -21,29 +21,11 @@ use web_sys::{Element, HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "dom/mod.rs"]
+mod dom;
+use dom::*;
+
 // ---- helpers -------------------------------------------------------------------------------
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-/// A fresh element in the body to mount into; removed by the test at the end.
-fn container() -> HtmlElement {
-    let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&el).unwrap();
-    el
-}
-
-/// Lets Leptos run its effects (they are scheduled, not synchronous).
-async fn settle() {
-    gloo_timers::future::TimeoutFuture::new(20).await;
-}
-
-fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element matches {selector}"))
-}
 
 fn find_all(root: &Element, selector: &str) -> Vec<Element> {
     let list = root.query_selector_all(selector).unwrap();
@@ -54,26 +36,6 @@ fn find_all(root: &Element, selector: &str) -> Vec<Element> {
 
 fn input(root: &Element, selector: &str) -> HtmlInputElement {
     find(root, selector).unchecked_into()
-}
-
-fn click(root: &Element, selector: &str) {
-    find(root, selector).unchecked_into::<HtmlElement>().click();
-}
-
-fn text(root: &Element, selector: &str) -> String {
-    find(root, selector).text_content().unwrap_or_default()
-}
-
-fn exists(root: &Element, selector: &str) -> bool {
-    root.query_selector(selector).unwrap().is_some()
-}
-
-/// Types into an input the way the browser reports it: set the value, fire `input`.
-fn type_into(root: &Element, selector: &str, value: &str) {
-    let el = input(root, selector);
-    el.set_value(value);
-    el.dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
 }
 
 fn blur(root: &Element, selector: &str) {

@@ -18,29 +18,9 @@ use web_sys::{Element, HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-fn container() -> HtmlElement {
-    let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&el).unwrap();
-    el
-}
-
-async fn settle() {
-    gloo_timers::future::TimeoutFuture::new(30).await;
-}
-
-fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element matches {selector}"))
-}
-
-fn exists(root: &Element, selector: &str) -> bool {
-    root.query_selector(selector).unwrap().is_some()
-}
+#[path = "dom/mod.rs"]
+mod dom;
+use dom::*;
 
 fn value(root: &Element, selector: &str) -> String {
     find(root, selector)

@@ -14,10 +14,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
 
-use crate::support::*;
-// Explicit: leptos's prelude has a `document` too.
 use crate::panel::traffic_json;
-use crate::support::document;
+use crate::support::*;
 
 /// `screen`, seen by a signed-in partner under a router, with the live context it listens to.
 pub(crate) fn mount_live<V: IntoView + 'static>(

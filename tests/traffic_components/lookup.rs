@@ -13,8 +13,6 @@ use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
 
 use crate::support::*;
-// Explicit: leptos's prelude has a `document` too.
-use crate::support::document;
 
 pub(crate) const CLICK: &str = r#"{"click_id":"c_9f2K","at":"2026-11-30T09:15:00Z","collaboration_id":4,"traffic_source_id":12,
     "source_name":"Dealspotter Blog","program_id":2,"program_name":"Northwind Spring Sale","outcome":"refused_paused",

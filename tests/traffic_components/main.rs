@@ -8,12 +8,15 @@
 //!   page left);
 //! - `lookup`: the click lookup (field errors: empty, unknown ID; the click found).
 //!
-//! Answers come from a fake `fetch` installed on the window (`support`).
+//! Answers come from a fake `fetch` installed on the window (`../dom`, shared with the other
+//! component test crates; `support` adds a signed-in session).
 //!
 //! Run: `scripts/test-wasm.sh --test traffic_components`.
 #![cfg(target_arch = "wasm32")]
 
 mod chart;
+#[path = "../dom/mod.rs"]
+mod dom;
 mod live;
 mod lookup;
 mod panel;
