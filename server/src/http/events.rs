@@ -22,7 +22,7 @@ use super::auth::SignedIn;
 use super::error::AppError;
 use super::list_params::Query;
 use crate::db::Db;
-use crate::live::rights::{self, Scope};
+use crate::live::rights::{self, Scope, TRAFFIC_OF_MAX};
 use crate::live::{self, LiveEvent, StreamSlot, RESUME_WINDOW_MS};
 use crate::AppState;
 
@@ -33,9 +33,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventsParams {
-    /// A source's id: the stream carries only that source's `traffic` events, for a page
-    /// that shows its traffic. Its partner and staff may open one; staff's own stream
-    /// does not carry clicks (it would carry every click of the platform).
+    /// A source's id, or up to 100 separated by commas: the stream carries only those
+    /// sources' `traffic` events, for a page that shows their traffic. Their partner and
+    /// staff may open one; staff's own stream does not carry clicks (it would carry every
+    /// click of the platform).
     pub traffic_of: Option<String>,
 }
 
@@ -50,17 +51,18 @@ pub struct EventsParams {
 /// (`traffic`, at most one every 5 s per source: load its traffic again to see them). Reconnect with `Last-Event-ID` to receive what you missed, for
 /// events up to 5 minutes old, with no duplicates. A comment line is sent as a heartbeat
 /// when nothing else is (every 15 s by default). A few streams per person at once: past
-/// that, 429. With `traffic_of`, only that source's new clicks (400 for an id that is not
-/// a number, 403 for an advertiser, 404 for no such source or another partner's).
+/// that, 429. With `traffic_of`, only those sources' new clicks (400 for an id that is not
+/// a number or more than 100 ids, 403 for an advertiser, 404 when one is no source or
+/// another partner's).
 #[utoipa::path(get, path = "/api/events", tag = "live",
     params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received, to resume after it"),
            EventsParams),
     responses(
         (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
-        (status = 400, description = "`traffic_of` is not a source id", body = ApiErrorBody),
+        (status = 400, description = "`traffic_of` is not source ids, or names more than 100", body = ApiErrorBody),
         (status = 401, body = ApiErrorBody),
         (status = 403, description = "Advertisers see traffic through their programs", body = ApiErrorBody),
-        (status = 404, description = "`traffic_of`: no such source, or another partner's", body = ApiErrorBody),
+        (status = 404, description = "`traffic_of`: one is no source, or another partner's", body = ApiErrorBody),
         (status = 429, description = "Too many streams open for this account", body = ApiErrorBody)))]
 async fn events(
     State(state): State<AppState>,
@@ -116,7 +118,7 @@ async fn events(
 }
 
 /// What a stream opened with `traffic_of` (or without) carries, once its person was checked
-/// for it: the same rule as reading that source's traffic.
+/// for it: the same rule as reading those sources' traffic.
 async fn scope(
     state: &AppState,
     me: &Account,
@@ -126,16 +128,39 @@ async fn scope(
     let Some(raw) = traffic_of.filter(|t| !t.trim().is_empty()) else {
         return Ok(Scope::Mine);
     };
-    let id = raw.trim().parse::<i64>().map_err(|_| {
-        AppError::Malformed(format!("traffic_of \"{raw}\" is not a traffic source id."))
-    })?;
+    let mut ids = raw
+        .split(',')
+        .map(|id| {
+            id.trim().parse::<i64>().map_err(|_| {
+                AppError::Malformed(format!(
+                    "traffic_of \"{raw}\" is not a traffic source id, or ids separated by commas."
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > TRAFFIC_OF_MAX {
+        return Err(AppError::Malformed(format!(
+            "traffic_of names {} sources; a stream follows at most {TRAFFIC_OF_MAX}.",
+            ids.len()
+        )));
+    }
     if me.role == Role::Advertiser {
         return Err(AppError::Forbidden(
             "Advertisers see a source's clicks through their programs.",
         ));
     }
-    super::traffic::viewable_source_url(state, me, id).await?;
-    Ok(Scope::TrafficOf(id))
+    // Each must exist and, for a partner, be theirs: else "not found", as its traffic is.
+    let owners = crate::db::sources::owners(&state.db, &ids).await?;
+    let viewable = owners
+        .iter()
+        .filter(|(_, partner)| me.role == Role::Staff || *partner == me.id)
+        .count();
+    if viewable != ids.len() {
+        return Err(AppError::NotFound);
+    }
+    Ok(Scope::TrafficOf(ids))
 }
 
 /// How many sent ids a stream remembers: far more than can arrive out of order, so a
@@ -238,7 +263,7 @@ impl Stream {
                 }
             };
             self.seen.mark(event.id);
-            if !rights::carries(self.scope, &self.me, &event) {
+            if !rights::carries(&self.scope, &self.me, &event) {
                 continue;
             }
             let data = serde_json::to_string(&rights::update(&event)).unwrap_or_default();

@@ -73,7 +73,7 @@ async fn source_traffic(
 
 /// The declared URL of a source `viewer` may see the traffic of: partners their own (another
 /// partner's is "not found"), staff any.
-pub(super) async fn viewable_source_url(
+async fn viewable_source_url(
     state: &AppState,
     viewer: &model::Account,
     id: i64,

@@ -6,28 +6,36 @@
 //!   source must leave the marketplace pages that show it).
 //! - A new collaboration goes to the source's partner and to the advertiser who made it.
 //! - New clicks (`traffic`) go to the source's partner and to the advertiser of the link.
-//!   Staff have them only on a stream opened for one source (`?traffic_of=`, [`Scope`]):
-//!   a page that shows that source's traffic.
+//!   Staff have them only on a stream opened for some sources (`?traffic_of=`, [`Scope`]):
+//!   a page that shows those sources' traffic.
 
 use model::{Account, Role};
 
 use super::LiveEvent;
 
 /// What one stream carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     /// Everything its person may see ([`may_see`]).
     Mine,
-    /// Only the new clicks of this source, for a page that shows its traffic. Who may open
-    /// such a stream (the source's partner, staff) is checked when it opens.
-    TrafficOf(i64),
+    /// Only the new clicks of these sources (sorted, at most [`TRAFFIC_OF_MAX`]), for a page
+    /// that shows their traffic. Who may open such a stream (the sources' partner, staff) is
+    /// checked when it opens.
+    TrafficOf(Vec<i64>),
 }
 
+/// The most sources one stream follows the clicks of: a page of a list.
+pub const TRAFFIC_OF_MAX: usize = 100;
+
 /// Whether a stream of `scope`, held by `account`, sends `e`.
-pub fn carries(scope: Scope, account: &Account, e: &LiveEvent) -> bool {
+pub fn carries(scope: &Scope, account: &Account, e: &LiveEvent) -> bool {
     match scope {
         Scope::Mine => may_see(account, e),
-        Scope::TrafficOf(id) => e.kind == "traffic" && e.traffic_source_id == Some(id),
+        Scope::TrafficOf(ids) => {
+            e.kind == "traffic"
+                && e.traffic_source_id
+                    .is_some_and(|id| ids.binary_search(&id).is_ok())
+        }
     }
 }
 
@@ -96,7 +104,7 @@ mod tests {
     }
 
     #[test]
-    fn a_stream_for_one_sources_traffic_carries_its_clicks_only() {
+    fn a_stream_for_some_sources_traffic_carries_their_clicks_only() {
         let clicks = |source: i64| LiveEvent {
             kind: "traffic".into(),
             traffic_source_id: Some(source),
@@ -104,21 +112,17 @@ mod tests {
             ..source_change((false, false), vec![])
         };
         let staff = account(1, Role::Staff);
+        let these = Scope::TrafficOf(vec![3, 7, 9]);
         assert!(
-            !carries(Scope::Mine, &staff, &clicks(7)),
+            !carries(&Scope::Mine, &staff, &clicks(7)),
             "not on staff's own stream"
         );
-        assert!(carries(Scope::TrafficOf(7), &staff, &clicks(7)));
-        assert!(
-            !carries(Scope::TrafficOf(7), &staff, &clicks(8)),
-            "another source"
-        );
+        assert!(carries(&these, &staff, &clicks(7)));
+        assert!(carries(&these, &staff, &clicks(9)));
+        assert!(!carries(&these, &staff, &clicks(8)), "another source");
         let change = source_change((false, false), vec![]);
-        assert!(carries(Scope::Mine, &staff, &change));
-        assert!(
-            !carries(Scope::TrafficOf(7), &staff, &change),
-            "only clicks"
-        );
+        assert!(carries(&Scope::Mine, &staff, &change));
+        assert!(!carries(&these, &staff, &change), "only clicks");
     }
 
     #[test]

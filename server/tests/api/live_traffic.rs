@@ -179,6 +179,24 @@ async fn a_stream_for_one_sources_traffic_carries_its_clicks_to_staff_and_its_pa
     assert_traffic(&watching_other.next().await, &other.source);
     assert_quiet(&mut watching, "the first source's stream").await;
 
+    // A stream for several sources (a page of a list) carries each one's clicks.
+    let both = format!(
+        "/api/events?traffic_of={},{}",
+        other.source["id"], l.source["id"]
+    );
+    let mut watching_both = Stream::open_at(&staff, &both, None).await;
+    human(&app, &other.code, "").await;
+    assert_eq!(drain(&app).await, 1);
+    // (Inside the other source's 5-s window: announced by the first drain after it.)
+    tokio::time::sleep(Duration::from_millis(
+        model::live::TRAFFIC_EVERY_MS as u64 + 100,
+    ))
+    .await;
+    assert_eq!(drain(&app).await, 0);
+    let frame = watching_both.next().await;
+    assert_traffic(&frame, &other.source);
+    drop(watching_both);
+
     // A change of the source is on staff's own stream, not on the traffic one.
     crate::admin::block(
         &staff,
@@ -220,6 +238,31 @@ async fn a_stream_for_one_sources_traffic_is_refused_clearly_and_takes_no_slot(e
         ),
         (
             &l.partner,
+            format!("/api/events?traffic_of={},", l.source["id"]),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            &l.partner,
+            format!(
+                "/api/events?traffic_of={}",
+                (1..=101)
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        // One of them is no source: the whole stream is refused.
+        (
+            &l.partner,
+            format!("/api/events?traffic_of={},999999", l.source["id"]),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &l.partner,
             "/api/events?traffic_of=999999".to_string(),
             StatusCode::NOT_FOUND,
             "not_found",
@@ -230,12 +273,20 @@ async fn a_stream_for_one_sources_traffic_is_refused_clearly_and_takes_no_slot(e
         assert_eq!(body["code"], code, "{path}: {body}");
         assert!(!body["message"].as_str().unwrap().is_empty());
     }
-    // Another partner's source is not found, as its traffic is.
+    // Another partner's source is not found, as its traffic is, alone or among theirs.
     let stranger = app.partner().await;
-    assert_eq!(
-        error_code(stranger.get(&path).await, StatusCode::NOT_FOUND).await["code"],
-        "not_found"
-    );
+    let theirs = stranger
+        .create_source("Stranger Blog", "https://stranger.example/")
+        .await;
+    for path in [
+        path.clone(),
+        format!("/api/events?traffic_of={},{}", theirs["id"], l.source["id"]),
+    ] {
+        assert_eq!(
+            error_code(stranger.get(&path).await, StatusCode::NOT_FOUND).await["code"],
+            "not_found"
+        );
+    }
     // None of the refusals held a slot: each may still open its one stream.
     let _partner = Stream::open_at(&l.partner, &path, None).await;
     let _advertiser = Stream::open(&l.advertiser, None).await;

@@ -99,6 +99,27 @@ pub async fn owner_and_url(db: &Db, id: i64) -> Result<Option<(i64, String)>, sq
         .transpose()
 }
 
+/// The partner of each of these sources that exists, by id, in no particular order.
+pub async fn owners(db: &Db, ids: &[i64]) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("SELECT id, partner_id FROM traffic_sources WHERE id IN ({list})");
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
 /// Several sources by id, with their 30-day figures, in no particular order.
 pub async fn get_many(db: &Db, ids: &[i64]) -> Result<Vec<TrafficSource>, sqlx::Error> {
     if ids.is_empty() {
