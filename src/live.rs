@@ -203,6 +203,10 @@ where
     figures
 }
 
+/// The 30-day figures (clicks, match rate) of a list's rows that new clicks changed since
+/// the page loaded, by source id (see [`live_figures`]).
+pub type RowFigures = RwSignal<Vec<(i64, (i64, Option<u8>))>>;
+
 /// The newer figure of `key` in what [`live_figures`] holds, else `loaded`.
 pub fn figure<F: Copy + Send + Sync + 'static>(
     figures: RwSignal<Vec<(i64, F)>>,
@@ -239,17 +243,31 @@ pub fn reload_when_differs(
     });
 }
 
+type Handler = Closure<dyn FnMut(web_sys::Event)>;
+
+/// An open `EventSource` and the closures it calls: closed, and both dropped, when dropped.
+struct Listening {
+    source: Option<web_sys::EventSource>,
+    _closures: Vec<Handler>,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        if let Some(source) = &self.source {
+            source.close();
+        }
+    }
+}
+
 /// Opens an `EventSource` at `url` that hands every event of these `kinds` to `live`, with
-/// its own open and error handlers; closed, with its closures, when the calling component
-/// is cleaned up.
+/// its own open and error handlers.
 fn listen(
     url: &str,
     kinds: &[&str],
     live: Live,
     on_open: Option<Box<dyn FnMut(web_sys::Event)>>,
     on_error: Option<Box<dyn FnMut(web_sys::Event)>>,
-) {
-    type Handler = Closure<dyn FnMut(web_sys::Event)>;
+) -> Listening {
     let source = web_sys::EventSource::new(url).ok();
     let mut closures: Vec<Handler> = Vec::new();
     if let Some(source) = &source {
@@ -277,14 +295,10 @@ fn listen(
             closures.push(error);
         }
     }
-    // The closures live as long as the stream; both go with the component.
-    let held = send_wrapper::SendWrapper::new((source, closures));
-    on_cleanup(move || {
-        let (source, _closures) = held.take();
-        if let Some(source) = source {
-            source.close();
-        }
-    });
+    Listening {
+        source,
+        _closures: closures,
+    }
 }
 
 /// Holds the stream open while mounted (mount it where the signed-in header is).
@@ -292,7 +306,7 @@ fn listen(
 #[component]
 pub fn LiveStream() -> impl IntoView {
     let live = use_live();
-    listen(
+    let stream = listen(
         "/api/events",
         &["source", "notification", "collaboration", "traffic"],
         live,
@@ -303,6 +317,9 @@ pub fn LiveStream() -> impl IntoView {
             let _ = live.connection.try_set(Connection::Reconnecting);
         })),
     );
+    // Closed when the header goes.
+    let held = send_wrapper::SendWrapper::new(stream);
+    on_cleanup(move || drop(held));
     view! {
         <p class="live-state" role="status">
             {move || (live.connection.get() == Connection::Reconnecting).then_some("Reconnecting…")}
@@ -310,17 +327,41 @@ pub fn LiveStream() -> impl IntoView {
     }
 }
 
-/// While the calling component is mounted, also receives the new clicks of one source
-/// (`/api/events?traffic_of=`), which staff's own stream does not carry (it would carry
-/// every click of the platform): a staff page that shows that source's traffic calls it,
-/// and its updates reach the page's watchers like any other. Its connection state is not
-/// shown: the header's stream says whether the app is live.
-pub fn follow_traffic_of(source_id: i64) {
-    listen(
-        &format!("/api/events?traffic_of={source_id}"),
-        &["traffic"],
-        use_live(),
-        None,
-        None,
-    );
+/// While the calling component is mounted, also receives the new clicks of the sources `ids`
+/// names (`/api/events?traffic_of=`), which staff's own stream does not carry (it would carry
+/// every click of the platform): a staff page that shows those sources' traffic calls it,
+/// and their updates reach the page's watchers like any other. When `ids` changes (another
+/// page of a list) the stream is opened again for the new ones; none is open for no ids. Its
+/// connection state is not shown: the header's stream says whether the app is live.
+pub fn follow_traffic_of(ids: impl Fn() -> Vec<i64> + 'static) {
+    follow(Box::new(ids));
+}
+
+/// [`follow_traffic_of`]'s work, not generic (as [`watch`]).
+fn follow(ids: Box<dyn Fn() -> Vec<i64>>) {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let live = use_live();
+    let open: Rc<RefCell<Option<Listening>>> = Rc::default();
+    let on_leave = send_wrapper::SendWrapper::new(open.clone());
+    on_cleanup(move || drop(on_leave.borrow_mut().take()));
+    Effect::new(move |before: Option<Vec<i64>>| {
+        let mut now = ids();
+        now.sort_unstable();
+        now.dedup();
+        if before.as_ref() != Some(&now) {
+            // The stream for the ones before is closed as this one replaces it.
+            let list = now.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            *open.borrow_mut() = (!now.is_empty()).then(|| {
+                listen(
+                    &format!("/api/events?traffic_of={list}"),
+                    &["traffic"],
+                    live,
+                    None,
+                    None,
+                )
+            });
+        }
+        now
+    });
 }

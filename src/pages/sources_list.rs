@@ -22,6 +22,7 @@ use crate::{
         traffic_panel::match_rate_cell,
         verification::VerificationBadge,
     },
+    live::RowFigures,
     session::{use_session, PageLoading},
 };
 
@@ -29,10 +30,6 @@ const PATH: &str = "/traffic-sources";
 
 /// What the page loads: one page of the partner's sources.
 type SourcesPage = LocalResource<api::ApiResult<Page<TrafficSource>>>;
-
-/// The 30-day figures (clicks, match rate) of rows that new clicks changed since the page
-/// loaded, by source id.
-type RowFigures = RwSignal<Vec<(i64, (i64, Option<u8>))>>;
 
 #[component]
 pub fn SourcesList() -> impl IntoView {

@@ -449,6 +449,88 @@ describe('staff', () => {
     await checkPage(page, 'admin source page after a live update');
   });
 
+  test('a click shows in the admin table by itself, the row kept selected and focused; leaving the page closes its stream', async () => {
+    // Notes every EventSource the page opens (readyState 2 once closed).
+    await page.addInitScript(() => {
+      const Native = window.EventSource;
+      window.__streams = [];
+      window.EventSource = class extends Native {
+        constructor(url, init) {
+          super(url, init);
+          window.__streams.push(this);
+        }
+      };
+    });
+    const streams = () =>
+      page.evaluate(() => window.__streams.map((s) => ({ url: new URL(s.url).search, closed: s.readyState === 2 })));
+    let source = null;
+    let link = null;
+    for (const s of judged.filter((s) => s.status === 'active')) {
+      link = (await api(page, 'GET', `/api/traffic-sources/${s.id}`)).body.programs[0]?.tracking_url;
+      if (link) {
+        source = s;
+        break;
+      }
+    }
+    assert.ok(source, 'an active demo source in a program');
+    await page.goto(`${env.server.url}/admin/traffic-sources?limit=100`);
+    const r = row(page, source.name);
+    await r.waitFor();
+    const cell = r.locator('td[data-label="Clicks (30 days)"]');
+    const before = number(await cell.innerText());
+    // Staff at work: the row selected by keyboard, the focus on its box.
+    const box = r.getByRole('checkbox');
+    await box.focus();
+    await page.keyboard.press('Space');
+    assert.equal(await box.isChecked(), true);
+    await watchQuietly(page, '.updating');
+
+    const clickedAt = Date.now();
+    assert.equal((await follow(link, 'https://elsewhere.example/')).status, 302);
+    await page.waitForFunction(
+      ([name, total]) => {
+        const row = [...document.querySelectorAll('table tbody tr')].find((tr) => tr.querySelector('th')?.textContent.includes(name));
+        const text = row?.querySelector('td[data-label="Clicks (30 days)"]')?.textContent ?? '';
+        return Number(text.replace(/,/g, '')) === total;
+      },
+      [source.name, before + 1],
+      { timeout: 12_000 },
+    );
+    console.log(`a click to the open admin table: ${Date.now() - clickedAt} ms`);
+    await assertQuiet(page);
+    assert.equal(await box.isChecked(), true, 'still selected');
+    assert.equal(await box.evaluate((b) => b === document.activeElement), true, 'the focus stays');
+    const now = (await api(page, 'GET', '/api/traffic-sources?limit=100')).body.items.find((s) => s.id === source.id);
+    assert.equal(now.clicks_30d, before + 1);
+    assert.equal(
+      await r.locator('td[data-label="Match rate"]').innerText(),
+      now.match_rate_30d === null ? 'Too little traffic' : `${now.match_rate_30d}%`,
+    );
+    // Staff's own stream, and one for the page's sources.
+    const open = await streams();
+    const table = open.find((s) => s.url.startsWith('?traffic_of='));
+    assert.ok(table, JSON.stringify(open));
+    assert.ok(table.url.slice('?traffic_of='.length).split(',').includes(String(source.id)), table.url);
+    assert.ok(open.some((s) => s.url === '' && !s.closed));
+    await checkPage(page, 'admin table after a live update');
+
+    // Its page: the table's stream closed, one for this source open, staff's own still open.
+    await r.getByRole('link', { name: source.name, exact: true }).click();
+    await page.waitForURL((u) => u.pathname === `/admin/traffic-sources/${source.id}`);
+    await page.getByRole('region', { name: 'Traffic in the last 30 days' }).locator('figure').waitFor();
+    await page.waitForFunction((url) => window.__streams.some((s) => new URL(s.url).search === url), `?traffic_of=${source.id}`);
+    const after = await streams();
+    const state = (list) => list.map((s) => [s.url || '(own)', s.closed ? 'closed' : 'open']).sort();
+    assert.deepEqual(
+      state(after),
+      state([
+        { url: '', closed: false },
+        { url: table.url, closed: true },
+        { url: `?traffic_of=${source.id}`, closed: false },
+      ]),
+    );
+  });
+
   test('bot clicks are shown apart and left out of the totals', async () => {
     let heaviest = null;
     for (const s of judged) {

@@ -1,8 +1,12 @@
 //! What moves as clicks arrive, with no reload: the open panel, staff's panel on a stream
-//! for its source, the partner's sources table.
+//! for its source, the partner's sources table, staff's table on a stream for its page.
 
 use model::{live::LiveUpdate, Role};
-use web::{components::traffic_panel::TrafficPanel, live::Live, pages::sources_list::SourcesList};
+use web::{
+    components::{toast::Toasts, traffic_panel::TrafficPanel},
+    live::Live,
+    pages::{admin_sources::AdminSources, sources_list::SourcesList},
+};
 
 use leptos::{
     mount::{mount_to, UnmountHandle},
@@ -21,8 +25,23 @@ use crate::support::*;
 pub(crate) fn mount_live<V: IntoView + 'static>(
     root: &HtmlElement,
     screen: impl Fn() -> V + Send + Sync + 'static,
-) -> (UnmountHandle<impl Mountable>, Live) {
+) -> (Mounted<impl Mountable>, Live) {
     mount_live_as(root, Role::Partner, screen)
+}
+
+/// A screen mounted for a test. Dropped, it is cleaned up as the router cleans up a page
+/// that is left (`UnmountHandle` alone cleans up only when nothing else holds the screen's
+/// owner, and a whole screen's tasks may: a screen left behind would go on answering to the
+/// address and the live stream of the tests after it).
+pub(crate) struct Mounted<M: Mountable> {
+    owner: Owner,
+    _app: UnmountHandle<M>,
+}
+
+impl<M: Mountable> Drop for Mounted<M> {
+    fn drop(&mut self) {
+        self.owner.cleanup();
+    }
 }
 
 /// [`mount_live`] for someone of `role`.
@@ -30,21 +49,23 @@ pub(crate) fn mount_live_as<V: IntoView + 'static>(
     root: &HtmlElement,
     role: Role,
     screen: impl Fn() -> V + Send + Sync + 'static,
-) -> (UnmountHandle<impl Mountable>, Live) {
+) -> (Mounted<impl Mountable>, Live) {
     let live = std::rc::Rc::new(std::cell::Cell::new(None));
-    let app = {
+    // The mount's own owner is a child of this one, which [`Mounted`] cleans up.
+    let owner = Owner::new();
+    let app = owner.with(|| {
         let live = live.clone();
         mount_to(root.clone(), move || {
             signed_in(role);
             live.set(Some(Live::provide()));
             view! { <Router>{screen()}</Router> }
         })
-    };
-    (app, live.get().unwrap())
+    });
+    (Mounted { owner, _app: app }, live.get().unwrap())
 }
 
 /// The partner's panel of source 12, with the live context it listens to.
-pub(crate) fn mount_live_panel(root: &HtmlElement) -> (UnmountHandle<impl Mountable>, Live) {
+pub(crate) fn mount_live_panel(root: &HtmlElement) -> (Mounted<impl Mountable>, Live) {
     mount_live(root, || view! { <TrafficPanel source_id=12/> })
 }
 
@@ -52,7 +73,7 @@ pub(crate) fn mount_live_panel(root: &HtmlElement) -> (UnmountHandle<impl Mounta
 /// times it was loaded.
 pub(crate) async fn live_panel_shown(
     root: &HtmlElement,
-) -> (UnmountHandle<impl Mountable>, Live, impl Fn() -> u32) {
+) -> (Mounted<impl Mountable>, Live, impl Fn() -> u32) {
     fake_fetch(&format!(
         r#"{{"GET /api/traffic-sources/12/traffic": [{{"status":200,"body":{}}}]}}"#,
         traffic_json(90, 5, 5, "90")
@@ -382,6 +403,115 @@ async fn a_quiet_answer_for_a_page_left_meanwhile_is_dropped() {
     // The quiet answer, for the page before the search, arrives: it is not shown.
     sleep(800).await;
     assert_eq!(clicks(), "1,250", "the older page's figures are dropped");
+    root.remove();
+    eval(&format!("history.replaceState(null, '', {address:?})"));
+}
+
+#[wasm_bindgen_test]
+async fn the_staff_table_follows_its_pages_clicks_and_takes_new_figures_in_place() {
+    let page = |items: &[String], next: &str| {
+        format!(
+            r#"{{"status":200,"body":{{"items":[{}],"next_cursor":{next},"total":3}}}}"#,
+            items.join(",")
+        )
+    };
+    let address = eval("location.pathname + location.search")
+        .as_string()
+        .unwrap();
+    fake_event_source();
+    // The first page; the same again, quietly, after new clicks on source 12; the next page.
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources": [{}, {}, {}]}}"#,
+        page(
+            &[
+                listed_source(12, "Dealspotter Blog", 1_200, 90),
+                listed_source(14, "Tent Reviews", 7, 50)
+            ],
+            r#""c2""#
+        ),
+        page(
+            &[
+                listed_source(12, "Dealspotter Blog", 1_201, 89),
+                listed_source(14, "Tent Reviews", 7, 50)
+            ],
+            r#""c2""#
+        ),
+        page(&[listed_source(15, "Camp Deals", 40, 75)], "null")
+    ));
+    let root = container();
+    let (app, _live) = mount_live_as(&root, Role::Staff, || {
+        Toasts::provide();
+        view! { <AdminSources/> }
+    });
+    wait_for(&root, "table tbody tr").await;
+    settle().await;
+    assert_eq!(
+        streams(),
+        vec![("/api/events?traffic_of=12,14".to_string(), false)],
+        "one stream for the page's sources"
+    );
+    let first = find(&root, "table tbody tr:first-child");
+    let clicks = |row: &Element| text(row, r#"td[data-label="Clicks (30 days)"]"#);
+    let rate = |row: &Element| text(row, r#"td[data-label="Match rate"]"#);
+    assert_eq!(clicks(&first), "1,200");
+    // Staff at work: the row selected, the focus on its box.
+    let check: HtmlInputElement = find(&first, r#"input[type="checkbox"]"#).unchecked_into();
+    check.click();
+    check.focus().unwrap();
+    settle().await;
+    assert!(check.checked());
+
+    eval(
+        r#"window.__streams[0].dispatchEvent(new MessageEvent('traffic',
+            { data: JSON.stringify({ kind: 'traffic', source_id: 12 }) }))"#,
+    );
+    for _ in 0..100 {
+        if clicks(&first) == "1,201" {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(
+        (clicks(&first), rate(&first)),
+        ("1,201".into(), "89%".into())
+    );
+    assert!(
+        find(&root, "table tbody tr:first-child").is_same_node(Some(&first)),
+        "the same row"
+    );
+    assert!(check.checked(), "still selected");
+    assert_eq!(
+        document()
+            .active_element()
+            .map(|e| e.is_same_node(Some(&check))),
+        Some(true),
+        "the focus stays on its box"
+    );
+    assert_eq!(text(&root, ".updating"), "", "nothing said");
+
+    // The next page: a stream for its sources instead.
+    click(&root, r#"a[rel="next"]"#);
+    for _ in 0..100 {
+        if text(&root, "table tbody tr th").contains("Camp Deals") {
+            break;
+        }
+        sleep(20).await;
+    }
+    settle().await;
+    assert_eq!(
+        streams(),
+        vec![
+            ("/api/events?traffic_of=12,14".to_string(), true),
+            ("/api/events?traffic_of=15".to_string(), false)
+        ]
+    );
+    // Leaving the page closes it.
+    drop(app);
+    assert!(
+        streams().iter().all(|(_, closed)| *closed),
+        "none left open: {:?}",
+        streams()
+    );
     root.remove();
     eval(&format!("history.replaceState(null, '', {address:?})"));
 }

@@ -12,6 +12,7 @@ use crate::components::{
     traffic_chart::thousands,
     traffic_panel::match_rate_cell,
 };
+use crate::live::RowFigures;
 
 /// The web address without scheme and trailing slash, for display.
 fn short_url(url: &str) -> String {
@@ -29,6 +30,8 @@ pub(super) fn AdminRow(
     unblock_target: RwSignal<Option<TrafficSource>>,
     changed: RwSignal<Option<TrafficSource>>,
     selected: RwSignal<Vec<i64>>,
+    /// Newer 30-day figures of rows, as clicks arrive; the row reads its own.
+    figures: RowFigures,
 ) -> impl IntoView {
     let id = source.id;
     let current = RwSignal::new(source);
@@ -42,7 +45,7 @@ pub(super) fn AdminRow(
     });
     move || {
         let source = latest.get();
-        view! { <AdminRowView source block_target unblock_target selected/> }
+        view! { <AdminRowView source block_target unblock_target selected figures/> }
     }
 }
 
@@ -52,9 +55,12 @@ fn AdminRowView(
     block_target: RwSignal<Option<TrafficSource>>,
     unblock_target: RwSignal<Option<TrafficSource>>,
     selected: RwSignal<Vec<i64>>,
+    figures: RowFigures,
 ) -> impl IntoView {
     let blocked = source.status == Status::Blocked;
     let id = source.id;
+    let loaded = (source.clicks_30d, source.match_rate_30d);
+    let figure = move || crate::live::figure(figures, id, loaded);
     let channels = source
         .channels
         .iter()
@@ -121,8 +127,8 @@ fn AdminRowView(
             <td data-label="Status"><StatusBadge status=source.status/>{block_note}</td>
             <td data-label="Visibility"><VisibilityLabel visibility=source.visibility/></td>
             <td data-label="Programs">{programs}</td>
-            <td data-label="Clicks (30 days)" class="cell-number">{thousands(source.clicks_30d)}</td>
-            <td data-label="Match rate">{match_rate_cell(source.match_rate_30d)}</td>
+            <td data-label="Clicks (30 days)" class="cell-number">{move || thousands(figure().0)}</td>
+            <td data-label="Match rate">{move || match_rate_cell(figure().1)}</td>
             <td data-label="Last change">
                 <time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time>
             </td>

@@ -21,6 +21,7 @@ use crate::{
         notice::LoadError,
         set_title,
     },
+    live::RowFigures,
     session::PageLoading,
 };
 
@@ -106,6 +107,28 @@ pub fn AdminSources() -> impl IntoView {
         },
         move || sources.reload(),
     );
+    // Staff's own stream carries no clicks: the table follows those of the sources it shows,
+    // and their rows take new figures in place.
+    crate::live::follow_traffic_of(move || {
+        sources.state.with(|s| match s {
+            Load::Loaded(page) => page.items.iter().map(|s| s.id).collect(),
+            _ => Vec::new(),
+        })
+    });
+    let figures: RowFigures = crate::live::live_figures(
+        sources,
+        |page: &Page<TrafficSource>, id| page.items.iter().any(|s| s.id == id),
+        move |_| {
+            let (query, partner) = state.with_untracked(|s| (s.list.query.clone(), s.partner));
+            async move { api::list_all_sources(&query, partner).await }
+        },
+        |page| {
+            page.items
+                .into_iter()
+                .map(|s| (s.id, (s.clicks_30d, s.match_rate_30d)))
+                .collect()
+        },
+    );
     let on_blocked = Callback::new(move |source: TrafficSource| {
         let id = source.id;
         changed.set(Some(source));
@@ -174,7 +197,7 @@ pub fn AdminSources() -> impl IntoView {
                     }
                     .into_any(),
                     Load::Loaded(page) => view! {
-                        <AdminResults page state go go_list block_target unblock_target changed selected/>
+                        <AdminResults page state go go_list block_target unblock_target changed selected figures/>
                     }
                     .into_any(),
                 }}
@@ -194,6 +217,8 @@ fn AdminResults(
     unblock_target: RwSignal<Option<TrafficSource>>,
     changed: RwSignal<Option<TrafficSource>>,
     selected: RwSignal<Vec<i64>>,
+    /// Rows' newer 30-day figures, as clicks arrive.
+    figures: RowFigures,
 ) -> impl IntoView {
     let current = state.get_untracked();
     if page.items.is_empty() && current.list.query.cursor.is_none() {
@@ -254,7 +279,7 @@ fn AdminResults(
     let body = page
         .items
         .into_iter()
-        .map(|source| view! { <AdminRow source block_target unblock_target changed selected/> })
+        .map(|source| view! { <AdminRow source block_target unblock_target changed selected figures/> })
         .collect_view();
 
     view! {
