@@ -14,10 +14,11 @@ import { gzipSync } from 'node:zlib';
 import { startServer, launchBrowser, newPage, assertClean, signIn, DIST } from '../tests/e2e/harness.mjs';
 
 // Regression ceilings, bytes gzip (issue 12): about 3 % above the figures in BENCHMARKS.md, and
-// never past the target of 60 % of the unsplit app (536,493 bytes gzip: 321,896) per first
-// screen (staff's is within 11 KB of it). The whole app's raised from 668,000 on 2026-12-04
-// (667,705) for live traffic views, whose code is all on later screens.
-const CEILINGS = { partner: 308_500, advertiser: 302_500, staff: 320_500, whole: 682_000 };
+// never past the target of 60 % of the unsplit app per first screen (554,066 bytes gzip on
+// 2026-12-04, night: 332,440). The whole app's raised from 668,000 on 2026-12-04 (667,705) for
+// live traffic views, whose code is all on later screens; staff's from 320,500 the same night
+// (319,194) for the admin table's live figures, which are on that first screen.
+const CEILINGS = { partner: 308_500, advertiser: 302_500, staff: 327_000, whole: 682_000 };
 
 const ROLES = [
   { role: 'partner', email: 'partner@demo.test', path: '/traffic-sources', heading: 'Traffic sources' },
