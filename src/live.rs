@@ -207,6 +207,48 @@ where
 /// the page loaded, by source id (see [`live_figures`]).
 pub type RowFigures = RwSignal<Vec<(i64, (i64, Option<u8>))>>;
 
+/// A list's 30-day figures by source id, as [`RowFigures`] holds them.
+pub fn row_figures(page: model::Page<model::TrafficSource>) -> Vec<(i64, (i64, Option<u8>))> {
+    page.items
+        .into_iter()
+        .map(|s| (s.id, (s.clicks_30d, s.match_rate_30d)))
+        .collect()
+}
+
+/// What a list asks again for [`list_figures`]: the figures of the page it shows, or `None`
+/// when that failed or the page moved on (a filter, another page) while it was asked.
+pub type AskFigures =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Option<Vec<(i64, (i64, Option<u8>))>>>>>;
+
+/// A list's rows' "Clicks (30 days)" and "Match rate", kept current as clicks arrive: when a
+/// source for which `shown` answers yes gets new clicks, `ask` asks for the same page again,
+/// quietly, and its figures replace those the cells read ([`figure`]). Nothing else on the
+/// page moves, so the focus and the selection stay where they are, and nothing is said. The
+/// page empties the figures when its own answer comes (the newest then).
+pub fn list_figures(
+    shown: impl Fn(i64) -> bool + 'static,
+    ask: impl Fn() -> AskFigures + 'static,
+) -> RowFigures {
+    figures_when(Box::new(shown), Box::new(ask))
+}
+
+/// [`list_figures`]'s work, not generic (as [`watch`]): one copy for every list.
+fn figures_when(shown: Box<dyn Fn(i64) -> bool>, ask: Box<dyn Fn() -> AskFigures>) -> RowFigures {
+    let figures: RowFigures = RwSignal::new(Vec::new());
+    refresh_when(
+        shown,
+        std::rc::Rc::new(move || {
+            let asked = ask();
+            leptos::task::spawn_local(async move {
+                if let Some(now) = asked.await {
+                    figures.try_set(now);
+                }
+            });
+        }),
+    );
+    figures
+}
+
 /// The newer figure of `key` in what [`live_figures`] holds, else `loaded`.
 pub fn figure<F: Copy + Send + Sync + 'static>(
     figures: RwSignal<Vec<(i64, F)>>,
@@ -327,41 +369,47 @@ pub fn LiveStream() -> impl IntoView {
     }
 }
 
-/// While the calling component is mounted, also receives the new clicks of the sources `ids`
-/// names (`/api/events?traffic_of=`), which staff's own stream does not carry (it would carry
-/// every click of the platform): a staff page that shows those sources' traffic calls it,
-/// and their updates reach the page's watchers like any other. When `ids` changes (another
-/// page of a list) the stream is opened again for the new ones; none is open for no ids. Its
-/// connection state is not shown: the header's stream says whether the app is live.
-pub fn follow_traffic_of(ids: impl Fn() -> Vec<i64> + 'static) {
-    follow(Box::new(ids));
+/// Receives the new clicks of some sources on a stream of their own
+/// (`/api/events?traffic_of=`), which staff's own stream does not carry (it would carry every
+/// click of the platform): a staff page that shows those sources' traffic makes one, and
+/// their updates reach the page's watchers like any other. Its connection state is not
+/// shown: the header's stream says whether the app is live.
+#[derive(Clone, Copy)]
+pub struct TrafficFollower {
+    live: Live,
+    /// The sources followed and their stream, kept in the page's arena: cleaning the page up
+    /// drops it, which closes the stream.
+    open: StoredValue<Option<(Vec<i64>, Listening)>, LocalStorage>,
 }
 
-/// [`follow_traffic_of`]'s work, not generic (as [`watch`]).
-fn follow(ids: Box<dyn Fn() -> Vec<i64>>) {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    let live = use_live();
-    let open: Rc<RefCell<Option<Listening>>> = Rc::default();
-    let on_leave = send_wrapper::SendWrapper::new(open.clone());
-    on_cleanup(move || drop(on_leave.borrow_mut().take()));
-    Effect::new(move |before: Option<Vec<i64>>| {
-        let mut now = ids();
-        now.sort_unstable();
-        now.dedup();
-        if before.as_ref() != Some(&now) {
-            // The stream for the ones before is closed as this one replaces it.
-            let list = now.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            *open.borrow_mut() = (!now.is_empty()).then(|| {
-                listen(
-                    &format!("/api/events?traffic_of={list}"),
-                    &["traffic"],
-                    live,
-                    None,
-                    None,
-                )
-            });
+/// A [`TrafficFollower`] for the calling page, following nothing yet.
+pub fn traffic_follower() -> TrafficFollower {
+    TrafficFollower {
+        live: use_live(),
+        open: StoredValue::new_local(None),
+    }
+}
+
+impl TrafficFollower {
+    /// Follows these sources from now on: a stream for them replaces the one before (another
+    /// page of a list), none for none; the same ones again change nothing.
+    pub fn follow(self, mut ids: Vec<i64>) {
+        ids.sort_unstable();
+        ids.dedup();
+        let same = self.open.try_with_value(|open| {
+            open.as_ref()
+                .map_or(&[][..], |(followed, _)| followed.as_slice())
+                == ids.as_slice()
+        });
+        if same != Some(false) {
+            return;
         }
-        now
-    });
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let next = (!ids.is_empty()).then(|| {
+            let url = format!("/api/events?traffic_of={list}");
+            (ids, listen(&url, &["traffic"], self.live, None, None))
+        });
+        // The stream before is dropped here, and so closed.
+        self.open.set_value(next);
+    }
 }

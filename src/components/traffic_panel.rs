@@ -56,7 +56,7 @@ pub fn TrafficPanel(
     let traffic = Loader::new(move || api::source_traffic(source_id, period.get()));
     // Staff's own stream carries no clicks: the page follows this source's.
     if untrack(|| crate::session::use_session().role()) == Some(model::Role::Staff) {
-        crate::live::follow_traffic_of(move || vec![source_id]);
+        crate::live::traffic_follower().follow(vec![source_id]);
     }
     crate::live::refresh_on_traffic(move |id| id == source_id, move || traffic.refresh());
     view! {

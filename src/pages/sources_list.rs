@@ -282,13 +282,10 @@ fn SourceRow(
     }
 }
 
-/// The rows' "Clicks (30 days)" and "Match rate", kept current as clicks arrive: when a source
-/// on the page gets new clicks, the same page is asked for again quietly, and its figures
-/// replace those the cells show. Nothing else on the page moves, so the focus stays where it
-/// is, and nothing is said.
+/// The rows' figures, kept current as clicks arrive ([`crate::live::list_figures`]): the same
+/// page asked again, its answer dropped if the page moved on meanwhile.
 fn live_figures(sources: SourcesPage, query: Memo<SourceQuery>) -> RowFigures {
-    let figures: RowFigures = RwSignal::new(Vec::new());
-    crate::live::refresh_on_traffic(
+    crate::live::list_figures(
         move |id| {
             sources.with_untracked(
                 |page| matches!(page, Some(Ok(page)) if page.items.iter().any(|s| s.id == id)),
@@ -296,21 +293,12 @@ fn live_figures(sources: SourcesPage, query: Memo<SourceQuery>) -> RowFigures {
         },
         move || {
             let asked = query.get_untracked();
-            leptos::task::spawn_local(async move {
-                let Ok(page) = api::list_sources(&asked).await else {
-                    return;
-                };
+            Box::pin(async move {
+                let page = api::list_sources(&asked).await.ok()?;
                 // The page moved on (a filter, another page) while this was asked.
-                if query.try_with_untracked(|now| *now == asked) == Some(true) {
-                    figures.try_set(
-                        page.items
-                            .into_iter()
-                            .map(|s| (s.id, (s.clicks_30d, s.match_rate_30d)))
-                            .collect(),
-                    );
-                }
-            });
+                (query.try_with_untracked(|now| *now == asked) == Some(true))
+                    .then(|| crate::live::row_figures(page))
+            })
         },
-    );
-    figures
+    )
 }

@@ -68,10 +68,34 @@ pub fn AdminSources() -> impl IntoView {
     });
     let filter =
         Signal::derive(move || state.with(|s| api::review::list_filter(&s.list.query, s.partner)));
-    // A new page keeps only the selected rows it still shows (a live reload keeps them all).
+    // The rows' figures, kept current as clicks arrive: the same page asked again, its
+    // answer dropped if the page moved on meanwhile.
+    let figures: RowFigures = crate::live::list_figures(
+        move |id| {
+            sources.state.with_untracked(
+                |s| matches!(s, Load::Loaded(page) if page.items.iter().any(|s| s.id == id)),
+            )
+        },
+        move || {
+            let asked = state.get_untracked();
+            Box::pin(async move {
+                let page = api::list_all_sources(&asked.list.query, asked.partner)
+                    .await
+                    .ok()?;
+                (state.try_with_untracked(|now| *now == asked) == Some(true))
+                    .then(|| crate::live::row_figures(page))
+            })
+        },
+    );
+    // Staff's own stream carries no clicks: the table follows those of the sources it shows.
+    let follower = crate::live::traffic_follower();
+    // A new page keeps only the selected rows it still shows (a live reload keeps them all),
+    // follows its sources' clicks, and its figures are the newest.
     Effect::new(move |_| {
         if let Load::Loaded(page) = sources.state.get() {
             selected.update(|ids| ids.retain(|id| page.items.iter().any(|s| s.id == *id)));
+            follower.follow(page.items.iter().map(|s| s.id).collect());
+            figures.set(Vec::new());
         }
     });
     // The latest answer of a block or unblock, for the row to show at once.
@@ -106,28 +130,6 @@ pub fn AdminSources() -> impl IntoView {
             })
         },
         move || sources.reload(),
-    );
-    // Staff's own stream carries no clicks: the table follows those of the sources it shows,
-    // and their rows take new figures in place.
-    crate::live::follow_traffic_of(move || {
-        sources.state.with(|s| match s {
-            Load::Loaded(page) => page.items.iter().map(|s| s.id).collect(),
-            _ => Vec::new(),
-        })
-    });
-    let figures: RowFigures = crate::live::live_figures(
-        sources,
-        |page: &Page<TrafficSource>, id| page.items.iter().any(|s| s.id == id),
-        move |_| {
-            let (query, partner) = state.with_untracked(|s| (s.list.query.clone(), s.partner));
-            async move { api::list_all_sources(&query, partner).await }
-        },
-        |page| {
-            page.items
-                .into_iter()
-                .map(|s| (s.id, (s.clicks_30d, s.match_rate_30d)))
-                .collect()
-        },
     );
     let on_blocked = Callback::new(move |source: TrafficSource| {
         let id = source.id;
