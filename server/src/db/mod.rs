@@ -130,6 +130,14 @@ fn prepare_sqlite_url(url: &str) -> Result<String, sqlx::Error> {
 }
 
 /// Which unique constraint a failed write broke, if any: the caller maps it to a field.
+/// `$first, $first+1, …`: `n` numbered placeholders for an `IN (…)` list.
+pub fn in_list(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn unique_violation(err: &sqlx::Error) -> Option<String> {
     match err {
         sqlx::Error::Database(db) if db.is_unique_violation() => Some(

@@ -25,14 +25,6 @@ pub struct Figures {
     pub mix: ReferrerMix,
 }
 
-/// `, $2, $3…` placeholders for an `IN (…)` list starting at `$first`.
-fn in_list(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// 30-day figures per key of `click_daily` (`traffic_source_id` or `collaboration_id`).
 async fn figures_by(db: &Db, key: &str, ids: &[i64]) -> Result<HashMap<i64, Figures>, sqlx::Error> {
     if ids.is_empty() {
@@ -43,7 +35,7 @@ async fn figures_by(db: &Db, key: &str, ids: &[i64]) -> Result<HashMap<i64, Figu
                 CAST(COALESCE(SUM(matched), 0) AS BIGINT) AS m, CAST(COALESCE(SUM(mismatched), 0) AS BIGINT) AS x,
                 CAST(COALESCE(SUM(no_referrer), 0) AS BIGINT) AS n
          FROM click_daily WHERE day >= $1 AND {key} IN ({}) GROUP BY {key}",
-        in_list(2, ids.len())
+        super::in_list(2, ids.len())
     );
     let mut q = sqlx::query(&sql).bind(window_start(now_ms(), LIST_WINDOW_DAYS));
     for id in ids {

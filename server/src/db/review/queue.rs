@@ -119,10 +119,7 @@ async fn pending_reasons(
     if ids.is_empty() {
         return Ok(out);
     }
-    let list = (1..=ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = crate::db::in_list(1, ids.len());
     let sql = format!(
         "SELECT r.traffic_source_id, r.reason, r.raised_at, r.detail FROM review_reasons r
          JOIN review_queue q ON q.traffic_source_id = r.traffic_source_id AND q.reason = r.reason

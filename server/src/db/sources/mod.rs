@@ -104,10 +104,7 @@ pub async fn owners(db: &Db, ids: &[i64]) -> Result<Vec<(i64, i64)>, sqlx::Error
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list = (1..=ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = super::in_list(1, ids.len());
     let sql = format!("SELECT id, partner_id FROM traffic_sources WHERE id IN ({list})");
     let mut q = sqlx::query(&sql);
     for id in ids {
@@ -125,10 +122,7 @@ pub async fn get_many(db: &Db, ids: &[i64]) -> Result<Vec<TrafficSource>, sqlx::
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list = (1..=ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = super::in_list(1, ids.len());
     let sql = format!("{SELECT_SOURCE} WHERE s.id IN ({list})");
     let mut q = sqlx::query(&sql);
     for id in ids {
