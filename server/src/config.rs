@@ -82,7 +82,9 @@ pub struct Config {
     )]
     pub events_heartbeat_secs: u64,
     /// Live event streams one account may hold open on one instance; more are answered 429.
-    #[arg(long, env = "EVENTS_MAX_PER_USER", default_value_t = 5, global = true)]
+    /// A tab holds one, and a staff page that shows traffic a second (`?traffic_of=`): ten
+    /// is five such tabs.
+    #[arg(long, env = "EVENTS_MAX_PER_USER", default_value_t = 10, global = true)]
     pub events_max_per_user: usize,
     /// Folder of the click journal: every click is appended here before it is answered,
     /// then written to the database in batches. One folder per server instance. Default:
@@ -193,7 +195,7 @@ impl Config {
             db_max_connections: 8,
             shutdown_timeout_secs: 30,
             events_heartbeat_secs: 15,
-            events_max_per_user: 5,
+            events_max_per_user: 10,
             click_journal_dir: Some(
                 std::env::temp_dir().join(format!("ts-journal-{:016x}", rand::random::<u64>())),
             ),
