@@ -22,6 +22,7 @@ both_engines!(
     a_burst_of_events_reaches_a_stream_whole_and_at_once,
     a_stream_for_one_sources_traffic_carries_its_clicks_to_staff_and_its_partner,
     a_stream_for_one_sources_traffic_is_refused_clearly_and_takes_no_slot,
+    a_stream_for_one_sources_traffic_resumes_with_only_its_missed_clicks,
 );
 
 fn assert_traffic(frame: &Frame, source: &Value) {
@@ -207,6 +208,59 @@ async fn a_stream_for_one_sources_traffic_carries_its_clicks_to_staff_and_its_pa
     .await;
     assert_eq!(staff_own.next().await.event, "source");
     assert_quiet(&mut watching, "the traffic stream, on a block").await;
+}
+
+/// A page's traffic stream that dropped (a network blip) resumes with `Last-Event-ID` like the
+/// main one: the clicks of its source it missed, and nothing else that happened meanwhile.
+async fn a_stream_for_one_sources_traffic_resumes_with_only_its_missed_clicks(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let l = linked(&app, "Resumed Clicks", "https://resumed.example/").await;
+    let other = linked(
+        &app,
+        "Elsewhere Clicks",
+        "https://elsewhere-clicks.example/",
+    )
+    .await;
+    let second = app.advertiser().await;
+    let autumn = program(&second, "Autumn", "https://autumn.example/").await;
+    let second_code = collaborate(&second, &autumn, &l.source).await["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let staff = app.staff().await;
+    let path = traffic_of(&l.source);
+    let mut watching = Stream::open_at(&staff, &path, None).await;
+    human(&app, &l.code, "").await;
+    assert_eq!(drain(&app).await, 1);
+    let seen = watching.next().await;
+    assert_traffic(&seen, &l.source);
+    drop(watching);
+
+    // While it is down: another source's click, a block of this one, and a click on this
+    // source through the second advertiser's link (a window of its own, so announced now).
+    human(&app, &other.code, "").await;
+    crate::admin::block(
+        &staff,
+        l.source["id"].as_i64().unwrap(),
+        "Fake traffic",
+        None,
+    )
+    .await;
+    human(&app, &second_code, "").await;
+    assert_eq!(drain(&app).await, 2);
+
+    let mut resumed = Stream::open_at(&staff, &path, Some(&seen.id)).await;
+    let missed = resumed.next().await;
+    assert_traffic(&missed, &l.source);
+    assert!(
+        missed.id.parse::<i64>().unwrap() > seen.id.parse::<i64>().unwrap(),
+        "after the last one seen"
+    );
+    assert_quiet(
+        &mut resumed,
+        "the resumed stream, past its one missed click",
+    )
+    .await;
 }
 
 async fn a_stream_for_one_sources_traffic_is_refused_clearly_and_takes_no_slot(engine: Engine) {
