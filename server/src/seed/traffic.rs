@@ -150,7 +150,15 @@ pub fn clicks(links: &[DemoLink<'_>], now_ms: i64) -> Vec<ClickEvent> {
 /// Stores the demo clicks of `links`.
 pub async fn seed(db: &Db, links: &[DemoLink<'_>]) -> Result<usize, sqlx::Error> {
     let events = clicks(links, crate::time::now_ms());
-    Ok(store::store(db, &Partitions::default(), &events).await?.new)
+    let before = crate::live::newest_id(db).await?;
+    let stored = store::store(db, &Partitions::default(), &events).await?.new;
+    // The demo's 30 days are history, not news: nobody watched them arrive, and their
+    // announcements would hold a demo source's first real click for the 5-s window.
+    sqlx::query("DELETE FROM live_events WHERE kind = 'traffic' AND id > $1")
+        .bind(before)
+        .execute(&db.pool)
+        .await?;
+    Ok(stored)
 }
 
 #[cfg(test)]

@@ -1004,6 +1004,37 @@ async fn the_demo_seed_brings_30_days_of_telling_traffic_and_says_when_it_skips(
         let (from_events, stored) = rollups_from_events(&app, period).await;
         assert_eq!(stored, from_events);
     }
+    // The demo's history is not announced: the first real click on a demo source reaches a
+    // stream at once, not after the 5-s window its announcement would have opened.
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM live_events WHERE kind = 'traffic'"
+        )
+        .await,
+        0
+    );
+    let blog_id = scalar(&app, &id_of("Dealspotter Blog")).await;
+    let code: String = sqlx::query(
+        "SELECT tracking_code FROM collaborations WHERE traffic_source_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(blog_id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
+    let mut watching =
+        crate::events::Stream::open_at(&staff, &format!("/api/events?traffic_of={blog_id}"), None)
+            .await;
+    human(&app, &code, "").await;
+    assert_eq!(drain(&app).await, 1);
+    let frame = watching.next().await;
+    assert_eq!(
+        (frame.event.as_str(), frame.data["source_id"].as_i64()),
+        ("traffic", Some(blog_id))
+    );
+    drop(watching);
     // A second start finds its own demo accounts (and the test's staff) and adds nothing.
     let before = app.snapshot().await;
     let again = seed_demo(&app.db).await.unwrap();
