@@ -309,7 +309,8 @@ describe('the partner', () => {
     assert.match(location, /click_id=/);
 
     // The server stores clicks about every second and tells the page on its live stream (at
-    // most once every 5 s per source; the demo seed's own clicks may have just been told).
+    // most once every 5 s per source and advertiser: an earlier test's click may have just
+    // been told).
     await captionReaches(page, before.total + 1);
     console.log(`a click to the open chart: ${Date.now() - clickedAt} ms`);
     const after = await captionCount(figure);
