@@ -25,6 +25,18 @@ both_engines!(
     a_stream_for_one_sources_traffic_resumes_with_only_its_missed_clicks,
 );
 
+/// The same source in a second advertiser's program: that advertiser, and the link's code
+/// (a click on it is announced in a window of its own).
+async fn second_link(app: &crate::support::TestApp, source: &Value) -> (User, String) {
+    let second = app.advertiser().await;
+    let autumn = program(&second, "Autumn", "https://autumn.example/").await;
+    let code = collaborate(&second, &autumn, source).await["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (second, code)
+}
+
 fn assert_traffic(frame: &Frame, source: &Value) {
     assert_eq!(frame.event, "traffic", "{frame:?}");
     assert_eq!(frame.data["kind"], "traffic");
@@ -42,12 +54,7 @@ async fn new_clicks_reach_the_sources_partner_and_the_links_advertiser_only(engi
     let app = spawn_app(engine).await;
     let l = linked(&app, "Live Clicks", "https://live.example/").await;
     // The same source in a second advertiser's program.
-    let second = app.advertiser().await;
-    let autumn = program(&second, "Autumn", "https://other.example/").await;
-    let second_code = collaborate(&second, &autumn, &l.source).await["tracking_code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (second, second_code) = second_link(&app, &l.source).await;
     let mut partner = Stream::open(&l.partner, None).await;
     let mut advertiser = Stream::open(&l.advertiser, None).await;
     let mut second_stream = Stream::open(&second, None).await;
@@ -150,12 +157,7 @@ async fn a_stream_for_one_sources_traffic_carries_its_clicks_to_staff_and_its_pa
     let app = spawn_app(engine).await;
     let l = linked(&app, "Watched Clicks", "https://watched.example/").await;
     let other = linked(&app, "Other Clicks", "https://other-clicks.example/").await;
-    let second = app.advertiser().await;
-    let autumn = program(&second, "Autumn", "https://autumn.example/").await;
-    let second_code = collaborate(&second, &autumn, &l.source).await["tracking_code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (_, second_code) = second_link(&app, &l.source).await;
     let staff = app.staff().await;
     let mut staff_own = Stream::open(&staff, None).await;
     let mut watching = Stream::open_at(&staff, &traffic_of(&l.source), None).await;
@@ -221,12 +223,7 @@ async fn a_stream_for_one_sources_traffic_resumes_with_only_its_missed_clicks(en
         "https://elsewhere-clicks.example/",
     )
     .await;
-    let second = app.advertiser().await;
-    let autumn = program(&second, "Autumn", "https://autumn.example/").await;
-    let second_code = collaborate(&second, &autumn, &l.source).await["tracking_code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (_, second_code) = second_link(&app, &l.source).await;
     let staff = app.staff().await;
     let path = traffic_of(&l.source);
     let mut watching = Stream::open_at(&staff, &path, None).await;
