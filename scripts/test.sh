@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: every test.
 #   1. model and server: unit tests and black-box API tests on SQLite AND PostgreSQL
-#   2. web app components in headless Chromium (wasm-bindgen-test)
+#   2. web app components in headless Chromium (wasm-bindgen-test), the live streams' shared
+#      worker in Node
 #   3. release bundle: build (split per screen), size ceilings: whole app and each role's first screen
 #   4. end to end: the server and the release bundle in Chromium (Playwright + axe-core)
 #   5. the published contract, judged by an outside fuzzer (schemathesis)
@@ -24,6 +25,9 @@ export SERVER_BIN="$PWD/target/debug/traffic-sources-server"
 
 step "web app component tests in headless Chromium"
 scripts/test-wasm.sh
+
+step "the live streams' shared worker (Node)"
+node --test tests/js/
 
 step "release build"
 scripts/build-web.sh

@@ -43,17 +43,26 @@ if [ "${TRUNK_PROFILE:-debug}" = release ]; then
   # trunk minifies the JS it writes (minify = "on_release"), but these files replace its
   # output after that step: the bindings and the loader are minified here instead. Exports and
   # the wasm imports' property names are kept (terser mangles only local names).
-  for f in "$out"/*.js; do
+  # The snippets (js/live-relay.js) too, and the live streams' shared worker, which trunk
+  # copies as it is.
+  find "$out" -name '*.js' -print0 | while IFS= read -r -d '' f; do
     terser "$f" --module --compress --mangle --output "$f"
   done
+  terser "$staging/live-worker.js" --compress --mangle --output "$staging/live-worker.js"
 fi
 
 # trunk's own unsplit output is replaced.
 rm -rf "$staging/$name.js" "$staging/${name}_bg.wasm" "$staging/snippets" "$staging"/app-*
 version="app-$(cd "$out" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
 mv "$out" "$staging/$version"
+# trunk also preloads the snippets (js/live-relay.js), from where it wrote them.
 sed -i -e "s#/$name\\.js#/$version/$name.js#g" -e "s#/${name}_bg\\.wasm#/$version/${name}_bg.wasm#g" \
+  -e "s#\"/snippets/#\"/$version/snippets/#g" -e "s#=/snippets/#=/$version/snippets/#g" \
   "$staging/index.html"
+if grep -q '[="]/snippets/' "$staging/index.html"; then
+  echo "wasm-split-hook: index.html still loads a snippet from outside $version/" >&2
+  exit 1
+fi
 grep -q "/$version/$name.js" "$staging/index.html" || {
   echo "wasm-split-hook: index.html does not load $name.js as expected" >&2
   exit 1

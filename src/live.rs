@@ -1,9 +1,12 @@
-//! The live event stream (`GET /api/events`) in the browser: one `EventSource` while
-//! someone is signed in, its latest update and its connection state as a context that
-//! pages watch to update in place.
+//! The live event stream (`GET /api/events`) in the browser: one while someone is signed in,
+//! its latest update and its connection state as a context that pages watch to update in place.
 //!
-//! The browser's `EventSource` reconnects by itself and sends `Last-Event-ID`, so the
-//! server resumes the stream without a gap; meanwhile the header says "Reconnecting…".
+//! Every tab of the app shares one stream per address through a shared worker
+//! (`js/live-relay.js`, `js/live-worker.js`), so that many tabs do not reach the server's cap
+//! of streams per account. The browser's `EventSource` reconnects by itself and sends
+//! `Last-Event-ID`, so the server resumes the stream without a gap; meanwhile the header says
+//! "Reconnecting…". A stream the server turns down is not tried again by itself: the header
+//! (or the page, for its own stream) says so and offers Try again.
 
 use leptos::prelude::*;
 use model::live::LiveUpdate;
@@ -18,6 +21,9 @@ pub enum Connection {
     Open,
     /// It dropped; the browser is trying again.
     Reconnecting,
+    /// The server turned it down (too many streams for the account, say); the browser does
+    /// not try again by itself.
+    Refused,
 }
 
 /// How many recent updates are kept for watchers that have not run yet.
@@ -285,61 +291,81 @@ pub fn reload_when_differs(
     });
 }
 
-type Handler = Closure<dyn FnMut(web_sys::Event)>;
+#[wasm_bindgen(module = "/js/live-relay.js")]
+extern "C" {
+    /// A stream this tab listens to, shared with the browser's other tabs where it can be.
+    type Relayed;
+    #[wasm_bindgen(js_name = listen)]
+    fn relay_listen(
+        url: &str,
+        account: &str,
+        on_event: &js_sys::Function,
+        on_state: &js_sys::Function,
+    ) -> Relayed;
+    #[wasm_bindgen(method)]
+    fn close(this: &Relayed);
+    #[wasm_bindgen(method)]
+    fn retry(this: &Relayed);
+}
 
-/// An open `EventSource` and the closures it calls: closed, and both dropped, when dropped.
+/// A stream listened to, and the closures it calls: let go of, and both dropped, when dropped.
 struct Listening {
-    source: Option<web_sys::EventSource>,
-    _closures: Vec<Handler>,
+    relayed: Relayed,
+    _on_event: Closure<dyn FnMut(String, String)>,
+    _on_state: Closure<dyn FnMut(String)>,
 }
 
 impl Drop for Listening {
     fn drop(&mut self) {
-        if let Some(source) = &self.source {
-            source.close();
-        }
+        self.relayed.close();
     }
 }
 
-/// Opens an `EventSource` at `url` that hands every event of these `kinds` to `live`, with
-/// its own open and error handlers.
-fn listen(
-    url: &str,
-    kinds: &[&str],
-    live: Live,
-    on_open: Option<Box<dyn FnMut(web_sys::Event)>>,
-    on_error: Option<Box<dyn FnMut(web_sys::Event)>>,
-) -> Listening {
-    let source = web_sys::EventSource::new(url).ok();
-    let mut closures: Vec<Handler> = Vec::new();
-    if let Some(source) = &source {
-        for kind in kinds {
-            let handler = Handler::new(move |event: web_sys::Event| {
-                let data = event
-                    .dyn_ref::<web_sys::MessageEvent>()
-                    .and_then(|m| m.data().as_string());
-                if let Some(update) = data.and_then(|d| serde_json::from_str::<LiveUpdate>(&d).ok())
-                {
-                    live.received(update);
-                }
-            });
-            let _ = source.add_event_listener_with_callback(kind, handler.as_ref().unchecked_ref());
-            closures.push(handler);
+/// Listens to the live events at `url` (js/live-relay.js: one stream per address and account
+/// for all of the browser's tabs, through a shared worker where there is one), handing each
+/// to `live` and the stream's state to `state`.
+fn listen(url: &str, live: Live, state: RwSignal<Connection>) -> Listening {
+    let on_event = Closure::<dyn FnMut(String, String)>::new(move |_kind: String, data: String| {
+        if let Ok(update) = serde_json::from_str::<LiveUpdate>(&data) {
+            live.received(update);
         }
-        if let Some(on_open) = on_open {
-            let open = Handler::new(on_open);
-            source.set_onopen(Some(open.as_ref().unchecked_ref()));
-            closures.push(open);
-        }
-        if let Some(on_error) = on_error {
-            let error = Handler::new(on_error);
-            source.set_onerror(Some(error.as_ref().unchecked_ref()));
-            closures.push(error);
-        }
-    }
+    });
+    let on_state = Closure::<dyn FnMut(String)>::new(move |now: String| {
+        let _ = state.try_set(match now.as_str() {
+            "open" => Connection::Open,
+            "refused" => Connection::Refused,
+            _ => Connection::Reconnecting,
+        });
+    });
+    // Tabs signed in as someone else never share a stream with this one.
+    let account = use_context::<crate::session::Session>()
+        .and_then(|s| s.account_id())
+        .unwrap_or_default()
+        .to_string();
+    let relayed = relay_listen(
+        url,
+        &account,
+        on_event.as_ref().unchecked_ref(),
+        on_state.as_ref().unchecked_ref(),
+    );
     Listening {
-        source,
-        _closures: closures,
+        relayed,
+        _on_event: on_event,
+        _on_state: on_state,
+    }
+}
+
+/// What a page (or the header) says when the server turned its stream down: most often the
+/// cap of streams one account may hold open (429), which the browser does not try again by
+/// itself. `retry` asks again.
+fn live_off(message: &'static str, retry: Box<dyn Fn()>) -> impl IntoView {
+    view! {
+        <div class="live-off">
+            <p role="status">{message}</p>
+            <button type="button" class="button button--quiet" on:click=move |_| retry()>
+                "Try again"
+            </button>
+        </div>
     }
 }
 
@@ -348,38 +374,35 @@ fn listen(
 #[component]
 pub fn LiveStream() -> impl IntoView {
     let live = use_live();
-    let stream = listen(
-        "/api/events",
-        &["source", "notification", "collaboration", "traffic"],
-        live,
-        Some(Box::new(move |_| {
-            let _ = live.connection.try_set(Connection::Open);
-        })),
-        Some(Box::new(move |_| {
-            let _ = live.connection.try_set(Connection::Reconnecting);
-        })),
-    );
-    // Closed when the header goes.
-    let held = send_wrapper::SendWrapper::new(stream);
-    on_cleanup(move || drop(held));
+    // Kept in the header's arena: cleaning the header up drops it, which lets the stream go.
+    let stream = StoredValue::new_local(listen("/api/events", live, live.connection));
+    let retry = move || {
+        live.connection.set(Connection::Connecting);
+        stream.with_value(|s| s.relayed.retry());
+    };
     view! {
         <p class="live-state" role="status">
             {move || (live.connection.get() == Connection::Reconnecting).then_some("Reconnecting…")}
         </p>
+        {move || {
+            (live.connection.get() == Connection::Refused)
+                .then(|| live_off("Live updates are off.", Box::new(retry)))
+        }}
     }
 }
 
 /// Receives the new clicks of some sources on a stream of their own
 /// (`/api/events?traffic_of=`), which staff's own stream does not carry (it would carry every
 /// click of the platform): a staff page that shows those sources' traffic makes one, and
-/// their updates reach the page's watchers like any other. Its connection state is not
-/// shown: the header's stream says whether the app is live.
+/// their updates reach the page's watchers like any other. The page shows [`Self::notice`]
+/// where its figures are, for when the server turns the stream down.
 #[derive(Clone, Copy)]
 pub struct TrafficFollower {
     live: Live,
     /// The sources followed and their stream, kept in the page's arena: cleaning the page up
-    /// drops it, which closes the stream.
+    /// drops it, which lets the stream go.
     open: StoredValue<Option<(Vec<i64>, Listening)>, LocalStorage>,
+    state: RwSignal<Connection>,
 }
 
 /// A [`TrafficFollower`] for the calling page, following nothing yet.
@@ -387,6 +410,7 @@ pub fn traffic_follower() -> TrafficFollower {
     TrafficFollower {
         live: use_live(),
         open: StoredValue::new_local(None),
+        state: RwSignal::new(Connection::Connecting),
     }
 }
 
@@ -404,12 +428,36 @@ impl TrafficFollower {
         if same != Some(false) {
             return;
         }
+        // The stream before is let go of first, so that the two never count against the
+        // account's cap together.
+        self.open.set_value(None);
+        self.state.set(Connection::Connecting);
+        if ids.is_empty() {
+            return;
+        }
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let next = (!ids.is_empty()).then(|| {
-            let url = format!("/api/events?traffic_of={list}");
-            (ids, listen(&url, &["traffic"], self.live, None, None))
-        });
-        // The stream before is dropped here, and so closed.
-        self.open.set_value(next);
+        let url = format!("/api/events?traffic_of={list}");
+        let stream = listen(&url, self.live, self.state);
+        self.open.set_value(Some((ids, stream)));
+    }
+
+    /// Says so, with Try again, while the server has turned this page's stream down (the
+    /// page then shows its traffic as of its loading).
+    pub fn notice(self) -> impl IntoView {
+        let retry = move || {
+            self.state.set(Connection::Connecting);
+            self.open
+                .with_value(|open| open.as_ref().map(|(_, s)| s.relayed.retry()));
+        };
+        move || {
+            (self.state.get() == Connection::Refused).then(|| {
+                live_off(
+                    "This page isn't updating live: the server turned its live updates down, \
+                     most often because too many pages with live updates are open. Close some, \
+                     then try again.",
+                    Box::new(retry),
+                )
+            })
+        }
     }
 }

@@ -83,6 +83,14 @@ impl Session {
         }
     }
 
+    /// The signed-in account's id, if any (untracked).
+    pub fn account_id(self) -> Option<i64> {
+        self.state.with_untracked(|s| match s {
+            SessionState::SignedIn(a) => Some(a.id),
+            _ => None,
+        })
+    }
+
     pub fn role(self) -> Option<Role> {
         self.state.with(|s| match s {
             SessionState::SignedIn(a) => Some(a.role),

@@ -82,8 +82,8 @@ pub struct Config {
     )]
     pub events_heartbeat_secs: u64,
     /// Live event streams one account may hold open on one instance; more are answered 429.
-    /// A tab holds one, and a staff page that shows traffic a second (`?traffic_of=`): ten
-    /// is five such tabs.
+    /// A browser's tabs share theirs (the web app's shared worker): one for the account, and
+    /// one for each staff page of traffic (`?traffic_of=`) open in some tab.
     #[arg(long, env = "EVENTS_MAX_PER_USER", default_value_t = 10, global = true)]
     pub events_max_per_user: usize,
     /// Folder of the click journal: every click is appended here before it is answered,

@@ -55,9 +55,12 @@ pub fn TrafficPanel(
     let (period, choose) = use_period();
     let traffic = Loader::new(move || api::source_traffic(source_id, period.get()));
     // Staff's own stream carries no clicks: the page follows this source's.
-    if untrack(|| crate::session::use_session().role()) == Some(model::Role::Staff) {
-        crate::live::traffic_follower().follow(vec![source_id]);
-    }
+    let follower = (untrack(|| crate::session::use_session().role()) == Some(model::Role::Staff))
+        .then(|| {
+            let follower = crate::live::traffic_follower();
+            follower.follow(vec![source_id]);
+            follower
+        });
     crate::live::refresh_on_traffic(move |id| id == source_id, move || traffic.refresh());
     view! {
         <section class="detail-section traffic" aria-labelledby="traffic-title">
@@ -70,6 +73,7 @@ pub fn TrafficPanel(
                 choose
                 csv=Signal::derive(move || api::source_traffic_csv_href(source_id, period.get()))
             />
+            {follower.map(|f| f.notice())}
             {traffic_body(traffic, move || view! { <TrafficView traffic prominent_mismatch/> }.into_any())}
         </section>
     }

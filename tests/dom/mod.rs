@@ -1,5 +1,5 @@
 //! What every web component test crate shares: a container in the page, finding, waiting,
-//! clicking and typing, and a fake `fetch`. Included by each crate with
+//! clicking and typing, a fake `fetch` and a stand-in `EventSource`. Included by each crate with
 //! `#[path = "dom/mod.rs"] mod dom;` (a folder without `main.rs` is no test target of its
 //! own). The document is leptos's `document()`.
 // Each crate uses a part of it.
@@ -9,8 +9,11 @@ use leptos::prelude::document;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
-/// A fresh element at the end of the page's body to mount into.
+/// A fresh element at the end of the page's body to mount into. Live streams get the
+/// stand-in [`fake_event_source`] (no test talks to a real one), and no shared worker: the
+/// app's relay then opens each stream in the page, where a test can reach it.
 pub fn container() -> HtmlElement {
+    fake_event_source();
     let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&el).unwrap();
     el
@@ -109,4 +112,42 @@ pub fn calls(key: &str) -> u32 {
     ))
     .as_f64()
     .unwrap() as u32
+}
+
+/// Replaces `window.EventSource` with a fake that records each stream opened in
+/// `window.__streams` (its `url`, whether it was `closed`), to which a test sends events and
+/// whose `onopen` and `onerror` it calls; it never connects, so it stays quiet by itself.
+pub fn fake_event_source() {
+    eval(
+        r#"
+        delete window.SharedWorker;
+        window.__streams = [];
+        window.EventSource = class extends EventTarget {
+            constructor(url) {
+                super();
+                this.url = url;
+                this.closed = false;
+                this.onopen = null;
+                this.onerror = null;
+                window.__streams.push(this);
+            }
+            close() { this.closed = true; }
+        };
+        "#,
+    );
+}
+
+/// The urls of the streams opened since [`fake_event_source`], each with whether it is closed.
+pub fn streams() -> Vec<(String, bool)> {
+    let list: js_sys::Array =
+        eval("window.__streams.map((s) => [s.url, s.closed])").unchecked_into();
+    list.iter()
+        .map(|pair| {
+            let pair: js_sys::Array = pair.unchecked_into();
+            (
+                pair.get(0).as_string().unwrap(),
+                pair.get(1).as_bool().unwrap(),
+            )
+        })
+        .collect()
 }

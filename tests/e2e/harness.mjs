@@ -179,6 +179,41 @@ export async function signIn(page, baseUrl, email, password = DEMO_PASSWORD) {
   await page.waitForURL((u) => !u.pathname.startsWith('/sign-in'));
 }
 
+/**
+ * The live streams that the browser's shared worker (js/live-worker.js) holds for the tabs of
+ * the page's context, asked through a port of the page's own: `[{url, state, tabs}]`, `url`
+ * being the address's query (`''` for an account's own stream), sorted by it.
+ */
+export async function liveStreams(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const worker = new SharedWorker('/live-worker.js', { name: 'live-1' });
+        worker.port.onmessage = ({ data }) => {
+          if (!data.list) return;
+          worker.port.postMessage({ op: 'bye' });
+          worker.port.close();
+          const list = data.list.map((s) => ({ url: new URL(s.url, location.href).search, state: s.state, tabs: s.tabs }));
+          resolve(list.sort((a, b) => a.url.localeCompare(b.url)));
+        };
+        worker.port.start();
+        worker.port.postMessage({ op: 'list' });
+      }),
+  );
+}
+
+/** Waits until the shared worker holds exactly the streams of these queries (see `liveStreams`), all open. */
+export async function waitForLiveStreams(page, urls, { within = 10_000 } = {}) {
+  const wanted = JSON.stringify([...urls].sort());
+  const until = Date.now() + within;
+  for (;;) {
+    const now = await liveStreams(page);
+    if (JSON.stringify(now.map((s) => s.url)) === wanted && now.every((s) => s.state === 'open')) return now;
+    if (Date.now() > until) assert.fail(`live streams: ${JSON.stringify(now)}, wanted ${wanted}, all open`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Calls the JSON API with the page's cookies (same origin, so the CSRF check passes). */
 export async function api(page, method, path, body) {
   return page.evaluate(

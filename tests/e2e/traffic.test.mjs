@@ -16,12 +16,13 @@ import {
   allowConsoleErrors,
   signIn,
   api,
+  liveStreams,
+  waitForLiveStreams,
 } from './harness.mjs';
+import { row, number, follow, captionReaches } from './clicks.mjs';
 
 const env = useServerAndBrowser();
 
-const BROWSER_UA =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const BANDS = [
   'Too little traffic to judge',
   'Under 1k clicks in 30 days',
@@ -35,25 +36,10 @@ async function checkPage(page, label) {
   assertClean(page);
 }
 
-function row(page, name) {
-  return page.getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: false }) });
-}
-
-/** `1,234` → 1234. */
-const number = (text) => Number(text.replace(/,/g, ''));
 /** 1234 → `1,234`. */
 const thousands = (n) => n.toLocaleString('en-US');
 /** The model's rounding of a share: whole percent, halves up. */
 const share = (part, total) => Math.floor((part * 200 + total) / (2 * total));
-
-/** Follows a tracking link as a browser would, without following the redirect. */
-async function follow(link, referer) {
-  const headers = { 'user-agent': BROWSER_UA, accept: 'text/html' };
-  if (referer) headers.referer = referer;
-  const response = await fetch(link, { redirect: 'manual', headers });
-  await response.text();
-  return { status: response.status, location: response.headers.get('location') };
-}
 
 /**
  * From now on, notes a reload of the page and anything said in its `status` region: a live
@@ -82,18 +68,6 @@ async function captionCount(figure, span = '30 days') {
   const match = caption.match(new RegExp(`^([\\d,]+) clicks? in ${span}: ([\\d,]+) redirected, ([\\d,]+) refused; `));
   assert.ok(match, `caption: ${caption}`);
   return { total: number(match[1]), redirected: number(match[2]), refused: number(match[3]), caption };
-}
-
-/** Waits until the open chart's caption counts `total` human clicks. */
-async function captionReaches(page, total) {
-  await page.waitForFunction(
-    (total) => {
-      const caption = document.querySelector('.traffic-chart__caption')?.textContent ?? '';
-      return Number((caption.match(/^([\d,]+) clicks?/)?.[1] ?? '0').replace(/,/g, '')) === total;
-    },
-    total,
-    { timeout: 12_000 },
-  );
 }
 
 /** Opens a chart's data table (by keyboard) and reads every day's row. */
@@ -414,12 +388,6 @@ describe('staff', () => {
     const worst = rated.reduce((a, b) => (b.match_rate_30d < a.match_rate_30d ? b : a));
     const link = (await api(page, 'GET', `/api/traffic-sources/${worst.id}`)).body.programs[0]?.tracking_url;
     assert.ok(link, 'the demo source is in a program');
-    const streams = [];
-    const noteStream = (request) => {
-      const url = new URL(request.url());
-      if (url.pathname === '/api/events') streams.push(url.search);
-    };
-    page.on('request', noteStream);
     await page.goto(`${env.server.url}/admin/traffic-sources/${worst.id}`);
     const panel = page.getByRole('region', { name: 'Traffic in the last 30 days' });
     const figure = panel.locator('figure');
@@ -442,28 +410,12 @@ describe('staff', () => {
     );
     await assertQuiet(page);
     assert.equal(await toggle.evaluate((b) => b === document.activeElement), true, 'the focus stays');
-    // Staff's own stream, and one for this source's clicks.
-    page.off('request', noteStream);
-    assert.ok(streams.includes(''), `streams: ${streams}`);
-    assert.ok(streams.includes(`?traffic_of=${worst.id}`), `streams: ${streams}`);
-    assert.deepEqual([...new Set(streams)].sort(), ['', `?traffic_of=${worst.id}`]);
+    // Staff's own stream, and one for this source's clicks, held by the browser's shared worker.
+    await waitForLiveStreams(page, ['', `?traffic_of=${worst.id}`]);
     await checkPage(page, 'admin source page after a live update');
   });
 
   test('a click shows in the admin table by itself, the row kept selected and focused; leaving the page closes its stream', async () => {
-    // Notes every EventSource the page opens (readyState 2 once closed).
-    await page.addInitScript(() => {
-      const Native = window.EventSource;
-      window.__streams = [];
-      window.EventSource = class extends Native {
-        constructor(url, init) {
-          super(url, init);
-          window.__streams.push(this);
-        }
-      };
-    });
-    const streams = () =>
-      page.evaluate(() => window.__streams.map((s) => ({ url: new URL(s.url).search, closed: s.readyState === 2 })));
     let source = null;
     let link = null;
     for (const s of judged.filter((s) => s.status === 'active')) {
@@ -507,29 +459,21 @@ describe('staff', () => {
       await r.locator('td[data-label="Match rate"]').innerText(),
       now.match_rate_30d === null ? 'Too little traffic' : `${now.match_rate_30d}%`,
     );
-    // Staff's own stream, and one for the page's sources.
-    const open = await streams();
+    // Staff's own stream, and one for the page's sources, held by the browser's shared worker.
+    const open = await liveStreams(page);
     const table = open.find((s) => s.url.startsWith('?traffic_of='));
     assert.ok(table, JSON.stringify(open));
     assert.ok(table.url.slice('?traffic_of='.length).split(',').includes(String(source.id)), table.url);
-    assert.ok(open.some((s) => s.url === '' && !s.closed));
+    await waitForLiveStreams(page, ['', table.url]);
     await checkPage(page, 'admin table after a live update');
 
     // Its page: the table's stream closed, one for this source open, staff's own still open.
     await r.getByRole('link', { name: source.name, exact: true }).click();
     await page.waitForURL((u) => u.pathname === `/admin/traffic-sources/${source.id}`);
     await page.getByRole('region', { name: 'Traffic in the last 30 days' }).locator('figure').waitFor();
-    await page.waitForFunction((url) => window.__streams.some((s) => new URL(s.url).search === url), `?traffic_of=${source.id}`);
-    const after = await streams();
-    const state = (list) => list.map((s) => [s.url || '(own)', s.closed ? 'closed' : 'open']).sort();
-    assert.deepEqual(
-      state(after),
-      state([
-        { url: '', closed: false },
-        { url: table.url, closed: true },
-        { url: `?traffic_of=${source.id}`, closed: false },
-      ]),
-    );
+    // The table's stream let go of (no tab holds it, so the worker closed it); this source's
+    // open; staff's own still open.
+    await waitForLiveStreams(page, ['', `?traffic_of=${source.id}`]);
   });
 
   test('bot clicks are shown apart and left out of the totals', async () => {

@@ -188,6 +188,7 @@ pub fn AdminSources() -> impl IntoView {
                 Signal::derive(move || actions.wanted()),
                 actions,
             )}
+            {follower.notice()}
             <div class="table-region" aria-busy=move || updating.get().to_string()>
                 <p class="updating" role="status">
                     {move || updating.get().then_some("Updating…")}

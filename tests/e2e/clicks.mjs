@@ -1,0 +1,34 @@
+// What the traffic tests share: following a tracking link as a browser would, and reading
+// what the screens show of the clicks.
+
+export const BROWSER_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+/** A table's row, by the name in its row header. */
+export function row(page, name) {
+  return page.getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: false }) });
+}
+
+/** `1,234` → 1234. */
+export const number = (text) => Number(text.replace(/,/g, ''));
+
+/** Follows a tracking link as a browser would, without following the redirect. */
+export async function follow(link, referer) {
+  const headers = { 'user-agent': BROWSER_UA, accept: 'text/html' };
+  if (referer) headers.referer = referer;
+  const response = await fetch(link, { redirect: 'manual', headers });
+  await response.text();
+  return { status: response.status, location: response.headers.get('location') };
+}
+
+/** Waits until the open chart's caption counts `total` human clicks. */
+export async function captionReaches(page, total) {
+  await page.waitForFunction(
+    (total) => {
+      const caption = document.querySelector('.traffic-chart__caption')?.textContent ?? '';
+      return Number((caption.match(/^([\d,]+) clicks?/)?.[1] ?? '0').replace(/,/g, '')) === total;
+    },
+    total,
+    { timeout: 12_000 },
+  );
+}

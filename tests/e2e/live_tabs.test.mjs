@@ -1,0 +1,150 @@
+// Many tabs, few streams: every tab of the app shares its account's live streams through the
+// browser's shared worker (js/live-worker.js), so that the server's cap of streams per account
+// is not reached by opening tabs. Here the server allows two per account: four tabs of the
+// staff table (each wants staff's own stream and the table's) hold two between them and are all
+// live. A fifth tab that needs a third stream is turned down, says so, and its Try again works
+// once the other tabs have let go.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  useServerAndBrowser,
+  newPage,
+  assertClean,
+  assertAccessible,
+  signIn,
+  api,
+  liveStreams,
+  waitForLiveStreams,
+} from './harness.mjs';
+import { row, number, follow, captionReaches } from './clicks.mjs';
+
+const env = useServerAndBrowser({
+  seedDemo: true,
+  // Heartbeats each second: the server then notices a let-go stream within a second.
+  extraArgs: ['--events-max-per-user', '2', '--events-heartbeat-secs', '1'],
+});
+
+const TABLE = '/admin/traffic-sources?limit=100';
+const TURNED_DOWN = /isn't updating live/;
+
+/** A tab of `page`'s browser context, its errors noted as `newPage` does. */
+async function tabBeside(page) {
+  const tab = await page.context().newPage();
+  tab.problems = [];
+  tab.allowedConsoleErrors = [];
+  tab.on('pageerror', (err) => tab.problems.push(`page error: ${err.message}`));
+  tab.on('console', (msg) => msg.type() === 'error' && tab.problems.push(`console error: ${msg.text()}`));
+  return tab;
+}
+
+/** The clicks cell of `name`'s row reads `total`. */
+async function cellReaches(tab, name, total) {
+  await tab.waitForFunction(
+    ([name, total]) => {
+      const row = [...document.querySelectorAll('table tbody tr')].find((tr) => tr.querySelector('th')?.textContent.includes(name));
+      const text = row?.querySelector('td[data-label="Clicks (30 days)"]')?.textContent ?? '';
+      return Number(text.replace(/,/g, '')) === total;
+    },
+    [name, total],
+    { timeout: 12_000 },
+  );
+}
+
+describe('staff with many tabs', () => {
+  let first;
+  /** Two active demo sources in a program, each with its tracking link. */
+  let linked;
+  before(async () => {
+    await env.ready;
+    first = await newPage(env.browser);
+    await signIn(first, env.server.url, 'staff@demo.test');
+    const list = (await api(first, 'GET', '/api/traffic-sources?limit=100')).body.items;
+    linked = [];
+    for (const s of list.filter((s) => s.status === 'active')) {
+      const link = (await api(first, 'GET', `/api/traffic-sources/${s.id}`)).body.programs[0]?.tracking_url;
+      if (link) linked.push({ source: s, link });
+      if (linked.length === 2) break;
+    }
+    assert.equal(linked.length, 2, 'two active demo sources in programs');
+  });
+  after(async () => {
+    await first?.context().close();
+  });
+
+  test('four tabs of the table share two streams, and a click reaches every one', async () => {
+    const tabs = [first, await tabBeside(first), await tabBeside(first), await tabBeside(first)];
+    const { source, link } = linked[0];
+    let before = null;
+    for (const tab of tabs) {
+      await tab.goto(`${env.server.url}${TABLE}`);
+      const cell = row(tab, source.name).locator('td[data-label="Clicks (30 days)"]');
+      await cell.waitFor();
+      before ??= number(await cell.innerText());
+    }
+    assert.equal((await follow(link, 'https://elsewhere.example/')).status, 302);
+    for (const tab of tabs) {
+      await cellReaches(tab, source.name, before + 1);
+      assert.equal(await tab.getByText('Live updates are off.').count(), 0, 'the header is live');
+      assert.equal(await tab.getByText(TURNED_DOWN).count(), 0, 'the table is live');
+      assertClean(tab);
+    }
+    // Staff's own stream and the table's, each held once for all four tabs.
+    const held = await liveStreams(first);
+    assert.equal(held.length, 2, JSON.stringify(held));
+    assert.equal(held[0].url, '');
+    assert.match(held[1].url, /^\?traffic_of=/);
+    await waitForLiveStreams(first, ['', held[1].url]);
+    assert.deepEqual((await liveStreams(first)).map((s) => s.tabs), [4, 4]);
+  });
+
+  test('a tab whose stream the server turns down says so, and Try again works once other tabs let go', async () => {
+    const tabs = first.context().pages();
+    assert.equal(tabs.length, 4);
+    const { source, link } = linked[1];
+    // A third stream for this account: past the cap of two.
+    const fifth = await tabBeside(first);
+    await fifth.goto(`${env.server.url}/admin/traffic-sources/${source.id}`);
+    const figure = fifth.getByRole('region', { name: 'Traffic in the last 30 days' }).locator('figure');
+    await figure.waitFor();
+    const notice = fifth.getByRole('status').filter({ hasText: TURNED_DOWN });
+    await notice.waitFor({ timeout: 10_000 });
+    const retry = fifth.getByRole('button', { name: 'Try again' });
+    assert.equal(await retry.count(), 1);
+    // The header's stream, shared, is not turned down.
+    assert.equal(await fifth.getByText('Live updates are off.').count(), 0);
+    await assertAccessible(fifth, 'a source page whose live updates were turned down');
+
+    // The other tabs let go of the table's stream: three closed, one gone to the review queue.
+    for (const tab of tabs.slice(1)) await tab.close();
+    await first.getByRole('link', { name: 'Review queue' }).click();
+    await first.waitForURL((u) => u.pathname === '/admin/review');
+    await first.getByRole('heading', { level: 1 }).waitFor();
+    // Only streams some tab still holds: the table's is gone.
+    const until = Date.now() + 10_000;
+    while ((await liveStreams(first)).some((s) => s.url.startsWith('?traffic_of=') && s.tabs > 0 && s.url !== `?traffic_of=${source.id}`)) {
+      assert.ok(Date.now() < until, JSON.stringify(await liveStreams(first)));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    // Try again, by keyboard; the server may take a heartbeat to notice the closed stream.
+    const captionBefore = await figure.locator('figcaption').innerText();
+    const total = number(captionBefore.match(/^([\d,]+) clicks?/)[1]);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      await retry.focus();
+      await fifth.keyboard.press('Enter');
+      const held = await waitForLiveStreams(fifth, ['', `?traffic_of=${source.id}`], { within: 3_000 }).catch(() => null);
+      if (held) break;
+      assert.ok(Date.now() < deadline, `still turned down: ${JSON.stringify(await liveStreams(fifth))}`);
+      await notice.waitFor();
+    }
+    await notice.waitFor({ state: 'detached' });
+
+    // Live now: a click moves its chart.
+    assert.equal((await follow(link, 'https://elsewhere.example/')).status, 302);
+    await captionReaches(fifth, total + 1);
+    assertClean(fifth);
+    assertClean(first);
+    await fifth.close();
+  });
+});
