@@ -514,7 +514,11 @@ async fn the_header_says_when_the_server_turns_its_stream_down_and_try_again_ask
     stream_fails(0, 2);
     let off = wait_for(&root, ".live-off").await;
     assert_eq!(
-        off.query_selector("[role=status]").unwrap().unwrap().text_content().unwrap(),
+        off.query_selector("[role=status]")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
         "Live updates are off."
     );
     assert_eq!(text(&root, ".live-state"), "");
