@@ -147,4 +147,36 @@ describe('staff with many tabs', () => {
     assertClean(first);
     await fifth.close();
   });
+
+  test('past the cap in other browsers, the header says live updates are off, on a phone too, and Try again works', async () => {
+    // `first` holds staff's own stream: one. A second browser holds its own: two, the cap.
+    await waitForLiveStreams(first, ['']);
+    const second = await newPage(env.browser);
+    await signIn(second, env.server.url, 'staff@demo.test');
+    // Staff land on the table of sources, whose stream would be past the cap: the review
+    // queue has none.
+    await second.goto(`${env.server.url}/admin/review`);
+    await waitForLiveStreams(second, ['']);
+    const phone = await newPage(env.browser, { viewport: { width: 360, height: 740 } });
+    await signIn(phone, env.server.url, 'staff@demo.test');
+    await phone.goto(`${env.server.url}/admin/review`);
+    const off = phone.getByRole('status').filter({ hasText: 'Live updates are off.' });
+    await off.waitFor({ timeout: 10_000 });
+    // Within the narrow header, nothing cut off or scrolling sideways.
+    assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth), 360);
+    await assertAccessible(phone, 'the header with live updates off, 360 px');
+
+    await second.context().close();
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      await phone.getByRole('button', { name: 'Try again' }).click();
+      const held = await waitForLiveStreams(phone, [''], { within: 3_000 }).catch(() => null);
+      if (held) break;
+      assert.ok(Date.now() < deadline, `still turned down: ${JSON.stringify(await liveStreams(phone))}`);
+      await off.waitFor();
+    }
+    await off.waitFor({ state: 'detached' });
+    assertClean(phone);
+    await phone.context().close();
+  });
 });
