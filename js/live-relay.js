@@ -1,4 +1,4 @@
-// A tab's live event streams (src/live.rs): through the browser's shared worker
+// A tab's live event streams (src/live/stream.rs): through the browser's shared worker
 // (js/live-worker.js), so that every tab of the app shares one stream per address and account,
 // or, where there are no shared workers (Chrome on Android) or this one cannot start, an
 // EventSource of the tab's own. Either way a page sees the same events and states.
