@@ -32,3 +32,16 @@ export async function captionReaches(page, total) {
     { timeout: 12_000 },
   );
 }
+
+/** Waits until the "Clicks (30 days)" cell of `name`'s row reads `total`. */
+export async function cellReaches(tab, name, total) {
+  await tab.waitForFunction(
+    ([name, total]) => {
+      const row = [...document.querySelectorAll('table tbody tr')].find((tr) => tr.querySelector('th')?.textContent.includes(name));
+      const text = row?.querySelector('td[data-label="Clicks (30 days)"]')?.textContent ?? '';
+      return Number(text.replace(/,/g, '')) === total;
+    },
+    [name, total],
+    { timeout: 12_000 },
+  );
+}

@@ -113,7 +113,15 @@ export async function launchBrowser() {
  */
 export async function newPage(browser, { viewport = { width: 1280, height: 800 } } = {}) {
   const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
+  return noteProblems(await context.newPage());
+}
+
+/** Another tab beside `page`, in its browser context (same cookies, same shared workers), its problems noted as `newPage`'s. */
+export async function newTab(page) {
+  return noteProblems(await page.context().newPage());
+}
+
+function noteProblems(page) {
   page.problems = [];
   page.allowedConsoleErrors = [];
   page.on('pageerror', (err) => page.problems.push(`page error: ${err.message}`));

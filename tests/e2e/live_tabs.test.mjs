@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {
   useServerAndBrowser,
   newPage,
+  newTab,
   assertClean,
   assertAccessible,
   signIn,
@@ -16,7 +17,7 @@ import {
   liveStreams,
   waitForLiveStreams,
 } from './harness.mjs';
-import { row, number, follow, captionReaches } from './clicks.mjs';
+import { row, number, follow, captionReaches, cellReaches } from './clicks.mjs';
 
 const env = useServerAndBrowser({
   seedDemo: true,
@@ -26,29 +27,6 @@ const env = useServerAndBrowser({
 
 const TABLE = '/admin/traffic-sources?limit=100';
 const TURNED_DOWN = /isn't updating live/;
-
-/** A tab of `page`'s browser context, its errors noted as `newPage` does. */
-async function tabBeside(page) {
-  const tab = await page.context().newPage();
-  tab.problems = [];
-  tab.allowedConsoleErrors = [];
-  tab.on('pageerror', (err) => tab.problems.push(`page error: ${err.message}`));
-  tab.on('console', (msg) => msg.type() === 'error' && tab.problems.push(`console error: ${msg.text()}`));
-  return tab;
-}
-
-/** The clicks cell of `name`'s row reads `total`. */
-async function cellReaches(tab, name, total) {
-  await tab.waitForFunction(
-    ([name, total]) => {
-      const row = [...document.querySelectorAll('table tbody tr')].find((tr) => tr.querySelector('th')?.textContent.includes(name));
-      const text = row?.querySelector('td[data-label="Clicks (30 days)"]')?.textContent ?? '';
-      return Number(text.replace(/,/g, '')) === total;
-    },
-    [name, total],
-    { timeout: 12_000 },
-  );
-}
 
 describe('staff with many tabs', () => {
   let first;
@@ -72,7 +50,7 @@ describe('staff with many tabs', () => {
   });
 
   test('four tabs of the table share two streams, and a click reaches every one', async () => {
-    const tabs = [first, await tabBeside(first), await tabBeside(first), await tabBeside(first)];
+    const tabs = [first, await newTab(first), await newTab(first), await newTab(first)];
     const { source, link } = linked[0];
     let before = null;
     for (const tab of tabs) {
@@ -102,7 +80,7 @@ describe('staff with many tabs', () => {
     assert.equal(tabs.length, 4);
     const { source, link } = linked[1];
     // A third stream for this account: past the cap of two.
-    const fifth = await tabBeside(first);
+    const fifth = await newTab(first);
     await fifth.goto(`${env.server.url}/admin/traffic-sources/${source.id}`);
     const figure = fifth.getByRole('region', { name: 'Traffic in the last 30 days' }).locator('figure');
     await figure.waitFor();

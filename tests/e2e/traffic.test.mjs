@@ -19,7 +19,7 @@ import {
   liveStreams,
   waitForLiveStreams,
 } from './harness.mjs';
-import { row, number, follow, captionReaches } from './clicks.mjs';
+import { row, number, follow, captionReaches, cellReaches } from './clicks.mjs';
 
 const env = useServerAndBrowser();
 
@@ -136,15 +136,7 @@ describe('the partner', () => {
     const clickedAt = Date.now();
     const { status } = await follow(link, 'https://blog.dealspotter.example/best-tents-2026');
     assert.equal(status, 302);
-    await page.waitForFunction(
-      ([name, total]) => {
-        const row = [...document.querySelectorAll('table tbody tr')].find((tr) => tr.querySelector('th')?.textContent.includes(name));
-        const text = row?.querySelector('td[data-label="Clicks (30 days)"]')?.textContent ?? '';
-        return Number(text.replace(/,/g, '')) === total;
-      },
-      ['Dealspotter Blog', before + 1],
-      { timeout: 12_000 },
-    );
+    await cellReaches(page, 'Dealspotter Blog', before + 1);
     console.log(`a click to the open sources table: ${Date.now() - clickedAt} ms`);
     await assertQuiet(page);
     assert.equal(await edit.evaluate((a) => a === document.activeElement), true, 'the focus stays');
@@ -440,15 +432,7 @@ describe('staff', () => {
 
     const clickedAt = Date.now();
     assert.equal((await follow(link, 'https://elsewhere.example/')).status, 302);
-    await page.waitForFunction(
-      ([name, total]) => {
-        const row = [...document.querySelectorAll('table tbody tr')].find((tr) => tr.querySelector('th')?.textContent.includes(name));
-        const text = row?.querySelector('td[data-label="Clicks (30 days)"]')?.textContent ?? '';
-        return Number(text.replace(/,/g, '')) === total;
-      },
-      [source.name, before + 1],
-      { timeout: 12_000 },
-    );
+    await cellReaches(page, source.name, before + 1);
     console.log(`a click to the open admin table: ${Date.now() - clickedAt} ms`);
     await assertQuiet(page);
     assert.equal(await box.isChecked(), true, 'still selected');
