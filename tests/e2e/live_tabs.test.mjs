@@ -10,6 +10,7 @@ import {
   useServerAndBrowser,
   newPage,
   newTab,
+  allowConsoleErrors,
   assertClean,
   assertAccessible,
   signIn,
@@ -145,5 +146,36 @@ describe('staff with many tabs', () => {
     await off.waitFor({ state: 'detached' });
     assertClean(phone);
     await phone.context().close();
+  });
+
+  test('where the shared worker cannot start, each tab opens its own stream and stays live', async () => {
+    // This browser alone: its two streams (its own, the table's) are the cap.
+    await first.context().close();
+    first = null;
+    const page = await newPage(env.browser);
+    // The worker's script is missing (the server answers its web app instead): its start fails.
+    await page.addInitScript(() => {
+      const Native = window.SharedWorker;
+      window.SharedWorker = class extends Native {
+        constructor(_url, options) {
+          super('/no-such-worker.js', options);
+        }
+      };
+    });
+    allowConsoleErrors(page, /no-such-worker|worker script|MIME type/i);
+    await signIn(page, env.server.url, 'staff@demo.test');
+    await page.goto(`${env.server.url}/admin/review`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    const { source, link } = linked[0];
+    await page.goto(`${env.server.url}${TABLE}`);
+    const cell = row(page, source.name).locator('td[data-label="Clicks (30 days)"]');
+    await cell.waitFor();
+    const before = number(await cell.innerText());
+    assert.equal((await follow(link, 'https://elsewhere.example/')).status, 302);
+    await cellReaches(page, source.name, before + 1);
+    assert.equal(await page.getByText(TURNED_DOWN).count(), 0);
+    assert.equal(await page.getByText('Live updates are off.').count(), 0);
+    assertClean(page);
+    await page.context().close();
   });
 });
