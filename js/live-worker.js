@@ -12,9 +12,12 @@
 'use strict';
 
 const KINDS = ['source', 'notification', 'collaboration', 'traffic'];
-// A tab not heard from for this long is gone (closed or crashed without a 'bye'). A hidden
-// tab's timers may run only once a minute, so this is well above its 20-s beat.
-const SILENT_MS = 150_000;
+// A tab not heard from for this long is gone: crashed or discarded without a 'bye' (no
+// browser here says when a port's other end is gone: the MessagePort 'close' event of
+// whatwg/html#9933 does not fire in Chromium 156). A hidden tab's timers may run only once a
+// minute, and a frozen tab's not at all while its port keeps what is sent to it: so this is
+// long, and a tab frozen for less misses nothing.
+const SILENT_MS = 600_000;
 
 /** key (account and address) → {url, source, state, subs: Set<{port, id, key}>} */
 const streams = new Map();
