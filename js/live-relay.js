@@ -22,7 +22,7 @@ function direct(sub) {
   sub.direct = source;
   source.onopen = () => sub.onState('open');
   source.onerror = () => sub.onState(source.readyState === CLOSED ? 'refused' : 'reconnecting');
-  for (const kind of KINDS) source.addEventListener(kind, (event) => sub.onEvent(kind, event.data));
+  for (const kind of KINDS) source.addEventListener(kind, (event) => sub.onEvent(event.data));
 }
 
 function held() {
@@ -48,7 +48,7 @@ function shared() {
     const sub = subs.get(data.id);
     if (!sub || sub.direct) return;
     if (data.state) sub.onState(data.state);
-    else sub.onEvent(data.kind, data.data);
+    else sub.onEvent(data.data);
   };
   w.port.start();
   const beat = () => worker && worker.port.postMessage({ op: 'alive', subs: held() });
@@ -61,7 +61,7 @@ function shared() {
 }
 
 /**
- * Listens to the live events at `url` as `account`: `onEvent(kind, data)` for each,
+ * Listens to the live events at `url` as `account`: `onEvent(data)` for each,
  * `onState('open' | 'reconnecting' | 'refused')` as the stream's state changes.
  * @returns {{close: () => void, retry: () => void}}
  */

@@ -29,7 +29,7 @@ extern "C" {
 /// A stream listened to, and the closures it calls: let go of, and both dropped, when dropped.
 struct Listening {
     relayed: Relayed,
-    _on_event: Closure<dyn FnMut(String, String)>,
+    _on_event: Closure<dyn FnMut(String)>,
     _on_state: Closure<dyn FnMut(String)>,
 }
 
@@ -43,7 +43,8 @@ impl Drop for Listening {
 /// for all of the browser's tabs, through a shared worker where there is one), handing each
 /// to `live` and the stream's state to `state`.
 fn listen(url: &str, live: Live, state: RwSignal<Connection>) -> Listening {
-    let on_event = Closure::<dyn FnMut(String, String)>::new(move |_kind: String, data: String| {
+    // Each event's data names its kind: the event's name is not needed.
+    let on_event = Closure::<dyn FnMut(String)>::new(move |data: String| {
         if let Ok(update) = serde_json::from_str::<LiveUpdate>(&data) {
             live.received(update);
         }
