@@ -48,6 +48,7 @@ function shared() {
     const sub = subs.get(data.id);
     if (!sub || sub.direct) return;
     if (data.state) sub.onState(data.state);
+    else if (data.gap) sub.onState('gap');
     else sub.onEvent(data.data);
   };
   w.port.start();
@@ -62,7 +63,8 @@ function shared() {
 
 /**
  * Listens to the live events at `url` as `account`: `onEvent(data)` for each,
- * `onState('open' | 'reconnecting' | 'refused')` as the stream's state changes.
+ * `onState('open' | 'reconnecting' | 'refused')` as the stream's state changes, and
+ * `onState('gap')` when events were missed (the tab was let go of meanwhile).
  * @returns {{close: () => void, retry: () => void}}
  */
 export function listen(url, account, onEvent, onState) {

@@ -8,7 +8,7 @@
 //   {op: 'alive', subs: [[id, key, url], …]} (what the tab holds, every 20 s), {op: 'bye'},
 //   {op: 'list'}.
 // Worker → tab: {id, state: 'open' | 'reconnecting' | 'refused'}, {id, kind, data},
-//   {list: [{url, state, tabs}, …]}.
+//   {id, gap: true} (events were missed), {list: [{url, state, tabs}, …]}.
 'use strict';
 
 const KINDS = ['source', 'notification', 'collaboration', 'traffic'];
@@ -117,10 +117,17 @@ self.onconnect = (event) => {
         else if (stream.state !== 'connecting') post(sub, { state: stream.state });
         break;
       }
-      case 'alive':
-        tab(port);
-        for (const [id, key, url] of data.subs) subscribe(port, id, key, url);
+      case 'alive': {
+        const t = tab(port);
+        for (const [id, key, url] of data.subs) {
+          if (t.subs.has(id)) continue;
+          // Held again after it was let go of (the tab left for the back/forward cache, or
+          // was silent too long): what the stream carried meanwhile did not reach it.
+          subscribe(port, id, key, url);
+          post(t.subs.get(id), { gap: true });
+        }
         break;
+      }
       case 'bye':
         leave(port);
         break;

@@ -127,7 +127,7 @@ pub fn NotificationPoller() -> impl IntoView {
     });
     // A notification made for this person arrives on the live stream: count it at once.
     crate::live::on_update(move |update| {
-        if update.kind == "notification" {
+        if update.kind == "notification" || crate::live::missed(update) {
             unread.refresh();
         }
     });

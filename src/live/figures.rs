@@ -36,7 +36,8 @@ fn refresh_when(shown: Box<dyn Fn(i64) -> bool>, refresh: std::rc::Rc<dyn Fn()>)
     let gone = send_wrapper::SendWrapper::new(mounted.clone());
     on_cleanup(move || gone.set(false));
     watch(Box::new(move |update| {
-        if update.kind != "traffic" || !update.source_id.is_some_and(&shown) || waiting.get() {
+        let clicked = update.kind == "traffic" && update.source_id.is_some_and(&shown);
+        if !(clicked || super::missed(update)) || waiting.get() {
             return;
         }
         let wait = last.get() + REFRESH_AT_MOST_EVERY_MS - js_sys::Date::now();

@@ -69,6 +69,29 @@ impl Live {
         });
         self.seq.set(n);
     }
+
+    /// Updates may have been missed: this tab's stream was let go of for a while (the tab
+    /// went to the back/forward cache, or was frozen for long) and is held again. Watchers
+    /// take it as a change of everything they show ([`missed`]) and load it again.
+    pub fn missed(self) {
+        self.received(LiveUpdate {
+            kind: MISSED.into(),
+            source_id: None,
+            status: None,
+            visibility: None,
+            listed: None,
+            verified: None,
+        });
+    }
+}
+
+/// The `kind` of the update [`Live::missed`] makes; the server never sends it.
+const MISSED: &str = "missed";
+
+/// Whether `update` says updates were missed ([`Live::missed`]): a watcher then loads again
+/// what it shows, whatever it is.
+pub fn missed(update: &LiveUpdate) -> bool {
+    update.kind == MISSED
 }
 
 /// The live context, or a fresh idle one when nothing provided it (component tests).
@@ -109,7 +132,7 @@ fn watch(on_update: Box<dyn Fn(&LiveUpdate)>) {
 pub fn reload_when_shown(shown: impl Fn(i64) -> bool + 'static, reload: impl Fn() + 'static) {
     on_update(move |update| {
         let about_a_source = matches!(update.kind.as_str(), "source" | "collaboration");
-        if about_a_source && update.source_id.is_some_and(&shown) {
+        if missed(update) || (about_a_source && update.source_id.is_some_and(&shown)) {
             reload();
         }
     });
@@ -124,6 +147,10 @@ pub fn reload_when_differs(
     reload: impl Fn() + 'static,
 ) {
     on_update(move |update| {
+        if missed(update) {
+            reload();
+            return;
+        }
         if update.kind != "source" {
             return;
         }

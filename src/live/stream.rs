@@ -50,6 +50,10 @@ fn listen(url: &str, live: Live, state: RwSignal<Connection>) -> Listening {
         }
     });
     let on_state = Closure::<dyn FnMut(String)>::new(move |now: String| {
+        if now == "gap" {
+            live.missed();
+            return;
+        }
         let _ = state.try_set(match now.as_str() {
             "open" => Connection::Open,
             "refused" => Connection::Refused,

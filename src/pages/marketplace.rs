@@ -77,6 +77,10 @@ pub fn Marketplace() -> impl IntoView {
     // at once, with a word of why it went.
     let toasts = crate::components::toast::use_toasts();
     crate::live::on_update(move |update| {
+        if crate::live::missed(update) {
+            sources.reload();
+            return;
+        }
         let Some(gone) = update.left_marketplace() else {
             return;
         };

@@ -56,6 +56,10 @@ pub fn ProgramPage() -> impl IntoView {
     // is; a block also says so in words.
     let toasts = crate::components::toast::use_toasts();
     crate::live::on_update(move |update| {
+        if crate::live::missed(update) {
+            detail.reload();
+            return;
+        }
         let Some(id) = update.source_id.filter(|_| update.kind == "source") else {
             return;
         };

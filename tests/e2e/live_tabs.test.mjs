@@ -148,6 +148,56 @@ describe('staff with many tabs', () => {
     await phone.context().close();
   });
 
+  test('a tab back from the back/forward cache loads again what changed while it was away', async () => {
+    const page = await newPage(env.browser);
+    await signIn(page, env.server.url, 'partner@demo.test');
+    // One of the partner's sources with a link, not clicked yet since the server started (its
+    // first click is announced at once).
+    const clicked = new Set(linked.map((l) => l.source.id));
+    let source = null;
+    let link = null;
+    for (const s of (await api(page, 'GET', '/api/traffic-sources?limit=100')).body.items) {
+      if (s.status !== 'active' || clicked.has(s.id)) continue;
+      link = (await api(page, 'GET', `/api/traffic-sources/${s.id}`)).body.programs[0]?.tracking_url;
+      if (link) {
+        source = s;
+        break;
+      }
+    }
+    assert.ok(source, 'an active source of the demo partner in a program');
+    await page.goto(`${env.server.url}/traffic-sources?limit=100`);
+    const cell = row(page, source.name).locator('td[data-label="Clicks (30 days)"]');
+    await cell.waitFor();
+    const before = number(await cell.innerText());
+    await waitForLiveStreams(page, ['']);
+
+    // Away, as the browser's back/forward cache takes a page: the tab lets go of its stream, and
+    // being the only one, the worker closes it.
+    await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
+    const until = Date.now() + 5_000;
+    while ((await liveStreams(page)).length > 0) {
+      assert.ok(Date.now() < until, JSON.stringify(await liveStreams(page)));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // A click meanwhile, stored (and announced) before the tab is back.
+    assert.equal((await follow(link, 'https://elsewhere.example/')).status, 302);
+    const stored = Date.now() + 10_000;
+    const clicks = async () =>
+      (await api(page, 'GET', '/api/traffic-sources?limit=100')).body.items.find((s) => s.id === source.id).clicks_30d;
+    while ((await clicks()) !== before + 1) {
+      assert.ok(Date.now() < stored, 'the click is stored');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(number(await cell.innerText()), before, 'not seen while away');
+
+    // Back: a new stream starts from now, so the page loads again what it shows.
+    await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
+    await cellReaches(page, source.name, before + 1);
+    await waitForLiveStreams(page, ['']);
+    assertClean(page);
+    await page.context().close();
+  });
+
   test('where the shared worker cannot start, each tab opens its own stream and stays live', async () => {
     // This browser alone: its two streams (its own, the table's) are the cap.
     await first.context().close();

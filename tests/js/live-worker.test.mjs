@@ -153,11 +153,32 @@ test('a tab not heard from for 10 minutes is taken for gone, and its beat brings
   w.later(601_000);
   w.sweep();
   assert.equal(w.streams[0].closed, true, 'both gone: closed');
-  // b was only frozen: its next beat holds again what it held.
+  // b was only frozen: its next beat holds again what it held, and it hears it missed events.
+  const heard = b.received.length;
   b.say({ op: 'alive', subs: [[1, `7 ${OWN}`, OWN]] });
   assert.equal(w.streams.length, 2);
   assert.deepEqual(w.list().map((s) => [s.url, s.tabs]), [[OWN, 1]]);
-  // A beat for what it already holds changes nothing.
+  assert.deepEqual(b.received.slice(heard), [{ id: 1, gap: true }]);
+  // A beat for what it already holds changes nothing, and says nothing.
+  w.streams[1].onopen();
+  const after = b.received.length;
   b.say({ op: 'alive', subs: [[1, `7 ${OWN}`, OWN]] });
   assert.equal(w.streams.length, 2);
+  assert.equal(b.received.length, after);
+});
+
+test('a tab back from the back/forward cache holds its streams again and hears it missed events', () => {
+  const w = worker();
+  const [a, b] = [w.tab(), w.tab()];
+  a.say({ op: 'open', id: 1, key: `7 ${OWN}`, url: OWN });
+  b.say({ op: 'open', id: 3, key: `7 ${OWN}`, url: OWN });
+  w.streams[0].onopen();
+  b.say({ op: 'bye' });
+  w.streams[0].send('source', '{"kind":"source"}');
+  const heard = b.received.length;
+  b.say({ op: 'alive', subs: [[3, `7 ${OWN}`, OWN]] });
+  assert.equal(w.streams.length, 1, 'the same stream, still held by a');
+  assert.deepEqual(b.received.slice(heard), [{ id: 3, state: 'open' }, { id: 3, gap: true }]);
+  w.streams[0].send('traffic', '{"kind":"traffic"}');
+  assert.deepEqual(b.received.at(-1), { id: 3, kind: 'traffic', data: '{"kind":"traffic"}' });
 });

@@ -592,3 +592,24 @@ async fn a_staff_panel_whose_stream_is_turned_down_says_so_and_try_again_follows
     assert_eq!(calls("GET /api/traffic-sources/12/traffic"), 2);
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn updates_missed_while_the_tab_was_let_go_of_load_the_panel_again() {
+    let root = container();
+    let (_app, live, loads) = live_panel_shown(&root).await;
+    assert_eq!(loads(), 1);
+    // Another source's clicks: nothing to load.
+    live.received(traffic_update(99));
+    settle().await;
+    assert_eq!(loads(), 1);
+    // What happened meanwhile is unknown: the panel loads its traffic again.
+    live.missed();
+    for _ in 0..100 {
+        if loads() == 2 {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(loads(), 2);
+    root.remove();
+}
