@@ -235,6 +235,50 @@ fn mount_form(
 }
 
 #[wasm_bindgen_test]
+async fn a_form_that_may_have_missed_a_block_asks_and_says_so() {
+    fake_fetch(
+        r#"{"GET /api/traffic-sources/7": [{"status":200,"body":{"source":{"id":7,"partner_id":1,
+            "partner_name":"Ann","name":"Trail Blog","url":"https://trail.example/","channels":[],
+            "status":"blocked","visibility":"public","block_reason":"Spam","version":2,
+            "program_count":0,"created_at":"2026-11-24T09:00:00Z",
+            "updated_at":"2026-11-24T09:00:00Z"},"programs":[]}}]}"#,
+    );
+    let root = container();
+    let live = std::rc::Rc::new(std::cell::Cell::new(None));
+    let _app = {
+        let live = live.clone();
+        mount_to(root.clone(), move || {
+            Session::provide_with(SessionState::SignedIn(Account {
+                id: 1,
+                email: "ann@example.com".into(),
+                role: Role::Partner,
+                display_name: "Ann".into(),
+            }));
+            Toasts::provide();
+            live.set(Some(web::live::Live::provide()));
+            let editing = web::pages::source_form::Editing { id: 7, version: 1 };
+            view! {
+                <Router>
+                    <SourceForm initial=SourceDraft::default() editing/>
+                </Router>
+            }
+        })
+    };
+    settle().await;
+    assert!(!exists(&root, ".alert"));
+    assert_eq!(calls("GET /api/traffic-sources/7"), 0);
+    // The tab was away for a while: a block may have been missed.
+    live.get().unwrap().missed();
+    let alert = wait_for(&root, ".alert--error").await;
+    assert_eq!(calls("GET /api/traffic-sources/7"), 1);
+    assert!(alert
+        .text_content()
+        .unwrap()
+        .contains("This source is blocked"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 async fn form_shows_no_error_before_a_field_is_touched() {
     let root = container();
     let _app = mount_form(&root, SourceDraft::default());

@@ -79,10 +79,19 @@ pub fn SourceForm(
 
     let touched = Touched::default();
     let problem = RwSignal::new(None::<SaveProblem>);
-    // Blocked by staff while this form is open: say so now, and stop offering Save.
+    // Blocked by staff while this form is open: say so now, and stop offering Save. If this
+    // tab may have missed it (away for a while), the source is asked for again.
     if let Some(Editing { id, .. }) = editing {
         crate::live::on_update(move |update| {
-            if update.kind == "source"
+            if crate::live::missed(update) {
+                leptos::task::spawn_local(async move {
+                    if let Ok(now) = api::get_source(id).await {
+                        if now.source.status == model::Status::Blocked {
+                            problem.try_set(Some(SaveProblem::Blocked));
+                        }
+                    }
+                });
+            } else if update.kind == "source"
                 && update.source_id == Some(id)
                 && update.status.as_deref() == Some("blocked")
             {
