@@ -20,6 +20,7 @@ mod dom;
 mod live;
 mod lookup;
 mod panel;
+mod stream_state;
 mod support;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
