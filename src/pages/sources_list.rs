@@ -69,7 +69,12 @@ pub fn SourcesList() -> impl IntoView {
     let (updating, set_updating) = signal(false);
 
     view! {
-        <section class="page">
+        // A link to a later screen pointed at, touched or focused: its module starts coming.
+        <section
+            class="page"
+            on:pointerover=|ev| crate::screens::warm_partner_screens(&ev)
+            on:focusin=|ev| crate::screens::warm_partner_screens(&ev)
+        >
             <div class="page__head">
                 <h1>"Traffic sources"</h1>
                 <div class="page__actions">

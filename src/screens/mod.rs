@@ -172,6 +172,32 @@ part!(
     pending: view! { <BulkBarPending actions/> }
 );
 
+/// Starts downloading the partner's later screens (a source's page, its forms, onboarding)
+/// when `event` shows the partner about to open one: a link to one pointed at, touched or
+/// focused. The click that follows finds the module here, or on its way. Not when the browser
+/// is idle after the table, as the other roles' parts are: the module's instantiation then
+/// fell in Lighthouse's mobile window (BENCHMARKS, "Tried and undone"). Once per visit; the
+/// screen's own download, at the click, tries again if this one failed.
+pub fn warm_partner_screens(event: &web_sys::Event) {
+    #[cfg(feature = "split")]
+    {
+        use wasm_bindgen::JsCast;
+        thread_local!(static WARMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+        let towards_one = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("a[href^='/traffic-sources/']").ok().flatten())
+            .is_some();
+        if towards_one && !WARMED.with(|w| w.replace(true)) {
+            leptos::task::spawn_local(async {
+                let _ = preload_source_page().await;
+            });
+        }
+    }
+    #[cfg(not(feature = "split"))]
+    let _ = event;
+}
+
 /// Keeps in the main module the code that all three first screens use (the list filters,
 /// paging and sort headers; not the live figures only the partner's and staff's tables use:
 /// kept here, they cost the advertiser 1.5 KB for 1 KB less each for the other two): a signed-in user downloads one of those screens at once, so this

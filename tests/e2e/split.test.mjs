@@ -1,6 +1,7 @@
 // The per-screen split (src/screens/mod.rs, scripts/wasm-split-hook.sh): a screen's module is
-// fetched when the screen is first opened, once; while it downloads the page shows the same
-// loading state as a data fetch; and a module that fails to download offers Try again.
+// fetched when the screen is first opened (or, for the partner's, when a link to one is pointed
+// at or focused), once; while it downloads the page shows the same loading state as a data
+// fetch; and a module that fails to download offers Try again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -83,6 +84,42 @@ test("a later screen's module is fetched on first use, shows the loading state m
   assert.equal(wasm.get('split_partner.wasm'), 1);
   assertClean(page);
   await page.context().close();
+});
+
+test("pointing at or focusing a link to a partner's later screen starts its module's download, once", async () => {
+  const page = await newPage(env.browser);
+  const wasm = countWasm(page);
+  await signIn(page, env.server.url, 'partner@demo.test');
+  await page.getByRole('heading', { level: 1, name: 'Traffic sources' }).waitFor();
+  await page.mouse.move(0, 0);
+  // Pointing at the table and its plain text asks for nothing.
+  await page.locator('table tbody tr td').first().hover();
+  await page.waitForTimeout(300);
+  assert.equal(wasm.get('split_partner.wasm'), undefined);
+
+  // A link to a source's page, pointed at: the module comes before any click.
+  await page.locator('table tbody a.cell-name').first().hover();
+  await page.waitForResponse((r) => r.url().endsWith('/split_partner.wasm'));
+  assert.equal(wasm.get('split_partner.wasm'), 1);
+  // Another link of the same module, by keyboard, and the click: nothing more to fetch.
+  await page.getByRole('link', { name: 'Add traffic source' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Add a traffic source' }).waitFor();
+  assert.equal(wasm.get('split_partner.wasm'), 1);
+  assertClean(page);
+  await page.context().close();
+
+  // Focus alone does it too.
+  const keyboard = await newPage(env.browser);
+  const asked = countWasm(keyboard);
+  await signIn(keyboard, env.server.url, 'partner@demo.test');
+  await keyboard.getByRole('heading', { level: 1, name: 'Traffic sources' }).waitFor();
+  await keyboard.mouse.move(0, 0);
+  assert.equal(asked.get('split_partner.wasm'), undefined);
+  await keyboard.getByRole('link', { name: 'Add traffic source' }).focus();
+  await keyboard.waitForResponse((r) => r.url().endsWith('/split_partner.wasm'));
+  assertClean(keyboard);
+  await keyboard.context().close();
 });
 
 test('a screen whose module fails to download offers Try again, and Try again recovers', async () => {
