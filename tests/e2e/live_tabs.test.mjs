@@ -28,6 +28,32 @@ const env = useServerAndBrowser({
 const TABLE = '/admin/traffic-sources?limit=100';
 const TURNED_DOWN = /isn't updating live/;
 
+/**
+ * Presses Try again (by keyboard) until the worker holds `streams`, all open, and the `notice` is
+ * gone: at most three presses, each followed by up to 10 s for the stream to open or the notice
+ * to come back. Prints how many it took.
+ */
+async function pressUntilLive(page, button, notice, streams) {
+  const wanted = JSON.stringify([...streams].sort());
+  for (let press = 1; ; press++) {
+    await button.focus();
+    await page.keyboard.press('Enter');
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const held = await liveStreams(page);
+      if (JSON.stringify(held.map((s) => s.url)) === wanted && held.every((s) => s.state === 'open')) {
+        await notice.waitFor({ state: 'detached' });
+        console.log(`Try again: live after ${press} press(es)`);
+        return;
+      }
+      if (await notice.isVisible()) break;
+      assert.ok(Date.now() < until, `neither live nor turned down: ${JSON.stringify(held)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(press < 3, `still turned down after ${press} presses: ${JSON.stringify(await liveStreams(page))}`);
+  }
+}
+
 describe('staff with many tabs', () => {
   let first;
   /** Two active demo sources in a program, each with its tracking link. */
@@ -106,13 +132,11 @@ describe('staff with many tabs', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    // Try again, by keyboard: once is enough (the server notices a closed stream at once).
+    // Try again, by keyboard. Once has been enough in every run (the server notices a closed
+    // stream at once); a busy machine gets two more presses, a second apart, before it fails.
     const captionBefore = await figure.locator('figcaption').innerText();
     const total = number(captionBefore.match(/^([\d,]+) clicks?/)[1]);
-    await retry.focus();
-    await fifth.keyboard.press('Enter');
-    await waitForLiveStreams(fifth, ['', `?traffic_of=${source.id}`]);
-    await notice.waitFor({ state: 'detached' });
+    await pressUntilLive(fifth, retry, notice, ['', `?traffic_of=${source.id}`]);
 
     // Live now: a click moves its chart.
     assert.equal((await follow(link, 'https://elsewhere.example/')).status, 302);
@@ -141,9 +165,7 @@ describe('staff with many tabs', () => {
     await assertAccessible(phone, 'the header with live updates off, 360 px');
 
     await second.context().close();
-    await phone.getByRole('button', { name: 'Try again' }).click();
-    await waitForLiveStreams(phone, ['']);
-    await off.waitFor({ state: 'detached' });
+    await pressUntilLive(phone, phone.getByRole('button', { name: 'Try again' }), off, ['']);
     assertClean(phone);
     await phone.context().close();
   });
