@@ -14,6 +14,9 @@
 //! role's later screens, fetched once the screen is shown (`part!`): so those screens are
 //! ready before they are opened, and one split point fewer per part keeps the shared code in
 //! fewer, larger chunks (each split point cuts it further, wasm-split-prototype#65).
+//!
+//! The partner's later screens have no such part: their module starts coming when a link to one
+//! of them is pointed at, touched or focused ([`warm_partner_screens`]).
 
 #[macro_use]
 mod load;
