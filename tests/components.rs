@@ -218,20 +218,41 @@ fn mount_form(
     root: &HtmlElement,
     initial: SourceDraft,
 ) -> leptos::mount::UnmountHandle<impl Mountable> {
-    mount_to(root.clone(), move || {
-        Session::provide_with(SessionState::SignedIn(Account {
-            id: 1,
-            email: "ann@example.com".into(),
-            role: Role::Partner,
-            display_name: "Ann".into(),
-        }));
-        Toasts::provide();
-        view! {
-            <Router>
-                <SourceForm initial=initial.clone()/>
-            </Router>
-        }
-    })
+    mount_form_editing(root, initial, None).0
+}
+
+/// The form as Ann, a partner, sees it, editing `editing` (or adding a source), with the live
+/// context it listens to.
+fn mount_form_editing(
+    root: &HtmlElement,
+    initial: SourceDraft,
+    editing: Option<web::pages::source_form::Editing>,
+) -> (
+    leptos::mount::UnmountHandle<impl Mountable>,
+    web::live::Live,
+) {
+    let live = std::rc::Rc::new(std::cell::Cell::new(None));
+    let app = {
+        let live = live.clone();
+        mount_to(root.clone(), move || {
+            Session::provide_with(SessionState::SignedIn(Account {
+                id: 1,
+                email: "ann@example.com".into(),
+                role: Role::Partner,
+                display_name: "Ann".into(),
+            }));
+            Toasts::provide();
+            live.set(Some(web::live::Live::provide()));
+            let initial = initial.clone();
+            // Made inside the router, whose context the form reads.
+            let form = move || match editing {
+                Some(editing) => view! { <SourceForm initial=initial.clone() editing/> }.into_any(),
+                None => view! { <SourceForm initial=initial.clone()/> }.into_any(),
+            };
+            view! { <Router>{form}</Router> }
+        })
+    };
+    (app, live.get().expect("mounted"))
 }
 
 #[wasm_bindgen_test]
@@ -244,31 +265,13 @@ async fn a_form_that_may_have_missed_a_block_asks_and_says_so() {
             "updated_at":"2026-11-24T09:00:00Z"},"programs":[]}}]}"#,
     );
     let root = container();
-    let live = std::rc::Rc::new(std::cell::Cell::new(None));
-    let _app = {
-        let live = live.clone();
-        mount_to(root.clone(), move || {
-            Session::provide_with(SessionState::SignedIn(Account {
-                id: 1,
-                email: "ann@example.com".into(),
-                role: Role::Partner,
-                display_name: "Ann".into(),
-            }));
-            Toasts::provide();
-            live.set(Some(web::live::Live::provide()));
-            let editing = web::pages::source_form::Editing { id: 7, version: 1 };
-            view! {
-                <Router>
-                    <SourceForm initial=SourceDraft::default() editing/>
-                </Router>
-            }
-        })
-    };
+    let editing = web::pages::source_form::Editing { id: 7, version: 1 };
+    let (_app, live) = mount_form_editing(&root, SourceDraft::default(), Some(editing));
     settle().await;
     assert!(!exists(&root, ".alert"));
     assert_eq!(calls("GET /api/traffic-sources/7"), 0);
     // The tab was away for a while: a block may have been missed.
-    live.get().unwrap().missed();
+    live.missed();
     let alert = wait_for(&root, ".alert--error").await;
     assert_eq!(calls("GET /api/traffic-sources/7"), 1);
     assert!(alert

@@ -14,12 +14,20 @@ const REFRESH_AT_MOST_EVERY_MS: f64 = 1_000.0;
 /// and clicks stored inside that window when it is over, so every stored click is followed
 /// by one such update. Updates close together make one refresh: at once if the last was
 /// [`REFRESH_AT_MOST_EVERY_MS`] ago, else when that time is up.
+/// Updates missed meanwhile ([`super::missed`]) refresh too.
 pub fn refresh_on_traffic(shown: impl Fn(i64) -> bool + 'static, refresh: impl Fn() + 'static) {
-    refresh_when(Box::new(shown), std::rc::Rc::new(refresh));
+    refresh_when(Box::new(shown), std::rc::Rc::new(refresh), true);
 }
 
-/// [`refresh_on_traffic`]'s work, not generic (as [`watch`]).
-fn refresh_when(shown: Box<dyn Fn(i64) -> bool>, refresh: std::rc::Rc<dyn Fn()>) {
+/// [`refresh_on_traffic`]'s work, not generic (as [`watch`]). `after_missed`: whether updates
+/// missed meanwhile refresh too. Not for the figures beside a record or a list: the page
+/// loads the record itself again then, and its answer replaces them, so asking for them as
+/// well would be a second request for the same thing.
+fn refresh_when(
+    shown: Box<dyn Fn(i64) -> bool>,
+    refresh: std::rc::Rc<dyn Fn()>,
+    after_missed: bool,
+) {
     use std::cell::Cell;
     use std::rc::Rc;
     let last = Rc::new(Cell::new(f64::NEG_INFINITY));
@@ -37,7 +45,7 @@ fn refresh_when(shown: Box<dyn Fn(i64) -> bool>, refresh: std::rc::Rc<dyn Fn()>)
     on_cleanup(move || gone.set(false));
     watch(Box::new(move |update| {
         let clicked = update.kind == "traffic" && update.source_id.is_some_and(&shown);
-        if !(clicked || super::missed(update)) || waiting.get() {
+        if !(clicked || after_missed && super::missed(update)) || waiting.get() {
             return;
         }
         let wait = last.get() + REFRESH_AT_MOST_EVERY_MS - js_sys::Date::now();
@@ -81,13 +89,13 @@ where
         record.state.track();
         figures.set(Vec::new());
     });
-    refresh_on_traffic(
-        move |id| {
+    refresh_when(
+        Box::new(move |id| {
             record
                 .state
                 .with_untracked(|s| matches!(s, Load::Loaded(r) if shows(r, id)))
-        },
-        move || {
+        }),
+        std::rc::Rc::new(move || {
             let Some(request) = record.state.with_untracked(|s| match s {
                 Load::Loaded(r) => Some(again(r)),
                 _ => None,
@@ -99,7 +107,8 @@ where
                     figures.try_set(of(answer));
                 }
             });
-        },
+        }),
+        false,
     );
     figures
 }
@@ -146,6 +155,7 @@ fn figures_when(shown: Box<dyn Fn(i64) -> bool>, ask: Box<dyn Fn() -> AskFigures
                 }
             });
         }),
+        false,
     );
     figures
 }

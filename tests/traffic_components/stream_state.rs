@@ -147,3 +147,36 @@ async fn updates_missed_while_the_tab_was_let_go_of_load_the_panel_again() {
     assert_eq!(loads(), 2);
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn updates_missed_load_the_sources_table_again_once_with_its_new_figures() {
+    let page = |clicks, rate| {
+        format!(
+            r#"{{"status":200,"body":{{"items":[{}],"next_cursor":null,"total":1}}}}"#,
+            crate::live::listed_source(12, "Dealspotter Blog", clicks, rate)
+        )
+    };
+    fake_fetch(&format!(
+        r#"{{"GET /api/traffic-sources": [{}, {}]}}"#,
+        page(1_200, 90),
+        page(1_201, 89)
+    ));
+    let root = container();
+    let (_app, live) = mount_live(&root, || view! { <web::pages::sources_list::SourcesList/> });
+    wait_for(&root, "table tbody tr").await;
+    let loads = || calls("GET /api/traffic-sources");
+    assert_eq!(loads(), 1);
+    live.missed();
+    let clicks = || text(&root, r#"td[data-label="Clicks (30 days)"]"#);
+    for _ in 0..100 {
+        if clicks() == "1,201" {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(clicks(), "1,201");
+    // The table's own answer brings the figures too: not asked for a second time.
+    sleep(1_200).await;
+    assert_eq!(loads(), 2);
+    root.remove();
+}
