@@ -102,13 +102,16 @@ pub struct ValidSignUp {
     pub display_name: String,
 }
 
+/// The longest email address (RFC 5321's path limit less its brackets).
+pub const MAX_EMAIL_LEN: usize = 254;
+
 /// Trimmed and lower-cased, so that one mailbox is one account.
 pub fn validate_email(raw: &str) -> Result<String, String> {
     let email = raw.trim().to_lowercase();
     if email.is_empty() {
         return Err("Enter your email address.".into());
     }
-    let valid = email.len() <= 254
+    let valid = email.len() <= MAX_EMAIL_LEN
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && match email.split_once('@') {
             Some((local, domain)) => {

@@ -103,7 +103,9 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub click_retention_days: u32,
     /// A header holding the visitor's address set by a trusted proxy in front of this
-    /// server (e.g. `x-forwarded-for`; its first entry is used). Unset: the peer address.
+    /// server (e.g. `x-forwarded-for`): the entry `--trusted-proxies` from the right is
+    /// the client's. Unset: the peer address. Used for rate limits, sign-in throttling
+    /// and the visitor hash alike.
     #[arg(long, env = "CLIENT_IP_HEADER", global = true)]
     pub client_ip_header: Option<String>,
     /// How often a verified source's proof is checked again, in seconds (default 7 days).
@@ -179,6 +181,101 @@ pub struct Config {
     #[arg(long, env = "EMAIL_MAX_ATTEMPTS", default_value_t = 8, global = true,
           value_parser = clap::value_parser!(i64).range(1..=100))]
     pub email_max_attempts: i64,
+    // The perimeter (src/guard/): timeouts, connection caps, the client's address, rate
+    // limits and sign-in throttling.
+    /// Seconds a client has to send a request's headers, counted from the connection's
+    /// opening or the end of the previous answer on it (slow-header attacks).
+    #[arg(long, env = "HEADER_TIMEOUT_SECS", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_secs: u64,
+    /// Seconds an idle kept-alive connection stays open between requests.
+    #[arg(long, env = "KEEP_ALIVE_SECS", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep_alive_secs: u64,
+    /// Seconds a client has to send a request's whole body (slow-body attacks); 408 past it.
+    #[arg(long, env = "BODY_TIMEOUT_SECS", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_secs: u64,
+    /// Seconds an API call may take before it is answered 503; the live stream and CSV
+    /// downloads are exempt (bounded by their own caps and `--send-timeout-secs`).
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_secs: u64,
+    /// Seconds an answer may wait on a client that does not read it (a stalled download)
+    /// before the connection is closed.
+    #[arg(long, env = "SEND_TIMEOUT_SECS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub send_timeout_secs: u64,
+    /// Connections this instance holds open at once; past it new ones are refused at once
+    /// (503). Keep it below the process's open-file limit (`ulimit -n`).
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 4096, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+    /// Connections one client address may hold open at once; past it its new ones are
+    /// refused at once (503). Not applied behind a proxy (`--client-ip-header`), whose
+    /// connections all come from one address.
+    #[arg(long, env = "MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_address: u64,
+    /// How many proxies in front of this server append to `--client-ip-header`: the
+    /// client's address is that many entries from the right (the right-most one no
+    /// trusted proxy wrote), never one the client could write itself.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value_t = 1, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=32))]
+    pub trusted_proxies: u64,
+    /// Sign-in attempts per client address per minute (429 past it).
+    #[arg(long, env = "RATE_SIGN_IN_PER_MIN", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_sign_in_per_min: u32,
+    /// Sign-ups per client address per minute (429 past it).
+    #[arg(long, env = "RATE_SIGN_UP_PER_MIN", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_sign_up_per_min: u32,
+    /// "Verify now" checks per client address per minute (429 past it).
+    #[arg(long, env = "RATE_VERIFY_PER_MIN", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_verify_per_min: u32,
+    /// Other writes (POST, PUT, DELETE under /api) per client address per minute.
+    #[arg(long, env = "RATE_WRITES_PER_MIN", default_value_t = 120, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_writes_per_min: u32,
+    /// Wrong passwords for one account from one address within 15 minutes before that
+    /// address is refused for that account until the window ends (the owner elsewhere is not).
+    #[arg(long, env = "SIGN_IN_MAX_FAILURES", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub sign_in_max_failures: i64,
+    /// Failed sign-ins from one address, whatever the account, within 15 minutes before
+    /// that address may not sign in until the window ends.
+    #[arg(long, env = "SIGN_IN_MAX_FAILURES_PER_ADDRESS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub sign_in_max_failures_per_address: i64,
+    /// Password hashes (sign-in, sign-up) computed at once; past it a request waits up to
+    /// `--password-hash-wait-ms`, then is answered 503. Default: twice the cores.
+    #[arg(long, env = "MAX_PASSWORD_HASHES", global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_password_hashes: Option<u32>,
+    /// How long a sign-in or sign-up waits for a free password-hash slot, in milliseconds.
+    #[arg(
+        long,
+        env = "PASSWORD_HASH_WAIT_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub password_hash_wait_ms: u64,
+    /// CSV exports of sources this instance streams at once (one per account in any case).
+    #[arg(long, env = "MAX_EXPORTS", default_value_t = 4, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_exports: u32,
+    /// Database connections of the tracking redirect's own pool on PostgreSQL, so that
+    /// it never waits behind API calls (SQLite: each thread reads the file itself).
+    #[arg(long, env = "REDIRECT_DB_CONNECTIONS", default_value_t = 4, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub redirect_db_connections: u32,
+    /// How often old sign-in throttle rows, expired sessions and idle rate-limit entries
+    /// are purged, in seconds.
+    #[arg(long, env = "PURGE_SECS", default_value_t = 600, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub purge_secs: u64,
 }
 
 impl Config {
@@ -218,6 +315,27 @@ impl Config {
             email_poll_ms: 1000,
             email_retry_base_ms: 30_000,
             email_max_attempts: 8,
+            header_timeout_secs: 10,
+            keep_alive_secs: 5,
+            body_timeout_secs: 10,
+            request_timeout_secs: 30,
+            send_timeout_secs: 30,
+            max_connections: 4096,
+            max_connections_per_address: 4096,
+            trusted_proxies: 1,
+            // Tests sign up and write from one address at a pace no person does; the
+            // perimeter's own tests set these low.
+            rate_sign_in_per_min: 1_000_000,
+            rate_sign_up_per_min: 1_000_000,
+            rate_verify_per_min: 1_000_000,
+            rate_writes_per_min: 1_000_000,
+            sign_in_max_failures: 5,
+            sign_in_max_failures_per_address: 1_000_000,
+            max_password_hashes: None,
+            password_hash_wait_ms: 2000,
+            max_exports: 4,
+            redirect_db_connections: 4,
+            purge_secs: 600,
         }
     }
 

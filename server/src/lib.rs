@@ -8,6 +8,7 @@ pub mod codes;
 pub mod config;
 pub mod db;
 pub mod email;
+pub mod guard;
 pub mod http;
 pub mod live;
 pub mod password;
@@ -35,6 +36,9 @@ pub struct AppState {
     pub verifier: Arc<verify::Verifier>,
     /// Sends the email outbox; see [`email`].
     pub mailer: Arc<email::Mailer>,
+    /// The perimeter: the client's address, rate limits, sign-in throttling, hash and
+    /// export ceilings; see [`guard`].
+    pub guard: Arc<guard::Perimeter>,
 }
 
 impl AppState {
@@ -50,10 +54,15 @@ impl AppState {
             live,
             mailer: Arc::new(mailer),
             verifier: Arc::new(verify::Verifier::new(&config)?),
-            links: Arc::new(clicks::resolve::Resolver::new(
-                db.clone(),
-                &config.database_url,
-            )),
+            links: Arc::new(
+                clicks::resolve::Resolver::new(
+                    db.clone(),
+                    &config.database_url,
+                    config.redirect_db_connections,
+                )
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+            ),
+            guard: Arc::new(guard::Perimeter::from_config(&config)),
             clicks: Arc::new(clicks::Ledger::open(&config.journal_dir())?),
             db,
             config: Arc::new(config),

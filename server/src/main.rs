@@ -127,17 +127,24 @@ async fn serve(db: Db, config: server::Config) {
         state.config.email_policy(),
         Duration::from_millis(state.config.email_poll_ms),
     );
+    let purges = server::guard::purge::spawn(
+        state.db.clone(),
+        state.guard.clone(),
+        Duration::from_secs(state.config.purge_secs),
+    );
+    let limits = server::guard::ServerLimits::from_config(&state.config);
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
-    axum::serve(
+    server::guard::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app(state),
+        limits,
+        shutdown_signal(shutdown_timeout, live),
     )
-    .with_graceful_shutdown(shutdown_signal(shutdown_timeout, live))
-    .await
-    .expect("server failed");
+    .await;
     rechecks.abort();
     review_sweeps.abort();
+    purges.abort();
     // Every request has been answered: write the clicks still in the journal, and send
     // the emails that are due.
     tasks.finish().await;

@@ -50,7 +50,9 @@ fn status(id: &str) -> Status {
 /// lookup in place: it takes microseconds, while handing it to a pooled connection's
 /// thread and back (three hand-offs per query in sqlx) costs several times that and
 /// is what limited the redirect's throughput and tail latency. Every lookup still
-/// reads the committed state of the file; nothing is cached. PostgreSQL uses the pool.
+/// reads the committed state of the file; nothing is cached. PostgreSQL uses a small pool
+/// of the redirect's own (`--redirect-db-connections`), so a click never waits behind API
+/// calls for a connection.
 pub struct Resolver {
     db: Db,
     sqlite_file: Option<PathBuf>,
@@ -58,16 +60,23 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    pub fn new(db: Db, database_url: &str) -> Resolver {
+    pub fn new(db: Db, database_url: &str, own_connections: u32) -> Result<Resolver, sqlx::Error> {
         let sqlite_file = match db.backend {
             Backend::Sqlite => sqlite_file(database_url),
             Backend::Postgres => None,
         };
-        Resolver {
+        let db = match db.backend {
+            Backend::Postgres => Db {
+                pool: crate::db::redirect_pool(database_url, own_connections)?,
+                ..db
+            },
+            Backend::Sqlite => db,
+        };
+        Ok(Resolver {
             db,
             sqlite_file,
             connections: ThreadLocal::new(),
-        }
+        })
     }
 
     pub async fn resolve(&self, code: &str) -> Result<Option<Link>, sqlx::Error> {

@@ -1,4 +1,4 @@
-//! Accounts and the per-email record of failed sign-ins.
+//! Accounts. (Failed sign-ins are counted in `throttle`.)
 
 use model::{Account, Role};
 use sqlx::Row;
@@ -74,48 +74,6 @@ pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
         .fetch_one(&db.pool)
         .await?
         .try_get("n")
-}
-
-/// Sign-in throttling: at most `MAX_FAILURES` wrong passwords per email per window.
-pub const MAX_FAILURES: i64 = 5;
-pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
-
-/// Milliseconds until this email may try again, when it is locked out.
-pub async fn locked_for(db: &Db, email: &str) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query("SELECT failures, window_start FROM sign_in_failures WHERE email = $1")
-        .bind(email)
-        .fetch_optional(&db.pool)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let failures: i64 = row.try_get("failures")?;
-    let start: i64 = row.try_get("window_start")?;
-    let remaining = start + FAILURE_WINDOW_MS - now_ms();
-    Ok((failures >= MAX_FAILURES && remaining > 0).then_some(remaining))
-}
-
-pub async fn record_failure(db: &Db, email: &str) -> Result<(), sqlx::Error> {
-    let now = now_ms();
-    // One statement, so concurrent failures on several instances all count.
-    sqlx::query(
-        "INSERT INTO sign_in_failures (email, failures, window_start) VALUES ($1, 1, $2)
-         ON CONFLICT (email) DO UPDATE SET
-           failures = CASE WHEN sign_in_failures.window_start + $3 < $2 THEN 1 ELSE sign_in_failures.failures + 1 END,
-           window_start = CASE WHEN sign_in_failures.window_start + $3 < $2 THEN $2 ELSE sign_in_failures.window_start END",
-    )
-    .bind(email)
-    .bind(now)
-    .bind(FAILURE_WINDOW_MS)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
-}
-
-pub async fn clear_failures(db: &Db, email: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE email = $1")
-        .bind(email)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
 }
 
 /// Partners by name for staff's filters: `limit` of them after the (name, id) `after`,

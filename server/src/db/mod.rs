@@ -11,6 +11,7 @@ pub mod programs;
 pub mod review;
 pub mod sessions;
 pub mod sources;
+pub mod throttle;
 pub mod traffic;
 pub mod verification;
 
@@ -106,6 +107,16 @@ impl Db {
             .await
             .map_err(|e| sqlx::Error::Migrate(Box::new(e)))
     }
+}
+
+/// A small pool of its own for the tracking redirect on PostgreSQL, opened lazily (the
+/// schema is already there: [`Db::connect`] ran first).
+pub fn redirect_pool(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
+    let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+    Ok(AnyPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options))
 }
 
 /// Adds `mode=rwc` so the file is created, and creates its parent folder.

@@ -54,3 +54,12 @@ pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
         .await?;
     Ok(())
 }
+
+/// Deletes sessions past their expiry; returns how many.
+pub async fn purge_expired(db: &Db) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await?
+        .rows_affected())
+}

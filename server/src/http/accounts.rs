@@ -20,7 +20,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Create a partner or advertiser account and sign it in.
 #[utoipa::path(post, path = "/api/accounts", tag = "session", request_body = SignUp,
-    responses((status = 201, body = Account), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 201, body = Account), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody),
+              (status = 429, body = ApiErrorBody), (status = 503, body = ApiErrorBody)))]
 async fn sign_up(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -32,7 +33,10 @@ async fn sign_up(
         ));
     }
     let valid = body.validate().map_err(AppError::Invalid)?;
-    let hash = password::hash(valid.password).await;
+    let hash = {
+        let _slot = state.guard.hashes.admit().await?;
+        password::hash(valid.password).await
+    };
     let account = accounts::create(
         &state.db,
         &valid.email,

@@ -45,6 +45,19 @@ pub enum AppError {
         message: String,
         retry_after_secs: i64,
     },
+    /// 503: a resource of this instance is at its ceiling (password hashes in flight);
+    /// come back after `Retry-After`.
+    #[error("busy")]
+    Busy {
+        message: String,
+        retry_after_secs: i64,
+    },
+    /// 503: the call ran past `--request-timeout-secs`.
+    #[error("timed out")]
+    TimedOut,
+    /// 408: the body did not arrive within `--body-timeout-secs`.
+    #[error("body too slow")]
+    BodyTimeout,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -92,6 +105,17 @@ impl AppError {
                 "Too many live connections are open for this account. Close a few tabs of this site and try again.".into(),
             ),
             AppError::RateLimited { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", message.clone()),
+            AppError::Busy { message, .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy", message.clone()),
+            AppError::TimedOut => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timed_out",
+                "The server took too long to answer. Try again in a moment.".into(),
+            ),
+            AppError::BodyTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "The request arrived too slowly and was cut off. Try again.".into(),
+            ),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side. Please try again.".into()),
         }
     }
@@ -115,11 +139,18 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let AppError::TooManyAttempts { retry_after_secs }
-        | AppError::RateLimited {
-            retry_after_secs, ..
-        } = self
-        {
+        let retry_after = match &self {
+            AppError::TooManyAttempts { retry_after_secs }
+            | AppError::RateLimited {
+                retry_after_secs, ..
+            }
+            | AppError::Busy {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            AppError::TimedOut => Some(5),
+            _ => None,
+        };
+        if let Some(retry_after_secs) = retry_after {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }

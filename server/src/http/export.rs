@@ -142,10 +142,11 @@ async fn write_csv(
 /// Download the list as CSV (UTF-8, a header row), with the same filters and sort as
 /// `GET /api/traffic-sources` (`limit` and `cursor` do not apply: every matching row is
 /// sent). Staff get every partner's sources with the partner and the internal note; a
-/// partner gets their own.
+/// partner gets their own. One export at a time per account (429 while one runs).
 #[utoipa::path(get, path = "/api/traffic-sources/export.csv", tag = "traffic sources", params(ListParams),
     responses((status = 200, content_type = "text/csv", body = String, description = "The rows as CSV, streamed"),
-              (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+              (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
+              (status = 429, body = ApiErrorBody, description = "An export of this account is still running, or too many are on this instance")))]
 async fn export_sources(
     State(state): State<AppState>,
     PartnerOrStaff(viewer): PartnerOrStaff,
@@ -163,6 +164,9 @@ async fn export_sources(
         }
         list.filter.partner_id = Some(viewer.id);
     }
+    // One export at a time per account, a few per instance; held until the download
+    // ends or its client goes away.
+    let slot = state.guard.exports.take(viewer.id)?;
     // The database's rows come through `rows`; the CSV goes out through `chunks`. Both
     // channels are bounded, so a slow client slows the query instead of filling memory.
     let (rows_tx, rows) = tokio::sync::mpsc::channel::<TrafficSource>(256);
@@ -170,7 +174,10 @@ async fn export_sources(
     let db = state.db.clone();
     let read =
         tokio::spawn(async move { sources::send_all(&db, &list.filter, list.sort, rows_tx).await });
-    tokio::spawn(write_csv(rows, read, chunks_tx, staff));
+    tokio::spawn(async move {
+        write_csv(rows, read, chunks_tx, staff).await;
+        drop(slot);
+    });
     let date = crate::time::rfc3339(crate::time::now_ms());
     let filename = format!("traffic-sources-{}.csv", date.get(..10).unwrap_or("export"));
     Ok((

@@ -67,6 +67,12 @@ pub fn router(state: AppState) -> Router {
     openapi::complete(&mut doc);
     let api = api
         .route("/api/openapi.json", get(move || async move { Json(doc) }))
+        // Per-address rate limits on writes, after the cross-origin refusal (a refused
+        // write costs no allowance).
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::guard::rate::limit,
+        ))
         .layer(middleware::from_fn(security::refuse_cross_origin))
         .layer(middleware::from_fn({
             // A write may have changed what live streams show: read the new events now
@@ -93,7 +99,12 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(tracking)
         .fallback_service(assets::service(&state.config.static_dir))
-        .with_state(state)
+        .with_state(state.clone())
+        // The body deadline and the request timeout, in front of everything.
+        .layer(middleware::from_fn({
+            let deadlines = state.guard.deadlines;
+            move |req, next| crate::guard::timeouts::enforce(deadlines, req, next)
+        }))
         .layer(middleware::from_fn(move |req, next| {
             security::headers(csp.clone(), req, next)
         }))

@@ -28,7 +28,9 @@ const PUBLIC: &[(&str, &str)] = &[
 /// document lists every status the server sends: 400 (a malformed path, query or body),
 /// 401 (not signed in; public operations aside), 403 (a role that may not, or a write
 /// from another origin, refused by a layer in front of every handler), 404 (no such record, for paths with an
-/// id) and 413 (a body over the limit). A status a handler documents itself is kept.
+/// id), 413 (a body over the limit), for writes 408 (a body too slow) and 429 (the
+/// address's rate limit), and 503 (the request timeout, a ceiling reached). A status a
+/// handler documents itself is kept.
 pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let error = |description: &str| {
@@ -74,8 +76,17 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
             }
             if write {
                 add("403", "Refused: a write from another site");
+                add("408", "The body arrived too slowly (`--body-timeout-secs`)");
                 add("413", "The body is larger than 64 KiB");
+                add(
+                    "429",
+                    "Too many writes from this address: wait for `Retry-After` seconds",
+                );
             }
+            add(
+                "503",
+                "Busy or too slow to answer this time: try again after `Retry-After` seconds",
+            );
             if path.contains('{') {
                 add("404", "No such record, or not one you may see");
             }

@@ -10,6 +10,7 @@ use super::auth::{end_session, start_session, SignedIn, SESSION_COOKIE};
 use super::error::{AppError, AppResult};
 use super::json::ApiJson;
 use crate::db::{accounts, sessions};
+use crate::guard::{sign_in, ClientIp};
 use crate::{password, AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -25,35 +26,55 @@ async fn who_am_i(SignedIn(account): SignedIn) -> ApiJson<Account> {
 
 /// Sign in with email and password; sets the HttpOnly session cookie.
 ///
-/// After five wrong passwords for one email within 15 minutes, that email is refused
-/// with 429 until the window ends, whatever password is sent.
+/// Failed sign-ins slow the address that makes them, never the owner elsewhere: after
+/// five wrong passwords for one account from one address within 15 minutes, that address
+/// is refused for that account (429 `too_many_attempts`) until the window ends, whatever
+/// password it sends; an address with too many failures on any accounts, or too many
+/// attempts a minute, is refused (429 `rate_limited`). The right password from another
+/// address always gets in. 503 `busy` when too many passwords are being checked at once.
+/// An email longer than 254 characters is refused (422) before anything is checked.
 #[utoipa::path(post, path = "/api/session", tag = "session", request_body = SignIn,
-    responses((status = 200, body = Account), (status = 401, body = ApiErrorBody), (status = 429, body = ApiErrorBody)))]
+    responses((status = 200, body = Account), (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody),
+              (status = 429, body = ApiErrorBody), (status = 503, body = ApiErrorBody)))]
 async fn sign_in(
     axum::extract::State(state): axum::extract::State<AppState>,
+    ClientIp(address): ClientIp,
     jar: CookieJar,
     ApiJson(body): ApiJson<SignIn>,
 ) -> AppResult<(CookieJar, ApiJson<Account>)> {
     let email = body.email.trim().to_lowercase();
-    if let Some(wait_ms) = accounts::locked_for(&state.db, &email).await? {
-        return Err(AppError::TooManyAttempts {
-            retry_after_secs: wait_ms / 1000 + 1,
-        });
+    // No account has a longer one: refuse it before it costs a hash or a row.
+    if email.len() > model::account::MAX_EMAIL_LEN {
+        return Err(AppError::invalid(
+            "email",
+            format!(
+                "An email address has at most {} characters.",
+                model::account::MAX_EMAIL_LEN
+            ),
+        ));
+    }
+    let keys = sign_in::Keys::new(&email, address);
+    let delay = sign_in::admit(&state.db, state.guard.sign_in, &keys).await?;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
     let found = accounts::credentials(&state.db, &email).await?;
     let stored = found
         .as_ref()
         .map(|c| c.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().into());
-    let matches = password::verify(body.password, stored).await;
+    let matches = {
+        let _slot = state.guard.hashes.admit().await?;
+        password::verify(body.password, stored).await
+    };
     let account = match found {
         Some(credentials) if matches => credentials.account,
         _ => {
-            accounts::record_failure(&state.db, &email).await?;
+            sign_in::failed(&state.db, &keys).await?;
             return Err(AppError::WrongCredentials);
         }
     };
-    accounts::clear_failures(&state.db, &email).await?;
+    sign_in::succeeded(&state.db, &keys).await?;
     let token = sessions::create(&state.db, account.id).await?;
     Ok((
         start_session(jar, token, state.config.secure_cookies),

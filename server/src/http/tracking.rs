@@ -5,10 +5,9 @@
 //! ([`crate::clicks`]). The source's status is read fresh every time, so a pause or block
 //! stops the link on the very next click.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use super::path::Path;
-use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -94,25 +93,14 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
         .or_else(|| std::str::from_utf8(value.as_bytes()).ok())
 }
 
-/// The visitor's address, only ever hashed: the trusted proxy's header when one is
-/// configured, else the peer of the connection.
+/// The visitor's address, only ever hashed: THE client's address of the perimeter
+/// ([`crate::guard::client_ip`]).
 fn client_ip(state: &AppState, request: &Request) -> Option<IpAddr> {
-    if let Some(name) = &state.config.client_ip_header {
-        let forwarded = request
-            .headers()
-            .get(name.as_str())
-            .and_then(|v| v.to_str().ok());
-        if let Some(ip) = forwarded
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
-        {
-            return Some(ip);
-        }
-    }
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+    Some(crate::guard::client_ip::of(
+        state,
+        request.headers(),
+        request.extensions(),
+    ))
 }
 
 /// `landing_url` with `click_id=…` added at the end of its query, before any fragment.

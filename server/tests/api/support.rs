@@ -81,8 +81,13 @@ pub fn random_hex() -> String {
 pub async fn serve(state: AppState) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    let limits = server::guard::ServerLimits::from_config(&state.config);
+    tokio::spawn(server::guard::serve(
+        listener,
+        app(state),
+        limits,
+        std::future::pending(),
+    ));
     addr
 }
 

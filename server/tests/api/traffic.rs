@@ -397,8 +397,10 @@ async fn bots_are_flagged_counted_apart_and_left_out_of_rates(engine: Engine) {
 const MIN: usize = model::traffic::MIN_CLICKS_TO_JUDGE as usize;
 
 async fn no_raw_address_or_full_referrer_is_stored_anywhere(engine: Engine) {
+    // Two proxies: the first (10.0.0.1) wrote the visitor's address, the second its own.
     let app = spawn_app_with(engine, |c| {
-        c.client_ip_header = Some("x-forwarded-for".into())
+        c.client_ip_header = Some("x-forwarded-for".into());
+        c.trusted_proxies = 2;
     })
     .await;
     let l = linked(&app, "Private Blog", "https://private-blog.example/").await;

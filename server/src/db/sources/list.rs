@@ -9,7 +9,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{source_from_row, PAGE_COLUMNS, SELECT_SOURCE};
+use super::{source_from_row, PAGE_COLUMNS};
 use crate::db::Db;
 
 /// What a list asks for. `partner_id` scopes it to one partner; `marketplace` to the
@@ -259,6 +259,19 @@ pub async fn list(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<(Vec<TrafficSource>, Option<String>), sqlx::Error> {
+    let (mut items, next) = page(db, planned, sort, after, limit).await?;
+    crate::db::traffic::fill_sources(db, &mut items).await?;
+    Ok((items, next))
+}
+
+/// A page as [`list`] chooses it, without the 30-day figures.
+async fn page(
+    db: &Db,
+    planned: &Planned<'_>,
+    sort: Sort,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<(Vec<TrafficSource>, Option<String>), sqlx::Error> {
     let mut qb = QueryBuilder::default();
     qb.filter(planned.filter, planned.indexed.as_deref());
     let column = sort_column(sort.field);
@@ -307,38 +320,40 @@ pub async fn list(
             items.push(source);
         }
     }
-    crate::db::traffic::fill_sources(db, &mut items).await?;
     Ok((items, next))
 }
 
-/// Every source the filter matches in the sort's order, sent to `rows` one at a time as
-/// the database answers them, never all held at once (an export of a million rows stays in
-/// flat memory: the bounded channel holds the database back). Ends early when the
-/// receiver is gone. 30-day figures are not filled in.
+/// Every source the filter matches in the sort's order, sent to `rows` one at a time,
+/// never all held at once (an export of a million rows stays in flat memory: the bounded
+/// channel holds the reading back). Read in keyset pages of [`EXPORT_PAGE`], each on a
+/// pooled connection given back before its rows are sent: a client slow to read holds
+/// no connection. A row whose sort key changes during the export may be sent twice or
+/// not at all, as with any paging. Ends early when the receiver is gone. 30-day figures
+/// are not filled in.
 pub async fn send_all(
     db: &Db,
     filter: &ListFilter,
     sort: Sort,
     rows: tokio::sync::mpsc::Sender<TrafficSource>,
 ) -> Result<(), sqlx::Error> {
-    use futures_util::TryStreamExt;
     let planned = plan(db, filter).await?;
-    let mut qb = QueryBuilder::default();
-    qb.filter(planned.filter, planned.indexed.as_deref());
-    let column = sort_column(sort.field);
-    let dir = if sort.descending { "DESC" } else { "ASC" };
-    let sql = format!(
-        "{SELECT_SOURCE}{} ORDER BY {column} {dir}, s.id {dir}",
-        qb.where_clause()
-    );
-    let mut stream = qb.query(&sql).fetch(&db.pool);
-    while let Some(row) = stream.try_next().await? {
-        if rows.send(source_from_row(&row)?).await.is_err() {
-            break;
+    let mut after: Option<Cursor> = None;
+    loop {
+        let (sources, next) = page(db, &planned, sort, after.as_ref(), EXPORT_PAGE).await?;
+        for source in sources {
+            if rows.send(source).await.is_err() {
+                return Ok(());
+            }
+        }
+        match next.and_then(|n| Cursor::decode(&n, sort)) {
+            Some(cursor) => after = Some(cursor),
+            None => return Ok(()),
         }
     }
-    Ok(())
 }
+
+/// Rows read per statement by [`send_all`].
+pub const EXPORT_PAGE: i64 = 500;
 
 pub async fn count(db: &Db, planned: &Planned<'_>) -> Result<i64, sqlx::Error> {
     let mut qb = QueryBuilder::default();
