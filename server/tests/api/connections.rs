@@ -185,7 +185,10 @@ async fn past_the_per_address_cap_only_that_address_is_refused_and_open_connecti
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(again.is_some(), "a place freed by a closed connection is taken again");
+    assert!(
+        again.is_some(),
+        "a place freed by a closed connection is taken again"
+    );
 }
 
 async fn past_the_instance_cap_new_connections_are_refused_until_one_closes(engine: Engine) {
@@ -262,7 +265,10 @@ async fn a_body_trickled_past_its_deadline_is_cut_off_with_408(engine: Engine) {
 
 /// Holds the database so that a write waits: SQLite's write lock, or on PostgreSQL an
 /// exclusive lock on the sources table. Returns the connection holding it.
-async fn hold_sources_table(app: &TestApp, engine: Engine) -> sqlx::pool::PoolConnection<sqlx::Any> {
+async fn hold_sources_table(
+    app: &TestApp,
+    engine: Engine,
+) -> sqlx::pool::PoolConnection<sqlx::Any> {
     use sqlx::Executor;
     let mut conn = app.db.pool.acquire().await.unwrap();
     match engine {
@@ -314,7 +320,9 @@ async fn a_call_past_the_request_timeout_is_answered_503_but_the_live_stream_is_
     assert_eq!(body["error"]["code"], "timed_out");
     assert!(waited < Duration::from_secs(5), "answered after {waited:?}");
     let mut held = held;
-    sqlx::Executor::execute(&mut *held, "ROLLBACK").await.unwrap();
+    sqlx::Executor::execute(&mut *held, "ROLLBACK")
+        .await
+        .unwrap();
     drop(held);
 
     // The stream opened before is still alive well past the request timeout: it keeps
