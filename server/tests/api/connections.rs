@@ -16,6 +16,7 @@ use crate::traffic::linked;
 
 both_engines!(
     half_open_connections_are_closed_by_the_header_timeout_while_the_redirect_answers,
+    an_idle_kept_alive_connection_is_closed_after_the_keep_alive_limit,
     past_the_per_address_cap_only_that_address_is_refused_and_open_connections_keep_working,
     past_the_instance_cap_new_connections_are_refused_until_one_closes,
     a_body_trickled_past_its_deadline_is_cut_off_with_408,
@@ -65,21 +66,37 @@ async fn closed_by_server(tcp: &mut TcpStream, within: Duration) -> bool {
     .is_ok()
 }
 
-/// Sends one GET on a raw connection and returns the status line's code.
+/// Sends one GET on a raw connection, reads the whole answer (by its Content-Length)
+/// and returns its status code; `None` when the connection was closed instead.
 async fn raw_get(tcp: &mut TcpStream, path: &str) -> Option<u16> {
     let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n");
     tcp.write_all(request.as_bytes()).await.ok()?;
-    let mut head = Vec::new();
+    let mut data = Vec::new();
     let mut buf = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+    let end = loop {
+        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = tcp.read(&mut buf).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        data.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while data.len() < end + length {
         let n = tcp.read(&mut buf).await.ok()?;
         if n == 0 {
             break;
         }
-        head.extend_from_slice(&buf[..n]);
+        data.extend_from_slice(&buf[..n]);
     }
-    let text = String::from_utf8_lossy(&head);
-    text.split(' ').nth(1)?.parse().ok()
+    head.split(' ').nth(1)?.parse().ok()
 }
 
 async fn half_open_connections_are_closed_by_the_header_timeout_while_the_redirect_answers(
@@ -133,6 +150,27 @@ async fn half_open_connections_are_closed_by_the_header_timeout_while_the_redire
         }
     }
     assert_eq!(closed, 300, "half-open connections the server closed");
+}
+
+async fn an_idle_kept_alive_connection_is_closed_after_the_keep_alive_limit(engine: Engine) {
+    let app = spawn_app_with(engine, |c| {
+        c.keep_alive_secs = 1;
+        c.header_timeout_secs = 60;
+    })
+    .await;
+    let mut tcp = connect_from([127, 0, 0, 1], app.addr).await;
+    // Requests in a row on one connection are served...
+    for _ in 0..3 {
+        assert_eq!(raw_get(&mut tcp, "/api/channels").await, Some(200));
+    }
+    // ...and once it has been idle for the limit, the server closes it.
+    let started = Instant::now();
+    assert!(closed_by_server(&mut tcp, Duration::from_secs(5)).await);
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "closed after {:?}",
+        started.elapsed()
+    );
 }
 
 async fn past_the_per_address_cap_only_that_address_is_refused_and_open_connections_keep_working(
