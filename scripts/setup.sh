@@ -4,7 +4,8 @@
 #         wasm-split-cli 0.2.4 (the per-screen split).
 #   npm:  binaryen 132 (wasm-opt), terser (the split JS), playwright-core and axe-core
 #         (see package.json).
-#   Debian: chromium + chromium-driver (browser tests), wrk and sqlite3 (benchmarks), brotli (precompression).
+#   Debian: chromium + chromium-driver (browser tests), wrk and sqlite3 (benchmarks), brotli (precompression),
+#   slowhttptest (scripts/attack.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,8 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v wrk >/dev/null || need_apt+=(wrk)
+# scripts/attack.sh: slow-header (slowloris) and slow-body attacks.
+command -v slowhttptest >/dev/null || need_apt+=(slowhttptest)
 command -v brotli >/dev/null || need_apt+=(brotli)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v node >/dev/null || need_apt+=(nodejs npm)

@@ -59,6 +59,16 @@ export async function startServer({ seedDemo = true, databaseUrl, extraArgs = []
   databaseUrl ??= `sqlite://${dir}/e2e.db`;
   const args = ['--port', '0', '--static-dir', DIST, '--database-url', databaseUrl, '--log-level', 'warn'];
   if (seedDemo) args.push('--seed-demo');
+  // Every test browses from 127.0.0.1 at a pace no person keeps up: the per-address rate
+  // limits (server/src/guard/rate.rs) are raised, unless a test sets its own.
+  for (const [flag, value] of [
+    ['--rate-sign-in-per-min', '100000'],
+    ['--rate-sign-up-per-min', '100000'],
+    ['--rate-verify-per-min', '100000'],
+    ['--rate-writes-per-min', '100000'],
+  ]) {
+    if (!extraArgs.includes(flag)) args.push(flag, value);
+  }
   args.push(...extraArgs);
   const child = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
