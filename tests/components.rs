@@ -14,7 +14,10 @@ use web::{
     components::{
         channel_select::ChannelSelect, submit_button::SubmitButton, toast::Toasts, toggle::Toggle,
     },
-    pages::source_form::{SourceDraft, SourceForm},
+    pages::{
+        sign_in::SignIn,
+        source_form::{SourceDraft, SourceForm},
+    },
     session::{Session, SessionState},
 };
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -544,5 +547,57 @@ async fn the_submit_button_says_it_is_busy_and_keeps_its_focus() {
     settle().await;
     assert_eq!(button.text_content().as_deref(), Some("Save"));
     assert!(!exists(&root, ".spinner"));
+    root.remove();
+}
+
+// ---- sign-in refusals, in words ---------------------------------------------------------------
+
+/// Waits until `selector`'s text contains `expected`.
+async fn wait_for_text(root: &Element, selector: &str, expected: &str) {
+    for _ in 0..100 {
+        if exists(root, selector) && text(root, selector).contains(expected) {
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("{selector} never said {expected:?}");
+}
+
+#[wasm_bindgen_test]
+async fn the_sign_in_form_says_in_words_why_it_was_turned_away() {
+    fake_fetch(
+        r#"{"POST /api/session": [
+            {"status":429,"body":{"error":{"code":"too_many_attempts","message":"Too many wrong passwords for this email from your network. Try again in 15 minutes.","fields":{}}}},
+            {"status":429,"body":{"error":{"code":"rate_limited","message":"Too many sign-in attempts from your network. Try again in 12 seconds.","fields":{}}}},
+            {"status":503,"body":{"error":{"code":"busy","message":"Too many people are signing in right now. Try again in a moment.","fields":{}}}},
+            {"status":422,"body":{"error":{"code":"invalid","message":"Some fields need attention.","fields":{"email":"An email address has at most 254 characters."}}}}
+        ]}"#,
+    );
+    let root = container();
+    let _app = mount_to(root.clone(), || {
+        Session::provide_with(SessionState::SignedOut);
+        view! { <Router><SignIn/></Router> }
+    });
+    wait_for(&root, "#email").await;
+    type_into(&root, "#email", "owner@example.com");
+    type_into(&root, "#password", "correct horse");
+    for expected in [
+        "Too many wrong passwords for this email from your network. Try again in 15 minutes.",
+        "Too many sign-in attempts from your network. Try again in 12 seconds.",
+        "Too many people are signing in right now. Try again in a moment.",
+    ] {
+        click(&root, "button[type=submit]");
+        wait_for_text(&root, "[role=alert]", expected).await;
+    }
+    // A refusal of the address itself is shown at its field, not above the button.
+    click(&root, "button[type=submit]");
+    wait_for_text(
+        &root,
+        "#email-error",
+        "An email address has at most 254 characters.",
+    )
+    .await;
+    assert!(!exists(&root, ".alert"));
+    assert_eq!(calls("POST /api/session"), 4);
     root.remove();
 }

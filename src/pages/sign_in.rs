@@ -37,22 +37,26 @@ fn SignInForm(
     let password = RwSignal::new(String::new());
     let submitted = RwSignal::new(false);
 
+    // A plain task, not an `Action`: see `source_form` for why.
+    let pending = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiError>);
     let email_error = Signal::derive(move || {
         submitted
             .get()
             .then(|| validate_email(&email.get()).err())
             .flatten()
+            // The server's refusal of the address, at the field.
+            .or_else(|| failure.with(|f| f.as_ref().and_then(|e| e.fields().get("email").cloned())))
     });
     let password_error = Signal::derive(move || {
         (submitted.get() && password.with(String::is_empty))
             .then(|| "Enter your password.".to_string())
     });
 
-    // A plain task, not an `Action`: see `source_form` for why.
-    let pending = RwSignal::new(false);
-    let failure = RwSignal::new(None::<ApiError>);
+    // Everything else in words above the button: a wrong password, too many attempts
+    // (with how long to wait, from the server), a server too busy to check passwords.
     let form_error = move || {
-        failure.get().map(|e| {
+        failure.get().filter(|e| e.fields().is_empty()).map(|e| {
             let message = match &e {
                 ApiError::Api { status: 401, .. } => {
                     "That email and password don't match an account. Check both and try again."

@@ -94,11 +94,18 @@ impl AppError {
             AppError::Duplicate(_) => (StatusCode::UNPROCESSABLE_ENTITY, "duplicate", "That already exists.".into()),
             AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Some fields need attention.".into()),
             AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", "The request body is larger than 64 KiB.".into()),
-            AppError::TooManyAttempts { .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
-                "Too many failed sign-ins for this email. Try again in a few minutes.".into(),
-            ),
+            AppError::TooManyAttempts { retry_after_secs } => {
+                let minutes = (retry_after_secs + 59) / 60;
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!(
+                        "Too many wrong passwords for this email from your network. Try again in {} minute{}.",
+                        minutes.max(1),
+                        if minutes > 1 { "s" } else { "" }
+                    ),
+                )
+            }
             AppError::TooManyStreams => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_streams",
