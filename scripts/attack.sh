@@ -47,7 +47,7 @@ sqlite3 "$db" "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM se
 [ -n "$honest" ] && [ -n "$attacker" ] || { echo "signing in failed"; exit 1; }
 
 echo "cpus: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg); each attack ${seconds} s; honest client on 127.0.0.2"
-printf '%-22s | %-78s | %-6s | %-17s | %-17s | %s\n' attack "what the attacker did" held "/t p50/p99 ms" "/api/session p50/p99" "honest failures"
+printf '%-22s | %-92s | %-6s | %-17s | %-17s | %s\n' attack "what the attacker did" held "/t p50/p99 ms" "/api/session p50/p99" "honest failures"
 
 # label command…: runs the attack in the background beside the probe, samples the
 # server's open connections, prints the row.
@@ -69,14 +69,14 @@ attack() {
   wait "$probe_pid"
   wait "$attack_pid" 2>/dev/null || true
   local did
-  did=$(summary "$label")
+  did=$(summary "$label" || true)
   python3 - "$label" "$did" "$peak" "$dir/probe.json" <<'EOF'
 import json, sys
 label, did, peak, path = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 p = json.load(open(path))
 t, s = p["redirect"], p["session"]
 failed = t["failed"] + s["failed"]
-print(f"{label:<22} | {did[:78]:<78} | {peak:<6} | {t['p50']:>6} / {t['p99']:<8} | {s['p50']:>6} / {s['p99']:<8} | {failed} of {t['n'] + s['n']}")
+print(f"{label:<22} | {did[:92]:<92} | {peak:<6} | {t['p50']:>6} / {t['p99']:<8} | {s['p50']:>6} / {s['p99']:<8} | {failed} of {t['n'] + s['n']}")
 EOF
   # Let what the attack left behind close before the next one.
   for _ in $(seq 1 60); do
@@ -88,7 +88,9 @@ EOF
 summary() {
   case $1 in
     slowloris|slow-body|slow-read)
-      grep -aE '^(connected|closed|error|service available):' "$dir/attack.out" | tail -n 4 | tr -s ' \n' ' ' | sed 's/^ //' ;;
+      # slowhttptest's last status block, without its colours.
+      sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$dir/attack.out" | grep -aE '^(connected|closed|error|service available):' \
+        | tail -n 4 | tr -s ' \n' ' ' | sed 's/^ //' ;;
     sign-in-flood)
       grep '^RESULT' "$dir/attack.out" | sed 's/^RESULT //' ;;
     *) tail -n 1 "$dir/attack.out" ;;
@@ -103,5 +105,6 @@ attack slow-read slowhttptest -X -c 500 -r 100 -w 512 -y 1024 -n 5 -z 32 -k 3 -l
 attack idle-flood-1-address python3 scripts/attack/sockets.py idle "$base" 1000 1 "$seconds"
 attack idle-flood-100-addr python3 scripts/attack/sockets.py idle "$base" 3000 100 "$seconds"
 attack sign-in-flood wrk -t1 -c16 -d"${seconds}s" -s scripts/wrk/sign-in-flood.lua "$base/api/session"
-attack stalled-downloads python3 scripts/attack/sockets.py stall "$base" 12 "$attacker" /api/traffic-sources/export.csv "$seconds"
+# Held past the send timeout (30 s), to see the server cut them off.
+attack stalled-downloads python3 scripts/attack/sockets.py stall "$base" 12 "$attacker" /api/traffic-sources/export.csv "$((seconds + 15))"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

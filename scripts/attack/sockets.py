@@ -25,13 +25,12 @@ def connect(host, port, source, rcvbuf=None):
     return s
 
 
-def closed(s):
-    """Whether the server closed `s` (readable with nothing, or reset)."""
+def answered_or_closed(s):
+    """Whether the server has answered on `s` or closed it (without reading the answer)."""
     try:
-        readable, _, _ = select.select([s], [], [], 0)
-        if not readable:
-            return False
-        return s.recv(1, socket.MSG_PEEK) == b""
+        return s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) is not None
+    except BlockingIOError:
+        return False
     except OSError:
         return True
 
@@ -45,19 +44,19 @@ def idle(base, n, addresses, seconds):
         except OSError:
             failed += 1
     time.sleep(0.5)
-    refused = sum(1 for s in sockets if closed(s))
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-    closed_later = sum(1 for s in sockets if closed(s)) - refused
-    print(f"{n} idle connections from {addresses} addresses: {refused} refused at once, "
-          f"{closed_later} closed later by the server, {len(sockets) - refused - closed_later} still open after {seconds:.0f} s"
-          + (f", {failed} could not connect" if failed else ""))
+    # Refused: a 503 written at once, or closed.
+    held = [s for s in sockets if not answered_or_closed(s)]
+    refused = len(sockets) - len(held)
+    time.sleep(max(0, seconds - 0.5))
+    still_open = sum(1 for s in held if not answered_or_closed(s))
+    print(f"{n} idle from {addresses} addr: {refused} refused at once, "
+          f"{len(held) - still_open} closed later, {still_open} open at {seconds:.0f} s"
+          + (f", {failed} not connected" if failed else ""))
 
 
 def stall(base, n, cookie, path, seconds):
     url = urlparse(base)
-    statuses, sockets = {}, []
+    statuses, sockets, codes = {}, [], []
     for _ in range(n):
         s = connect(url.hostname, url.port, "127.0.0.1", rcvbuf=4096)
         s.sendall(f"GET {path} HTTP/1.1\r\nHost: attack\r\nCookie: {cookie}\r\n\r\n".encode())
@@ -69,13 +68,30 @@ def stall(base, n, cookie, path, seconds):
             head += chunk
         status = head.split(b" ")[1].decode() if head.count(b" ") else "closed"
         statuses[status] = statuses.get(status, 0) + 1
+        codes.append(status)
         sockets.append(s)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         time.sleep(0.5)
-    closed_by_server = sum(1 for s in sockets if closed(s))
+    def cut_off(s):
+        # Read what reached the socket: a download the server gave up on ends without the
+        # chunked body's last chunk.
+        s.settimeout(10)
+        data = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk[-16:]
+                data = data[-16:]
+        except OSError:
+            return True
+        return not data.endswith(b"0\r\n\r\n")
+    downloads = [s for s, status in zip(sockets, codes) if status == "200"]
+    closed_by_server = sum(1 for s in downloads if cut_off(s))
     answers = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
-    print(f"{n} downloads that read nothing ({answers}); {closed_by_server} closed by the server within {seconds:.0f} s")
+    print(f"{n} stalled downloads ({answers}); {closed_by_server} of {len(downloads)} cut off by {seconds:.0f} s")
 
 
 if __name__ == "__main__":
