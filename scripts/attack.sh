@@ -7,6 +7,7 @@
 # failures. Targets: the redirect's p99 under 50 ms during any attack, no honest call
 # failing. The server runs with its default limits.
 #   scripts/attack.sh            (cargo build --release -p server first, or SERVER_BIN=…)
+#   ATTACKS="none slowloris" scripts/attack.sh    only these
 # Attacks: slowloris (slowhttptest -H), a slow body (-B), a slow read (-X), a connection
 # flood from one address and from 100, a sign-in flood (wrk), stalled CSV downloads.
 set -euo pipefail
@@ -54,6 +55,7 @@ printf '%-22s | %-92s | %-6s | %-17s | %-17s | %s\n' attack "what the attacker d
 attack() {
   local label=$1
   shift
+  if [ -n "${ATTACKS:-}" ] && [[ " $ATTACKS " != *" $label "* ]]; then return; fi
   : > "$dir/attack.out"
   ("$@" > "$dir/attack.out" 2>&1 || true) &
   local attack_pid=$!

@@ -22,35 +22,35 @@ def connect(host, port, source, rcvbuf=None):
     s.bind((source, 0))
     s.settimeout(5)
     s.connect((host, port))
+    # Blocking again, so that a MSG_DONTWAIT peek tells "nothing yet" from "closed".
+    s.settimeout(None)
     return s
 
 
-def answered_or_closed(s):
-    """Whether the server has answered on `s` or closed it (without reading the answer)."""
+def state(s):
+    """What the server did with `s`: "refused" (answered 503 at once, unread), "closed"
+    (closed it without an answer: a timeout), or "open"."""
     try:
-        return s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) is not None
+        return "refused" if s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) else "closed"
     except BlockingIOError:
-        return False
+        return "open"
     except OSError:
-        return True
+        return "closed"
 
 
 def idle(base, n, addresses, seconds):
     url = urlparse(base)
     sockets, failed = [], 0
+    started = time.monotonic()
     for i in range(n):
         try:
             sockets.append(connect(url.hostname, url.port, f"127.0.1.{1 + i % addresses}"))
         except OSError:
             failed += 1
-    time.sleep(0.5)
-    # Refused: a 503 written at once, or closed.
-    held = [s for s in sockets if not answered_or_closed(s)]
-    refused = len(sockets) - len(held)
-    time.sleep(max(0, seconds - 0.5))
-    still_open = sum(1 for s in held if not answered_or_closed(s))
-    print(f"{n} idle from {addresses} addr: {refused} refused at once, "
-          f"{len(held) - still_open} closed later, {still_open} open at {seconds:.0f} s"
+    time.sleep(max(0, seconds - (time.monotonic() - started)))
+    states = [state(s) for s in sockets]
+    print(f"{n} idle from {addresses} addr: {states.count('refused')} refused (503), "
+          f"{states.count('closed')} closed by timeouts, {states.count('open')} open at {seconds:.0f} s"
           + (f", {failed} not connected" if failed else ""))
 
 
