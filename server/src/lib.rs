@@ -14,6 +14,7 @@ pub mod password;
 pub mod seed;
 pub mod time;
 pub mod verify;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub verifier: Arc<verify::Verifier>,
     /// Sends the email outbox; see [`email`].
     pub mailer: Arc<email::Mailer>,
+    /// Signed webhooks' sender, retry policy and worker wake-up; see [`webhooks`].
+    pub webhooks: Arc<webhooks::Webhooks>,
 }
 
 impl AppState {
@@ -46,10 +49,12 @@ impl AppState {
         live.spawn(db.clone(), config.database_url.clone());
         let mailer = email::Mailer::from_config(&config)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let verifier = verify::Verifier::new(&config)?;
         Ok(AppState {
+            webhooks: Arc::new(webhooks::Webhooks::new(&config, verifier.fetcher.clone())),
             live,
             mailer: Arc::new(mailer),
-            verifier: Arc::new(verify::Verifier::new(&config)?),
+            verifier: Arc::new(verifier),
             links: Arc::new(clicks::resolve::Resolver::new(
                 db.clone(),
                 &config.database_url,

@@ -127,6 +127,11 @@ async fn serve(db: Db, config: server::Config) {
         state.config.email_policy(),
         Duration::from_millis(state.config.email_poll_ms),
     );
+    let webhooks = server::webhooks::worker::Worker::spawn(
+        state.db.clone(),
+        state.webhooks.clone(),
+        Duration::from_millis(state.config.webhook_poll_ms),
+    );
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
     axum::serve(
@@ -142,6 +147,7 @@ async fn serve(db: Db, config: server::Config) {
     // the emails that are due.
     tasks.finish().await;
     emails.finish().await;
+    webhooks.finish().await;
 }
 
 /// Resolves at the first SIGTERM or Ctrl-C. From then on a second signal, or

@@ -13,6 +13,7 @@ pub mod sessions;
 pub mod sources;
 pub mod traffic;
 pub mod verification;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

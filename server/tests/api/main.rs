@@ -25,3 +25,4 @@ mod traffic_csv;
 mod traffic_hourly;
 mod verification;
 mod verification_access;
+mod webhooks;
