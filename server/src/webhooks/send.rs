@@ -111,7 +111,8 @@ impl Sender {
         let mut builder = reqwest::Client::builder()
             .redirect(Policy::none())
             .no_proxy()
-            .timeout(self.timeout)
+            // The deadline of the whole attempt is `post`'s; this one only backs it up.
+            .timeout(self.timeout + Duration::from_secs(1))
             .user_agent("traffic-sources-webhooks/1");
         if let Some(url::Host::Domain(domain)) = url.host() {
             // The vetted address and no other; TLS still checks the certificate's name.

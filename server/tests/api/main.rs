@@ -26,3 +26,4 @@ mod traffic_hourly;
 mod verification;
 mod verification_access;
 mod webhooks;
+mod webhooks_delivery;
