@@ -5,7 +5,8 @@ Standard Webhooks reference library), not with the server's own code. Each reque
 appended to --log as one JSON line: its webhook-id, whether it verified (and why not), its
 event type and data, and the status answered. --secret is the endpoint's `whsec_…`;
 --fail-first N answers the first N requests 500; --status the answer after that; --delay-ms
-waits before answering. Prints "ready <port>" once it listens; stops at SIGTERM or when its
+waits before answering. Each record says how many requests were in progress at its arrival
+(itself included), so a test sees two deliveries at once. Prints "ready <port>" once it listens; stops at SIGTERM or when its
 standard input closes.
 """
 import argparse
@@ -31,13 +32,24 @@ def main():
     a = args.parse_args()
     judge = Webhook(a.secret)
     lock = threading.Lock()
-    state = {"failing": a.fail_first}
+    state = {"failing": a.fail_first, "inflight": 0}
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
+            with lock:
+                state["inflight"] += 1
+                inflight = state["inflight"]
+            try:
+                self.answer(inflight)
+            finally:
+                with lock:
+                    state["inflight"] -= 1
+
+        def answer(self, inflight):
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             headers = {k: v for k, v in self.headers.items()}
-            record = {"id": headers.get("webhook-id") or headers.get("Webhook-Id"), "path": self.path}
+            record = {"id": headers.get("webhook-id") or headers.get("Webhook-Id"), "path": self.path,
+                      "inflight": inflight}
             try:
                 payload = judge.verify(body, headers)
                 record.update(verified=True, type=payload.get("type"), data=payload.get("data"),

@@ -34,6 +34,7 @@ impl Webhooks {
             policy: Policy {
                 retry_base_ms: config.webhook_retry_base_ms,
                 disable_after_ms: config.webhook_disable_after_secs.saturating_mul(1000) as i64,
+                lease_ms: 3 * config.webhook_timeout_ms as i64,
             },
             wake: tokio::sync::Notify::new(),
         }

@@ -27,7 +27,7 @@ pub async fn deliver(db: &Db, hooks: &Webhooks, mut claimed: Claimed) -> Result<
             return outbox::release(db, &claimed).await;
         };
         // Fresh for this send: a lease of its own, the secrets and address as they are now.
-        let Some(fresh) = outbox::renew(db, &claimed).await? else {
+        let Some(fresh) = outbox::renew(db, &claimed, hooks.policy.lease_ms).await? else {
             return Ok(());
         };
         claimed = fresh;
@@ -45,13 +45,13 @@ pub async fn deliver(db: &Db, hooks: &Webhooks, mut claimed: Claimed) -> Result<
         let send = hooks.sender.post(&claimed.url, &signed);
         tokio::pin!(send);
         let mut renewals =
-            tokio::time::interval(Duration::from_millis((outbox::LEASE_MS / 3) as u64));
+            tokio::time::interval(Duration::from_millis((hooks.policy.lease_ms / 3) as u64));
         renewals.tick().await;
         // The lease is renewed while the send runs, whatever the timeout is set to.
         let answer = loop {
             tokio::select! {
                 answer = &mut send => break answer,
-                _ = renewals.tick() => { outbox::renew(db, &claimed).await?; }
+                _ = renewals.tick() => { outbox::renew(db, &claimed, hooks.policy.lease_ms).await?; }
             }
         };
         let attempt = Attempt {
@@ -91,7 +91,7 @@ impl Worker {
             loop {
                 let room = PARALLEL - running.len();
                 if room > 0 {
-                    match outbox::claim(&db, room as i64).await {
+                    match outbox::claim(&db, room as i64, hooks.policy.lease_ms).await {
                         Ok(claimed) => {
                             for endpoint in claimed {
                                 let (db, hooks) = (db.clone(), hooks.clone());

@@ -26,4 +26,5 @@ mod traffic_hourly;
 mod verification;
 mod verification_access;
 mod webhooks;
+mod webhooks_crash;
 mod webhooks_delivery;

@@ -507,10 +507,10 @@ async fn one_worker_holds_an_endpoint_and_a_lost_claim_writes_nothing(engine: En
     let created = register(&partner, "http://127.0.0.1:9/nobody", &["source.paused"]).await;
     let endpoint = created["endpoint"]["id"].as_i64().unwrap();
     test_event(&partner, endpoint).await;
-    let a = outbox::claim(&app.db, 10).await.unwrap();
+    let a = outbox::claim(&app.db, 10, 30_000).await.unwrap();
     assert_eq!(a.len(), 1);
     assert!(
-        outbox::claim(&app.db, 10).await.unwrap().is_empty(),
+        outbox::claim(&app.db, 10, 30_000).await.unwrap().is_empty(),
         "held by the first"
     );
     let message = outbox::head(&app.db, endpoint).await.unwrap().unwrap();
@@ -519,10 +519,13 @@ async fn one_worker_holds_an_endpoint_and_a_lost_claim_writes_nothing(engine: En
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let b = outbox::claim(&app.db, 10).await.unwrap();
+    let b = outbox::claim(&app.db, 10, 30_000).await.unwrap();
     assert_eq!(b.len(), 1);
     assert!(
-        outbox::renew(&app.db, &a[0]).await.unwrap().is_none(),
+        outbox::renew(&app.db, &a[0], 30_000)
+            .await
+            .unwrap()
+            .is_none(),
         "the first cannot renew"
     );
     let attempt = Attempt {

@@ -15,10 +15,6 @@ use sqlx::{Any, Row, Transaction};
 use crate::db::{in_list, Db};
 use crate::time::{now_ms, rfc3339};
 
-/// How long a claim holds without renewal. Far longer than one send (its timeout is a
-/// few seconds), and renewed while one runs.
-pub const LEASE_MS: i64 = 30_000;
-
 /// Queues `event` for every enabled endpoint of `account_ids` subscribed to it, in the
 /// transaction of the change. The body is fixed now: `{"type", "timestamp", "data"}`.
 /// Answers the event's `webhook-id` (one per event, shared by its endpoints).
@@ -133,7 +129,7 @@ const CLAIMED_COLUMNS: &str = "id, account_id, url, secret, previous_secret, pre
 /// Takes up to `limit` endpoints that have an event due and no live claim. The outer
 /// conditions are checked again on each row after its lock, so of two instances racing
 /// for an endpoint only one gets it.
-pub async fn claim(db: &Db, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+pub async fn claim(db: &Db, limit: i64, lease_ms: i64) -> Result<Vec<Claimed>, sqlx::Error> {
     let now = now_ms();
     let token = format!("{:032x}", rand::random::<u128>());
     let sql = format!(
@@ -146,7 +142,7 @@ pub async fn claim(db: &Db, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
          RETURNING {CLAIMED_COLUMNS}"
     );
     sqlx::query(&sql)
-        .bind(now + LEASE_MS)
+        .bind(now + lease_ms)
         .bind(&token)
         .bind(now)
         .bind(limit)
@@ -160,13 +156,17 @@ pub async fn claim(db: &Db, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
 /// Extends the claim; answers the endpoint as it is now (a rotated secret, a new address
 /// apply from the next send), or `None` when the claim is no longer this worker's (the
 /// endpoint deleted or disabled, or the lease ran out and another took it).
-pub async fn renew(db: &Db, claimed: &Claimed) -> Result<Option<Claimed>, sqlx::Error> {
+pub async fn renew(
+    db: &Db,
+    claimed: &Claimed,
+    lease_ms: i64,
+) -> Result<Option<Claimed>, sqlx::Error> {
     let sql = format!(
         "UPDATE webhook_endpoints SET claimed_until = $1
          WHERE id = $2 AND claim_token = $3 AND disabled_at IS NULL RETURNING {CLAIMED_COLUMNS}"
     );
     sqlx::query(&sql)
-        .bind(now_ms() + LEASE_MS)
+        .bind(now_ms() + lease_ms)
         .bind(claimed.id)
         .bind(&claimed.token)
         .fetch_optional(&db.pool)
@@ -236,6 +236,10 @@ pub struct Policy {
     pub retry_base_ms: i64,
     /// An endpoint that has failed for this long is turned off.
     pub disable_after_ms: i64,
+    /// How long a claim holds without renewal: three times the longest send, and renewed
+    /// every third of it while one runs. A worker killed mid-send leaves its endpoint to
+    /// another instance after this.
+    pub lease_ms: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,7 +270,7 @@ pub async fn record(
         "UPDATE webhook_endpoints SET claimed_until = $1 WHERE id = $2 AND claim_token = $3
          RETURNING failing_since, url, account_id",
     )
-    .bind(attempt.at + LEASE_MS)
+    .bind(now_ms() + policy.lease_ms)
     .bind(claimed.id)
     .bind(&claimed.token)
     .fetch_optional(&mut *tx)
