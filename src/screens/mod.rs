@@ -45,6 +45,7 @@ use crate::pages::{
     source_form::{EditSource, NewSource},
     source_page::SourcePage,
     sources_list::SourcesList,
+    webhooks::Webhooks,
 };
 
 // Each role's first screen, alone.
@@ -153,6 +154,15 @@ screen!(
     split_sign_up,
     preload_sign_up,
     view! { <SignUp/> }
+);
+
+// Partners' and advertisers' webhook settings, in a module of their own.
+screen!(
+    settings,
+    webhooks,
+    split_webhooks,
+    preload_webhooks,
+    view! { <Webhooks/> }
 );
 
 // Parts of the first screens that wait until the screen is shown, each in its role's module
