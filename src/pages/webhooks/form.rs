@@ -78,7 +78,8 @@ pub fn EndpointForm(on_created: Callback<ShownSecret>) -> impl IntoView {
         let sent = input.get_untracked();
         leptos::task::spawn_local(async move {
             let result = api::create_webhook(&sent).await;
-            if pending.try_set(false).is_none() {
+            // `try_set` hands the value back when the form is gone: nothing to show then.
+            if pending.try_set(false).is_some() {
                 return;
             }
             match result {
