@@ -1,6 +1,7 @@
 //! The events of the product's changes, each queued by the transaction that makes the
-//! change: here those about a source (`source.blocked`, `.unblocked`, `.paused`,
-//! `.activated`). Any other change queues its own through [`super::enqueue`].
+//! change: those about a source (`source.blocked`, `.unblocked`, `.paused`, `.activated`)
+//! and about a collaboration (`collaboration.*`, to both sides). Any other change queues
+//! its own through [`super::enqueue`].
 
 use model::webhook::WebhookEventType;
 use serde_json::json;
@@ -52,5 +53,43 @@ pub async fn source_changed(
         &advertisers,
     )
     .await?;
+    Ok(())
+}
+
+/// Queues `event` (one of `collaboration.*`) about a collaboration to both sides: the
+/// source's partner and the program's advertiser, in the transaction of the change (after
+/// it). `reason`: a decline's or an end's, which both sides read. The collaboration's
+/// state machine calls this at each of its changes.
+pub async fn collaboration_changed(
+    tx: &mut Transaction<'_, Any>,
+    collaboration_id: i64,
+    event: WebhookEventType,
+    reason: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT c.program_id, p.name AS program_name, p.advertiser_id, c.traffic_source_id, s.name AS source_name, s.partner_id
+         FROM collaborations c JOIN programs p ON p.id = c.program_id JOIN traffic_sources s ON s.id = c.traffic_source_id
+         WHERE c.id = $1",
+    )
+    .bind(collaboration_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let partner_id: i64 = row.try_get("partner_id")?;
+    let advertiser_id: i64 = row.try_get("advertiser_id")?;
+    let mut data = json!({
+        "collaboration": {
+            "id": collaboration_id,
+            "program_id": row.try_get::<i64, _>("program_id")?,
+            "program_name": row.try_get::<String, _>("program_name")?,
+            "advertiser_id": advertiser_id,
+            "traffic_source_id": row.try_get::<i64, _>("traffic_source_id")?,
+            "source_name": row.try_get::<String, _>("source_name")?,
+            "partner_id": partner_id,
+        }
+    });
+    if let Some(reason) = reason {
+        data["reason"] = json!(reason);
+    }
+    super::enqueue(tx, event, &data, &[partner_id, advertiser_id]).await?;
     Ok(())
 }

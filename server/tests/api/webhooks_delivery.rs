@@ -30,6 +30,7 @@ both_engines!(
     a_receiver_that_hangs_or_talks_too_much_is_cut_short,
     one_worker_holds_an_endpoint_and_a_lost_claim_writes_nothing,
     a_host_that_turns_private_after_registration_is_never_connected_to,
+    a_collaboration_event_reaches_both_sides,
 );
 
 /// A receiver on a free port and the endpoint of `user` registered to it.
@@ -591,4 +592,51 @@ async fn a_host_that_turns_private_after_registration_is_never_connected_to(engi
     assert!(error.contains("loopback"), "{error}");
     assert!(!error.contains("127.0.0.1"), "{error}");
     assert_eq!(listener.accepted(), 0, "never connected");
+}
+
+async fn a_collaboration_event_reaches_both_sides(engine: Engine) {
+    let app = loopback_app(engine, |_| {}).await;
+    let _worker = start_worker(&app);
+    let dir = TempDir::new();
+    let partner = app.partner().await;
+    let source = partner
+        .create_source("Joined", "https://joined.example/")
+        .await;
+    let (advertiser, stranger) = (app.advertiser().await, app.advertiser().await);
+    let p = program(&advertiser, "Autumn", "https://shop.example/").await;
+    let collaboration = collaborate(&advertiser, &p, &source).await;
+    let events = ["collaboration.ended"];
+    let (partner_rx, _, _) = endpoint_with_receiver(&partner, &events, &dir, "partner", &[]).await;
+    let (advertiser_rx, _, _) =
+        endpoint_with_receiver(&advertiser, &events, &dir, "advertiser", &[]).await;
+    let (stranger_rx, _, _) =
+        endpoint_with_receiver(&stranger, &events, &dir, "stranger", &[]).await;
+    // The call the collaboration's state machine makes in its transaction.
+    let mut tx = app.db.begin_write().await.unwrap();
+    server::webhooks::events::collaboration_changed(
+        &mut tx,
+        collaboration["id"].as_i64().unwrap(),
+        model::webhook::WebhookEventType::CollaborationEnded,
+        Some("Season over"),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.state.webhooks.wake();
+    for rx in [&partner_rx, &advertiser_rx] {
+        let got = wait_for_records(&rx.log, 1).await;
+        assert_eq!(types(&got), ["collaboration.ended"]);
+        assert_eq!(got[0]["verified"], true);
+        assert_eq!(got[0]["data"]["reason"], "Season over");
+        assert_eq!(got[0]["data"]["collaboration"]["program_name"], "Autumn");
+        assert_eq!(got[0]["data"]["collaboration"]["source_name"], "Joined");
+    }
+    wait_until("the outbox to empty", || async {
+        count(&app, "webhook_messages").await == 0
+    })
+    .await;
+    assert!(
+        records(&stranger_rx.log).is_empty(),
+        "not the other advertiser's"
+    );
 }
