@@ -18,7 +18,9 @@ import { startServer, launchBrowser, newPage, assertClean, signIn, DIST } from '
 // 2026-12-04, night: 332,440). The whole app's raised from 668,000 on 2026-12-04 (667,705) for
 // live traffic views, whose code is all on later screens; staff's from 320,500 the same night
 // (319,194) for the admin table's live figures, which are on that first screen.
-const CEILINGS = { partner: 308_500, advertiser: 302_500, staff: 327_000, whole: 682_000 };
+// The whole app's raised from 682,000 on 2026-12-07 (705,980) for the webhooks page, a later
+// screen (its first screens grew 0.4–0.7 KB gzip).
+const CEILINGS = { partner: 308_500, advertiser: 302_500, staff: 327_000, whole: 727_000 };
 
 const ROLES = [
   { role: 'partner', email: 'partner@demo.test', path: '/traffic-sources', heading: 'Traffic sources' },

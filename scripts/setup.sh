@@ -73,6 +73,14 @@ if ! python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$aiosmt
   python3 -m pip install -q --root-user-action=ignore "aiosmtpd==$aiosmtpd_version"
 fi
 
+# The outside judge of the signed webhooks (server/tests/api/webhooks*.rs checks every
+# delivery's signature with it, not with the server's own code), from PyPI.
+standardwebhooks_version=1.1.0
+if ! python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('standardwebhooks') != '$standardwebhooks_version')" 2>/dev/null; then
+  say "installing standardwebhooks $standardwebhooks_version (PyPI)"
+  python3 -m pip install -q --root-user-action=ignore "standardwebhooks==$standardwebhooks_version"
+fi
+
 # Lighthouse, the measuring tool of scripts/lighthouse.mjs (BENCHMARKS.md; no test needs it).
 # Kept out of package.json: its dependency tree does not survive `npm ci` in package-lock form,
 # so it goes into a prefix of its own. Version 13 needs Node 22.

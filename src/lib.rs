@@ -41,6 +41,9 @@ pub const EVERY_ROLE: &[Role] = &[Role::Partner, Role::Advertiser, Role::Staff];
 /// Pages only advertisers see.
 pub const ADVERTISER: &[Role] = &[Role::Advertiser];
 
+/// Webhooks: the roles events are addressed to.
+pub const WEBHOOK_ROLES: &[Role] = &[Role::Partner, Role::Advertiser];
+
 /// The marketplace: advertisers use it, staff see what advertisers see.
 pub const MARKETPLACE: &[Role] = &[Role::Advertiser, Role::Staff];
 
@@ -127,6 +130,10 @@ pub fn Shell() -> impl IntoView {
                 <Route
                     path=path!("/notifications")
                     view=|| for_roles(EVERY_ROLE, screens::notifications())
+                />
+                <Route
+                    path=path!("/settings/webhooks")
+                    view=|| for_roles(WEBHOOK_ROLES, screens::webhooks())
                 />
                 <Route path=path!("/admin") view=AdminHome/>
                 <Route

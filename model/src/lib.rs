@@ -18,6 +18,7 @@ pub mod text;
 pub mod traffic;
 pub mod url;
 pub mod verification;
+pub mod webhook;
 
 pub use account::{Account, Role, SignIn, SignUp};
 pub use channel::{Channel, ChannelInfo};

@@ -10,6 +10,8 @@ pub enum NotificationKind {
     SourceUnblocked,
     /// The periodic re-check found no proof any more.
     VerificationLost,
+    /// A webhook endpoint was turned off after failing for too long.
+    WebhookDisabled,
 }
 }
 

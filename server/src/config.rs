@@ -276,6 +276,26 @@ pub struct Config {
     #[arg(long, env = "PURGE_SECS", default_value_t = 600, global = true,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub purge_secs: u64,
+    /// How often the webhook outbox is delivered, in milliseconds (a write on this
+    /// instance wakes it at once).
+    #[arg(long, env = "WEBHOOK_POLL_MS", default_value_t = 1000, global = true,
+          value_parser = clap::value_parser!(u64).range(10..))]
+    pub webhook_poll_ms: u64,
+    /// The wait before retrying a webhook delivery that failed, in milliseconds; doubled
+    /// at each retry, at most an hour. An endpoint's later events wait behind it.
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_MS", default_value_t = 10_000, global = true,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub webhook_retry_base_ms: i64,
+    /// How long one webhook delivery may take, connection and answer included, in
+    /// milliseconds.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_MS", default_value_t = 5_000, global = true,
+          value_parser = clap::value_parser!(u64).range(100..=30_000))]
+    pub webhook_timeout_ms: u64,
+    /// A webhook endpoint whose deliveries all failed for this many seconds is turned off
+    /// and its owner told (default 3 days).
+    #[arg(long, env = "WEBHOOK_DISABLE_AFTER_SECS", default_value_t = 3 * 24 * 3600, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub webhook_disable_after_secs: u64,
 }
 
 impl Config {
@@ -336,6 +356,10 @@ impl Config {
             max_exports: 4,
             redirect_db_connections: 4,
             purge_secs: 600,
+            webhook_poll_ms: 1000,
+            webhook_retry_base_ms: 10_000,
+            webhook_timeout_ms: 5_000,
+            webhook_disable_after_secs: 3 * 24 * 3600,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod password;
 pub mod seed;
 pub mod time;
 pub mod verify;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -39,6 +40,8 @@ pub struct AppState {
     /// The perimeter: the client's address, rate limits, sign-in throttling, hash and
     /// export ceilings; see [`guard`].
     pub guard: Arc<guard::Perimeter>,
+    /// Signed webhooks' sender, retry policy and worker wake-up; see [`webhooks`].
+    pub webhooks: Arc<webhooks::Webhooks>,
 }
 
 impl AppState {
@@ -50,10 +53,12 @@ impl AppState {
         live.spawn(db.clone(), config.database_url.clone());
         let mailer = email::Mailer::from_config(&config)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let verifier = verify::Verifier::new(&config)?;
         Ok(AppState {
+            webhooks: Arc::new(webhooks::Webhooks::new(&config, verifier.fetcher.clone())),
             live,
             mailer: Arc::new(mailer),
-            verifier: Arc::new(verify::Verifier::new(&config)?),
+            verifier: Arc::new(verifier),
             links: Arc::new(
                 clicks::resolve::Resolver::new(
                     db.clone(),

@@ -133,6 +133,11 @@ async fn serve(db: Db, config: server::Config) {
         Duration::from_secs(state.config.purge_secs),
     );
     let limits = server::guard::ServerLimits::from_config(&state.config);
+    let webhooks = server::webhooks::worker::Worker::spawn(
+        state.db.clone(),
+        state.webhooks.clone(),
+        Duration::from_millis(state.config.webhook_poll_ms),
+    );
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
     server::guard::serve(
@@ -149,6 +154,7 @@ async fn serve(db: Db, config: server::Config) {
     // the emails that are due.
     tasks.finish().await;
     emails.finish().await;
+    webhooks.finish().await;
 }
 
 /// Resolves at the first SIGTERM or Ctrl-C. From then on a second signal, or

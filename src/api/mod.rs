@@ -10,6 +10,7 @@ mod programs;
 pub mod review;
 mod sources;
 mod traffic;
+mod webhooks;
 
 // One flat `api::` for callers: the files only sort the calls by feature.
 pub use accounts::*;
@@ -17,6 +18,7 @@ pub use notifications::*;
 pub use programs::*;
 pub use sources::*;
 pub use traffic::*;
+pub use webhooks::*;
 
 use std::fmt;
 

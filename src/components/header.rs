@@ -101,6 +101,9 @@ pub fn Header() -> impl IntoView {
                         <span class="account__name">{account.display_name.clone()}</span>
                         <span class="account__role">{account.role.label()}</span>
                     </p>
+                    {(account.role != Role::Staff).then(|| view! {
+                        <A href="/settings/webhooks" attr:class="account__link">"Webhooks"</A>
+                    })}
                     <button
                         type="button"
                         class="button button--quiet"

@@ -14,3 +14,4 @@ pub mod sign_up;
 pub mod source_form;
 pub mod source_page;
 pub mod sources_list;
+pub mod webhooks;

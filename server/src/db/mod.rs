@@ -14,6 +14,7 @@ pub mod sources;
 pub mod throttle;
 pub mod traffic;
 pub mod verification;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -13,6 +13,7 @@ fn kind_id(kind: NotificationKind) -> &'static str {
         NotificationKind::SourceBlocked => "source_blocked",
         NotificationKind::SourceUnblocked => "source_unblocked",
         NotificationKind::VerificationLost => "verification_lost",
+        NotificationKind::WebhookDisabled => "webhook_disabled",
     }
 }
 
@@ -21,6 +22,7 @@ pub fn kind_from_id(id: &str) -> Option<NotificationKind> {
         "source_blocked" => Some(NotificationKind::SourceBlocked),
         "source_unblocked" => Some(NotificationKind::SourceUnblocked),
         "verification_lost" => Some(NotificationKind::VerificationLost),
+        "webhook_disabled" => Some(NotificationKind::WebhookDisabled),
         _ => None,
     }
 }
@@ -63,6 +65,8 @@ pub async fn source_status_changed(
         ),
         // Written by `verification_lost`, which tells the partner alone.
         NotificationKind::VerificationLost => return Ok(()),
+        // Written by `webhook_disabled`, to the endpoint's owner.
+        NotificationKind::WebhookDisabled => return Ok(()),
         NotificationKind::SourceUnblocked => (
             format!("Platform staff lifted the block on your traffic source \u{201c}{name}\u{201d}; it is paused, as it was before."),
             format!("The traffic source \u{201c}{name}\u{201d} in your programs is no longer blocked; it is paused, so its tracking links work again only once its partner resumes it."),
@@ -120,6 +124,7 @@ pub fn email_subject(kind: NotificationKind, source_name: &str) -> String {
         NotificationKind::VerificationLost => {
             format!("Traffic source \u{201c}{source_name}\u{201d} is no longer verified")
         }
+        NotificationKind::WebhookDisabled => "A webhook endpoint was turned off".to_string(),
     }
 }
 
@@ -227,4 +232,27 @@ pub async fn mark_all_read(db: &Db, account_id: i64) -> Result<u64, sqlx::Error>
     .execute(&db.pool)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Tells an account that its webhook endpoint at `url` was turned off after failing for
+/// `days` days, in the app and by email (their email setting applies). About no source.
+pub async fn webhook_disabled(
+    tx: &mut Transaction<'_, Any>,
+    account_id: i64,
+    url: &str,
+    failing_for: &str,
+) -> Result<(), sqlx::Error> {
+    let kind = NotificationKind::WebhookDisabled;
+    let message = format!(
+        "Your webhook endpoint {url} was turned off: every delivery to it failed for {failing_for}. Events are no longer sent to it. Fix the receiver, then turn it on again under Webhooks."
+    );
+    let id: i64 = sqlx::query("INSERT INTO notifications (account_id, kind, message, traffic_source_id, created_at) VALUES ($1, $2, $3, NULL, $4) RETURNING id")
+        .bind(account_id)
+        .bind(kind_id(kind))
+        .bind(&message)
+        .bind(now_ms())
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    super::outbox::enqueue(tx, id, account_id, &email_subject(kind, ""), &message).await
 }

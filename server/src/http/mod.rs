@@ -25,6 +25,7 @@ pub mod sources;
 pub mod tracking;
 pub mod traffic;
 pub mod verification;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderMap;
@@ -56,6 +57,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(bulk::router())
         .merge(export::router())
         .merge(emails::router())
+        .merge(webhooks::router())
         .split_for_parts()
 }
 
@@ -93,8 +95,11 @@ pub fn router(state: AppState) -> Router {
             // A write may have changed what live streams show: read the new events now
             // rather than at the next poll.
             let live = state.live.clone();
+            // …and may have queued webhook events: deliver them now too.
+            let hooks = state.webhooks.clone();
             move |req: axum::extract::Request, next: middleware::Next| {
                 let live = live.clone();
+                let hooks = hooks.clone();
                 async move {
                     let write = !matches!(
                         *req.method(),
@@ -103,6 +108,7 @@ pub fn router(state: AppState) -> Router {
                     let response = next.run(req).await;
                     if write {
                         live.wake();
+                        hooks.wake();
                     }
                     response
                 }

@@ -28,3 +28,6 @@ mod traffic_csv;
 mod traffic_hourly;
 mod verification;
 mod verification_access;
+mod webhooks;
+mod webhooks_crash;
+mod webhooks_delivery;

@@ -74,6 +74,12 @@ pub async fn block(
         Some(reason),
     )
     .await?;
+    crate::webhooks::events::source_changed(
+        &mut tx,
+        id,
+        model::webhook::WebhookEventType::SourceBlocked,
+    )
+    .await?;
     crate::db::review::on_status_changed(&mut tx, id, false).await?;
     tx.commit().await?;
     Ok(BlockOutcome::Done(
@@ -123,6 +129,12 @@ pub async fn unblock(db: &Db, id: i64, staff_id: i64) -> Result<BlockOutcome, sq
         id,
         model::notification::NotificationKind::SourceUnblocked,
         None,
+    )
+    .await?;
+    crate::webhooks::events::source_changed(
+        &mut tx,
+        id,
+        model::webhook::WebhookEventType::SourceUnblocked,
     )
     .await?;
     crate::db::review::on_status_changed(&mut tx, id, true).await?;

@@ -194,6 +194,14 @@ pub async fn update(
         },
     )
     .await?;
+    let event = match action {
+        AuditAction::Paused => Some(model::webhook::WebhookEventType::SourcePaused),
+        AuditAction::Resumed => Some(model::webhook::WebhookEventType::SourceActivated),
+        _ => None,
+    };
+    if let Some(event) = event {
+        crate::webhooks::events::source_changed(&mut tx, id, event).await?;
+    }
     // The proof was for the old host; a new host must be proven again. The same host
     // under another path keeps the mark (a TXT record or well-known file covers the host).
     let old_host = model::verification::host_of(&current.url).unwrap_or_default();
