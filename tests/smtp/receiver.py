@@ -1,7 +1,8 @@
 """A real SMTP receiver for the outbox tests (server/tests/api/emails.rs), on aiosmtpd.
 
 Writes each accepted message to DIR/<n>.eml. --reject N answers the first N messages with
---code (451: try again later; 550: refused for good) before accepting any. Prints
+--code (451: try again later; 550: refused for good) before accepting any. --delay-ms
+holds each message that long before answering (a slow mail server). Prints
 "ready <port>" once it listens; stops at SIGTERM or when its standard input closes.
 """
 import argparse
@@ -14,11 +15,13 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, folder, reject, code):
-        self.folder, self.reject, self.code = folder, reject, code
+    def __init__(self, folder, reject, code, delay):
+        self.folder, self.reject, self.code, self.delay = folder, reject, code, delay
         self.count = 0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
         if self.reject > 0:
             self.reject -= 1
             return f"{self.code} {'try again later' if self.code < 500 else 'mailbox unavailable'}"
@@ -36,9 +39,10 @@ def main():
     args.add_argument("--dir", required=True)
     args.add_argument("--reject", type=int, default=0)
     args.add_argument("--code", type=int, default=451)
+    args.add_argument("--delay-ms", type=int, default=0)
     a = args.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    controller = Controller(Handler(a.dir, a.reject, a.code), hostname="127.0.0.1", port=a.port)
+    controller = Controller(Handler(a.dir, a.reject, a.code, a.delay_ms / 1000), hostname="127.0.0.1", port=a.port)
     controller.start()
     print(f"ready {a.port}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: (controller.stop(), sys.exit(0)))

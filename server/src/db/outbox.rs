@@ -1,7 +1,11 @@
 //! The email outbox: a row per email, written in the transaction of the notification it
 //! carries (so an email goes out exactly when its change committed), claimed by a worker
-//! with a lease (so two instances never send one row at once), then marked sent, retried
-//! later or failed. See `crate::email`.
+//! with a lease and a token (so two instances never send one row at once), then marked
+//! sent, retried later or failed. See `crate::email`.
+//!
+//! A claim is good for one send: the worker renews the row's lease just before its send
+//! and while it runs ([`renew`]), and every mark checks the token, so a worker whose lease
+//! ran out while its batch was sending neither sends that row nor marks it.
 
 use model::notification::{EmailState, OutboxEmail};
 use sqlx::{Any, Row, Transaction};
@@ -9,9 +13,6 @@ use sqlx::{Any, Row, Transaction};
 use super::Db;
 use crate::time::{now_ms, rfc3339};
 
-/// How long a claimed row is left to its worker before another may take it: a worker
-/// that died mid-send (SIGKILL) leaves it, and it is sent again, with the same Message-ID.
-pub const LEASE_MS: i64 = 60_000;
 
 /// Queues the email of a notification just written in `tx`, unless its recipient turned
 /// these emails off.
@@ -49,22 +50,28 @@ pub struct Claimed {
     pub message_key: String,
     /// Including this one.
     pub attempts: i64,
+    /// This claim's: the renewal and the marks check it.
+    pub token: String,
 }
 
-/// Takes up to `limit` due emails for this worker. The outer condition is checked again
-/// on each row after its lock, so of two instances racing for a row only one gets it.
-pub async fn claim(db: &Db, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+/// Takes up to `limit` due emails for this worker for `lease_ms` (a worker that died
+/// mid-send leaves them to another once it runs out; they go again with the same
+/// Message-ID). The outer condition is checked again on each row after its lock, so of
+/// two instances racing for a row only one gets it.
+pub async fn claim(db: &Db, limit: i64, lease_ms: i64) -> Result<Vec<Claimed>, sqlx::Error> {
     let now = now_ms();
+    let token = format!("{:032x}", rand::random::<u128>());
     sqlx::query(
-        "UPDATE email_outbox SET claimed_until = $1, attempts = attempts + 1
+        "UPDATE email_outbox SET claimed_until = $1, claim_token = $4, attempts = attempts + 1
          WHERE id IN (SELECT id FROM email_outbox WHERE state = 'pending' AND next_attempt_at <= $2 AND claimed_until < $2
                       ORDER BY next_attempt_at, id LIMIT $3)
            AND state = 'pending' AND claimed_until < $2
          RETURNING id, to_address, subject, body, message_key, attempts",
     )
-    .bind(now + LEASE_MS)
+    .bind(now + lease_ms)
     .bind(now)
     .bind(limit)
+    .bind(&token)
     .fetch_all(&db.pool)
     .await?
     .iter()
@@ -76,44 +83,77 @@ pub async fn claim(db: &Db, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
             body: r.try_get(3)?,
             message_key: r.try_get(4)?,
             attempts: r.try_get(5)?,
+            token: token.clone(),
         })
     })
     .collect()
 }
 
-pub async fn mark_sent(db: &Db, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE email_outbox SET state = 'sent', sent_at = $1, last_error = NULL, claimed_until = 0 WHERE id = $2")
+/// Extends the claim on `email` to `lease_ms` from now; `false` when it is no longer this
+/// worker's (its lease ran out and another instance took the row): then it must not be
+/// sent. A lapsed lease that nobody took yet is taken back.
+pub async fn renew(db: &Db, email: &Claimed, lease_ms: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE email_outbox SET claimed_until = $1 WHERE id = $2 AND claim_token = $3 AND state = 'pending'",
+    )
+    .bind(now_ms() + lease_ms)
+    .bind(email.id)
+    .bind(&email.token)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Each mark answers `false` when the claim was no longer this worker's: nothing changed.
+pub async fn mark_sent(db: &Db, email: &Claimed) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE email_outbox SET state = 'sent', sent_at = $1, last_error = NULL, claimed_until = 0, claim_token = NULL WHERE id = $2 AND claim_token = $3")
         .bind(now_ms())
-        .bind(id)
+        .bind(email.id)
+        .bind(&email.token)
         .execute(&db.pool)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Leaves the email pending, to be tried again at `retry_at`.
-pub async fn mark_retry(db: &Db, id: i64, retry_at: i64, error: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE email_outbox SET next_attempt_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3")
+pub async fn mark_retry(
+    db: &Db,
+    email: &Claimed,
+    retry_at: i64,
+    error: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE email_outbox SET next_attempt_at = $1, claimed_until = 0, claim_token = NULL, last_error = $2 WHERE id = $3 AND claim_token = $4")
         .bind(retry_at)
         .bind(error)
-        .bind(id)
+        .bind(email.id)
+        .bind(&email.token)
         .execute(&db.pool)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-pub async fn mark_failed(db: &Db, id: i64, error: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE email_outbox SET state = 'failed', claimed_until = 0, last_error = $1 WHERE id = $2")
+pub async fn mark_failed(db: &Db, email: &Claimed, error: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE email_outbox SET state = 'failed', claimed_until = 0, claim_token = NULL, last_error = $1 WHERE id = $2 AND claim_token = $3")
         .bind(error)
-        .bind(id)
+        .bind(email.id)
+        .bind(&email.token)
         .execute(&db.pool)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// Emails waiting to be sent (due or not): the readiness bound and the metrics read it.
+pub async fn backlog(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) FROM email_outbox WHERE state = 'pending'")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)
 }
 
 /// Puts a failed email back in line, with its attempts counted afresh; `false` when
 /// there is no failed email with that id.
 pub async fn retry_failed(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE email_outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, claimed_until = 0 WHERE id = $2 AND state = 'failed'")
+    let done = sqlx::query("UPDATE email_outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, claimed_until = 0, claim_token = NULL WHERE id = $2 AND state = 'failed'")
         .bind(now_ms())
         .bind(id)
         .execute(&db.pool)

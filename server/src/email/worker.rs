@@ -1,6 +1,10 @@
 //! Sends the outbox: every `--email-poll-ms` it claims the due emails, sends each, and
 //! marks it sent, due again later (backing off) or failed (refused for good, or out of
 //! attempts; staff see those at `GET /api/admin/emails`).
+//!
+//! A batch may take longer than the lease (50 emails at up to 15 s each): so each email's
+//! lease is renewed just before its send and while it runs, and one whose claim another
+//! instance took meanwhile is left to it (`db::outbox::renew`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +22,8 @@ const BATCH: i64 = 50;
 pub struct Policy {
     pub retry_base_ms: i64,
     pub max_attempts: i64,
+    /// How long a claim holds without renewal (`--email-lease-ms`).
+    pub lease_ms: i64,
 }
 
 /// What one pass did.
@@ -32,38 +38,69 @@ pub struct Pass {
 pub async fn pass(db: &Db, mailer: &Mailer, policy: Policy) -> Result<Pass, sqlx::Error> {
     let mut done = Pass::default();
     loop {
-        let claimed = outbox::claim(db, BATCH).await?;
+        let claimed = outbox::claim(db, BATCH, policy.lease_ms).await?;
         if claimed.is_empty() {
             return Ok(done);
         }
         for email in &claimed {
-            match mailer.send(email).await {
+            // The batch's lease may have run out while the emails before this one went.
+            if !outbox::renew(db, email, policy.lease_ms).await? {
+                tracing::info!(email = email.id, "another instance took the email before its turn here; left to it");
+                continue;
+            }
+            let marked = match send_renewing(db, mailer, email, policy.lease_ms).await? {
                 Ok(()) => {
-                    outbox::mark_sent(db, email.id).await?;
                     done.sent += 1;
+                    metrics::counter!(crate::ops::metrics::OUTBOX_SENT).increment(1);
+                    outbox::mark_sent(db, email).await?
                 }
                 Err(SendError::Transient(e)) if email.attempts < policy.max_attempts => {
                     let at = now_ms() + retry_delay_ms(policy.retry_base_ms, email.attempts);
                     tracing::info!(email = email.id, attempts = email.attempts, error = %e, "email not sent; will retry");
-                    outbox::mark_retry(db, email.id, at, &e).await?;
                     done.retried += 1;
+                    outbox::mark_retry(db, email, at, &e).await?
                 }
                 Err(SendError::Transient(e)) => {
                     tracing::warn!(email = email.id, error = %e, "email not sent after its last attempt");
+                    done.failed += 1;
+                    metrics::counter!(crate::ops::metrics::OUTBOX_FAILED).increment(1);
                     outbox::mark_failed(
                         db,
-                        email.id,
+                        email,
                         &format!("gave up after {} attempts: {e}", email.attempts),
                     )
-                    .await?;
-                    done.failed += 1;
+                    .await?
                 }
                 Err(SendError::Permanent(e)) => {
                     tracing::warn!(email = email.id, error = %e, "email refused for good");
-                    outbox::mark_failed(db, email.id, &e).await?;
                     done.failed += 1;
+                    metrics::counter!(crate::ops::metrics::OUTBOX_FAILED).increment(1);
+                    outbox::mark_failed(db, email, &e).await?
                 }
+            };
+            if !marked {
+                tracing::warn!(email = email.id, "the email's claim was lost during its send; its mark is left to the new holder");
             }
+        }
+    }
+}
+
+/// Sends one email, renewing its lease every third of it while the send runs (whatever
+/// the SMTP timeout is).
+async fn send_renewing(
+    db: &Db,
+    mailer: &Mailer,
+    email: &outbox::Claimed,
+    lease_ms: i64,
+) -> Result<Result<(), SendError>, sqlx::Error> {
+    let send = mailer.send(email);
+    tokio::pin!(send);
+    let mut renewals = tokio::time::interval(Duration::from_millis((lease_ms / 3).max(1) as u64));
+    renewals.tick().await;
+    loop {
+        tokio::select! {
+            answer = &mut send => return Ok(answer),
+            _ = renewals.tick() => { outbox::renew(db, email, lease_ms).await?; }
         }
     }
 }

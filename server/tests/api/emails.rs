@@ -44,12 +44,22 @@ impl Receiver {
     }
 
     pub async fn start_on(port: u16, reject: u32, code: u16) -> Receiver {
+        Receiver::start_with(port, reject, code, 0).await
+    }
+
+    /// A receiver that holds each message `delay_ms` before taking it.
+    pub async fn start_slow(delay_ms: u64) -> Receiver {
+        Receiver::start_with(free_port(), 0, 0, delay_ms).await
+    }
+
+    async fn start_with(port: u16, reject: u32, code: u16, delay_ms: u64) -> Receiver {
         let dir = TempDir::new();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/smtp/receiver.py");
         let mut child = Command::new("python3")
             .arg(script)
             .args(["--port", &port.to_string(), "--reject", &reject.to_string()])
             .args(["--code", &code.to_string()])
+            .args(["--delay-ms", &delay_ms.to_string()])
             .arg("--dir")
             .arg(&dir.0)
             .stdin(Stdio::piped())
@@ -470,7 +480,7 @@ async fn a_resend_after_a_crash_between_send_and_mark_carries_the_same_message_i
     block(&staff, source["id"].as_i64().unwrap(), "Fake traffic", None).await;
 
     // A worker claims and sends, then dies before marking it sent.
-    let claimed = server::db::outbox::claim(&app.db, 10).await.unwrap();
+    let claimed = server::db::outbox::claim(&app.db, 10, 60_000).await.unwrap();
     assert_eq!(claimed.len(), 1);
     app.state.mailer.send(&claimed[0]).await.unwrap();
     // While its lease runs, no other worker takes it.
