@@ -53,6 +53,22 @@ pub struct Config {
     /// Log filter, e.g. `info` or `server=debug,tower_http=debug`.
     #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
     pub log_level: String,
+    /// Log lines as `text` or `json` (one object a line, with a line per request).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: crate::ops::logs::LogFormat,
+    /// Serve Prometheus metrics at `GET /metrics` on this address (e.g. `127.0.0.1:9090`),
+    /// never on the public port. Unset: no metrics.
+    #[arg(long, env = "METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+    /// `/readyz` answers 503 when the oldest click waiting for the database is older than
+    /// this, in milliseconds.
+    #[arg(long, env = "READY_DRAIN_LAG_MS", default_value_t = 60_000, global = true,
+          value_parser = clap::value_parser!(i64).range(0..))]
+    pub ready_drain_lag_ms: i64,
+    /// `/readyz` answers 503 when more emails than this wait in the outbox.
+    #[arg(long, env = "READY_OUTBOX_BACKLOG", default_value_t = 10_000, global = true,
+          value_parser = clap::value_parser!(i64).range(0..))]
+    pub ready_outbox_backlog: i64,
     /// Fill an empty database with demo accounts and sources on start.
     #[arg(long, env = "SEED_DEMO", default_value_t = false, global = true)]
     pub seed_demo: bool,
@@ -181,6 +197,12 @@ pub struct Config {
     #[arg(long, env = "EMAIL_MAX_ATTEMPTS", default_value_t = 8, global = true,
           value_parser = clap::value_parser!(i64).range(1..=100))]
     pub email_max_attempts: i64,
+    /// How long an instance's claim on an email holds without renewal, in milliseconds;
+    /// renewed every third of it while the email is sent. An instance killed mid-send
+    /// leaves its emails to another one after this.
+    #[arg(long, env = "EMAIL_LEASE_MS", default_value_t = 60_000, global = true,
+          value_parser = clap::value_parser!(i64).range(300..))]
+    pub email_lease_ms: i64,
     // The perimeter (src/guard/): timeouts, connection caps, the client's address, rate
     // limits and sign-in throttling.
     /// Seconds a client has to send a request's headers, counted from the connection's
@@ -307,6 +329,10 @@ impl Config {
             database_url: database_url.to_string(),
             static_dir: PathBuf::from("/nonexistent"),
             log_level: "warn".into(),
+            log_format: crate::ops::logs::LogFormat::Text,
+            metrics_bind: None,
+            ready_drain_lag_ms: 60_000,
+            ready_outbox_backlog: 10_000,
             seed_demo: false,
             secure_cookies: false,
             db_max_connections: 8,
@@ -335,6 +361,7 @@ impl Config {
             email_poll_ms: 1000,
             email_retry_base_ms: 30_000,
             email_max_attempts: 8,
+            email_lease_ms: 60_000,
             header_timeout_secs: 10,
             keep_alive_secs: 5,
             body_timeout_secs: 10,
@@ -392,6 +419,7 @@ impl Config {
         crate::email::worker::Policy {
             retry_base_ms: self.email_retry_base_ms,
             max_attempts: self.email_max_attempts,
+            lease_ms: self.email_lease_ms,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod email;
 pub mod guard;
 pub mod http;
 pub mod live;
+pub mod ops;
 pub mod password;
 pub mod seed;
 pub mod time;

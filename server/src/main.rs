@@ -7,17 +7,12 @@ use clap::Parser;
 use server::clicks::LedgerTasks;
 use server::config::{Cli, Command};
 use server::{app, db, password, seed, AppState, Db};
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
     let config = cli.config;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    server::ops::logs::init(&config.log_level, config.log_format);
     let db = match Db::connect(&config.database_url, config.db_max_connections).await {
         Ok(db) => db,
         Err(e) => {
@@ -138,6 +133,16 @@ async fn serve(db: Db, config: server::Config) {
         state.webhooks.clone(),
         Duration::from_millis(state.config.webhook_poll_ms),
     );
+    if let Some(addr) = state.config.metrics_bind {
+        match server::ops::metrics::serve(addr, state.clone()).await {
+            // Tests and scripts read this line to find the metrics' port.
+            Ok(bound) => println!("Metrics on http://{bound}/metrics"),
+            Err(e) => {
+                eprintln!("error: cannot serve metrics on {addr}: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     // Tests and scripts read this line to find the port.
     println!("Listening on http://{addr}");
     server::guard::serve(

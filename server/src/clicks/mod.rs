@@ -112,8 +112,9 @@ impl Ledger {
                 .visitor_hash(at, visit.ip, visit.user_agent.unwrap_or("")),
         };
         let click_id = event.click_id.clone();
-        if let Err(e) = self.journal.append(event) {
-            tracing::error!(error = %e, "appending to the click journal failed; the click is kept in memory only");
+        match self.journal.append(event) {
+            Ok(()) => metrics::counter!(crate::ops::metrics::CLICKS_JOURNALED).increment(1),
+            Err(e) => tracing::error!(error = %e, "appending to the click journal failed; the click is kept in memory only"),
         }
         click_id
     }
@@ -142,6 +143,7 @@ impl Ledger {
                 "drained a journal segment"
             );
             stored += done.new;
+            metrics::counter!(crate::ops::metrics::CLICKS_DRAINED).increment(done.new as u64);
             self.owed.add(done.unannounced, crate::time::now_ms());
             self.waiting().remove(0).remove();
         }
@@ -159,6 +161,15 @@ impl Ledger {
     /// Clicks recorded and not yet in the database.
     pub fn pending(&self) -> usize {
         self.journal.unsealed() + self.waiting().iter().map(|s| s.events.len()).sum::<usize>()
+    }
+
+    /// When the oldest click waiting for the database was recorded (ms), if one waits:
+    /// the drain's lag, for `/readyz` and the metrics. The current segment is left out,
+    /// since it is sealed at every drain anyway.
+    pub fn oldest_waiting_ms(&self) -> Option<i64> {
+        self.waiting()
+            .iter()
+            .find_map(|s| s.events.iter().map(|e| e.at).min())
     }
 
     /// Loads today's and tomorrow's visitor salts (see [`visitor`]).

@@ -67,6 +67,9 @@ pub fn router(state: AppState) -> Router {
     let (tracking, tracking_doc) = tracking::router().split_for_parts();
     doc.merge(tracking_doc);
     openapi::complete(&mut doc);
+    // After `complete`: the probes document their own answers (no session, no body).
+    let (ops, ops_doc) = crate::ops::router().split_for_parts();
+    doc.merge(ops_doc);
     let api = api
         // Written once: cloning and serialising the document took ~50 ms a request, which
         // made this anonymous endpoint the cheapest way to keep the server busy.
@@ -119,6 +122,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(tracking)
+        .merge(ops)
         .fallback_service(assets::service(&state.config.static_dir))
         .with_state(state.clone())
         // The body deadline and the request timeout, in front of everything.
@@ -130,6 +134,9 @@ pub fn router(state: AppState) -> Router {
             security::headers(csp.clone(), req, next)
         }))
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(crate::ops::observe))
+        .layer(crate::ops::logs::propagate_request_id())
+        .layer(crate::ops::logs::set_request_id())
 }
 
 /// The address this server is reached at, for absolute tracking links: taken from the

@@ -232,6 +232,12 @@ impl Hub {
         self.wake.notify_one();
     }
 
+    /// Streams open on this instance (the metrics' gauge).
+    pub fn open_streams(&self) -> usize {
+        let streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        streams.values().sum()
+    }
+
     /// A slot for one more stream of `account_id`, or `None` past `max`.
     pub fn open_stream(self: &Arc<Hub>, account_id: i64, max: usize) -> Option<StreamSlot> {
         let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());

@@ -17,6 +17,8 @@ mod instances;
 mod live_traffic;
 mod marketplace;
 mod notifications;
+mod ops;
+mod outbox_lease;
 mod review;
 mod roles;
 mod sign_in_guard;
