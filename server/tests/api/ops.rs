@@ -55,6 +55,27 @@ async fn readyz_turns_503_past_the_outbox_bound_and_back_once_it_is_sent(engine:
     assert_eq!(status, StatusCode::OK, "{ready}");
     assert_eq!(ready["ready"], true);
     assert_eq!(ready["outbox_backlog"], 0);
+    // Both are in the OpenAPI document, with every status they answer.
+    let doc: Value = app
+        .anonymous()
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let statuses = |path: &str| -> Vec<String> {
+        let mut s: Vec<String> = doc["paths"][path]["get"]["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{path} documented"))
+            .keys()
+            .cloned()
+            .collect();
+        s.sort();
+        s
+    };
+    assert_eq!(statuses("/healthz"), ["200"]);
+    assert_eq!(statuses("/readyz"), ["200", "503"]);
+    assert!(doc["components"]["schemas"]["Readiness"].is_object());
 
     // Two emails wait: over the bound of one.
     let partner = app.partner().await;
