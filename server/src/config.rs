@@ -54,7 +54,13 @@ pub struct Config {
     #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
     pub log_level: String,
     /// Log lines as `text` or `json` (one object a line, with a line per request).
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
     pub log_format: crate::ops::logs::LogFormat,
     /// Serve Prometheus metrics at `GET /metrics` on this address (e.g. `127.0.0.1:9090`),
     /// never on the public port. Unset: no metrics.

@@ -114,7 +114,9 @@ impl Ledger {
         let click_id = event.click_id.clone();
         match self.journal.append(event) {
             Ok(()) => metrics::counter!(crate::ops::metrics::CLICKS_JOURNALED).increment(1),
-            Err(e) => tracing::error!(error = %e, "appending to the click journal failed; the click is kept in memory only"),
+            Err(e) => {
+                tracing::error!(error = %e, "appending to the click journal failed; the click is kept in memory only")
+            }
         }
         click_id
     }

@@ -13,7 +13,6 @@ use sqlx::{Any, Row, Transaction};
 use super::Db;
 use crate::time::{now_ms, rfc3339};
 
-
 /// Queues the email of a notification just written in `tx`, unless its recipient turned
 /// these emails off.
 pub async fn enqueue(

@@ -45,7 +45,10 @@ pub async fn pass(db: &Db, mailer: &Mailer, policy: Policy) -> Result<Pass, sqlx
         for email in &claimed {
             // The batch's lease may have run out while the emails before this one went.
             if !outbox::renew(db, email, policy.lease_ms).await? {
-                tracing::info!(email = email.id, "another instance took the email before its turn here; left to it");
+                tracing::info!(
+                    email = email.id,
+                    "another instance took the email before its turn here; left to it"
+                );
                 continue;
             }
             let marked = match send_renewing(db, mailer, email, policy.lease_ms).await? {

@@ -42,8 +42,8 @@ pub fn handle() -> &'static PrometheusHandle {
             .set_buckets_for_metric(
                 metrics_exporter_prometheus::Matcher::Full(REQUEST_SECONDS.to_string()),
                 &[
-                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-                    5.0, 10.0,
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                    10.0,
                 ],
             )
             .expect("the buckets are not empty")
@@ -55,7 +55,10 @@ pub fn handle() -> &'static PrometheusHandle {
 }
 
 fn describe() {
-    describe_counter!(REQUESTS, "Answers by route (matched path template) and status");
+    describe_counter!(
+        REQUESTS,
+        "Answers by route (matched path template) and status"
+    );
     describe_histogram!(
         REQUEST_SECONDS,
         metrics::Unit::Seconds,
@@ -67,12 +70,18 @@ fn describe() {
     );
     describe_counter!(RATE_LIMITED, "429 answers, by route");
     describe_counter!(CLICKS_JOURNALED, "Clicks appended to the click journal");
-    describe_counter!(CLICKS_DRAINED, "Clicks newly written to the database by the drain");
+    describe_counter!(
+        CLICKS_DRAINED,
+        "Clicks newly written to the database by the drain"
+    );
     describe_counter!(
         CLICKS_LOST,
         "Answered clicks that neither the journal nor the database could keep"
     );
-    describe_gauge!(JOURNAL_BACKLOG, "Clicks recorded and not yet in the database");
+    describe_gauge!(
+        JOURNAL_BACKLOG,
+        "Clicks recorded and not yet in the database"
+    );
     describe_gauge!(
         DRAIN_LAG,
         metrics::Unit::Seconds,
@@ -127,8 +136,11 @@ async fn refresh(state: &AppState) {
     gauge!(DRAIN_LAG).set(super::health::drain_lag_ms(state) as f64 / 1000.0);
     gauge!(LIVE_STREAMS).set(state.live.open_streams() as f64);
     // A scrape never waits long on a busy database: the last value stays.
-    if let Ok(Ok(n)) =
-        tokio::time::timeout(Duration::from_secs(2), crate::db::outbox::backlog(&state.db)).await
+    if let Ok(Ok(n)) = tokio::time::timeout(
+        Duration::from_secs(2),
+        crate::db::outbox::backlog(&state.db),
+    )
+    .await
     {
         gauge!(OUTBOX_BACKLOG).set(n as f64);
     }

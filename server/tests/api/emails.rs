@@ -480,7 +480,9 @@ async fn a_resend_after_a_crash_between_send_and_mark_carries_the_same_message_i
     block(&staff, source["id"].as_i64().unwrap(), "Fake traffic", None).await;
 
     // A worker claims and sends, then dies before marking it sent.
-    let claimed = server::db::outbox::claim(&app.db, 10, 60_000).await.unwrap();
+    let claimed = server::db::outbox::claim(&app.db, 10, 60_000)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1);
     app.state.mailer.send(&claimed[0]).await.unwrap();
     // While its lease runs, no other worker takes it.

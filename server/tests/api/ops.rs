@@ -50,7 +50,10 @@ fn reasons(body: &Value) -> Vec<String> {
 async fn readyz_turns_503_past_the_outbox_bound_and_back_once_it_is_sent(engine: Engine) {
     let app = spawn_app_with(engine, |c| c.ready_outbox_backlog = 1).await;
     let (status, alive) = probe(&app, "/healthz").await;
-    assert_eq!((status, alive), (StatusCode::OK, json!({"status": "alive"})));
+    assert_eq!(
+        (status, alive),
+        (StatusCode::OK, json!({"status": "alive"}))
+    );
     let (status, ready) = probe(&app, "/readyz").await;
     assert_eq!(status, StatusCode::OK, "{ready}");
     assert_eq!(ready["ready"], true);
@@ -233,7 +236,10 @@ async fn metrics_are_served_on_their_own_address_only_and_request_lines_are_json
     assert_eq!(r.status(), StatusCode::OK);
     let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
     assert!(id.len() >= 16, "a generated id: {id}");
-    assert_eq!(get("/t/zzzzzzzzzz").await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        get("/t/zzzzzzzzzz").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
     // One sign-in a minute: the second is a 429.
     let mut statuses = Vec::new();
     for _ in 0..2 {

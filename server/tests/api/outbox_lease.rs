@@ -22,7 +22,10 @@ async fn emails_due(app: &TestApp, n: usize) {
     let staff = app.staff().await;
     for i in 0..n {
         let source = partner
-            .create_source(&format!("Leased {i}"), &format!("https://leased{i}.example/"))
+            .create_source(
+                &format!("Leased {i}"),
+                &format!("https://leased{i}.example/"),
+            )
             .await;
         block(&staff, source["id"].as_i64().unwrap(), "Fake traffic", None).await;
     }
@@ -58,8 +61,12 @@ async fn a_worker_whose_claim_was_taken_over_neither_renews_nor_marks(engine: En
     // The first worker may no longer send it, nor mark it in any way.
     assert!(!outbox::renew(&app.db, &first[0], 60_000).await.unwrap());
     assert!(!outbox::mark_sent(&app.db, &first[0]).await.unwrap());
-    assert!(!outbox::mark_failed(&app.db, &first[0], "late").await.unwrap());
-    assert!(!outbox::mark_retry(&app.db, &first[0], 0, "late").await.unwrap());
+    assert!(!outbox::mark_failed(&app.db, &first[0], "late")
+        .await
+        .unwrap());
+    assert!(!outbox::mark_retry(&app.db, &first[0], 0, "late")
+        .await
+        .unwrap());
     assert_eq!(states(&app).await, ["pending"]);
     let row = sqlx::query("SELECT last_error, claimed_until FROM email_outbox")
         .fetch_one(&app.db.pool)
