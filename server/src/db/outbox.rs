@@ -47,7 +47,7 @@ pub struct Claimed {
     pub subject: String,
     pub body: String,
     pub message_key: String,
-    /// Including this one.
+    /// Sends tried, including this one once [`begin`] has counted it.
     pub attempts: i64,
     /// This claim's: the renewal and the marks check it.
     pub token: String,
@@ -61,7 +61,7 @@ pub async fn claim(db: &Db, limit: i64, lease_ms: i64) -> Result<Vec<Claimed>, s
     let now = now_ms();
     let token = format!("{:032x}", rand::random::<u128>());
     sqlx::query(
-        "UPDATE email_outbox SET claimed_until = $1, claim_token = $4, attempts = attempts + 1
+        "UPDATE email_outbox SET claimed_until = $1, claim_token = $4
          WHERE id IN (SELECT id FROM email_outbox WHERE state = 'pending' AND next_attempt_at <= $2 AND claimed_until < $2
                       ORDER BY next_attempt_at, id LIMIT $3)
            AND state = 'pending' AND claimed_until < $2
@@ -86,6 +86,32 @@ pub async fn claim(db: &Db, limit: i64, lease_ms: i64) -> Result<Vec<Claimed>, s
         })
     })
     .collect()
+}
+
+/// Starts the send of a claimed email: renews its lease and counts the attempt; `None`
+/// when the claim is no longer this worker's (the batch outlived the lease and another
+/// instance took the row), and then it must not be sent. Counting here, not at the claim,
+/// keeps rows taken over before their turn from counting attempts never made.
+pub async fn begin(
+    db: &Db,
+    email: &Claimed,
+    lease_ms: i64,
+) -> Result<Option<Claimed>, sqlx::Error> {
+    let attempts: Option<i64> = sqlx::query(
+        "UPDATE email_outbox SET claimed_until = $1, attempts = attempts + 1
+         WHERE id = $2 AND claim_token = $3 AND state = 'pending' RETURNING attempts",
+    )
+    .bind(now_ms() + lease_ms)
+    .bind(email.id)
+    .bind(&email.token)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?;
+    Ok(attempts.map(|attempts| Claimed {
+        attempts,
+        ..email.clone()
+    }))
 }
 
 /// Extends the claim on `email` to `lease_ms` from now; `false` when it is no longer this

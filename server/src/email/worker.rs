@@ -4,7 +4,7 @@
 //!
 //! A batch may take longer than the lease (50 emails at up to 15 s each): so each email's
 //! lease is renewed just before its send and while it runs, and one whose claim another
-//! instance took meanwhile is left to it (`db::outbox::renew`).
+//! instance took meanwhile is left to it (`db::outbox::begin`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,13 +44,14 @@ pub async fn pass(db: &Db, mailer: &Mailer, policy: Policy) -> Result<Pass, sqlx
         }
         for email in &claimed {
             // The batch's lease may have run out while the emails before this one went.
-            if !outbox::renew(db, email, policy.lease_ms).await? {
+            let Some(email) = outbox::begin(db, email, policy.lease_ms).await? else {
                 tracing::info!(
                     email = email.id,
                     "another instance took the email before its turn here; left to it"
                 );
                 continue;
-            }
+            };
+            let email = &email;
             let marked = match send_renewing(db, mailer, email, policy.lease_ms).await? {
                 Ok(()) => {
                     done.sent += 1;

@@ -46,7 +46,8 @@ async fn a_worker_whose_claim_was_taken_over_neither_renews_nor_marks(engine: En
     emails_due(&app, 1).await;
     let first = outbox::claim(&app.db, 10, 60_000).await.unwrap();
     assert_eq!(first.len(), 1);
-    assert!(outbox::renew(&app.db, &first[0], 60_000).await.unwrap());
+    let started = outbox::begin(&app.db, &first[0], 60_000).await.unwrap();
+    assert_eq!(started.expect("still the claim's").attempts, 1);
     // While the claim holds, nobody else gets the row.
     assert!(outbox::claim(&app.db, 10, 60_000).await.unwrap().is_empty());
     // Its lease runs out (a batch slower than the lease) and another worker takes it.
@@ -59,6 +60,10 @@ async fn a_worker_whose_claim_was_taken_over_neither_renews_nor_marks(engine: En
     assert_ne!(first[0].token, second[0].token);
 
     // The first worker may no longer send it, nor mark it in any way.
+    assert!(outbox::begin(&app.db, &first[0], 60_000)
+        .await
+        .unwrap()
+        .is_none());
     assert!(!outbox::renew(&app.db, &first[0], 60_000).await.unwrap());
     assert!(!outbox::mark_sent(&app.db, &first[0]).await.unwrap());
     assert!(!outbox::mark_failed(&app.db, &first[0], "late")
@@ -75,6 +80,13 @@ async fn a_worker_whose_claim_was_taken_over_neither_renews_nor_marks(engine: En
     assert_eq!(row.get::<Option<String>, _>(0), None);
     assert!(row.get::<i64, _>(1) > 0, "the second claim still holds");
 
+    // Counted once: the first worker's attempt; the holder's starts the second.
+    let second = outbox::begin(&app.db, &second[0], 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.attempts, 2);
+    let second = [second];
     // The holder's mark goes through.
     assert!(outbox::mark_sent(&app.db, &second[0]).await.unwrap());
     assert_eq!(states(&app).await, ["sent"]);
