@@ -10,6 +10,7 @@ use std::time::Duration;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use server::email::worker::pass;
+use sqlx::Row;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -223,6 +224,9 @@ async fn metrics_are_served_on_their_own_address_only_and_request_lines_are_json
             "info",
             "--rate-sign-in-per-min",
             "1",
+            "--seed-demo",
+            "--click-drain-ms",
+            "200",
         ],
     )
     .await;
@@ -239,6 +243,22 @@ async fn metrics_are_served_on_their_own_address_only_and_request_lines_are_json
     assert_eq!(
         get("/t/zzzzzzzzzz").await.unwrap().status(),
         StatusCode::NOT_FOUND
+    );
+    // A demo link whose source is active: a click journaled, then drained.
+    let db = server::Db::connect(&format!("sqlite://{}/ops.db", dir.0.display()), 1)
+        .await
+        .unwrap();
+    let code: String = sqlx::query(
+        "SELECT c.tracking_code FROM collaborations c JOIN traffic_sources s ON s.id = c.traffic_source_id
+         WHERE s.status = 'active' ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(
+        get(&format!("/t/{code}")).await.unwrap().status(),
+        StatusCode::FOUND
     );
     // One sign-in a minute: the second is a 429.
     let mut statuses = Vec::new();
@@ -274,22 +294,37 @@ async fn metrics_are_served_on_their_own_address_only_and_request_lines_are_json
     let line = server.request_line("caller-chosen-42").await;
     assert_eq!(line["route"], "/healthz", "{line}");
 
-    let text = client
-        .get(&server.metrics)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let scrape = || async {
+        client
+            .get(&server.metrics)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    // The drain runs every 200 ms: wait for it to count the click.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut text = scrape().await;
+    while !text.contains("clicks_drained_total 1\n") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the click is drained:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        text = scrape().await;
+    }
     for family in [
         r#"http_requests_total{route="/api/channels",status="200"}"#,
         r#"http_requests_total{route="/api/session",status="429"}"#,
         r#"http_request_duration_seconds_bucket{route="/api/channels""#,
-        r#"redirects_total{outcome="unknown"}"#,
+        r#"redirects_total{outcome="unknown"} 1"#,
+        r#"redirects_total{outcome="redirected"} 1"#,
+        r#"http_requests_total{route="/t/{code}",status="302"} 1"#,
+        "clicks_journaled_total 1\n",
         r#"rate_limited_total{route="/api/session"} 1"#,
         "clicks_journaled_total",
-        "clicks_drained_total",
         "clicks_lost_total",
         "journal_backlog_clicks",
         "drain_lag_seconds",
