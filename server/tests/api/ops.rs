@@ -21,6 +21,7 @@ use crate::support::{spawn_app_with, Engine, TempDir, TestApp};
 both_engines!(
     readyz_turns_503_past_the_outbox_bound_and_back_once_it_is_sent,
     readyz_turns_503_while_the_journal_folder_takes_no_write_and_back,
+    readyz_turns_503_while_clicks_wait_past_the_drain_lag_bound_and_back,
 );
 
 async fn probe(app: &TestApp, path: &str) -> (StatusCode, Value) {
@@ -130,6 +131,66 @@ async fn readyz_turns_503_while_the_journal_folder_takes_no_write_and_back(engin
 
     let (status, ready) = probe(&app, "/readyz").await;
     assert_eq!(status, StatusCode::OK, "{ready}");
+}
+
+async fn readyz_turns_503_while_clicks_wait_past_the_drain_lag_bound_and_back(engine: Engine) {
+    let app = spawn_app_with(engine, |c| c.ready_drain_lag_ms = 50).await;
+    let partner = app.partner().await;
+    let source = partner
+        .create_source("Lagging", "https://lagging.example/")
+        .await;
+    let advertiser = app.advertiser().await;
+    let program = crate::marketplace::program(&advertiser, "Spring", "https://shop.example/").await;
+    let link = crate::marketplace::collaborate(&advertiser, &program, &source).await;
+    let r = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!(
+            "http://{}/t/{}",
+            app.addr,
+            link["tracking_code"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+
+    // The database refuses the clicks (their table gone): the drain fails and they wait.
+    let rename = |from: &str, to: &str| format!("ALTER TABLE {from} RENAME TO {to}");
+    sqlx::query(&rename("click_events", "click_events_away"))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(app.state.clicks.drain(&app.db).await.is_err());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let ready = loop {
+        let (status, ready) = probe(&app, "/readyz").await;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            break ready;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{ready}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(reasons(&ready), ["drain_lag"], "{ready}");
+    assert!(ready["drain_lag_ms"].as_i64().unwrap() > 50, "{ready}");
+    assert_eq!(ready["journal_backlog"], 1);
+
+    // The database takes them again: drained, and ready.
+    sqlx::query(&rename("click_events_away", "click_events"))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.state.clicks.drain(&app.db).await.unwrap(), 1);
+    let (status, ready) = probe(&app, "/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{ready}");
+    assert_eq!(
+        (
+            ready["drain_lag_ms"].as_i64(),
+            ready["journal_backlog"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
 }
 
 /// The real binary, its standard output kept line by line.
