@@ -597,6 +597,26 @@ describe('a returning partner', () => {
     }
   });
 
+  test('Sign out everywhere, under More, signs out the other browsers too', async () => {
+    const here = await newPage(env.browser);
+    const there = await newPage(env.browser);
+    for (const page of [here, there]) {
+      await signIn(page, env.server.url, 'partner2@demo.test');
+      await page.locator('tbody tr').first().waitFor();
+    }
+    await here.getByText('More', { exact: true }).click();
+    await here.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await here.waitForURL((u) => u.pathname === '/sign-in');
+    await here.getByText('signed out everywhere').waitFor();
+    // The other browser's session is gone: its next page asks it to sign in.
+    allowConsoleErrors(there, /status of 401/);
+    await there.goto(`${env.server.url}/traffic-sources`);
+    await there.waitForURL((u) => u.pathname === '/sign-in');
+    assertClean(here);
+    await here.context().close();
+    await there.context().close();
+  });
+
   test('a wrong password is refused with a message', async () => {
     const page = await newPage(env.browser);
     allowConsoleErrors(page, /status of 401/);
