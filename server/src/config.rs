@@ -415,8 +415,19 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
-    use super::Config;
+    use super::{Cli, Config};
+    use clap::Parser;
     use std::path::PathBuf;
+
+    #[test]
+    fn a_live_streams_session_is_checked_at_least_every_minute() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["traffic-sources-server"], args].concat());
+        assert_eq!(parse(&[]).unwrap().config.events_session_check_secs, 60);
+        let five = parse(&["--events-session-check-secs", "5"]).unwrap();
+        assert_eq!(five.config.events_session_check_secs, 5);
+        assert!(parse(&["--events-session-check-secs", "61"]).is_err());
+        assert!(parse(&["--events-session-check-secs", "0"]).is_err());
+    }
 
     #[test]
     fn the_journal_lives_beside_its_sqlite_file_unless_set() {

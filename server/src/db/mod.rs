@@ -232,3 +232,32 @@ pub fn contains_pattern(text: &str) -> String {
     out.push('%');
     out
 }
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::{redacted_url, scrubbed};
+
+    #[test]
+    fn a_database_password_is_shown_as_stars_wherever_it_is() {
+        assert_eq!(
+            redacted_url("postgres://app:s3cret@db.internal:5432/ts"),
+            "postgres://app:***@db.internal:5432/ts"
+        );
+        assert_eq!(
+            redacted_url("postgres://app@db/ts?sslmode=require&password=s3cret"),
+            "postgres://app@db/ts?sslmode=require&password=***"
+        );
+        assert_eq!(redacted_url("postgres://app@db/ts"), "postgres://app@db/ts");
+        assert_eq!(redacted_url("sqlite://data/a.db"), "sqlite://data/a.db");
+        for unreadable in ["postgres://app:s3cret@db:port/ts", "not a url s3cret"] {
+            assert!(!redacted_url(unreadable).contains("s3cret"), "{unreadable}");
+        }
+        assert_eq!(
+            scrubbed(
+                "password authentication failed: p%40ss and p@ss",
+                "postgres://app:p%40ss@db/ts"
+            ),
+            "password authentication failed: *** and ***"
+        );
+    }
+}
