@@ -608,10 +608,11 @@ describe('a returning partner', () => {
     await here.getByRole('button', { name: 'Sign out everywhere' }).click();
     await here.waitForURL((u) => u.pathname === '/sign-in');
     await here.getByText('signed out everywhere').waitFor();
-    // The other browser's session is gone: its next page asks it to sign in.
+    // The other browser's session is gone, and its live stream with it: refused on
+    // reconnecting (401), the tab finds itself signed out and asks to sign in, untouched.
     allowConsoleErrors(there, /status of 401/);
-    await there.goto(`${env.server.url}/traffic-sources`);
-    await there.waitForURL((u) => u.pathname === '/sign-in');
+    await there.waitForURL((u) => u.pathname === '/sign-in', { timeout: 20_000 });
+    assert.equal(new URL(there.url()).searchParams.get('next'), '/traffic-sources');
     assertClean(here);
     await here.context().close();
     await there.context().close();
