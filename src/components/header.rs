@@ -1,5 +1,5 @@
 //! The site header: skip link, product name, the main navigation for the signed-in role, and
-//! the account menu with Sign out (and, under "More", Sign out everywhere).
+//! the account: its menu (opened by the name: Sign out everywhere) and Sign out.
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate, NavigateOptions};
@@ -111,10 +111,31 @@ pub fn Header() -> impl IntoView {
                     <NotificationBell/>
                     <NotificationPoller/>
                     <crate::live::LiveStream/>
-                    <p class="account__who">
-                        <span class="account__name">{account.display_name.clone()}</span>
-                        <span class="account__role">{account.role.label()}</span>
-                    </p>
+                    // The account menu: the name opens it, so that a narrow header's one
+                    // row for the account needs no room for it; its panel floats over the page.
+                    <details class="account__menu">
+                        <summary class="account__who" title="Account">
+                            <span class="account__name">{account.display_name.clone()}</span>
+                            <span class="account__role">{account.role.label()}</span>
+                        </summary>
+                        <div class="account__menu-panel">
+                            <button
+                                type="button"
+                                class="button"
+                                aria-disabled=move || sign_out_everywhere.pending().get().to_string()
+                                on:click=move |_| {
+                                    if !sign_out_everywhere.pending().get_untracked() {
+                                        sign_out_everywhere.dispatch(());
+                                    }
+                                }
+                            >
+                                "Sign out everywhere"
+                            </button>
+                            <p class="account__menu-hint">
+                                "Ends your sessions in every browser, this one included."
+                            </p>
+                        </div>
+                    </details>
                     {(account.role != Role::Staff).then(|| view! {
                         <A href="/settings/webhooks" attr:class="account__link">"Webhooks"</A>
                     })}
@@ -130,28 +151,6 @@ pub fn Header() -> impl IntoView {
                     >
                         "Sign out"
                     </button>
-                    // A disclosure, not another button in the row: a narrow header keeps
-                    // one row for the account, and its panel floats over the page.
-                    <details class="account__more">
-                        <summary class="button button--quiet">"More"</summary>
-                        <div class="account__more-panel">
-                            <button
-                                type="button"
-                                class="button"
-                                aria-disabled=move || sign_out_everywhere.pending().get().to_string()
-                                on:click=move |_| {
-                                    if !sign_out_everywhere.pending().get_untracked() {
-                                        sign_out_everywhere.dispatch(());
-                                    }
-                                }
-                            >
-                                "Sign out everywhere"
-                            </button>
-                            <p class="account__more-hint">
-                                "Ends your sessions in every browser and app, this one included."
-                            </p>
-                        </div>
-                    </details>
                 </div>
                 {sign_out_failed}
             }
