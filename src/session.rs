@@ -147,15 +147,39 @@ pub fn use_session() -> Session {
     expect_context::<Session>()
 }
 
-/// Where to go after signing in, taken from `?next=`: only a path on this site, so that a link
-/// crafted elsewhere cannot send someone to another site after they sign in.
+/// Where to go after signing in, taken from `?next=`: only a page of this site, so that a link
+/// crafted elsewhere cannot send someone to another site after they sign in. See
+/// [`safe_next_on`]; the origin is this page's.
 pub fn safe_next(next: Option<String>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path
-        }
-        _ => "/".into(),
+    match web_sys::window().and_then(|w| w.location().origin().ok()) {
+        Some(origin) => safe_next_on(next.as_deref(), &origin),
+        None => "/".into(),
     }
+}
+
+/// `next` resolved as the browser itself will resolve it (its URL parser strips tabs and
+/// newlines, reads `\` as `/`, `//host` and `https:host` as other sites), kept only when
+/// it lands on `origin`, as that page's path, query and fragment; anything else is the
+/// default page, `/`. A prefix check on the raw text cannot know every rule of the parser
+/// the router hands the address to.
+pub fn safe_next_on(next: Option<&str>, origin: &str) -> String {
+    const HOME: &str = "/";
+    let Some(next) = next else {
+        return HOME.into();
+    };
+    let Ok(url) = web_sys::Url::new_with_base(next, origin) else {
+        return HOME.into();
+    };
+    if url.origin() != origin {
+        return HOME.into();
+    }
+    let path = url.pathname();
+    // `/.//evil.example` is on this origin, but its path, handed on as a link, would
+    // start with `//` and name another host.
+    if path.starts_with("//") {
+        return HOME.into();
+    }
+    format!("{path}{}{}", url.search(), url.hash())
 }
 
 /// `/sign-in?next=<this page>`.

@@ -488,7 +488,7 @@ fn list_state_round_trips_through_the_url_and_pages_back() {
 
 #[wasm_bindgen_test]
 fn sign_in_only_returns_to_pages_of_this_site() {
-    use web::session::{safe_next, sign_in_href};
+    use web::session::safe_next;
     assert_eq!(
         safe_next(Some("/traffic-sources?sort=name".into())),
         "/traffic-sources?sort=name"
@@ -503,6 +503,45 @@ fn sign_in_only_returns_to_pages_of_this_site() {
         assert_eq!(safe_next(Some(hostile.into())), "/", "{hostile}");
     }
     assert_eq!(safe_next(None), "/");
+}
+
+#[wasm_bindgen_test]
+fn next_is_resolved_by_the_browsers_own_url_rules() {
+    use web::session::{safe_next_on, sign_in_href};
+    let origin = "http://app.test:8080";
+    // Another site once the browser has parsed it: tabs and newlines stripped, backslashes
+    // read as slashes, a scheme with no slashes still another site.
+    for hostile in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "//evil.example",
+        "\\\\evil.example",
+        "/\\evil.example",
+        "https:evil.example",
+        "https://evil.example/x",
+        "http://app.test:8081/",
+        "https://app.test:8080/",
+        "/.//evil.example",
+        "javascript:alert(1)",
+        "data:text/html,hi",
+    ] {
+        assert_eq!(safe_next_on(Some(hostile), origin), "/", "{hostile:?}");
+    }
+    // On this origin: its path, query and fragment, as the browser spells them.
+    assert_eq!(
+        safe_next_on(Some("/%2F%2Fevil.example"), origin),
+        "/%2F%2Fevil.example"
+    );
+    assert_eq!(
+        safe_next_on(Some("/programs/3?tab=traffic#top"), origin),
+        "/programs/3?tab=traffic#top"
+    );
+    assert_eq!(
+        safe_next_on(Some("http://app.test:8080/marketplace"), origin),
+        "/marketplace"
+    );
+    assert_eq!(safe_next_on(Some("/a/../b"), origin), "/b");
+    assert_eq!(safe_next_on(None, origin), "/");
     assert_eq!(
         sign_in_href("/traffic-sources/new"),
         "/sign-in?next=%2Ftraffic-sources%2Fnew"

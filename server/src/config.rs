@@ -108,6 +108,12 @@ pub struct Config {
     /// one for each staff page of traffic (`?traffic_of=`) open in some tab.
     #[arg(long, env = "EVENTS_MAX_PER_USER", default_value_t = 10, global = true)]
     pub events_max_per_user: usize,
+    /// How often each instance checks that the sessions of its open live streams still
+    /// exist, in seconds (at most 60): a stream ends within this after its session ends
+    /// through another instance or expires (at once on sign-out through this one).
+    #[arg(long, env = "EVENTS_SESSION_CHECK_SECS", default_value_t = 60, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub events_session_check_secs: u64,
     /// Folder of the click journal: every click is appended here before it is answered,
     /// then written to the database in batches. One folder per server instance. Default:
     /// beside an SQLite file (`<file>-clicks/`), or `data/click-journal` for PostgreSQL.
@@ -345,6 +351,7 @@ impl Config {
             shutdown_timeout_secs: 30,
             events_heartbeat_secs: 15,
             events_max_per_user: 10,
+            events_session_check_secs: 60,
             click_journal_dir: Some(
                 std::env::temp_dir().join(format!("ts-journal-{:016x}", rand::random::<u64>())),
             ),
@@ -442,8 +449,19 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
-    use super::Config;
+    use super::{Cli, Config};
+    use clap::Parser;
     use std::path::PathBuf;
+
+    #[test]
+    fn a_live_streams_session_is_checked_at_least_every_minute() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["traffic-sources-server"], args].concat());
+        assert_eq!(parse(&[]).unwrap().config.events_session_check_secs, 60);
+        let five = parse(&["--events-session-check-secs", "5"]).unwrap();
+        assert_eq!(five.config.events_session_check_secs, 5);
+        assert!(parse(&["--events-session-check-secs", "61"]).is_err());
+        assert!(parse(&["--events-session-check-secs", "0"]).is_err());
+    }
 
     #[test]
     fn the_journal_lives_beside_its_sqlite_file_unless_set() {

@@ -52,6 +52,10 @@ impl AppState {
     pub fn new(db: Db, config: Config) -> std::io::Result<AppState> {
         let live = Arc::new(live::Hub::default());
         live.spawn(db.clone(), config.database_url.clone());
+        live.sessions.spawn_check(
+            db.clone(),
+            std::time::Duration::from_secs(config.events_session_check_secs),
+        );
         let mailer = email::Mailer::from_config(&config)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let verifier = verify::Verifier::new(&config)?;

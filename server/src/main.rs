@@ -16,9 +16,11 @@ async fn main() {
     let db = match Db::connect(&config.database_url, config.db_max_connections).await {
         Ok(db) => db,
         Err(e) => {
+            // Never its password: this line lands in logs that many can read.
             eprintln!(
-                "error: cannot open the database at {}: {e}",
-                config.database_url
+                "error: cannot open the database at {}: {}",
+                db::redacted_url(&config.database_url),
+                db::scrubbed(&e.to_string(), &config.database_url)
             );
             std::process::exit(1);
         }
@@ -84,10 +86,11 @@ async fn serve(db: Db, config: server::Config) {
     if !config.static_dir.join("index.html").exists() {
         tracing::warn!(dir = %config.static_dir.display(), "no built web app found; serving the API only");
     }
+    let url = config.database_url.clone();
     let state = match AppState::new(db, config) {
         Ok(state) => state,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", db::scrubbed(&e.to_string(), &url));
             std::process::exit(1);
         }
     };

@@ -24,6 +24,13 @@ pub async fn sign_out() -> ApiResult<()> {
         .map(|_| ())
 }
 
+/// Ends every session of the account, this browser's included.
+pub async fn sign_out_everywhere() -> ApiResult<()> {
+    send(build(Request::delete("/api/sessions")))
+        .await
+        .map(|_| ())
+}
+
 pub async fn sign_up(body: &SignUp) -> ApiResult<Account> {
     json(with_body(Request::post("/api/accounts"), body)).await
 }

@@ -1,5 +1,5 @@
 //! The site header: skip link, product name, the main navigation for the signed-in role, and
-//! the account menu with Sign out.
+//! the account: its menu (opened by the name: Sign out everywhere) and Sign out.
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate, NavigateOptions};
@@ -51,27 +51,41 @@ pub fn Header() -> impl IntoView {
     let pathname = leptos_router::hooks::use_location().pathname;
     let toasts = crate::components::toast::use_toasts();
     let sign_out = Action::new_local(move |_: &()| async move { crate::api::sign_out().await });
-    Effect::new(move |_| {
-        if let Some(result) = sign_out.value().get() {
-            if result.is_ok() || result.as_ref().is_err_and(|e| e.is_unauthenticated()) {
-                // Forget the account first, so nothing still mounted (e.g. pollers) asks the
-                // server again on the way out; the guards see the sign-in page as the target.
-                session.signed_out();
-                navigate(
-                    "/sign-in",
-                    NavigateOptions {
-                        replace: true,
-                        ..Default::default()
-                    },
-                );
-                toasts.info("You are signed out.");
+    // Every session of the account, in every browser: after a lost laptop, a shared computer.
+    let sign_out_everywhere =
+        Action::new_local(move |_: &()| async move { crate::api::sign_out_everywhere().await });
+    for (action, message) in [
+        (sign_out, "You are signed out."),
+        (
+            sign_out_everywhere,
+            "You are signed out everywhere: in every browser, this one included.",
+        ),
+    ] {
+        let navigate = navigate.clone();
+        Effect::new(move |_| {
+            if let Some(result) = action.value().get() {
+                if result.is_ok() || result.as_ref().is_err_and(|e| e.is_unauthenticated()) {
+                    // Forget the account first, so nothing still mounted (e.g. pollers) asks
+                    // the server again on the way out; the guards see the sign-in page as the
+                    // target.
+                    session.signed_out();
+                    navigate(
+                        "/sign-in",
+                        NavigateOptions {
+                            replace: true,
+                            ..Default::default()
+                        },
+                    );
+                    toasts.info(message);
+                }
             }
-        }
-    });
+        });
+    }
     let sign_out_failed = move || {
         sign_out
             .value()
             .get()
+            .or_else(|| sign_out_everywhere.value().get())
             .and_then(|r| r.err())
             .filter(|e| !e.is_unauthenticated())
             .map(|e| view! { <p class="site-header__error" role="alert">{e.message()}</p> })
@@ -97,10 +111,31 @@ pub fn Header() -> impl IntoView {
                     <NotificationBell/>
                     <NotificationPoller/>
                     <crate::live::LiveStream/>
-                    <p class="account__who">
-                        <span class="account__name">{account.display_name.clone()}</span>
-                        <span class="account__role">{account.role.label()}</span>
-                    </p>
+                    // The account menu: the name opens it, so that a narrow header's one
+                    // row for the account needs no room for it; its panel floats over the page.
+                    <details class="account__menu">
+                        <summary class="account__who" title="Account">
+                            <span class="account__name">{account.display_name.clone()}</span>
+                            <span class="account__role">{account.role.label()}</span>
+                        </summary>
+                        <div class="account__menu-panel">
+                            <button
+                                type="button"
+                                class="button"
+                                aria-disabled=move || sign_out_everywhere.pending().get().to_string()
+                                on:click=move |_| {
+                                    if !sign_out_everywhere.pending().get_untracked() {
+                                        sign_out_everywhere.dispatch(());
+                                    }
+                                }
+                            >
+                                "Sign out everywhere"
+                            </button>
+                            <p class="account__menu-hint">
+                                "Ends your sessions in every browser, this one included."
+                            </p>
+                        </div>
+                    </details>
                     {(account.role != Role::Staff).then(|| view! {
                         <A href="/settings/webhooks" attr:class="account__link">"Webhooks"</A>
                     })}

@@ -49,10 +49,23 @@ fn listen(url: &str, live: Live, state: RwSignal<Connection>) -> Listening {
             live.received(update);
         }
     });
+    let session = use_context::<crate::session::Session>();
     let on_state = Closure::<dyn FnMut(String)>::new(move |now: String| {
         if now == "gap" {
             live.missed();
             return;
+        }
+        if now == "refused" {
+            // A stream ends with its session (signed out everywhere, from another browser)
+            // and is then refused: if that is why, this tab is signed out too, and its page
+            // asks to sign in rather than saying live updates are off.
+            if let Some(session) = session {
+                leptos::task::spawn_local(async move {
+                    if let Ok(None) = crate::api::current_account().await {
+                        session.signed_out();
+                    }
+                });
+            }
         }
         let _ = state.try_set(match now.as_str() {
             "open" => Connection::Open,
@@ -61,7 +74,7 @@ fn listen(url: &str, live: Live, state: RwSignal<Connection>) -> Listening {
         });
     });
     // Tabs signed in as someone else never share a stream with this one.
-    let account = use_context::<crate::session::Session>()
+    let account = session
         .and_then(|s| s.account_id())
         .unwrap_or_default()
         .to_string();

@@ -562,6 +562,63 @@ describe('a returning partner', () => {
     await page.context().close();
   });
 
+  // `next` is resolved as the browser resolves it (src/session.rs, `safe_next_on`): each of
+  // these names another site to some parser on the way, and each must leave the person on
+  // the app, signed in. Any request to another origin is refused and counted.
+  test('next after sign-in never leaves the app, however it is spelled', async () => {
+    const origin = new URL(env.server.url).origin;
+    for (const next of ['/\t/evil.example', '//evil.example', 'https:evil.example', '/%2F%2Fevil.example']) {
+      const page = await newPage(env.browser);
+      const away = [];
+      await page.route(
+        (url) => url.origin !== origin,
+        (route) => {
+          away.push(route.request().url());
+          return route.abort();
+        },
+      );
+      await page.goto(`${env.server.url}/sign-in?next=${encodeURIComponent(next)}`);
+      await page.getByLabel('Email').fill('partner@demo.test');
+      await page.getByLabel('Password', { exact: true }).fill('demo-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      // Off the sign-in page, or a request to another site: whichever comes first.
+      const deadline = Date.now() + 10_000;
+      while (away.length === 0 && new URL(page.url()).pathname.startsWith('/sign-in') && Date.now() < deadline) {
+        await page.waitForTimeout(50);
+      }
+      // Settled on a page of the app (home leads a partner to the table; a path that is no
+      // page says so), with nothing asked of another site.
+      await page.locator('main h1').first().waitFor();
+      const landed = new URL(page.url());
+      assert.equal(landed.origin, origin, `${JSON.stringify(next)} led to ${page.url()}`);
+      assert.ok(!landed.pathname.startsWith('/sign-in'), `${JSON.stringify(next)}: signed in and moved on`);
+      assert.deepEqual(away, [], `${JSON.stringify(next)} asked another site`);
+      await page.context().close();
+    }
+  });
+
+  test('Sign out everywhere, in the account menu, signs out the other browsers too', async () => {
+    const here = await newPage(env.browser);
+    const there = await newPage(env.browser);
+    for (const page of [here, there]) {
+      await signIn(page, env.server.url, 'partner2@demo.test');
+      await page.locator('tbody tr').first().waitFor();
+    }
+    // The account menu opens from the name.
+    await here.locator('.account__menu > summary').click();
+    await here.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await here.waitForURL((u) => u.pathname === '/sign-in');
+    await here.getByText('signed out everywhere').waitFor();
+    // The other browser's session is gone, and its live stream with it: refused on
+    // reconnecting (401), the tab finds itself signed out and asks to sign in, untouched.
+    allowConsoleErrors(there, /status of 401/);
+    await there.waitForURL((u) => u.pathname === '/sign-in', { timeout: 20_000 });
+    assert.ok(new URL(there.url()).searchParams.get('next')?.startsWith('/traffic-sources'), there.url());
+    assertClean(here);
+    await here.context().close();
+    await there.context().close();
+  });
+
   test('a wrong password is refused with a message', async () => {
     const page = await newPage(env.browser);
     allowConsoleErrors(page, /status of 401/);

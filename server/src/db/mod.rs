@@ -110,6 +110,64 @@ impl Db {
     }
 }
 
+/// `url` as it may be printed: its password, in the userinfo or a `password=` parameter,
+/// replaced by `***`. An address that does not parse is not shown at all (it could hold a
+/// password where a parser would not find it).
+pub fn redacted_url(url: &str) -> String {
+    const NOT_SHOWN: &str = "(an address that does not parse; not shown, as it may hold a password)";
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return NOT_SHOWN.into();
+    };
+    if parsed.password().is_some() && parsed.set_password(Some("***")).is_err() {
+        return NOT_SHOWN.into();
+    }
+    if parsed.query_pairs().any(|(k, _)| is_secret(&k)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if is_secret(&k) { "***".into() } else { v.into_owned() };
+                (k.into_owned(), v)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+fn is_secret(key: &str) -> bool {
+    matches!(key.to_ascii_lowercase().as_str(), "password" | "sslpassword")
+}
+
+/// `text` (an error's words) with every password `url` holds, as typed or decoded,
+/// replaced by `***`: a driver's message could quote it.
+pub fn scrubbed(text: &str, url: &str) -> String {
+    let mut secrets = Vec::new();
+    if let Ok(parsed) = url::Url::parse(url) {
+        if let Some(p) = parsed.password() {
+            secrets.push(p.to_string());
+            if let Ok(decoded) = urlencoding_decode(p) {
+                secrets.push(decoded);
+            }
+        }
+        for (k, v) in parsed.query_pairs() {
+            if is_secret(&k) {
+                secrets.push(v.into_owned());
+            }
+        }
+    }
+    let mut out = text.to_string();
+    for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+        out = out.replace(&secret, "***");
+    }
+    out
+}
+
+fn urlencoding_decode(s: &str) -> Result<String, std::str::Utf8Error> {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+}
+
 /// A small pool of its own for the tracking redirect on PostgreSQL, opened lazily (the
 /// schema is already there: [`Db::connect`] ran first).
 pub fn redirect_pool(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
@@ -173,4 +231,33 @@ pub fn contains_pattern(text: &str) -> String {
     }
     out.push('%');
     out
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::{redacted_url, scrubbed};
+
+    #[test]
+    fn a_database_password_is_shown_as_stars_wherever_it_is() {
+        assert_eq!(
+            redacted_url("postgres://app:s3cret@db.internal:5432/ts"),
+            "postgres://app:***@db.internal:5432/ts"
+        );
+        assert_eq!(
+            redacted_url("postgres://app@db/ts?sslmode=require&password=s3cret"),
+            "postgres://app@db/ts?sslmode=require&password=***"
+        );
+        assert_eq!(redacted_url("postgres://app@db/ts"), "postgres://app@db/ts");
+        assert_eq!(redacted_url("sqlite://data/a.db"), "sqlite://data/a.db");
+        for unreadable in ["postgres://app:s3cret@db:port/ts", "not a url s3cret"] {
+            assert!(!redacted_url(unreadable).contains("s3cret"), "{unreadable}");
+        }
+        assert_eq!(
+            scrubbed(
+                "password authentication failed: p%40ss and p@ss",
+                "postgres://app:p%40ss@db/ts"
+            ),
+            "password authentication failed: *** and ***"
+        );
+    }
 }

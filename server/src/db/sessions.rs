@@ -12,7 +12,8 @@ use crate::time::now_ms;
 
 pub const SESSION_TTL_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
-fn token_hash(token: &str) -> String {
+/// What the table keys a session by (and live streams remember theirs by).
+pub fn token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -53,6 +54,42 @@ pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
         .execute(&db.pool)
         .await?;
     Ok(())
+}
+
+/// Ends every session of an account ("Sign out everywhere"); returns how many.
+pub async fn delete_all_of(db: &Db, account_id: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&db.pool)
+        .await?
+        .rows_affected())
+}
+
+/// Which of these session hashes are still live (present and unexpired).
+pub async fn live_among(
+    db: &Db,
+    hashes: &[String],
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let mut live = std::collections::HashSet::new();
+    // A few hundred parameters a statement, well under either engine's limit.
+    for chunk in hashes.chunks(500) {
+        let marks = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT token_hash FROM sessions WHERE token_hash IN ({marks}) AND expires_at > ${}",
+            chunk.len() + 1
+        );
+        let mut query = sqlx::query(&sql);
+        for hash in chunk {
+            query = query.bind(hash);
+        }
+        for row in query.bind(now_ms()).fetch_all(&db.pool).await? {
+            live.insert(sqlx::Row::try_get(&row, 0)?);
+        }
+    }
+    Ok(live)
 }
 
 /// Deletes sessions past their expiry; returns how many.

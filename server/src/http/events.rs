@@ -12,6 +12,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use model::{Account, ApiErrorBody, Role};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 use utoipa::IntoParams;
@@ -50,7 +51,9 @@ pub struct EventsParams {
 /// or in your program; new clicks on your source or on your program's link to it
 /// (`traffic`, at most one every 5 s per source: load its traffic again to see them). Reconnect with `Last-Event-ID` to receive what you missed, for
 /// events up to 5 minutes old, with no duplicates. A comment line is sent as a heartbeat
-/// when nothing else is (every 15 s by default). A few streams per person at once: past
+/// when nothing else is (every 15 s by default). The stream ends when its session does:
+/// at once on sign-out, within `--events-session-check-secs` (60 s) when it ends through
+/// another instance or expires. A few streams per person at once: past
 /// that, 429. With `traffic_of`, only those sources' new clicks (400 for an id that is not
 /// a number or more than 100 ids, 403 for an advertiser, 404 when one is no source or
 /// another partner's).
@@ -89,6 +92,12 @@ async fn events(
         }
         None => (live::newest_id(&state.db).await?, Vec::new()),
     };
+    // The stream ends with its session: sign-out, sign-out everywhere, expiry.
+    let token = axum_extra::extract::CookieJar::from_headers(&headers)
+        .get(super::auth::SESSION_COOKIE)
+        .map(|c| crate::db::sessions::token_hash(c.value()))
+        .unwrap_or_default();
+    let session_end = state.live.sessions.watch(me.id, token);
     let stream = Stream {
         db: state.db.clone(),
         me,
@@ -102,6 +111,7 @@ async fn events(
     let events = futures_util::stream::unfold(stream, |mut s| async move {
         s.next().await.map(|event| (Ok::<_, Infallible>(event), s))
     });
+    let events = events.take_until(session_end);
     let heartbeat = Duration::from_secs(state.config.events_heartbeat_secs.max(1));
     Ok((
         [

@@ -28,7 +28,6 @@ pub mod verification;
 pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{middleware, Router};
 use tower_http::trace::TraceLayer;
@@ -119,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let csp = security::content_security_policy(&state.config.static_dir);
+    let hsts = state.config.secure_cookies;
     Router::new()
         .merge(api)
         .merge(tracking)
@@ -131,7 +131,7 @@ pub fn router(state: AppState) -> Router {
             move |req, next| crate::guard::timeouts::enforce(deadlines, req, next)
         }))
         .layer(middleware::from_fn(move |req, next| {
-            security::headers(csp.clone(), req, next)
+            security::headers(csp.clone(), hsts, req, next)
         }))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn(crate::ops::observe))
@@ -139,17 +139,9 @@ pub fn router(state: AppState) -> Router {
         .layer(crate::ops::logs::set_request_id())
 }
 
-/// The address this server is reached at, for absolute tracking links: taken from the
-/// request's Host (the browser's view), with https when cookies are marked secure.
-pub fn public_base_url(state: &AppState, headers: &HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = if state.config.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
+/// The address people reach this server at, for absolute tracking links: the configured
+/// `--public-url`, never the request's `Host`, which the client writes (a link handed to
+/// partners must not point wherever a crafted request said).
+pub fn public_base_url(state: &AppState) -> String {
+    state.config.public_url.trim_end_matches('/').to_string()
 }

@@ -3,7 +3,7 @@
 
 use super::path::Path;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use model::program::{AddSource, Collaboration, Program, ProgramDetail, ProgramInput};
 use model::{ApiErrorBody, FieldErrors, Page};
 use utoipa_axum::router::OpenApiRouter;
@@ -86,13 +86,12 @@ async fn create_program(
 async fn get_program(
     State(state): State<AppState>,
     Advertiser(advertiser): Advertiser,
-    headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> AppResult<ApiJson<ProgramDetail>> {
     let program = programs::get(&state.db, id, advertiser.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let base = super::public_base_url(&state, &headers);
+    let base = super::public_base_url(&state);
     let sources = programs::collaborations(&state.db, id, &base).await?;
     Ok(ApiJson(ProgramDetail { program, sources }))
 }
@@ -109,11 +108,10 @@ async fn get_program(
 async fn add_source(
     State(state): State<AppState>,
     Advertiser(advertiser): Advertiser,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<AddSource>,
 ) -> AppResult<(StatusCode, ApiJson<Collaboration>)> {
-    let base = super::public_base_url(&state, &headers);
+    let base = super::public_base_url(&state);
     match programs::add_source(&state.db, id, advertiser.id, input.traffic_source_id, &base).await?
     {
         AddOutcome::Added(c) => Ok((StatusCode::CREATED, ApiJson(c))),

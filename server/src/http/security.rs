@@ -58,9 +58,20 @@ pub fn inline_scripts(html: &str) -> Vec<&str> {
     found
 }
 
-pub async fn headers(csp: HeaderValue, req: Request, next: Next) -> Response {
+/// What a site served over HTTPS (`--secure-cookies`) tells browsers: only HTTPS here and
+/// on subdomains for a year, so a later visit is never made in clear text.
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// `hsts`: also send `Strict-Transport-Security` (served over HTTPS).
+pub async fn headers(csp: HeaderValue, hsts: bool, req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let h = response.headers_mut();
+    if hsts {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
     h.insert(header::CONTENT_SECURITY_POLICY, csp);
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -14,7 +14,9 @@ use crate::guard::{sign_in, ClientIp};
 use crate::{password, AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(who_am_i, sign_in, sign_out))
+    OpenApiRouter::new()
+        .routes(routes!(who_am_i, sign_in, sign_out))
+        .routes(routes!(sign_out_everywhere))
 }
 
 /// Who is signed in.
@@ -82,7 +84,8 @@ async fn sign_in(
     ))
 }
 
-/// Sign out: ends the session on every server instance.
+/// Sign out: ends this session on every server instance. Its live streams end at once
+/// on this instance, within `--events-session-check-secs` on the others.
 #[utoipa::path(delete, path = "/api/session", tag = "session",
     responses((status = 204), (status = 401, body = ApiErrorBody)))]
 async fn sign_out(
@@ -92,7 +95,30 @@ async fn sign_out(
 ) -> AppResult<(StatusCode, CookieJar)> {
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
         sessions::delete(&state.db, &token).await?;
+        state
+            .live
+            .sessions
+            .end_session(&sessions::token_hash(&token));
     }
+    Ok((
+        StatusCode::NO_CONTENT,
+        end_session(jar, state.config.secure_cookies),
+    ))
+}
+
+/// Sign out everywhere: ends every session of the account, in every browser and on
+/// every server instance, this one included. Their live streams end at once on this
+/// instance, within `--events-session-check-secs` on the others.
+#[utoipa::path(delete, path = "/api/sessions", tag = "session",
+    responses((status = 204, description = "Every session of the account has ended"),
+              (status = 401, body = ApiErrorBody)))]
+async fn sign_out_everywhere(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    SignedIn(me): SignedIn,
+    jar: CookieJar,
+) -> AppResult<(StatusCode, CookieJar)> {
+    sessions::delete_all_of(&state.db, me.id).await?;
+    state.live.sessions.end_account(me.id);
     Ok((
         StatusCode::NO_CONTENT,
         end_session(jar, state.config.secure_cookies),

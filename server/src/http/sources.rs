@@ -2,7 +2,7 @@
 
 use super::path::Path;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use model::audit::AuditEntry;
 use model::source::{SourceProgram, TrafficSourceDetail};
 use model::{
@@ -137,11 +137,10 @@ async fn create_source(
 async fn get_source(
     State(state): State<AppState>,
     PartnerOrStaff(viewer): PartnerOrStaff,
-    headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> AppResult<ApiJson<TrafficSourceDetail>> {
     let source = readable(&state, id, &viewer).await?;
-    let base = super::public_base_url(&state, &headers);
+    let base = super::public_base_url(&state);
     let programs: Vec<SourceProgram> = programs::of_source(&state.db, id, &base).await?;
     let verification = crate::db::verification::get(&state.db, id)
         .await?

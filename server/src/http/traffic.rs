@@ -4,7 +4,6 @@
 
 use super::path::Path;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use model::traffic::{parse_period, Click, Period, ProgramTraffic, SourceTraffic, TrafficDay};
 use model::{ApiErrorBody, Role};
@@ -113,12 +112,11 @@ async fn source_traffic_csv(
 async fn program_traffic(
     State(state): State<AppState>,
     Advertiser(advertiser): Advertiser,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     Query(params): Query<TrafficParams>,
 ) -> AppResult<ApiJson<ProgramTraffic>> {
     let period = period(&params)?;
-    let collaborations = own_program_traffic(&state, &advertiser, &headers, id, period).await?;
+    let collaborations = own_program_traffic(&state, &advertiser, id, period).await?;
     let (days, hours) = traffic::lengths(period);
     Ok(ApiJson(ProgramTraffic {
         program_id: id,
@@ -132,14 +130,13 @@ async fn program_traffic(
 async fn own_program_traffic(
     state: &AppState,
     advertiser: &model::Account,
-    headers: &HeaderMap,
     id: i64,
     period: Period,
 ) -> AppResult<Vec<model::traffic::CollaborationTraffic>> {
     programs::get(&state.db, id, advertiser.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let base = super::public_base_url(state, headers);
+    let base = super::public_base_url(state);
     let links = programs::collaborations(&state.db, id, &base).await?;
     Ok(traffic::program_traffic(&state.db, id, &links, period).await?)
 }
@@ -154,12 +151,11 @@ async fn own_program_traffic(
 async fn program_traffic_csv(
     State(state): State<AppState>,
     Advertiser(advertiser): Advertiser,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     Query(params): Query<TrafficParams>,
 ) -> AppResult<Response> {
     let period = period(&params)?;
-    let collaborations = own_program_traffic(&state, &advertiser, &headers, id, period).await?;
+    let collaborations = own_program_traffic(&state, &advertiser, id, period).await?;
     let rows = collaborations.iter().flat_map(|c| {
         c.series
             .iter()

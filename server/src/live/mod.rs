@@ -17,6 +17,7 @@
 //!    [`RESUME_WINDOW_MS`].
 
 pub mod rights;
+pub mod sessions;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -181,6 +182,8 @@ pub struct Hub {
     streams: Mutex<HashMap<i64, usize>>,
     /// True once the server stops: every stream ends cleanly.
     closing: tokio::sync::watch::Sender<bool>,
+    /// The sessions of the open streams, which end with them.
+    pub sessions: Arc<sessions::Registry>,
 }
 
 impl Default for Hub {
@@ -190,6 +193,7 @@ impl Default for Hub {
             wake: Notify::new(),
             streams: Mutex::new(HashMap::new()),
             closing: tokio::sync::watch::channel(false).0,
+            sessions: Arc::default(),
         }
     }
 }

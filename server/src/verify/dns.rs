@@ -26,8 +26,9 @@ pub enum Txt {
     Records(Vec<String>),
     /// The name does not exist, or has no TXT record.
     None,
-    /// The look-up itself failed (timeout, refused); says why.
-    Failed(String),
+    /// The look-up itself failed (timeout, refused). Why stays in the debug log: it can
+    /// name our resolver's address.
+    Failed,
 }
 
 impl Dns {
@@ -73,9 +74,10 @@ impl Dns {
                 }
             }
             Err(e) if missing(&e) => Err(FetchError::Dns(format!("{host} has no address in DNS"))),
-            Err(e) => Err(FetchError::Dns(format!(
-                "the DNS look-up of {host} failed ({e})"
-            ))),
+            Err(e) => {
+                tracing::debug!(error = %e, host, "a DNS look-up for an ownership check failed");
+                Err(FetchError::Dns(format!("the DNS look-up of {host} failed")))
+            }
         }
     }
 
@@ -95,7 +97,10 @@ impl Dns {
                     .collect(),
             ),
             Err(e) if missing(&e) => Txt::None,
-            Err(e) => Txt::Failed(e.to_string()),
+            Err(e) => {
+                tracing::debug!(error = %e, name, "a TXT look-up for an ownership check failed");
+                Txt::Failed
+            }
         }
     }
 }

@@ -3,6 +3,10 @@
 //! ourselves, refuse it if any of its addresses is not a public unicast one, then connect to
 //! the vetted address and no other, so a second DNS answer (rebinding) cannot switch it.
 //! Redirects are followed by hand, each hop vetted the same way.
+//!
+//! What a partner reads of a failure never shows an address a name resolved to (that is
+//! our network's view, not theirs), and every failure to get an answer, whether refused,
+//! silent or garbled, reads the same: the checker is not a port scanner.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -27,7 +31,8 @@ pub enum FetchError {
     #[error("only http and https addresses can be checked, not {0}")]
     Scheme(String),
     /// Refused before any connection: the host is (or resolves to) a non-public address.
-    #[error("{host} points to {addr}, {class}, which is never checked")]
+    /// The words name the address only when the host is that address, typed by the user.
+    #[error("{}", refused_words(host, *addr, class))]
     Refused {
         host: String,
         addr: IpAddr,
@@ -37,10 +42,30 @@ pub enum FetchError {
     Dns(String),
     #[error("the site redirected more than {MAX_REDIRECTS} times")]
     TooManyRedirects,
-    #[error("the site did not answer within {} seconds", TOTAL_TIMEOUT.as_secs())]
+    /// A redirect left the site the fetch was asked to stay on ([`Fetcher::get_on_site`]):
+    /// not followed. `to` and `site` are `host[:port]` as the URLs spell them.
+    #[error("the site redirected to {to}, which is not {site}")]
+    OffSite { to: String, site: String },
+    /// Only where the fetch's deadline is not the site's doing (a webhook's DNS look-up).
+    #[error("the look-up did not finish within {} seconds", TOTAL_TIMEOUT.as_secs())]
     Timeout,
-    #[error("the site could not be reached ({0})")]
-    Connect(String),
+    /// Refused, reset, silent, not HTTP, a bad certificate: one wording for all, so that the
+    /// answer does not tell an open port from a closed or filtered one.
+    #[error("the site could not be reached")]
+    Unreachable,
+}
+
+fn refused_words(host: &str, addr: IpAddr, class: &str) -> String {
+    let typed = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .is_ok_and(|ip| ip == addr);
+    if typed {
+        format!("{host} is {class}, which is never checked")
+    } else {
+        format!("{host} does not point to a public internet address, so it is never checked")
+    }
 }
 
 /// An answer, whatever its status.
@@ -176,15 +201,31 @@ impl Fetcher {
 
     /// GET `url`, following at most [`MAX_REDIRECTS`] redirects, within [`TOTAL_TIMEOUT`].
     pub async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
+        self.fetch(url, false).await
+    }
+
+    /// Like [`Fetcher::get`], but a redirect is followed only on the same site (see
+    /// [`same_site`]): what is found elsewhere proves nothing about `url`'s site.
+    pub async fn get_on_site(&self, url: &str) -> Result<Fetched, FetchError> {
+        self.fetch(url, true).await
+    }
+
+    async fn fetch(&self, url: &str, on_site: bool) -> Result<Fetched, FetchError> {
         let deadline = Instant::now() + TOTAL_TIMEOUT;
-        match tokio::time::timeout(TOTAL_TIMEOUT, self.get_until(url, deadline)).await {
+        match tokio::time::timeout(TOTAL_TIMEOUT, self.get_until(url, deadline, on_site)).await {
             Ok(result) => result,
-            Err(_) => Err(FetchError::Timeout),
+            Err(_) => Err(FetchError::Unreachable),
         }
     }
 
-    async fn get_until(&self, url: &str, deadline: Instant) -> Result<Fetched, FetchError> {
+    async fn get_until(
+        &self,
+        url: &str,
+        deadline: Instant,
+        on_site: bool,
+    ) -> Result<Fetched, FetchError> {
         let mut url = Url::parse(url).map_err(|_| FetchError::BadUrl(url.to_string()))?;
+        let first = url.clone();
         let mut redirects = 0;
         loop {
             if !matches!(url.scheme(), "http" | "https") {
@@ -202,9 +243,7 @@ impl Fetcher {
                 // still checks the certificate against the name.
                 builder = builder.resolve(domain, addr);
             }
-            let client = builder
-                .build()
-                .map_err(|e| FetchError::Connect(e.to_string()))?;
+            let client = builder.build().map_err(|_| FetchError::Unreachable)?;
             let mut response = client
                 .get(url.clone())
                 .header(
@@ -213,13 +252,7 @@ impl Fetcher {
                 )
                 .send()
                 .await
-                .map_err(|e| {
-                    if e.is_timeout() {
-                        FetchError::Timeout
-                    } else {
-                        FetchError::Connect(without_url(&e))
-                    }
-                })?;
+                .map_err(unreachable)?;
             let status = response.status();
             if status.is_redirection() {
                 if let Some(location) = response
@@ -234,17 +267,19 @@ impl Fetcher {
                     url = url
                         .join(location)
                         .map_err(|_| FetchError::BadUrl(location.to_string()))?;
+                    // Another scheme is refused as such at the top of the loop.
+                    let web = matches!(url.scheme(), "http" | "https");
+                    if on_site && web && !same_site(&first, &url) {
+                        return Err(FetchError::OffSite {
+                            to: host_and_port(&url),
+                            site: host_and_port(&first),
+                        });
+                    }
                     continue;
                 }
             }
             let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(|e| {
-                if e.is_timeout() {
-                    FetchError::Timeout
-                } else {
-                    FetchError::Connect(without_url(&e))
-                }
-            })? {
+            while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
                 let room = MAX_BODY_BYTES - body.len();
                 body.extend_from_slice(&chunk[..chunk.len().min(room)]);
                 if body.len() >= MAX_BODY_BYTES {
@@ -260,19 +295,84 @@ impl Fetcher {
     }
 }
 
-/// reqwest's message names the URL, which the partner already knows; keep the cause.
-fn without_url(e: &reqwest::Error) -> String {
-    let mut cause: &dyn std::error::Error = e;
-    while let Some(next) = cause.source() {
-        cause = next;
+/// Every transport failure reads the same to the partner; the cause goes to the log at
+/// debug level only (it can name the address the connection went to).
+fn unreachable(e: reqwest::Error) -> FetchError {
+    tracing::debug!(error = %e, "an ownership-check fetch failed");
+    FetchError::Unreachable
+}
+
+/// The host a proof was found on may differ from the declared one only by a leading
+/// `www.`, and its port only as `http`→`https` moves between the two default ports (one
+/// listener per port: an explicit port must be the same, whatever the scheme).
+pub fn same_site(declared: &Url, found: &Url) -> bool {
+    fn bare(url: &Url) -> Option<String> {
+        let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+        Some(match host.strip_prefix("www.") {
+            Some(rest) if !rest.is_empty() => rest.to_string(),
+            _ => host,
+        })
     }
-    cause.to_string()
+    let (Some(a), Some(b)) = (bare(declared), bare(found)) else {
+        return false;
+    };
+    if a != b {
+        return false;
+    }
+    // `port()` is `None` exactly when the URL uses its scheme's default port.
+    match (declared.port(), found.port()) {
+        (None, None) => true,
+        (Some(p), Some(q)) => p == q,
+        _ => false,
+    }
+}
+
+/// `host[:port]`, the port only when it is not the scheme's default.
+fn host_and_port(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::refusal;
+    use super::{refusal, same_site};
+    use reqwest::Url;
     use std::net::IpAddr;
+
+    #[test]
+    fn the_same_site_is_the_host_give_or_take_www_and_its_port() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        let shop = url("http://shop.example/a");
+        for ok in [
+            "http://shop.example/b",
+            "https://shop.example/",
+            "https://www.shop.example/x",
+            "http://SHOP.example./",
+            "https://shop.example:443/",
+        ] {
+            assert!(same_site(&shop, &url(ok)), "{ok}");
+        }
+        for other in [
+            "http://other.example/",
+            "http://example/",
+            "http://blog.shop.example/",
+            "http://shop.example.evil/",
+            "http://shop.example:8080/",
+            "https://shop.example:8443/",
+            "http://127.0.0.1/",
+        ] {
+            assert!(!same_site(&shop, &url(other)), "{other}");
+        }
+        assert!(same_site(&url("https://www.shop.example/"), &url("https://shop.example/")));
+        let port = url("http://shop.example:8080/");
+        assert!(same_site(&port, &url("http://www.shop.example:8080/x")));
+        assert!(!same_site(&port, &url("http://shop.example:8081/")));
+        assert!(same_site(&port, &url("https://shop.example:8080/")));
+        assert!(!same_site(&port, &url("http://shop.example/")));
+    }
 
     #[test]
     fn every_special_range_is_refused_and_public_addresses_pass() {

@@ -58,8 +58,8 @@ pub async fn dns_txt(dns: &Dns, url: &Url, token: &str) -> ProofResult {
                 }
             }
             Txt::None => {}
-            Txt::Failed(why) => {
-                failure.get_or_insert(format!("the DNS look-up of {name} failed ({why})"));
+            Txt::Failed => {
+                failure.get_or_insert(format!("the DNS look-up of {name} failed"));
             }
         }
     }
@@ -73,20 +73,25 @@ pub async fn dns_txt(dns: &Dns, url: &Url, token: &str) -> ProofResult {
     result(method, false, detail)
 }
 
-/// Why a fetch gave no usable page, for a proof's detail.
-fn fetch_failure(what: &str, e: &FetchError) -> String {
+/// Why a fetch gave no usable page, for a proof's detail. `what`: "the page" or "the
+/// file"; `must`: what has to be on the declared site instead.
+fn fetch_failure(what: &str, must: &str, e: &FetchError) -> String {
     match e {
         FetchError::Refused { .. } => format!("{what} was not fetched: {e}"),
+        FetchError::OffSite { to, site } => {
+            format!("{what} redirected to {to}; {must} must be on {site}")
+        }
         _ => format!("{what} could not be fetched: {e}"),
     }
 }
 
-/// 2. `<meta name="traffic-sources-verification" content="<token>">` on the declared page.
+/// 2. `<meta name="traffic-sources-verification" content="<token>">` on the declared page,
+/// found on the declared site (a redirect elsewhere is not followed).
 pub async fn meta_tag(fetcher: &Fetcher, url: &Url, token: &str) -> ProofResult {
     let method = VerificationMethod::MetaTag;
-    let page = match fetcher.get(url.as_str()).await {
+    let page = match fetcher.get_on_site(url.as_str()).await {
         Ok(page) => page,
-        Err(e) => return result(method, false, fetch_failure("the page", &e)),
+        Err(e) => return result(method, false, fetch_failure("the page", "the tag", &e)),
     };
     if !(200..300).contains(&page.status) {
         return result(method, false, format!("the page answered {}", page.status));
@@ -121,16 +126,16 @@ pub fn meta_contents(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// 3. The token in `/.well-known/traffic-sources-verification.txt` on the host.
+/// 3. The token in `/.well-known/traffic-sources-verification.txt` on the declared site.
 pub async fn well_known_file(fetcher: &Fetcher, url: &Url, token: &str) -> ProofResult {
     let method = VerificationMethod::WellKnownFile;
     let mut file = url.clone();
     file.set_path(WELL_KNOWN_PATH);
     file.set_query(None);
     file.set_fragment(None);
-    let answer = match fetcher.get(file.as_str()).await {
+    let answer = match fetcher.get_on_site(file.as_str()).await {
         Ok(answer) => answer,
-        Err(e) => return result(method, false, fetch_failure("the file", &e)),
+        Err(e) => return result(method, false, fetch_failure("the file", "it", &e)),
     };
     if !(200..300).contains(&answer.status) {
         return result(

@@ -135,7 +135,13 @@ pub struct FakeSite {
 
 impl FakeSite {
     pub async fn start() -> FakeSite {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        FakeSite::start_on("127.0.0.1").await
+    }
+
+    /// On another loopback address (`127.0.0.2`: another machine, as far as the checker
+    /// can tell).
+    pub async fn start_on(ip: &str) -> FakeSite {
+        let listener = tokio::net::TcpListener::bind(format!("{ip}:0")).await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let pages: Arc<Mutex<HashMap<String, Page>>> = Arc::default();
         let requests = Arc::new(AtomicUsize::new(0));
@@ -214,4 +220,66 @@ pub fn page_with_meta(token: &str) -> Page {
     Page::Html(format!(
         "<!doctype html><html><head><title>My site</title><meta name=\"traffic-sources-verification\" content=\"{token}\"></head><body><h1>Hello</h1></body></html>"
     ))
+}
+
+/// A port on 127.0.0.1 that nothing listens on (connections are refused).
+pub fn closed_port() -> u16 {
+    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    socket.local_addr().unwrap().port()
+}
+
+/// A port whose connections go unanswered, as a firewall that drops packets makes them:
+/// a listener that never accepts, its queue filled first, so the kernel drops new SYNs.
+/// Holds the connections that filled it.
+pub struct FilteredPort {
+    pub port: u16,
+    _listener: tokio::net::TcpListener,
+    _filling: Vec<tokio::net::TcpStream>,
+}
+
+impl FilteredPort {
+    pub async fn start() -> FilteredPort {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let port = socket.local_addr().unwrap().port();
+        let listener = socket.listen(0).unwrap();
+        let mut filling = Vec::new();
+        // Connect until one is not answered within 300 ms: the queue is full from then on.
+        for _ in 0..16 {
+            let attempt = tokio::time::timeout(
+                std::time::Duration::from_millis(300),
+                tokio::net::TcpStream::connect(("127.0.0.1", port)),
+            )
+            .await;
+            match attempt {
+                Ok(Ok(stream)) => filling.push(stream),
+                _ => {
+                    return FilteredPort {
+                        port,
+                        _listener: listener,
+                        _filling: filling,
+                    }
+                }
+            }
+        }
+        panic!("the listen queue never filled up");
+    }
+}
+
+/// A listener on 127.0.0.1 that accepts and then answers with `greeting` (or, empty,
+/// with nothing at all), holding the connection open: an open port that is no website.
+pub async fn open_port(greeting: &'static [u8]) -> u16 {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut socket, _)) = listener.accept().await {
+            if !greeting.is_empty() {
+                let _ = socket.write_all(greeting).await;
+            }
+            held.push(socket);
+        }
+    });
+    port
 }

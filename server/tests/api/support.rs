@@ -80,6 +80,11 @@ pub fn random_hex() -> String {
 /// included; returns the address.
 pub async fn serve(state: AppState) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(listener, state)
+}
+
+/// [`serve`] on a listener already bound (its address known before the state is made).
+pub fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     let limits = server::guard::ServerLimits::from_config(&state.config);
     tokio::spawn(server::guard::serve(
@@ -128,13 +133,16 @@ pub async fn spawn_app_with(engine: Engine, adjust: impl FnOnce(&mut Config)) ->
             (format!("{base}/{name}"), Some(name), None)
         }
     };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut config = Config::for_tests(&url);
+    // Links are built from the public address, as a deployment configures it.
+    config.public_url = format!("http://{}", listener.local_addr().unwrap());
     adjust(&mut config);
     let db = Db::connect(&url, config.db_max_connections)
         .await
         .expect("test database opens");
     let state = AppState::new(db.clone(), config).expect("click journal opens");
-    let addr = serve(state.clone()).await;
+    let addr = serve_on(listener, state.clone());
     TestApp {
         addr,
         url,
