@@ -650,12 +650,14 @@ async fn sign_out_everywhere_is_in_the_account_menu_and_signs_this_browser_out_t
     let _app = {
         let session = session.clone();
         mount_to(root.clone(), move || {
-            session.set(Some(Session::provide_with(SessionState::SignedIn(Account {
-                id: 1,
-                email: "ann@example.com".into(),
-                role: Role::Partner,
-                display_name: "Ann".into(),
-            }))));
+            session.set(Some(Session::provide_with(SessionState::SignedIn(
+                Account {
+                    id: 1,
+                    email: "ann@example.com".into(),
+                    role: Role::Partner,
+                    display_name: "Ann".into(),
+                },
+            ))));
             Toasts::provide();
             web::components::notification_bell::Unread::provide();
             web::live::Live::provide();
