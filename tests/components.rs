@@ -640,3 +640,59 @@ async fn the_sign_in_form_says_in_words_why_it_was_turned_away() {
     assert_eq!(calls("POST /api/session"), 4);
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn sign_out_everywhere_is_in_the_account_menu_and_signs_this_browser_out_too() {
+    fake_event_source();
+    fake_fetch(r#"{"DELETE /api/sessions": [{"status":200,"body":{}}]}"#);
+    let root = container();
+    let session = std::rc::Rc::new(std::cell::Cell::new(None));
+    let _app = {
+        let session = session.clone();
+        mount_to(root.clone(), move || {
+            session.set(Some(Session::provide_with(SessionState::SignedIn(
+                Account {
+                    id: 1,
+                    email: "ann@example.com".into(),
+                    role: Role::Partner,
+                    display_name: "Ann".into(),
+                },
+            ))));
+            Toasts::provide();
+            web::components::notification_bell::Unread::provide();
+            web::live::Live::provide();
+            view! { <Router><web::components::header::Header/></Router> }
+        })
+    };
+    // Signing out moves to /sign-in: put the runner's address back afterwards.
+    let address = web_sys::window().unwrap().location().href().unwrap();
+    let session = session.get().expect("mounted");
+    // The menu opens from the name; its button is hidden until then.
+    let summary = wait_for(&root, ".account__menu > summary").await;
+    assert!(summary.text_content().unwrap_or_default().contains("Ann"));
+    let menu = find(&root, ".account__menu");
+    assert!(!menu.has_attribute("open"));
+    click(&root, ".account__menu > summary");
+    settle().await;
+    assert!(find(&root, ".account__menu").has_attribute("open"));
+    assert_eq!(
+        text(&root, ".account__menu-panel button"),
+        "Sign out everywhere"
+    );
+    click(&root, ".account__menu-panel button");
+    for _ in 0..100 {
+        if session.account_id().is_none() {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(calls("DELETE /api/sessions"), 1);
+    assert_eq!(calls("DELETE /api/session"), 0, "not the single sign-out");
+    assert_eq!(session.account_id(), None, "this browser is signed out too");
+    root.remove();
+    let _ = web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+}

@@ -455,7 +455,8 @@ mod tests {
 
     #[test]
     fn a_live_streams_session_is_checked_at_least_every_minute() {
-        let parse = |args: &[&str]| Cli::try_parse_from([&["traffic-sources-server"], args].concat());
+        let parse =
+            |args: &[&str]| Cli::try_parse_from([&["traffic-sources-server"], args].concat());
         assert_eq!(parse(&[]).unwrap().config.events_session_check_secs, 60);
         let five = parse(&["--events-session-check-secs", "5"]).unwrap();
         assert_eq!(five.config.events_session_check_secs, 5);

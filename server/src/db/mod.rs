@@ -114,7 +114,8 @@ impl Db {
 /// replaced by `***`. An address that does not parse is not shown at all (it could hold a
 /// password where a parser would not find it).
 pub fn redacted_url(url: &str) -> String {
-    const NOT_SHOWN: &str = "(an address that does not parse; not shown, as it may hold a password)";
+    const NOT_SHOWN: &str =
+        "(an address that does not parse; not shown, as it may hold a password)";
     let Ok(mut parsed) = url::Url::parse(url) else {
         return NOT_SHOWN.into();
     };
@@ -125,7 +126,11 @@ pub fn redacted_url(url: &str) -> String {
         let pairs: Vec<(String, String)> = parsed
             .query_pairs()
             .map(|(k, v)| {
-                let v = if is_secret(&k) { "***".into() } else { v.into_owned() };
+                let v = if is_secret(&k) {
+                    "***".into()
+                } else {
+                    v.into_owned()
+                };
                 (k.into_owned(), v)
             })
             .collect();
@@ -135,7 +140,10 @@ pub fn redacted_url(url: &str) -> String {
 }
 
 fn is_secret(key: &str) -> bool {
-    matches!(key.to_ascii_lowercase().as_str(), "password" | "sslpassword")
+    matches!(
+        key.to_ascii_lowercase().as_str(),
+        "password" | "sslpassword"
+    )
 }
 
 /// `text` (an error's words) with every password `url` holds, as typed or decoded,

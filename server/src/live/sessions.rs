@@ -114,11 +114,7 @@ impl Registry {
 
     /// One round of the periodic check: ends the streams whose session is gone.
     pub async fn check(&self, db: &Db) -> Result<usize, sqlx::Error> {
-        let mut hashes: Vec<String> = self
-            .lock()
-            .values()
-            .map(|e| e.token_hash.clone())
-            .collect();
+        let mut hashes: Vec<String> = self.lock().values().map(|e| e.token_hash.clone()).collect();
         if hashes.is_empty() {
             return Ok(0);
         }
@@ -126,11 +122,17 @@ impl Registry {
         hashes.dedup();
         let live = sessions::live_among(db, &hashes).await?;
         // Only the sessions asked about: a stream opened since then is checked next round.
-        Ok(self.end_where(|e| hashes.binary_search(&e.token_hash).is_ok() && !live.contains(&e.token_hash)))
+        Ok(self.end_where(|e| {
+            hashes.binary_search(&e.token_hash).is_ok() && !live.contains(&e.token_hash)
+        }))
     }
 
     /// Runs [`Registry::check`] every `every` for as long as the process lives.
-    pub fn spawn_check(self: &Arc<Registry>, db: Db, every: Duration) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_check(
+        self: &Arc<Registry>,
+        db: Db,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()> {
         let registry = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every.max(Duration::from_millis(100)));

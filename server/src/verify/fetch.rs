@@ -366,7 +366,10 @@ mod tests {
         ] {
             assert!(!same_site(&shop, &url(other)), "{other}");
         }
-        assert!(same_site(&url("https://www.shop.example/"), &url("https://shop.example/")));
+        assert!(same_site(
+            &url("https://www.shop.example/"),
+            &url("https://shop.example/")
+        ));
         let port = url("http://shop.example:8080/");
         assert!(same_site(&port, &url("http://www.shop.example:8080/x")));
         assert!(!same_site(&port, &url("http://shop.example:8081/")));

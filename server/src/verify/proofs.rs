@@ -85,8 +85,9 @@ fn fetch_failure(what: &str, must: &str, e: &FetchError) -> String {
     }
 }
 
-/// 2. `<meta name="traffic-sources-verification" content="<token>">` on the declared page,
-/// found on the declared site (a redirect elsewhere is not followed).
+/// 2. `<meta name="traffic-sources-verification" content="<token>">` on the declared page.
+///
+/// Only as found on the declared site: a redirect elsewhere is not followed.
 pub async fn meta_tag(fetcher: &Fetcher, url: &Url, token: &str) -> ProofResult {
     let method = VerificationMethod::MetaTag;
     let page = match fetcher.get_on_site(url.as_str()).await {

@@ -141,7 +141,9 @@ impl FakeSite {
     /// On another loopback address (`127.0.0.2`: another machine, as far as the checker
     /// can tell).
     pub async fn start_on(ip: &str) -> FakeSite {
-        let listener = tokio::net::TcpListener::bind(format!("{ip}:0")).await.unwrap();
+        let listener = tokio::net::TcpListener::bind(format!("{ip}:0"))
+            .await
+            .unwrap();
         let port = listener.local_addr().unwrap().port();
         let pages: Arc<Mutex<HashMap<String, Page>>> = Arc::default();
         let requests = Arc::new(AtomicUsize::new(0));

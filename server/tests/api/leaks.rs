@@ -86,7 +86,14 @@ async fn hsts_is_sent_with_secure_cookies_only(engine: Engine) {
 fn run_binary(url: &str) -> String {
     let journal = crate::support::TempDir::new();
     let mut child = Command::new(env!("CARGO_BIN_EXE_traffic-sources-server"))
-        .args(["--port", "0", "--static-dir", "/nonexistent", "--database-url", url])
+        .args([
+            "--port",
+            "0",
+            "--static-dir",
+            "/nonexistent",
+            "--database-url",
+            url,
+        ])
         .arg("--click-journal-dir")
         .arg(&journal.0)
         .env_remove("DATABASE_URL")
@@ -131,19 +138,30 @@ fn a_database_password_is_never_printed() {
         ),
         (
             format!("postgres://no_such_role_ts@{host}/test?password={secret}&sslmode=disable"),
-            Some(format!("postgres://no_such_role_ts@{host}/test?password=***&sslmode=disable")),
+            Some(format!(
+                "postgres://no_such_role_ts@{host}/test?password=***&sslmode=disable"
+            )),
         ),
-        (format!("postgres://no_such_role_ts:{secret}@{host}:notaport/test"), None),
+        (
+            format!("postgres://no_such_role_ts:{secret}@{host}:notaport/test"),
+            None,
+        ),
         (format!("postgres://no_such_role_ts:{secret}@/"), None),
     ] {
         let printed = run_binary(&url);
-        assert!(!printed.contains(secret), "{url} printed its password:\n{printed}");
+        assert!(
+            !printed.contains(secret),
+            "{url} printed its password:\n{printed}"
+        );
         assert!(
             printed.contains("error: cannot open the database at"),
             "{url}: it says why it stopped:\n{printed}"
         );
         if let Some(shown) = shown {
-            assert!(printed.contains(&shown), "{url}: names the database as {shown}:\n{printed}");
+            assert!(
+                printed.contains(&shown),
+                "{url}: names the database as {shown}:\n{printed}"
+            );
         }
     }
 }

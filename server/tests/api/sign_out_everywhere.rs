@@ -92,16 +92,30 @@ async fn sign_out_everywhere_ends_every_session_and_its_streams_at_once(engine: 
         .map(|v| v.to_str().unwrap().to_string())
         .collect();
     assert!(
-        cleared.iter().any(|c| c.starts_with("ts_session=;") && c.contains("Max-Age=0")),
+        cleared
+            .iter()
+            .any(|c| c.starts_with("ts_session=;") && c.contains("Max-Age=0")),
         "{cleared:?}"
     );
 
     // Both streams of the account end within a few seconds (at once, in fact).
-    assert!(ends_within(&mut laptop_stream, Duration::from_secs(3)).await, "the other browser's stream ended");
-    assert!(ends_within(&mut my_stream, Duration::from_secs(3)).await, "this browser's stream ended");
+    assert!(
+        ends_within(&mut laptop_stream, Duration::from_secs(3)).await,
+        "the other browser's stream ended"
+    );
+    assert!(
+        ends_within(&mut my_stream, Duration::from_secs(3)).await,
+        "this browser's stream ended"
+    );
     // Both sessions are gone: the other browser is signed out too.
-    assert_eq!(laptop.get("/api/session").await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(me.get("/api/session").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        laptop.get("/api/session").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        me.get("/api/session").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE account_id = $1")
         .bind(me.id())
         .fetch_one(&app.db.pool)
@@ -109,8 +123,14 @@ async fn sign_out_everywhere_ends_every_session_and_its_streams_at_once(engine: 
         .unwrap();
     assert_eq!(left, 0);
     // Another account is untouched: signed in, its stream still delivering.
-    assert_eq!(someone_else.get("/api/session").await.status(), StatusCode::OK);
-    assert!(still_open(&mut their_stream).await, "another account's stream goes on");
+    assert_eq!(
+        someone_else.get("/api/session").await.status(),
+        StatusCode::OK
+    );
+    assert!(
+        still_open(&mut their_stream).await,
+        "another account's stream goes on"
+    );
     assert_eq!(app.state.live.sessions.len(), 1);
 
     // Signed out, it is 401 and changes nothing.
@@ -129,8 +149,14 @@ async fn signing_out_ends_only_that_sessions_stream(engine: Engine) {
 
     let r = me.delete("/api/session").await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    assert!(ends_within(&mut my_stream, Duration::from_secs(3)).await, "the signed-out session's stream ended");
-    assert!(still_open(&mut laptop_stream).await, "the other session's stream goes on");
+    assert!(
+        ends_within(&mut my_stream, Duration::from_secs(3)).await,
+        "the signed-out session's stream ended"
+    );
+    assert!(
+        still_open(&mut laptop_stream).await,
+        "the other session's stream goes on"
+    );
     assert_eq!(laptop.get("/api/session").await.status(), StatusCode::OK);
 }
 
@@ -158,5 +184,8 @@ async fn a_stream_on_another_instance_ends_within_the_check_interval(engine: Eng
         "the stream on the other instance ended within the 1 s check (and slack)"
     );
     assert_eq!(second.live.sessions.len(), 0);
-    assert_eq!(laptop.get("/api/session").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        laptop.get("/api/session").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }

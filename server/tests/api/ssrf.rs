@@ -178,7 +178,10 @@ async fn a_partner_is_told_why_an_internal_address_is_never_checked(engine: Engi
         if let Some(address) = never_shown {
             let said = format!("{outcome}");
             assert!(!said.contains(address), "{name}: {said}");
-            assert!(!said.contains("link-local") && !said.contains("IPv4-mapped"), "{name}: {said}");
+            assert!(
+                !said.contains("link-local") && !said.contains("IPv4-mapped"),
+                "{name}: {said}"
+            );
         }
     }
     assert_eq!(listener.accepted(), 0, "no connection was ever attempted");

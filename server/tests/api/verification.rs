@@ -27,7 +27,12 @@ both_engines!(
 pub async fn world(engine: Engine, recheck_secs: Option<u64>) -> (TestApp, FakeDns, FakeSite) {
     let dns = FakeDns::start().await;
     let site = FakeSite::start().await;
-    for name in ["site.test", "blog.site.test", "www.blog.site.test", "other.test"] {
+    for name in [
+        "site.test",
+        "blog.site.test",
+        "www.blog.site.test",
+        "other.test",
+    ] {
         dns.set_addrs(name, &["127.0.0.1".parse().unwrap()]);
     }
     let dns_addr = dns.addr;
@@ -377,7 +382,10 @@ async fn redirects_are_followed_at_most_three_times(engine: Engine) {
     let (meta, _) = source_at(&partner, "Meta", &format!("http://meta.site.test:{port}/m")).await;
     // Three hops, the second to www. of the same host: followed, and the page there counts.
     // (Another host voids the proof: `verification_site.rs`.)
-    site.set("/r1", Page::Redirect(format!("http://www.blog.site.test:{port}/r2")));
+    site.set(
+        "/r1",
+        Page::Redirect(format!("http://www.blog.site.test:{port}/r2")),
+    );
     site.set("/r2", Page::Redirect("/r3".into()));
     site.set("/r3", Page::Redirect("/page".into()));
     site.set("/page", page_with_meta(&token3));
@@ -406,7 +414,9 @@ async fn redirects_are_followed_at_most_three_times(engine: Engine) {
     // metadata address, is refused, without naming the address.
     site.set(
         "/m",
-        Page::Redirect(format!("http://www.meta.site.test:{port}/latest/meta-data/")),
+        Page::Redirect(format!(
+            "http://www.meta.site.test:{port}/latest/meta-data/"
+        )),
     );
     let outcome = verify(&partner, meta).await;
     let detail = detail_of(&outcome, "meta_tag");

@@ -5,9 +5,7 @@
 use serde_json::Value;
 
 use crate::both_engines;
-use crate::fake_net::{
-    closed_port, open_port, page_with_meta, FakeSite, FilteredPort, Page,
-};
+use crate::fake_net::{closed_port, open_port, page_with_meta, FakeSite, FilteredPort, Page};
 use crate::support::Engine;
 use crate::verification::{detail_of, let_30_seconds_pass, source_at, verify, world};
 
@@ -49,7 +47,9 @@ async fn a_proof_found_on_another_host_after_a_redirect_does_not_count(engine: E
     shop.set("/", Page::Redirect(format!("{there}/landing")));
     shop.set(
         "/.well-known/traffic-sources-verification.txt",
-        Page::Redirect(format!("{there}/.well-known/traffic-sources-verification.txt")),
+        Page::Redirect(format!(
+            "{there}/.well-known/traffic-sources-verification.txt"
+        )),
     );
     other.set("/landing", page_with_meta(&token));
     other.set(
@@ -70,7 +70,8 @@ async fn a_proof_found_on_another_host_after_a_redirect_does_not_count(engine: E
     );
     let file = detail_of(&outcome, "well_known_file");
     assert!(
-        file.starts_with("the file redirected to other.test:") && file.contains("must be on shop.test:"),
+        file.starts_with("the file redirected to other.test:")
+            && file.contains("must be on shop.test:"),
         "{file}"
     );
     // The redirect was not even followed: the other host was never asked.
@@ -96,8 +97,16 @@ async fn a_proof_on_another_port_of_the_same_host_does_not_count(engine: Engine)
     let second = FakeSite::start().await;
     dns.set_addrs("shop.test", &["127.0.0.1".parse().unwrap()]);
     let partner = app.partner().await;
-    let (id, token) = source_at(&partner, "Shop", &format!("http://shop.test:{}/", shop.port)).await;
-    shop.set("/", Page::Redirect(format!("http://shop.test:{}/", second.port)));
+    let (id, token) = source_at(
+        &partner,
+        "Shop",
+        &format!("http://shop.test:{}/", shop.port),
+    )
+    .await;
+    shop.set(
+        "/",
+        Page::Redirect(format!("http://shop.test:{}/", second.port)),
+    );
     second.set("/", page_with_meta(&token));
 
     let outcome = verify(&partner, id).await;
@@ -113,8 +122,12 @@ async fn a_proof_on_another_port_of_the_same_host_does_not_count(engine: Engine)
 
     // A source declared on the other port is verified by the same page: the port is
     // part of the site, in both directions.
-    let (on_second, token2) =
-        source_at(&partner, "Shop 2", &format!("http://shop.test:{}/", second.port)).await;
+    let (on_second, token2) = source_at(
+        &partner,
+        "Shop 2",
+        &format!("http://shop.test:{}/", second.port),
+    )
+    .await;
     second.set("/", page_with_meta(&token2));
     let outcome = verify(&partner, on_second).await;
     assert_eq!(outcome["method"], "meta_tag", "{outcome}");
@@ -128,7 +141,10 @@ async fn https_and_www_of_the_same_host_still_count(engine: Engine) {
     let partner = app.partner().await;
     // Bare host to www. (same port), then on along a path: followed, and the tag counts.
     let (id, token) = source_at(&partner, "Shop", &format!("http://shop.test:{port}/")).await;
-    site.set("/", Page::Redirect(format!("http://www.shop.test:{port}/home")));
+    site.set(
+        "/",
+        Page::Redirect(format!("http://www.shop.test:{port}/home")),
+    );
     site.set("/home", page_with_meta(&token));
     let outcome = verify(&partner, id).await;
     assert_eq!(outcome["method"], "meta_tag", "{outcome}");
@@ -151,7 +167,10 @@ async fn closed_filtered_and_open_ports_read_the_same(engine: Engine) {
         ("closed", closed_port()),
         ("filtered", filtered.port),
         ("open, silent", open_port(b"").await),
-        ("open, not a website", open_port(b"SSH-2.0-OpenSSH_9.6\r\n").await),
+        (
+            "open, not a website",
+            open_port(b"SSH-2.0-OpenSSH_9.6\r\n").await,
+        ),
     ];
     let mut sources = Vec::new();
     for (name, port) in cases {
