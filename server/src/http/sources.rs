@@ -159,8 +159,9 @@ async fn get_source(
         .await?
         .ok_or(AppError::NotFound)?
         .api();
-    let verified_elsewhere =
-        crate::db::review::queue::verified_elsewhere(&state.db, id, source.partner_id).await?;
+    // Staff only: to a partner it would tell whether another partner verified the site.
+    let verified_elsewhere = viewer.role == Role::Staff
+        && crate::db::review::queue::verified_elsewhere(&state.db, id, source.partner_id).await?;
     Ok(ApiJson(TrafficSourceDetail {
         source: for_viewer(source, viewer.role),
         programs,
