@@ -40,9 +40,26 @@ async fn each_cap_refuses_past_it_with_a_field_error_and_changes_nothing(engine:
     let message = error["fields"]["name"].as_str().unwrap();
     assert!(message.contains("2 traffic sources"), "{message}");
     assert_eq!(app.snapshot().await, before, "nothing added");
-    // Another partner has their own count.
+    // Another partner has their own count; their adds at once cannot pass it together.
     let other = app.partner().await;
-    other.create_source("Three", "https://three.example/").await;
+    let racing = futures_util::future::join_all((0..5).map(|i| {
+        let (other, body) = (
+            &other,
+            source_body(&format!("Race {i}"), &format!("https://race{i}.example/")),
+        );
+        async move { other.post("/api/traffic-sources", &body).await }
+    }))
+    .await;
+    let created = racing
+        .iter()
+        .filter(|r| r.status() == StatusCode::CREATED)
+        .count();
+    assert_eq!(
+        created,
+        2,
+        "{:?}",
+        racing.iter().map(|r| r.status()).collect::<Vec<_>>()
+    );
 
     // Programs per advertiser.
     let advertiser = app.advertiser().await;
@@ -65,7 +82,11 @@ async fn each_cap_refuses_past_it_with_a_field_error_and_changes_nothing(engine:
     for s in &sources {
         collaborate(&advertiser, &p, s).await;
     }
-    let third = other.create_source("Four", "https://four.example/").await;
+    let third = app
+        .partner()
+        .await
+        .create_source("Four", "https://four.example/")
+        .await;
     let before = app.snapshot().await;
     let error = error_code(
         add(&advertiser, &p, &third).await,
