@@ -141,7 +141,7 @@ mod tests {
     }
 
     #[test]
-    fn a_source_out_of_the_marketplace_reaches_only_the_advertisers_whose_programs_hold_it() {
+    fn a_source_change_reaches_an_advertiser_through_their_programs_or_a_page_showing_it() {
         let private = source_change((false, false), vec![5]);
         assert!(may_see(&account(5, Role::Advertiser), &private));
         assert!(!may_see(&account(6, Role::Advertiser), &private));
