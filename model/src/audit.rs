@@ -60,6 +60,7 @@ pub struct FieldChange {
 crate::schema! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditActor {
+    /// 0 for staff as others see them: "Platform staff", not a person.
     pub id: i64,
     pub display_name: String,
     pub role: Role,

@@ -300,8 +300,9 @@ pub struct TrafficSourceDetail {
     /// Ownership verification: state, token to publish, the proof that worked.
     #[serde(default)]
     pub verification: crate::verification::Verification,
-    /// Another partner has verified a source on the same site. A notice, not a refusal:
-    /// agencies and subdomains are legitimate; staff may look at who owns it.
+    /// Staff only (always `false` for the partner, who learns nothing about other
+    /// partners): another partner has verified a source on the same site. A notice, not a
+    /// refusal: agencies and subdomains are legitimate.
     #[serde(default)]
     pub verified_elsewhere: bool,
 }

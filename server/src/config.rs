@@ -172,6 +172,18 @@ pub struct Config {
     #[arg(long, env = "REVIEW_MIN_CLICKS", default_value_t = 100, global = true,
           value_parser = clap::value_parser!(i64).range(1..))]
     pub review_min_clicks: i64,
+    /// The most traffic sources one partner may have (422 past it).
+    #[arg(long, env = "MAX_SOURCES_PER_PARTNER", default_value_t = 1_000, global = true,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub max_sources_per_partner: i64,
+    /// The most programs one advertiser may have (422 past it).
+    #[arg(long, env = "MAX_PROGRAMS_PER_ADVERTISER", default_value_t = 200, global = true,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub max_programs_per_advertiser: i64,
+    /// The most sources one program may hold (422 past it).
+    #[arg(long, env = "MAX_SOURCES_PER_PROGRAM", default_value_t = 10_000, global = true,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub max_sources_per_program: i64,
     /// Send notification emails over SMTP: `smtp://host:port` (plain; add
     /// `?tls=required` for STARTTLS), `smtps://host:port`, with `user:password@` when the
     /// server asks. Unset: emails are written as `.eml` files to `--email-dir`.
@@ -366,6 +378,9 @@ impl Config {
             review_mismatch_percent: 40,
             review_bot_percent: 50,
             review_min_clicks: 100,
+            max_sources_per_partner: 1_000,
+            max_programs_per_advertiser: 200,
+            max_sources_per_program: 10_000,
             smtp_url: None,
             email_dir: std::env::temp_dir()
                 .join(format!("ts-emails-{:016x}", rand::random::<u64>())),

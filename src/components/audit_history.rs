@@ -222,7 +222,9 @@ fn HistoryEntry(entry: AuditEntry) -> impl IntoView {
                 <strong class="history__action">{action_label(entry.action)}</strong>
                 <span class="history__meta">
                     " by " {entry.actor.display_name.clone()}
-                    " (" {role_label(entry.actor.role)} ") · "
+                    // Staff as a partner sees them are already "Platform staff" (id 0).
+                    {(entry.actor.id != 0).then(|| format!(" ({})", role_label(entry.actor.role)))}
+                    " · "
                     <time datetime=entry.at.clone()>{format_datetime(&entry.at)}</time>
                 </span>
             </p>

@@ -135,6 +135,10 @@ pub fn LiveStream() -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct TrafficFollower {
     live: Live,
+    /// The stream's parameter: `traffic_of` (their clicks) or `status_of` (their changes
+    /// in and out of the marketplace, for an advertiser's marketplace page, which their
+    /// own stream carries only for the sources in their programs).
+    param: &'static str,
     /// The sources followed and their stream, kept in the page's arena: cleaning the page up
     /// drops it, which lets the stream go.
     open: StoredValue<Option<(Vec<i64>, Listening)>, LocalStorage>,
@@ -143,7 +147,18 @@ pub struct TrafficFollower {
 
 /// A [`TrafficFollower`] for the calling page, following nothing yet.
 pub fn traffic_follower() -> TrafficFollower {
+    follower("traffic_of")
+}
+
+/// A follower of the changes of the marketplace sources an advertiser's page shows
+/// (`/api/events?status_of=`).
+pub fn status_follower() -> TrafficFollower {
+    follower("status_of")
+}
+
+fn follower(param: &'static str) -> TrafficFollower {
     TrafficFollower {
+        param,
         live: use_live(),
         open: StoredValue::new_local(None),
         state: RwSignal::new(Connection::Connecting),
@@ -172,7 +187,7 @@ impl TrafficFollower {
             return;
         }
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let url = format!("/api/events?traffic_of={list}");
+        let url = format!("/api/events?{}={list}", self.param);
         let stream = listen(&url, self.live, self.state);
         self.open.set_value(Some((ids, stream)));
     }

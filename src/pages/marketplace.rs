@@ -101,6 +101,17 @@ pub fn Marketplace() -> impl IntoView {
     let adding = RwSignal::new(None::<MarketplaceSource>);
     // Read once: the route guard has already settled who is looking.
     let staff = use_session().role() == Some(Role::Staff);
+    // An advertiser's own stream tells only of the sources in their programs: the page
+    // follows the changes of those it shows (staff's stream has every source's).
+    let follower = (!staff).then(|| {
+        let follower = crate::live::status_follower();
+        Effect::new(move |_| {
+            if let Load::Loaded(page) = sources.state.get() {
+                follower.follow(page.items.iter().map(|s| s.id).collect());
+            }
+        });
+        follower
+    });
 
     view! {
         <section class="page">
@@ -115,6 +126,7 @@ pub fn Marketplace() -> impl IntoView {
                 }}
             </p>
             <Filters state go channels_only=true/>
+            {follower.map(|f| f.notice())}
             <div class="table-region" aria-busy=move || updating.get().to_string()>
                 <p class="updating" role="status">
                     {move || updating.get().then_some("Updating…")}

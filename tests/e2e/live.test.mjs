@@ -66,6 +66,37 @@ test('a block by staff leaves the advertiser\u2019s open marketplace and rings t
   assertClean(staff);
 });
 
+test('a source in none of the advertiser\u2019s programs leaves their open marketplace too (the page\u2019s own stream)', async () => {
+  const advertiser = await newPage(env.browser);
+  const staff = await newPage(env.browser);
+  await signIn(advertiser, env.server.url, 'advertiser@demo.test');
+  await signIn(staff, env.server.url, 'staff@demo.test');
+
+  // The advertiser's own stream carries only their programs' sources (issue 27): the page
+  // follows the ones it shows with /api/events?status_of=.
+  const held = new Set();
+  const programs = await api(advertiser, 'GET', '/api/programs?limit=100');
+  assert.equal(programs.status, 200);
+  for (const program of programs.body.items) {
+    const detail = await api(advertiser, 'GET', `/api/programs/${program.id}`);
+    for (const s of detail.body.sources) held.add(s.traffic_source_id);
+  }
+  const market = await api(advertiser, 'GET', '/api/marketplace/traffic-sources?limit=100');
+  assert.equal(market.status, 200);
+  const chosen = market.body.items.find((s) => !held.has(s.id));
+  assert.ok(chosen, 'a marketplace source in none of their programs');
+
+  await advertiser.goto(`${env.server.url}/marketplace?q=${encodeURIComponent(chosen.name)}`);
+  const row = advertiser.getByRole('row').filter({ has: advertiser.getByRole('rowheader', { name: chosen.name }) });
+  await row.first().waitFor();
+  const blocked = await api(staff, 'POST', `/api/traffic-sources/${chosen.id}/block`, { reason: 'Fake traffic' });
+  assert.equal(blocked.status, 200);
+  await row.first().waitFor({ state: 'detached', timeout: 1000 });
+  await advertiser.getByText(`\u201c${chosen.name}\u201d is no longer in the marketplace.`).waitFor({ timeout: 1000 });
+  assertClean(advertiser);
+  assertClean(staff);
+});
+
 test('a partner\u2019s open edit form of a source that gets blocked says so and stops offering Save', async () => {
   const partner = await newPage(env.browser);
   const staff = await newPage(env.browser);

@@ -37,14 +37,19 @@ pub async fn record(
     Ok(())
 }
 
+/// Who staff are to anyone but staff: the team, not a person (their name or e-mail would
+/// expose them to the partner they blocked). Id 0 is no account.
+pub const PLATFORM_STAFF: &str = "Platform staff";
+
 /// A source's history, newest first, `limit` entries after the `before` id.
-/// `with_notes` is true only for staff: partners never see internal notes.
+/// `for_staff` is true only for staff: partners never see internal notes, nor which staff
+/// member acted ([`PLATFORM_STAFF`]).
 pub async fn history(
     db: &Db,
     source_id: i64,
     before: Option<i64>,
     limit: i64,
-    with_notes: bool,
+    for_staff: bool,
 ) -> Result<Vec<AuditEntry>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT e.id, e.at, e.action, e.changes, e.reason, e.note, a.id AS actor_id, a.display_name, a.role
@@ -62,21 +67,31 @@ pub async fn history(
             let action: String = row.try_get("action")?;
             let role: String = row.try_get("role")?;
             let changes: String = row.try_get("changes")?;
+            let role =
+                Role::from_id(&role).ok_or_else(|| sqlx::Error::Decode("unknown role".into()))?;
+            let actor = if role == Role::Staff && !for_staff {
+                AuditActor {
+                    id: 0,
+                    display_name: PLATFORM_STAFF.into(),
+                    role,
+                }
+            } else {
+                AuditActor {
+                    id: row.try_get("actor_id")?,
+                    display_name: row.try_get("display_name")?,
+                    role,
+                }
+            };
             Ok(AuditEntry {
                 id: row.try_get("id")?,
                 at: rfc3339(row.try_get("at")?),
                 action: AuditAction::from_id(&action)
                     .ok_or_else(|| sqlx::Error::Decode("unknown audit action".into()))?,
-                actor: AuditActor {
-                    id: row.try_get("actor_id")?,
-                    display_name: row.try_get("display_name")?,
-                    role: Role::from_id(&role)
-                        .ok_or_else(|| sqlx::Error::Decode("unknown role".into()))?,
-                },
+                actor,
                 changes: serde_json::from_str(&changes)
                     .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
                 reason: row.try_get("reason")?,
-                note: if with_notes {
+                note: if for_staff {
                     row.try_get("note")?
                 } else {
                     None

@@ -98,6 +98,37 @@ impl Db {
         }
     }
 
+    /// Counts `SELECT COUNT(*) … WHERE {column} = owner` inside `tx`, after making writes
+    /// under the same owner take turns: on PostgreSQL the owner's row (`owners` table) is
+    /// locked until the transaction ends, so two adds cannot both pass a cap by one;
+    /// SQLite's write transactions already run one at a time.
+    pub async fn count_for_cap(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        owners: &str,
+        table: &str,
+        column: &str,
+        owner: i64,
+    ) -> Result<i64, sqlx::Error> {
+        use sqlx::Row;
+        if self.backend == Backend::Postgres {
+            // NO KEY: rows that merely refer to the owner (sessions, clicks) need not wait.
+            sqlx::query(&format!(
+                "SELECT id FROM {owners} WHERE id = $1 FOR NO KEY UPDATE"
+            ))
+            .bind(owner)
+            .fetch_optional(&mut **tx)
+            .await?;
+        }
+        sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM {table} WHERE {column} = $1"
+        ))
+        .bind(owner)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("n")
+    }
+
     async fn migrate(&self) -> Result<(), sqlx::Error> {
         let migrator = match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),

@@ -57,8 +57,28 @@ fn program_from_row(row: &AnyRow) -> Result<Program, sqlx::Error> {
     })
 }
 
-pub async fn create(db: &Db, advertiser_id: i64, v: &ValidProgram) -> Result<Program, sqlx::Error> {
+/// Creates a program, or `None` when the advertiser already has `max`.
+pub async fn create(
+    db: &Db,
+    advertiser_id: i64,
+    v: &ValidProgram,
+    max: i64,
+) -> Result<Option<Program>, sqlx::Error> {
     let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let have = db
+        .count_for_cap(
+            &mut tx,
+            "accounts",
+            "programs",
+            "advertiser_id",
+            advertiser_id,
+        )
+        .await?;
+    if have >= max {
+        tx.rollback().await?;
+        return Ok(None);
+    }
     let row = sqlx::query(
         "INSERT INTO programs (advertiser_id, name, landing_url, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -66,15 +86,16 @@ pub async fn create(db: &Db, advertiser_id: i64, v: &ValidProgram) -> Result<Pro
     .bind(&v.name)
     .bind(&v.landing_url)
     .bind(now)
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(Program {
+    tx.commit().await?;
+    Ok(Some(Program {
         id: row.try_get("id")?,
         name: v.name.clone(),
         landing_url: v.landing_url.clone(),
         source_count: 0,
         created_at: rfc3339(now),
-    })
+    }))
 }
 
 /// Only the programs that include this traffic source, when set.
@@ -194,7 +215,7 @@ pub async fn collaborations(
         .iter()
         .map(|row| collaboration_from_row(row, base_url))
         .collect::<Result<Vec<_>, _>>()?;
-    super::traffic::fill_collaborations(db, &mut collaborations).await?;
+    super::traffic::fill_collaborations(db, program_id, &mut collaborations).await?;
     Ok(collaborations)
 }
 
@@ -205,9 +226,12 @@ pub enum AddOutcome {
     NotFound,
     /// The source is already in the program.
     Duplicate,
+    /// The program already holds as many sources as it may.
+    AtCap,
 }
 
-/// Puts a marketplace source into an advertiser's program with a fresh tracking code.
+/// Puts a marketplace source into an advertiser's program with a fresh tracking code,
+/// unless the program holds `max` sources already.
 /// Ownership and "Active and Public" are checked by the INSERT itself, so a source
 /// paused a moment earlier cannot slip in.
 pub async fn add_source(
@@ -216,6 +240,7 @@ pub async fn add_source(
     advertiser_id: i64,
     source_id: i64,
     base_url: &str,
+    max: i64,
 ) -> Result<AddOutcome, sqlx::Error> {
     // 95-bit codes practically never collide; a collision simply draws again.
     // On PostgreSQL the source row is share-locked, so a block running at the same moment
@@ -232,13 +257,39 @@ pub async fn add_source(
          RETURNING id"
     );
     for _ in 0..5 {
+        let mut tx = db.begin_write().await?;
+        let have = db
+            .count_for_cap(
+                &mut tx,
+                "programs",
+                "collaborations",
+                "program_id",
+                program_id,
+            )
+            .await?;
+        if have >= max {
+            let mine =
+                sqlx::query("SELECT 1 AS x FROM programs WHERE id = $1 AND advertiser_id = $2")
+                    .bind(program_id)
+                    .bind(advertiser_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+            tx.rollback().await?;
+            // Another advertiser's program is as unknown as any.
+            return Ok(if mine {
+                AddOutcome::AtCap
+            } else {
+                AddOutcome::NotFound
+            });
+        }
         let inserted = sqlx::query(&sql)
             .bind(codes::tracking_code())
             .bind(now_ms())
             .bind(program_id)
             .bind(advertiser_id)
             .bind(source_id)
-            .fetch_optional(&db.pool)
+            .fetch_optional(&mut *tx)
             .await;
         let id: i64 = match inserted {
             Ok(Some(row)) => row.try_get("id")?,
@@ -249,6 +300,7 @@ pub async fn add_source(
                 None => return Err(e),
             },
         };
+        tx.commit().await?;
         let sql = format!("{SELECT_COLLABORATION} WHERE c.id = $1");
         let row = sqlx::query(&sql).bind(id).fetch_one(&db.pool).await?;
         return Ok(AddOutcome::Added(collaboration_from_row(&row, base_url)?));

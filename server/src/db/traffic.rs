@@ -25,23 +25,44 @@ pub struct Figures {
     pub mix: ReferrerMix,
 }
 
-/// 30-day figures per key of `click_daily` (`traffic_source_id` or `collaboration_id`).
-async fn figures_by(db: &Db, key: &str, ids: &[i64]) -> Result<HashMap<i64, Figures>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
+/// The 30-day figures of some rows of `click_daily`, per key.
+enum FiguresOf<'a> {
+    /// A page of sources, by `traffic_source_id` (one parameter each: a page is short).
+    Sources(&'a [i64]),
+    /// A program's links, by `collaboration_id`: joined, not listed, since a program holds
+    /// up to 10,000 (past what an engine takes as parameters of one statement).
+    Program(i64),
+}
+
+async fn figures_by(db: &Db, of: FiguresOf<'_>) -> Result<HashMap<i64, Figures>, sqlx::Error> {
+    let (key, filter) = match of {
+        FiguresOf::Sources([]) => return Ok(HashMap::new()),
+        FiguresOf::Sources(ids) => (
+            "d.traffic_source_id",
+            format!("d.traffic_source_id IN ({})", super::in_list(2, ids.len())),
+        ),
+        FiguresOf::Program(_) => (
+            "d.collaboration_id",
+            "d.collaboration_id IN (SELECT c.id FROM collaborations c WHERE c.program_id = $2)"
+                .into(),
+        ),
+    };
     let sql = format!(
-        "SELECT {key} AS k, CAST(COALESCE(SUM(redirected + refused), 0) AS BIGINT) AS clicks,
-                CAST(COALESCE(SUM(matched), 0) AS BIGINT) AS m, CAST(COALESCE(SUM(mismatched), 0) AS BIGINT) AS x,
-                CAST(COALESCE(SUM(no_referrer), 0) AS BIGINT) AS n
-         FROM click_daily WHERE day >= $1 AND {key} IN ({}) GROUP BY {key}",
-        super::in_list(2, ids.len())
+        "SELECT {key} AS k, CAST(COALESCE(SUM(d.redirected + d.refused), 0) AS BIGINT) AS clicks,
+                CAST(COALESCE(SUM(d.matched), 0) AS BIGINT) AS m, CAST(COALESCE(SUM(d.mismatched), 0) AS BIGINT) AS x,
+                CAST(COALESCE(SUM(d.no_referrer), 0) AS BIGINT) AS n
+         FROM click_daily d WHERE d.day >= $1 AND {filter} GROUP BY {key}"
     );
     let mut q = sqlx::query(&sql).bind(window_start(now_ms(), LIST_WINDOW_DAYS));
-    for id in ids {
-        q = q.bind(*id);
+    match of {
+        FiguresOf::Sources(ids) => {
+            for id in ids {
+                q = q.bind(*id);
+            }
+        }
+        FiguresOf::Program(id) => q = q.bind(id),
     }
-    let mut out = HashMap::with_capacity(ids.len());
+    let mut out = HashMap::new();
     for row in q.fetch_all(&db.pool).await? {
         out.insert(
             row.try_get("k")?,
@@ -59,7 +80,7 @@ async fn figures_by(db: &Db, key: &str, ids: &[i64]) -> Result<HashMap<i64, Figu
 }
 
 pub async fn source_figures(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Figures>, sqlx::Error> {
-    figures_by(db, "traffic_source_id", ids).await
+    figures_by(db, FiguresOf::Sources(ids)).await
 }
 
 /// Sets `clicks_30d` and `match_rate_30d` on list rows, with one query for the page.
@@ -74,13 +95,13 @@ pub async fn fill_sources(db: &Db, sources: &mut [TrafficSource]) -> Result<(), 
     Ok(())
 }
 
-/// The same for a program's sources, per link.
+/// The same for a program's sources (`collaborations` are program `program_id`'s), per link.
 pub async fn fill_collaborations(
     db: &Db,
+    program_id: i64,
     collaborations: &mut [Collaboration],
 ) -> Result<(), sqlx::Error> {
-    let ids: Vec<i64> = collaborations.iter().map(|c| c.id).collect();
-    let figures = figures_by(db, "collaboration_id", &ids).await?;
+    let figures = figures_by(db, FiguresOf::Program(program_id)).await?;
     for c in collaborations {
         let f = figures.get(&c.id).cloned().unwrap_or_default();
         c.clicks_30d = f.clicks;

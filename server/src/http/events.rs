@@ -39,6 +39,11 @@ pub struct EventsParams {
     /// staff may open one; staff's own stream does not carry clicks (it would carry every
     /// click of the platform).
     pub traffic_of: Option<String>,
+    /// A source's id, or up to 100 separated by commas (advertisers): the stream carries
+    /// only those sources' changes while they are or were in the marketplace, for a
+    /// marketplace page that drops a source as it leaves. An advertiser's own stream
+    /// carries the changes of the sources in their programs only.
+    pub status_of: Option<String>,
 }
 
 /// Your live event stream: what changes for you, as it happens.
@@ -46,8 +51,8 @@ pub struct EventsParams {
 /// Server-sent events, each with an `id`, an `event` name (`source`, `notification`,
 /// `collaboration`, `traffic`) and JSON `data`: `{kind, source_id, status, visibility, listed, verified}`.
 /// You receive a change of a source you own (partners), of any source (staff), or of a
-/// source in your programs or in the marketplace (advertisers; `listed: false` means it
-/// left the marketplace); a notification made for you; a new collaboration on your source
+/// source in your programs (advertisers; `listed: false` means it left the marketplace);
+/// a notification made for you; a new collaboration on your source
 /// or in your program; new clicks on your source or on your program's link to it
 /// (`traffic`, at most one every 5 s per source: load its traffic again to see them). Reconnect with `Last-Event-ID` to receive what you missed, for
 /// events up to 5 minutes old, with no duplicates. A comment line is sent as a heartbeat
@@ -56,15 +61,16 @@ pub struct EventsParams {
 /// another instance or expires. A few streams per person at once: past
 /// that, 429. With `traffic_of`, only those sources' new clicks (400 for an id that is not
 /// a number or more than 100 ids, 403 for an advertiser, 404 when one is no source or
-/// another partner's).
+/// another partner's). With `status_of` (advertisers; 403 for others, 400 as for
+/// `traffic_of` or with both), only the changes of those sources while in the marketplace.
 #[utoipa::path(get, path = "/api/events", tag = "live",
     params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received, to resume after it"),
            EventsParams),
     responses(
         (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
-        (status = 400, description = "`traffic_of` is not source ids, or names more than 100", body = ApiErrorBody),
+        (status = 400, description = "`traffic_of` or `status_of` is not source ids, or names more than 100, or both are given", body = ApiErrorBody),
         (status = 401, body = ApiErrorBody),
-        (status = 403, description = "Advertisers see traffic through their programs", body = ApiErrorBody),
+        (status = 403, description = "`traffic_of`: advertisers see traffic through their programs; `status_of`: for advertisers only", body = ApiErrorBody),
         (status = 404, description = "`traffic_of`: one is no source, or another partner's", body = ApiErrorBody),
         (status = 429, description = "Too many streams open for this account", body = ApiErrorBody)))]
 async fn events(
@@ -73,7 +79,13 @@ async fn events(
     Query(params): Query<EventsParams>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let scope = scope(&state, &me, params.traffic_of.as_deref()).await?;
+    let scope = scope(
+        &state,
+        &me,
+        params.traffic_of.as_deref(),
+        params.status_of.as_deref(),
+    )
+    .await?;
     let slot = state
         .live
         .open_stream(me.id, state.config.events_max_per_user)
@@ -127,35 +139,40 @@ async fn events(
         .into_response())
 }
 
-/// What a stream opened with `traffic_of` (or without) carries, once its person was checked
-/// for it: the same rule as reading those sources' traffic.
+/// What a stream opened with `traffic_of`, `status_of` (or neither) carries, once its
+/// person was checked for it: for `traffic_of`, the same rule as reading those sources'
+/// traffic.
 async fn scope(
     state: &AppState,
     me: &Account,
     traffic_of: Option<&str>,
+    status_of: Option<&str>,
 ) -> Result<Scope, AppError> {
     // Empty is absent, as for every other query parameter.
-    let Some(raw) = traffic_of.filter(|t| !t.trim().is_empty()) else {
-        return Ok(Scope::Mine);
-    };
-    let mut ids = raw
-        .split(',')
-        .map(|id| {
-            id.trim().parse::<i64>().map_err(|_| {
-                AppError::Malformed(format!(
-                    "traffic_of \"{raw}\" is not a traffic source id, or ids separated by commas."
-                ))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.len() > TRAFFIC_OF_MAX {
-        return Err(AppError::Malformed(format!(
-            "traffic_of names {} sources; a stream follows at most {TRAFFIC_OF_MAX}.",
-            ids.len()
-        )));
+    fn given(p: Option<&str>) -> Option<&str> {
+        p.filter(|t| !t.trim().is_empty())
     }
+    let raw = match (given(traffic_of), given(status_of)) {
+        (None, None) => return Ok(Scope::Mine),
+        (Some(_), Some(_)) => {
+            return Err(AppError::Malformed(
+                "Give traffic_of or status_of, not both: a stream follows one of them.".into(),
+            ))
+        }
+        (None, Some(raw)) => {
+            let ids = source_ids("status_of", raw)?;
+            if me.role != Role::Advertiser {
+                return Err(AppError::Forbidden(
+                    "status_of is for advertisers' marketplace pages: your own stream already carries the changes you may see.",
+                ));
+            }
+            // No check of the ids: the scope carries only what any advertiser may hear of
+            // them (their changes in and out of the marketplace).
+            return Ok(Scope::StatusOf(ids));
+        }
+        (Some(raw), None) => raw,
+    };
+    let ids = source_ids("traffic_of", raw)?;
     if me.role == Role::Advertiser {
         return Err(AppError::Forbidden(
             "Advertisers see a source's clicks through their programs.",
@@ -171,6 +188,29 @@ async fn scope(
         return Err(AppError::NotFound);
     }
     Ok(Scope::TrafficOf(ids))
+}
+
+/// The ids of `raw`, sorted, without repeats: at most [`TRAFFIC_OF_MAX`].
+fn source_ids(param: &str, raw: &str) -> Result<Vec<i64>, AppError> {
+    let mut ids = raw
+        .split(',')
+        .map(|id| {
+            id.trim().parse::<i64>().map_err(|_| {
+                AppError::Malformed(format!(
+                    "{param} \"{raw}\" is not a traffic source id, or ids separated by commas."
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > TRAFFIC_OF_MAX {
+        return Err(AppError::Malformed(format!(
+            "{param} names {} sources; a stream follows at most {TRAFFIC_OF_MAX}.",
+            ids.len()
+        )));
+    }
+    Ok(ids)
 }
 
 /// How many sent ids a stream remembers: far more than can arrive out of order, so a

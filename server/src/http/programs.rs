@@ -67,16 +67,27 @@ async fn list_programs(
     }))
 }
 
-/// Create a program. The landing URL follows the same rules as a source's URL.
+/// Create a program. The landing URL follows the same rules as a source's URL. An
+/// advertiser has at most `--max-programs-per-advertiser` (200 by default): past it, 422
+/// at `name` and nothing is created.
 #[utoipa::path(post, path = "/api/programs", tag = "programs", request_body = ProgramInput,
-    responses((status = 201, body = Program), (status = 400, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 201, body = Program), (status = 400, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
+              (status = 422, description = "A field is invalid, or the advertiser has as many programs as they may", body = ApiErrorBody)))]
 async fn create_program(
     State(state): State<AppState>,
     Advertiser(advertiser): Advertiser,
     ApiJson(input): ApiJson<ProgramInput>,
 ) -> AppResult<(StatusCode, ApiJson<Program>)> {
     let valid = input.validate().map_err(AppError::Invalid)?;
-    let program = programs::create(&state.db, advertiser.id, &valid).await?;
+    let max = state.config.max_programs_per_advertiser;
+    let program = programs::create(&state.db, advertiser.id, &valid, max)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "name",
+                format!("You have {max} programs, the most one advertiser can have. Add sources to one of them instead."),
+            )
+        })?;
     Ok((StatusCode::CREATED, ApiJson(program)))
 }
 
@@ -101,10 +112,12 @@ async fn get_program(
 /// Answers the collaboration with its new tracking link. A source that is not Active and
 /// Public is 404, like an unknown one. A source already in the program is refused with
 /// 422 `duplicate` at `traffic_source_id` (the code a partner's duplicate source gets).
+/// A program holds at most `--max-sources-per-program` (10,000 by default): past it, 422
+/// `invalid` at `traffic_source_id` and nothing is added.
 #[utoipa::path(post, path = "/api/programs/{id}/sources", tag = "programs", params(("id" = i64, Path)), request_body = AddSource,
     responses((status = 201, body = Collaboration), (status = 400, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 404, description = "Not your program, or not a marketplace source", body = ApiErrorBody),
-              (status = 422, description = "`duplicate`: the source is already in this program", body = ApiErrorBody)))]
+              (status = 422, description = "`duplicate`: the source is already in this program; `invalid`: the program holds as many sources as it may", body = ApiErrorBody)))]
 async fn add_source(
     State(state): State<AppState>,
     Advertiser(advertiser): Advertiser,
@@ -112,8 +125,14 @@ async fn add_source(
     ApiJson(input): ApiJson<AddSource>,
 ) -> AppResult<(StatusCode, ApiJson<Collaboration>)> {
     let base = super::public_base_url(&state);
-    match programs::add_source(&state.db, id, advertiser.id, input.traffic_source_id, &base).await?
+    let max = state.config.max_sources_per_program;
+    match programs::add_source(&state.db, id, advertiser.id, input.traffic_source_id, &base, max)
+        .await?
     {
+        AddOutcome::AtCap => Err(AppError::invalid(
+            "traffic_source_id",
+            format!("This program holds {max} sources, the most one program can. Add this source to another program."),
+        )),
         AddOutcome::Added(c) => Ok((StatusCode::CREATED, ApiJson(c))),
         AddOutcome::NotFound => Err(AppError::NotFound),
         AddOutcome::Duplicate => Err(AppError::Duplicate(FieldErrors::from([(

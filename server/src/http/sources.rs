@@ -16,7 +16,7 @@ use super::auth::{Partner, PartnerOrStaff};
 use super::error::{AppError, AppResult};
 use super::json::ApiJson;
 use super::list_params::{ListParams, Query};
-use crate::db::sources::{self, DuplicateField, UpdateOutcome};
+use crate::db::sources::{self, CreateRefusal, DuplicateField, UpdateOutcome};
 use crate::db::{audit, programs};
 use crate::AppState;
 
@@ -112,9 +112,11 @@ async fn list_sources(
     }))
 }
 
-/// Add a traffic source (partners).
+/// Add a traffic source (partners). A partner has at most `--max-sources-per-partner`
+/// (1,000 by default): past it, 422 at `name` and nothing is added.
 #[utoipa::path(post, path = "/api/traffic-sources", tag = "traffic sources", request_body = SourceInput,
-    responses((status = 201, body = TrafficSource), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 201, body = TrafficSource), (status = 403, body = ApiErrorBody),
+              (status = 422, description = "A field is invalid, a duplicate, or the partner has as many sources as they may", body = ApiErrorBody)))]
 async fn create_source(
     State(state): State<AppState>,
     Partner(partner): Partner,
@@ -122,9 +124,19 @@ async fn create_source(
 ) -> AppResult<(StatusCode, ApiJson<TrafficSource>)> {
     refuse_blocked(&input.status)?;
     let valid = input.validate().map_err(AppError::Invalid)?;
-    let created = sources::create(&state.db, partner.id, &valid)
+    let max = state.config.max_sources_per_partner;
+    let created = sources::create(&state.db, partner.id, &valid, max)
         .await?
-        .map_err(duplicate)?;
+        .map_err(|refusal| match refusal {
+            CreateRefusal::Duplicate(field) => duplicate(field),
+            CreateRefusal::AtCap => AppError::invalid(
+                "name",
+                format!(
+                    "You have {max} traffic sources, the most one partner can have. \
+                     Edit one of them instead, or ask platform staff."
+                ),
+            ),
+        })?;
     Ok((
         StatusCode::CREATED,
         ApiJson(for_viewer(created, partner.role)),
@@ -146,8 +158,9 @@ async fn get_source(
         .await?
         .ok_or(AppError::NotFound)?
         .api();
-    let verified_elsewhere =
-        crate::db::review::queue::verified_elsewhere(&state.db, id, source.partner_id).await?;
+    // Staff only: to a partner it would tell whether another partner verified the site.
+    let verified_elsewhere = viewer.role == Role::Staff
+        && crate::db::review::queue::verified_elsewhere(&state.db, id, source.partner_id).await?;
     Ok(ApiJson(TrafficSourceDetail {
         source: for_viewer(source, viewer.role),
         programs,

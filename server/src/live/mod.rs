@@ -56,16 +56,16 @@ pub struct LiveEvent {
     pub was_listed: bool,
     pub is_listed: bool,
     pub verified: bool,
-    /// For a change to a source out of the marketplace: the advertisers whose programs hold
-    /// it, read once with the event (see [`since`]) rather than once per open stream.
+    /// For a change to a source: the advertisers whose programs hold it, read once with the
+    /// event (see [`since`]) rather than once per open stream.
     pub advertisers: Vec<i64>,
 }
 
 impl LiveEvent {
-    /// A change to a source out of the marketplace, which reaches an advertiser only through
-    /// their programs: it needs `advertisers`.
+    /// A change to a source, which reaches an advertiser's own stream only through their
+    /// programs: it needs `advertisers`.
     fn needs_advertisers(&self) -> bool {
-        self.kind == "source" && !self.was_listed && !self.is_listed
+        self.kind == "source"
     }
 }
 
@@ -88,8 +88,8 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<LiveEvent, sqlx::Error> {
     })
 }
 
-/// Events after `after_id` made since `since_ms`, oldest first, each change to a source out
-/// of the marketplace with the advertisers whose programs hold it.
+/// Events after `after_id` made since `since_ms`, oldest first, each change to a source
+/// with the advertisers whose programs hold it.
 pub async fn since(db: &Db, after_id: i64, since_ms: i64) -> Result<Vec<LiveEvent>, sqlx::Error> {
     let mut events = read(db, after_id, since_ms).await?;
     add_advertisers(db, &mut events).await?;

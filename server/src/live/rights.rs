@@ -2,8 +2,10 @@
 //!
 //! - A notification goes to its recipient only.
 //! - A source's change goes to its partner and to staff, and to an advertiser only when
-//!   the source is in one of their programs or was or is in the marketplace (a blocked
-//!   source must leave the marketplace pages that show it).
+//!   the source is in one of their programs, or on a page they have open (a stream opened
+//!   with `?status_of=`, [`Scope::StatusOf`]) while it was or is in the marketplace (a
+//!   blocked source must leave the marketplace pages that show it). Not to every
+//!   advertiser: each would hear of every block on the platform.
 //! - A new collaboration goes to the source's partner and to the advertiser who made it.
 //! - New clicks (`traffic`) go to the source's partner and to the advertiser of the link.
 //!   Staff have them only on a stream opened for some sources (`?traffic_of=`, [`Scope`]):
@@ -22,9 +24,12 @@ pub enum Scope {
     /// that shows their traffic. Who may open such a stream (the sources' partner, staff) is
     /// checked when it opens.
     TrafficOf(Vec<i64>),
+    /// Only the changes of these sources (sorted, at most [`TRAFFIC_OF_MAX`]) that an
+    /// advertiser may hear of: a marketplace page's, so it can drop one that leaves.
+    StatusOf(Vec<i64>),
 }
 
-/// The most sources one stream follows the clicks of: a page of a list.
+/// The most sources one stream follows: a page of a list.
 pub const TRAFFIC_OF_MAX: usize = 100;
 
 /// Whether a stream of `scope`, held by `account`, sends `e`.
@@ -36,6 +41,17 @@ pub fn carries(scope: &Scope, account: &Account, e: &LiveEvent) -> bool {
                 && e.traffic_source_id
                     .is_some_and(|id| ids.binary_search(&id).is_ok())
         }
+        Scope::StatusOf(ids) => {
+            // What their own stream carries (a source in their programs) comes only there:
+            // a page would otherwise hear it twice.
+            e.kind == "source"
+                && !e.advertisers.contains(&account.id)
+                && e.traffic_source_id
+                    .is_some_and(|id| ids.binary_search(&id).is_ok())
+                // Of a source out of the marketplace, nothing: the page named it, it may
+                // never have been public. Its own stream tells of it through a program.
+                && (e.was_listed || e.is_listed)
+        }
     }
 }
 
@@ -46,9 +62,8 @@ pub fn may_see(account: &Account, e: &LiveEvent) -> bool {
         ("source", Role::Staff) => true,
         ("source", Role::Partner) => e.partner_id == me,
         // `advertisers` was read with the event: the programs that hold the source then.
-        ("source", Role::Advertiser) => {
-            e.was_listed || e.is_listed || e.advertisers.contains(&account.id)
-        }
+        // A marketplace page hears of the others on a stream of its own (`StatusOf`).
+        ("source", Role::Advertiser) => e.advertisers.contains(&account.id),
         ("collaboration", Role::Partner) => e.partner_id == me,
         ("collaboration", Role::Advertiser) => e.account_id == me,
         // New clicks: the source's partner and the advertiser whose link was clicked.
@@ -126,19 +141,35 @@ mod tests {
     }
 
     #[test]
-    fn a_source_out_of_the_marketplace_reaches_only_the_advertisers_whose_programs_hold_it() {
+    fn a_source_change_reaches_an_advertiser_through_their_programs_or_a_page_showing_it() {
         let private = source_change((false, false), vec![5]);
         assert!(may_see(&account(5, Role::Advertiser), &private));
         assert!(!may_see(&account(6, Role::Advertiser), &private));
         assert!(may_see(&account(2, Role::Partner), &private), "its partner");
         assert!(!may_see(&account(3, Role::Partner), &private));
         assert!(may_see(&account(1, Role::Staff), &private));
-        // Leaving or entering the marketplace concerns every advertiser.
+        // Leaving or entering the marketplace: only on the streams of the pages showing it.
         for listed in [(true, false), (false, true)] {
-            assert!(may_see(
-                &account(6, Role::Advertiser),
-                &source_change(listed, vec![])
-            ));
+            let change = source_change(listed, vec![]);
+            let advertiser = account(6, Role::Advertiser);
+            assert!(!carries(&Scope::Mine, &advertiser, &change));
+            assert!(carries(&Scope::StatusOf(vec![7]), &advertiser, &change));
+            assert!(!carries(&Scope::StatusOf(vec![8]), &advertiser, &change));
         }
+        let held = source_change((true, false), vec![6]);
+        assert!(carries(&Scope::Mine, &account(6, Role::Advertiser), &held));
+        assert!(
+            !carries(
+                &Scope::StatusOf(vec![7]),
+                &account(6, Role::Advertiser),
+                &held
+            ),
+            "once, on their own stream"
+        );
+        let page = Scope::StatusOf(vec![7]);
+        assert!(
+            !carries(&page, &account(6, Role::Advertiser), &private),
+            "a private source named by a page"
+        );
     }
 }

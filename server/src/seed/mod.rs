@@ -189,7 +189,7 @@ pub async fn seed_demo(db: &Db) -> Result<SeedOutcome, sqlx::Error> {
         let valid = input
             .validate()
             .map_err(|e| sqlx::Error::Protocol(format!("demo source {name} invalid: {e:?}")))?;
-        let source = sources::create(db, ids[owner], &valid)
+        let source = sources::create(db, ids[owner], &valid, i64::MAX)
             .await?
             .map_err(|_| sqlx::Error::Protocol(format!("duplicate demo source {name}")))?;
         source_ids.push((name, source.id));
@@ -261,11 +261,15 @@ async fn seed_programs(
         let valid = input
             .validate()
             .map_err(|e| sqlx::Error::Protocol(format!("demo program {name} invalid: {e:?}")))?;
-        let program = programs::create(db, account_ids[owner], &valid).await?;
+        let program = programs::create(db, account_ids[owner], &valid, i64::MAX)
+            .await?
+            .ok_or_else(|| sqlx::Error::Protocol("demo programs past the cap".into()))?;
         for source_name in source_names {
             let source = source_id(source_ids, source_name)?;
             // Tracking URLs are built per request; the base here is never shown.
-            match programs::add_source(db, program.id, account_ids[owner], source, "").await? {
+            match programs::add_source(db, program.id, account_ids[owner], source, "", i64::MAX)
+                .await?
+            {
                 AddOutcome::Added(c) => {
                     let (owner, _, url, ..) = DEMO_SOURCES
                         .iter()

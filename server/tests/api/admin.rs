@@ -14,7 +14,7 @@ both_engines!(
     block_and_unblock_restore_the_previous_status,
     refused_blocks_and_unblocks_write_nothing,
     partner_sees_the_reason_never_the_note_and_cannot_edit,
-    history_shows_blocks_and_unblocks_with_actor_and_reason,
+    history_shows_staff_who_acted_and_the_partner_platform_staff,
     staff_lists_partners_with_search_and_pages,
     a_block_stops_every_link_at_once_on_every_instance,
 );
@@ -367,7 +367,7 @@ async fn partner_sees_the_reason_never_the_note_and_cannot_edit(engine: Engine) 
     assert_eq!(app.snapshot().await, before);
 }
 
-async fn history_shows_blocks_and_unblocks_with_actor_and_reason(engine: Engine) {
+async fn history_shows_staff_who_acted_and_the_partner_platform_staff(engine: Engine) {
     let app = spawn_app(engine).await;
     let partner = app.partner().await;
     let staff = app.staff().await;
@@ -409,12 +409,31 @@ async fn history_shows_blocks_and_unblocks_with_actor_and_reason(engine: Engine)
         json!([{"field": "status", "old": "blocked", "new": "paused"}])
     );
 
+    assert_eq!(
+        blocked["actor"]["display_name"], "Staff Member",
+        "staff see who"
+    );
+
+    // The partner sees the team, not the person who acted (nor their e-mail).
     let seen_by_partner: Value = partner.get(&path).await.json().await.unwrap();
     let blocked = &seen_by_partner["items"][1];
     assert_eq!(blocked["action"], "blocked");
     assert_eq!(blocked["reason"], "Brand bidding");
-    assert_eq!(blocked["actor"]["role"], "staff");
     assert!(blocked.get("note").is_none(), "{blocked}");
+    for entry in &seen_by_partner["items"].as_array().unwrap()[..2] {
+        assert_eq!(
+            entry["actor"],
+            json!({"id": 0, "display_name": "Platform staff", "role": "staff"})
+        );
+    }
+    let text = seen_by_partner.to_string();
+    let email = &staff.account.as_ref().unwrap().email;
+    assert!(
+        !text.contains("Staff Member") && !text.contains(email.as_str()),
+        "{text}"
+    );
+    // Their own entries still name them.
+    assert_eq!(seen_by_partner["items"][2]["actor"]["id"], partner.id());
 }
 
 async fn staff_lists_partners_with_search_and_pages(engine: Engine) {

@@ -14,7 +14,7 @@ use crate::support::{error_code, spawn_app, spawn_app_with, Engine, User};
 
 both_engines!(
     a_partner_receives_changes_of_their_own_sources_only,
-    an_advertiser_receives_marketplace_and_program_sources_only,
+    an_advertiser_hears_of_sources_in_their_programs_or_on_their_open_page_only,
     a_notification_and_a_collaboration_reach_those_they_concern,
     a_reconnect_resumes_after_the_last_event_without_gap_or_duplicate,
     streams_are_capped_per_person_kept_alive_and_not_buffered,
@@ -140,48 +140,109 @@ async fn a_partner_receives_changes_of_their_own_sources_only(engine: Engine) {
     );
 }
 
-async fn an_advertiser_receives_marketplace_and_program_sources_only(engine: Engine) {
+async fn an_advertiser_hears_of_sources_in_their_programs_or_on_their_open_page_only(
+    engine: Engine,
+) {
     let app = spawn_app(engine).await;
     let partner = app.partner().await;
-    let advertiser = app.advertiser().await;
-    let listed = partner
-        .create_source("Listed", "https://listed.example/")
-        .await;
+    let (holder, other) = (app.advertiser().await, app.advertiser().await);
+    let held = partner.create_source("Held", "https://held.example/").await;
     let in_program = partner
         .create_source("In Program", "https://program.example/")
         .await;
     let elsewhere = partner
         .create_source("Elsewhere", "https://elsewhere.example/")
         .await;
-    set_state(&partner, &elsewhere, "active", "private").await;
-    let p = program(&advertiser, "Spring", "https://shop.example/").await;
-    collaborate(&advertiser, &p, &in_program).await;
+    let marker = partner
+        .create_source("Marker", "https://marker.example/")
+        .await;
+    let on_page = partner
+        .create_source("On Page", "https://page.example/")
+        .await;
+    let p = program(&holder, "Spring", "https://shop.example/").await;
+    collaborate(&holder, &p, &held).await;
+    collaborate(&holder, &p, &in_program).await;
+    let q = program(&other, "Autumn", "https://shop.example/").await;
+    collaborate(&other, &q, &marker).await;
     set_state(&partner, &in_program, "active", "private").await;
-    let mut stream = Stream::open(&advertiser, None).await;
+    set_state(&partner, &elsewhere, "active", "private").await;
+    let mut holders = Stream::open(&holder, None).await;
+    let mut others = Stream::open(&other, None).await;
 
     // A private source in no program of theirs: not for them. Then one in their program.
     set_state(&partner, &elsewhere, "paused", "private").await;
     set_state(&partner, &in_program, "paused", "private").await;
-    let frame = stream.next().await;
-    assert_eq!(
-        frame.data["source_id"],
-        id_of(&in_program),
-        "only the source in their program"
-    );
+    let frame = holders.next().await;
+    assert_eq!(frame.data["source_id"], id_of(&in_program));
     assert_eq!(frame.data["listed"], false);
 
-    // A marketplace source blocked by staff: it leaves the marketplace, and they are told.
+    // A marketplace source in the holder's program, blocked by staff: the holder hears of
+    // it; the other advertiser does not. Their next event is a later change in their own
+    // program (a marker), which proves the block never came.
     let staff = app.staff().await;
-    block(&staff, id_of(&listed), "Fake traffic", None).await;
-    let frame = stream.next().await;
+    block(&staff, id_of(&held), "Fake traffic", None).await;
+    // With its notification, in either order.
+    let (first, second) = (holders.next().await, holders.next().await);
+    let frame = if first.event == "source" {
+        first
+    } else {
+        second
+    };
     assert_eq!(frame.event, "source");
-    assert_eq!(frame.data["source_id"], id_of(&listed));
+    assert_eq!(frame.data["source_id"], id_of(&held));
     assert_eq!(frame.data["status"], "blocked");
     assert_eq!(frame.data["listed"], false);
-    assert!(stream
-        .next_within(Duration::from_millis(800))
-        .await
-        .is_none());
+    set_state(&partner, &marker, "paused", "public").await;
+    let frame = others.next().await;
+    assert_eq!(
+        frame.data["source_id"],
+        id_of(&marker),
+        "another advertiser's program source was blocked, not theirs"
+    );
+
+    // A marketplace page open (its own stream) hears of the sources it shows, only while
+    // they are or were in the marketplace, and not twice those of its programs.
+    let ids = [&on_page, &elsewhere, &marker]
+        .map(|s| id_of(s).to_string())
+        .join(",");
+    let mut page = Stream::open_at(&other, &format!("/api/events?status_of={ids}"), None).await;
+    set_state(&partner, &elsewhere, "active", "private").await;
+    set_state(&partner, &marker, "active", "public").await;
+    block(&staff, id_of(&on_page), "Fake traffic", None).await;
+    let frame = page.next().await;
+    assert_eq!(
+        frame.data["source_id"],
+        id_of(&on_page),
+        "not a private source the page named, nor one of their programs' (own stream)"
+    );
+    assert_eq!(frame.data["listed"], false);
+    assert_eq!(
+        others.next().await.data["source_id"],
+        id_of(&marker),
+        "their program's source on their own stream"
+    );
+    let frame = others.next_within(Duration::from_millis(800)).await;
+    assert!(
+        frame.is_none(),
+        "the page's block is not on their own stream: {frame:?}"
+    );
+
+    // Who may open such a stream, and how many sources it names.
+    for (user, query, status) in [
+        (&partner, "status_of=1", StatusCode::FORBIDDEN),
+        (&staff, "status_of=1", StatusCode::FORBIDDEN),
+        (&other, "status_of=x", StatusCode::BAD_REQUEST),
+        (&other, "status_of=1&traffic_of=1", StatusCode::BAD_REQUEST),
+    ] {
+        let r = user.get(&format!("/api/events?{query}")).await;
+        assert_eq!(r.status(), status, "{query}");
+    }
+    let many = (1..=101)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let r = other.get(&format!("/api/events?status_of={many}")).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
 async fn a_notification_and_a_collaboration_reach_those_they_concern(engine: Engine) {

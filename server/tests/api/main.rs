@@ -6,6 +6,7 @@ pub mod support;
 mod accounts;
 mod admin;
 mod bulk;
+mod caps;
 mod connections;
 mod crash;
 mod downloads;

@@ -843,6 +843,7 @@ async fn tracking_codes_are_unique_base62_and_unguessable(engine: Engine) {
                 advertiser.id(),
                 s["id"].as_i64().unwrap(),
                 "",
+                i64::MAX,
             )
             .await
             .unwrap();

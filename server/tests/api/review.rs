@@ -17,7 +17,8 @@ both_engines!(
     a_new_source_is_queued_until_verified_and_a_platform_profile_is_not,
     a_lost_proof_is_a_reason_until_proven_again,
     a_new_host_is_a_reason_and_a_new_path_is_not,
-    duplicate_claims_appear_side_by_side_and_clear_when_one_leaves,
+    a_duplicate_claim_marks_the_new_claim_alone_and_staff_see_every_claim,
+    a_partner_learns_nothing_of_another_partners_verification,
     bad_traffic_is_a_reason_until_it_improves,
     unblocking_is_a_reason_and_blocking_takes_a_source_out,
     dated_reasons_expire_in_the_sweep,
@@ -298,7 +299,31 @@ async fn a_new_host_is_a_reason_and_a_new_path_is_not(engine: Engine) {
     );
 }
 
-async fn duplicate_claims_appear_side_by_side_and_clear_when_one_leaves(engine: Engine) {
+/// What the queue holds of these sources, and their rows' versions: a write that leaves
+/// them alone leaves this equal.
+async fn review_rows(app: &TestApp, ids: &[i64]) -> Vec<String> {
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let mut rows = Vec::new();
+    for sql in [
+        format!("SELECT traffic_source_id, reason, raised_at, COALESCE(detail, '') AS d FROM review_reasons WHERE traffic_source_id IN ({list}) ORDER BY 1, 2"),
+        format!("SELECT traffic_source_id, reason, raised_at, CAST(risk AS TEXT) AS d FROM review_queue WHERE traffic_source_id IN ({list}) ORDER BY 1, 2"),
+        format!("SELECT id, CAST(version AS TEXT), updated_at, COALESCE(verified_method, '') FROM traffic_sources WHERE id IN ({list}) ORDER BY 1"),
+    ] {
+        for row in sqlx::query(&sql).fetch_all(&app.db.pool).await.unwrap() {
+            use sqlx::Row;
+            rows.push(format!(
+                "{} {} {} {}",
+                row.try_get::<i64, _>(0).unwrap(),
+                row.try_get::<String, _>(1).unwrap(),
+                row.try_get::<i64, _>(2).unwrap(),
+                row.try_get::<String, _>(3).unwrap()
+            ));
+        }
+    }
+    rows
+}
+
+async fn a_duplicate_claim_marks_the_new_claim_alone_and_staff_see_every_claim(engine: Engine) {
     let app = spawn_app(engine).await;
     let staff = app.staff().await;
     let first = app.partner().await;
@@ -315,12 +340,13 @@ async fn duplicate_claims_appear_side_by_side_and_clear_when_one_leaves(engine: 
         .unwrap();
     // One partner's own sources on one site are no duplicate.
     assert_eq!(reasons_of(&staff, a).await, strings(&["new_unverified"]));
-    // Verified by the first partner, claimed by the second: the second is told, not refused.
     sqlx::query("UPDATE traffic_sources SET verified_method = 'dns_txt' WHERE id = $1")
         .bind(a)
         .execute(&app.db.pool)
         .await
         .unwrap();
+    let firsts = review_rows(&app, &[a, a2]).await;
+    // The second partner claims the site: a notice for staff, not a refusal.
     let r = second
         .post(
             "/api/traffic-sources",
@@ -329,20 +355,24 @@ async fn duplicate_claims_appear_side_by_side_and_clear_when_one_leaves(engine: 
         .await;
     assert_eq!(r.status(), StatusCode::CREATED, "a notice, not a refusal");
     let b = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    assert_eq!(read(&second, b).await["verified_elsewhere"], true);
     assert_eq!(
-        read(&first, a).await["verified_elsewhere"],
-        false,
-        "own proofs are no notice"
+        review_rows(&app, &[a, a2]).await,
+        firsts,
+        "the first partner's rows are not touched by the second's add"
     );
-
-    for id in [a, a2, b] {
-        let reasons = reasons_of(&staff, id).await.unwrap();
+    let reasons = reasons_of(&staff, b).await.unwrap();
+    assert!(
+        reasons.contains(&"duplicate_claim".to_string()),
+        "{reasons:?}"
+    );
+    for id in [a, a2] {
+        let reasons = reasons_of(&staff, id).await.unwrap_or_default();
         assert!(
-            reasons.contains(&"duplicate_claim".to_string()),
+            !reasons.contains(&"duplicate_claim".to_string()),
             "{id}: {reasons:?}"
         );
     }
+    // Staff see every claim on the site beside the new one: both partners' sources.
     let evidence: Value = staff
         .get(&format!("/api/admin/review/{b}"))
         .await
@@ -362,18 +392,68 @@ async fn duplicate_claims_appear_side_by_side_and_clear_when_one_leaves(engine: 
         })
         .collect();
     assert_eq!(claims, vec![(a, true), (a2, false), (b, false)]);
+    assert_eq!(evidence["claims"][0]["partner_id"], first.id());
     assert_eq!(evidence["claims"][2]["partner_id"], second.id());
+    // Only staff hear that another partner verified the site.
+    assert_eq!(read(&staff, b).await["verified_elsewhere"], true);
+    assert_eq!(read(&second, b).await["verified_elsewhere"], false);
 
-    // The second partner moves away: nobody shares the site any more.
+    // The first partner adds there again: now theirs is the new claim, and the second's
+    // rows are left alone.
+    let seconds = review_rows(&app, &[b]).await;
+    let a3 = first
+        .create_source("Shop Deals", "https://deals.claimed.example/")
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(review_rows(&app, &[b]).await, seconds);
+    let reasons = reasons_of(&staff, a3).await.unwrap();
+    assert!(
+        reasons.contains(&"duplicate_claim".to_string()),
+        "{reasons:?}"
+    );
+
+    // The second partner moves away: their claim ends at once; the first's, which nobody
+    // shares any more, at the next sweep (not in the second's request).
     edit_url(&second, b, "https://mine.example/").await;
-    for id in [a, a2, b] {
+    let reasons = reasons_of(&staff, b).await.unwrap_or_default();
+    assert!(
+        !reasons.contains(&"duplicate_claim".to_string()),
+        "{reasons:?}"
+    );
+    sweep(&app).await;
+    for id in [a, a2, a3] {
         let reasons = reasons_of(&staff, id).await.unwrap_or_default();
         assert!(
             !reasons.contains(&"duplicate_claim".to_string()),
             "{id}: {reasons:?}"
         );
     }
-    assert_eq!(read(&second, b).await["verified_elsewhere"], false);
+}
+
+async fn a_partner_learns_nothing_of_another_partners_verification(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let staff = app.staff().await;
+    let owner = app.partner().await;
+    let other = app.partner().await;
+    let verified = owner.create_source("Site", "https://proven.example/").await["id"]
+        .as_i64()
+        .unwrap();
+    sqlx::query("UPDATE traffic_sources SET verified_method = 'dns_txt' WHERE id = $1")
+        .bind(verified)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let theirs = other
+        .create_source("Mine too", "https://www.proven.example/")
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let read_by_partner = read(&other, theirs).await;
+    assert_eq!(read_by_partner["verified_elsewhere"], false);
+    assert_eq!(read_by_partner["verification"]["state"], "unverified");
+    // Staff see it, to weigh the claim.
+    assert_eq!(read(&staff, theirs).await["verified_elsewhere"], true);
 }
 
 async fn bad_traffic_is_a_reason_until_it_improves(engine: Engine) {
@@ -555,8 +635,9 @@ async fn the_queue_is_riskiest_first_filtered_and_paged(engine: Engine) {
         .iter()
         .map(|i| i["source"]["id"].as_i64().unwrap())
         .collect();
-    // Duplicates (30 + 10) first, the newer one first; then new sources, newest first.
-    assert_eq!(order, vec![dup, plain[0], plain[3], plain[2], plain[1]]);
+    // The duplicate claim (30 + 10: the new claim alone) first; then new sources, newest
+    // first.
+    assert_eq!(order, vec![dup, plain[3], plain[2], plain[1], plain[0]]);
     assert_eq!(page["items"][0]["risk"], 40);
     assert_eq!(
         page["items"][0]["reasons"][0]["label"],
@@ -564,8 +645,8 @@ async fn the_queue_is_riskiest_first_filtered_and_paged(engine: Engine) {
     );
 
     let dups = queue(&staff, "?reason=duplicate_claim").await;
-    assert_eq!(dups["total"], 2);
-    assert_eq!(dups["items"].as_array().unwrap().len(), 2);
+    assert_eq!(dups["total"], 1);
+    assert_eq!(dups["items"].as_array().unwrap().len(), 1);
 
     let mut seen = Vec::new();
     let mut query = "?limit=2".to_string();

@@ -145,31 +145,21 @@ pub async fn refresh(tx: &mut Tx<'_>, id: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// The partners other than `partner_id` declaring `site`, at most two (all the callers need
-/// to know is none, one or several).
-async fn other_partners(
+/// Whether a partner other than `partner_id` declares `site`. The first such row answers
+/// (index `ts_site`), however many sources the others have there.
+async fn shared_with_others(
     tx: &mut Tx<'_>,
     site: &str,
     partner_id: i64,
-) -> Result<Vec<i64>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT partner_id FROM traffic_sources WHERE site = $1 AND partner_id <> $2 LIMIT 2",
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT 1 AS x FROM traffic_sources WHERE site = $1 AND partner_id <> $2 LIMIT 1",
     )
     .bind(site)
     .bind(partner_id)
-    .fetch_all(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    rows.iter().map(|r| r.try_get("partner_id")).collect()
-}
-
-/// One partner's sources on a site.
-async fn sources_of(tx: &mut Tx<'_>, site: &str, partner_id: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id FROM traffic_sources WHERE site = $1 AND partner_id = $2")
-        .bind(site)
-        .bind(partner_id)
-        .fetch_all(&mut **tx)
-        .await?;
-    rows.iter().map(|r| r.try_get("id")).collect()
+    Ok(row.is_some())
 }
 
 fn claim_detail(site: &str) -> String {
@@ -177,8 +167,9 @@ fn claim_detail(site: &str) -> String {
 }
 
 /// A partner's source has come to `site`: it is a duplicate claim when another partner
-/// declares the site, and when exactly one did, that partner's sources there become
-/// duplicate claims too (with several, theirs already are).
+/// declares the site. Only this source is marked: the other partners' sources are not
+/// rewritten (an add would cost as much as their number, and take the write lock that
+/// long); staff see every claim on the site beside this one ([`queue::claims`]).
 async fn join_site(
     tx: &mut Tx<'_>,
     id: i64,
@@ -186,38 +177,11 @@ async fn join_site(
     site: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    if site.is_empty() {
-        return Ok(());
-    }
-    let others = other_partners(tx, site, partner_id).await?;
-    if others.is_empty() {
+    if site.is_empty() || !shared_with_others(tx, site, partner_id).await? {
         return Ok(());
     }
     let detail = claim_detail(site);
-    raise(tx, id, ReviewReason::DuplicateClaim, now, Some(&detail)).await?;
-    if let [only] = others.as_slice() {
-        for other in sources_of(tx, site, *only).await? {
-            raise(tx, other, ReviewReason::DuplicateClaim, now, Some(&detail)).await?;
-            refresh(tx, other).await?;
-        }
-    }
-    Ok(())
-}
-
-/// A partner's source has left `site` (its row already says where it went): when a
-/// single partner is left there, its sources are no longer duplicate claims.
-async fn leave_site(tx: &mut Tx<'_>, partner_id: i64, site: &str) -> Result<(), sqlx::Error> {
-    if site.is_empty() || !sources_of(tx, site, partner_id).await?.is_empty() {
-        return Ok(());
-    }
-    let left = other_partners(tx, site, partner_id).await?;
-    if let [only] = left.as_slice() {
-        for other in sources_of(tx, site, *only).await? {
-            clear(tx, other, ReviewReason::DuplicateClaim).await?;
-            refresh(tx, other).await?;
-        }
-    }
-    Ok(())
+    raise(tx, id, ReviewReason::DuplicateClaim, now, Some(&detail)).await
 }
 
 /// In the creating transaction: the new source's site, and its first reasons.
@@ -266,8 +230,9 @@ pub async fn on_url_changed(
     let new_site = site_of_url(new_url);
     if old_site != new_site {
         set_site(tx, id, &new_site).await?;
+        // The claims of the partners left on the old site are not touched here (as many
+        // as they have): the sweep clears those nobody else shares any more.
         clear(tx, id, ReviewReason::DuplicateClaim).await?;
-        leave_site(tx, partner_id, &old_site).await?;
         join_site(tx, id, partner_id, &new_site, now).await?;
         if new_site.is_empty() {
             // On a shared platform a proof is impossible, so "not verified" is no reason.

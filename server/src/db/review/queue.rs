@@ -168,7 +168,7 @@ pub async fn evidence(db: &Db, id: i64) -> Result<Option<ReviewEvidence>, sqlx::
         .unwrap_or_default();
     let risk = reasons.iter().map(|r| r.reason.weight()).sum();
     let claims = match &site {
-        Some(site) => claims(db, site).await?,
+        Some(site) => claims(db, site, id).await?,
         None => Vec::new(),
     };
     let attempts = sqlx::query(
@@ -202,14 +202,18 @@ pub async fn evidence(db: &Db, id: i64) -> Result<Option<ReviewEvidence>, sqlx::
     }))
 }
 
-/// Every source declaring `site`, oldest first, up to 50.
-pub async fn claims(db: &Db, site: &str) -> Result<Vec<Claim>, sqlx::Error> {
+/// The sources declaring `site`, oldest first, up to 50, and `id` (the source looked at)
+/// wherever it comes: a site can hold a thousand of one partner's sources before it.
+pub async fn claims(db: &Db, site: &str, id: i64) -> Result<Vec<Claim>, sqlx::Error> {
     sqlx::query(
         "SELECT s.id, s.name, s.url, s.partner_id, a.display_name, s.status, s.verified_method, s.created_at
          FROM traffic_sources s JOIN accounts a ON a.id = s.partner_id
-         WHERE s.site = $1 ORDER BY s.created_at, s.id LIMIT 50",
+         WHERE s.id IN (SELECT id FROM (SELECT id FROM traffic_sources WHERE site = $1 ORDER BY created_at, id LIMIT 50) AS oldest)
+            OR s.id = $2
+         ORDER BY s.created_at, s.id",
     )
     .bind(site)
+    .bind(id)
     .fetch_all(&db.pool)
     .await?
     .iter()

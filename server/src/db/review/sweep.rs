@@ -1,5 +1,6 @@
 //! The queue's periodic work: the traffic reasons, worked out from 7 days of daily rollups;
-//! the dated reasons that expire; and the `site` of rows made before the queue existed.
+//! the dated reasons that expire; the duplicate claims nobody shares any more; and the
+//! `site` of rows made before the queue existed.
 //! Several instances may sweep at once: every step only sets what the data says, so two
 //! sweeps agree.
 
@@ -86,7 +87,40 @@ pub async fn sweep(db: &Db, t: Thresholds) -> Result<Swept, sqlx::Error> {
     ] {
         swept.cleared += expire(db, reason, now - days * DAY_MS).await?;
     }
+    swept.cleared += clear_lone_claims(db).await?;
     Ok(swept)
+}
+
+/// Clears the duplicate claims of sources whose site no other partner declares any more
+/// (the others moved away or left). Not done by the move itself: that would rewrite as
+/// many rows as the partner left behind has there. Returns how many.
+async fn clear_lone_claims(db: &Db) -> Result<usize, sqlx::Error> {
+    let mut total = 0;
+    loop {
+        let ids: Vec<i64> = sqlx::query(
+            "SELECT r.traffic_source_id FROM review_reasons r JOIN traffic_sources s ON s.id = r.traffic_source_id
+             WHERE r.reason = $1 AND NOT EXISTS (SELECT 1 FROM traffic_sources o
+                 WHERE o.site = s.site AND o.site <> '' AND o.partner_id <> s.partner_id)
+             LIMIT $2",
+        )
+        .bind(ReviewReason::DuplicateClaim.id())
+        .bind(CHUNK as i64)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get("traffic_source_id"))
+        .collect::<Result<_, _>>()?;
+        if ids.is_empty() {
+            return Ok(total);
+        }
+        let mut tx = db.begin_write().await?;
+        for id in &ids {
+            clear(&mut tx, *id, ReviewReason::DuplicateClaim).await?;
+            refresh(&mut tx, *id).await?;
+        }
+        tx.commit().await?;
+        total += ids.len();
+    }
 }
 
 /// The sources whose last 7 days cross a threshold, with the figures in words.

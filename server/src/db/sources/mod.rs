@@ -8,7 +8,7 @@ mod write;
 
 pub use block::{block, unblock, BlockOutcome};
 pub use list::{count, list, plan, send_all, Cursor, ListFilter, Planned};
-pub use write::{create, update, DuplicateField, UpdateOutcome};
+pub use write::{create, update, CreateRefusal, DuplicateField, UpdateOutcome};
 
 use model::verification::VerificationState;
 use model::{Channel, Status, TrafficSource, Visibility};

@@ -48,14 +48,37 @@ fn valid_of(source: &TrafficSource) -> ValidSource {
     }
 }
 
-/// Creates a source and its "created" audit entry in one transaction.
+/// Why a source was not created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateRefusal {
+    Duplicate(DuplicateField),
+    /// The partner already has `max` sources.
+    AtCap,
+}
+
+/// Creates a source and its "created" audit entry in one transaction, unless the partner
+/// already has `max` sources.
 pub async fn create(
     db: &Db,
     partner_id: i64,
     v: &ValidSource,
-) -> Result<Result<TrafficSource, DuplicateField>, sqlx::Error> {
+    max: i64,
+) -> Result<Result<TrafficSource, CreateRefusal>, sqlx::Error> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
+    let have = db
+        .count_for_cap(
+            &mut tx,
+            "accounts",
+            "traffic_sources",
+            "partner_id",
+            partner_id,
+        )
+        .await?;
+    if have >= max {
+        tx.rollback().await?;
+        return Ok(Err(CreateRefusal::AtCap));
+    }
     let inserted = sqlx::query(
         "INSERT INTO traffic_sources (partner_id, name, name_key, url, url_key, channels, status, visibility, version, created_at, updated_at, verification_token)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10) RETURNING id",
@@ -74,7 +97,11 @@ pub async fn create(
     .await;
     let id: i64 = match inserted {
         Ok(row) => row.try_get("id")?,
-        Err(e) => return duplicate_field(&e).map(Err).ok_or(e),
+        Err(e) => {
+            return duplicate_field(&e)
+                .map(|f| Err(CreateRefusal::Duplicate(f)))
+                .ok_or(e)
+        }
     };
     let changes: Vec<FieldChange> = field_values(v)
         .into_iter()
