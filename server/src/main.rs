@@ -18,7 +18,12 @@ async fn main() {
             EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let db = match Db::connect(&config.database_url, config.db_max_connections).await {
+    let db = match Db::connect_with(
+        &config.database_url,
+        config.db_max_connections,
+        Duration::from_millis(config.db_acquire_timeout_ms),
+    )
+    .await {
         Ok(db) => db,
         Err(e) => {
             eprintln!(

@@ -3,7 +3,10 @@
 //! 1. [`resolve`]: the code to its link, the source's status read fresh on every click;
 //! 2. [`classify`]: the referrer's host and class, the bot flag;
 //! 3. [`visitor`]: the daily-salted visitor hash;
-//! 4. [`journal`]: the click appended to a local file before the answer is sent;
+//! 4. [`journal`]: the click appended to a local file before the answer is sent (by a
+//!    writer thread that batches appends); when the journal cannot take it (disk full,
+//!    read-only), the click is written to the database before the answer instead, and
+//!    only when neither can keep it is the visitor sent on with the click counted lost;
 //! 5. the drain ([`Ledger::drain`], every `--click-drain-ms`): sealed journal segments
 //!    written to the database in batches by [`store`] ([`store_sqlite`] on SQLite), events
 //!    and rollups in one transaction, idempotent by click id; segments left by a killed process are replayed
@@ -25,6 +28,7 @@ pub mod visitor;
 
 use std::net::IpAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -58,14 +62,38 @@ pub struct Ledger {
     draining: tokio::sync::Mutex<()>,
     /// New clicks whose live announcement waits for the end of its window.
     owed: announce::Owed,
+    /// Most clicks of `waiting` held in memory; the journal alone holds the rest.
+    memory_max: usize,
+    counters: Arc<ClickCounters>,
+}
+
+/// What happened to clicks since the start, for the operator's view (metrics).
+#[derive(Debug, Default)]
+pub struct ClickCounters {
+    /// Appended to the journal before their answer.
+    pub journaled: AtomicU64,
+    /// Written to the database before their answer because the journal could not take
+    /// them.
+    pub stored_directly: AtomicU64,
+    /// Answered but kept nowhere: the journal and the database both failed.
+    pub lost: AtomicU64,
+    /// Written to the database by the drain (new ones only).
+    pub drained: AtomicU64,
+}
+
+impl ClickCounters {
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
 }
 
 impl Ledger {
     /// Opens the journal in `dir`; segments left there by a previous process are stored by
-    /// the first [`Ledger::drain`].
-    pub fn open(dir: &Path) -> std::io::Result<Ledger> {
-        let (journal, left) = Journal::open(dir)?;
-        let left_clicks: usize = left.iter().map(|s| s.events.len()).sum();
+    /// the first [`Ledger::drain`]. At most `memory_max` clicks waiting for the database
+    /// are held in memory (`--click-memory-max`).
+    pub fn open(dir: &Path, memory_max: usize) -> std::io::Result<Ledger> {
+        let (journal, left) = Journal::open(dir, memory_max)?;
+        let left_clicks: usize = left.iter().map(|s| s.clicks).sum();
         if left_clicks > 0 {
             tracing::info!(
                 clicks = left_clicks,
@@ -80,12 +108,21 @@ impl Ledger {
             waiting: Mutex::new(left),
             draining: tokio::sync::Mutex::new(()),
             owed: announce::Owed::default(),
+            memory_max,
+            counters: Arc::default(),
         })
     }
 
+    /// The click counters (shared: a metrics exporter may keep a clone).
+    pub fn counters(&self) -> Arc<ClickCounters> {
+        self.counters.clone()
+    }
+
     /// Records one click on `link` and returns its click id. When this returns the click
-    /// is in the journal: answer only after calling it.
-    pub fn record(&self, link: &Link, visit: &Visit<'_>) -> String {
+    /// is in the journal, or else in the database: answer only after calling it. When
+    /// neither could take it, it is counted lost and logged, and the visitor is sent on
+    /// all the same (a lost visitor is worse than a lost count).
+    pub async fn record(&self, db: &Db, link: &Link, visit: &Visit<'_>) -> String {
         let at = crate::time::now_ms();
         let referrer_host = visit.referrer.and_then(classify::url_host);
         let declared = classify::declared_site(&link.source_url);
@@ -112,8 +149,29 @@ impl Ledger {
                 .visitor_hash(at, visit.ip, visit.user_agent.unwrap_or("")),
         };
         let click_id = event.click_id.clone();
-        if let Err(e) = self.journal.append(event) {
-            tracing::error!(error = %e, "appending to the click journal failed; the click is kept in memory only");
+        let journal_error = match self.journal.append(event.clone()).await {
+            Ok(()) => {
+                self.counters.journaled.fetch_add(1, Ordering::Relaxed);
+                return click_id;
+            }
+            Err(e) => e,
+        };
+        match store::store(db, &self.partitions, std::slice::from_ref(&event)).await {
+            Ok(done) => {
+                self.counters.stored_directly.fetch_add(1, Ordering::Relaxed);
+                self.owed.add(done.unannounced, crate::time::now_ms());
+                tracing::warn!(error = %journal_error, "the click journal cannot be written; the click was written to the database before its answer");
+            }
+            Err(db_error) => {
+                self.counters.lost.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(
+                    click_id,
+                    journal_error = %journal_error,
+                    database_error = %db_error,
+                    lost = ClickCounters::get(&self.counters.lost),
+                    "CLICK LOST: neither the journal nor the database could keep it; the visitor was sent on"
+                );
+            }
         }
         click_id
     }
@@ -122,16 +180,36 @@ impl Ledger {
     /// On failure what was not written waits for the next drain.
     pub async fn drain(&self, db: &Db) -> Result<usize, sqlx::Error> {
         let _one_at_a_time = self.draining.lock().await;
-        match self.journal.seal() {
-            Ok(Some(sealed)) => self.waiting().push(sealed),
+        match self.journal.seal().await {
+            Ok(Some(sealed)) => self.wait_for_database(sealed),
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "sealing the click journal failed; will retry"),
         }
         let mut stored = 0;
         loop {
             // The guard goes before the await: a separate statement, not a `while let`.
-            let Some(segment) = self.waiting().first().map(|s| s.events.clone()) else {
+            let Some((path, events)) = self
+                .waiting()
+                .first()
+                .map(|s| (s.path.clone(), s.events.clone()))
+            else {
                 break;
+            };
+            let segment = match events {
+                Some(events) => events,
+                None => match tokio::task::spawn_blocking(move || journal::read_segment(&path))
+                    .await
+                    .map_err(std::io::Error::other)
+                    .and_then(|r| r)
+                {
+                    Ok(events) => events,
+                    Err(e) => {
+                        return Err(sqlx::Error::Io(std::io::Error::new(
+                            e.kind(),
+                            format!("reading a journal segment back failed: {e}"),
+                        )))
+                    }
+                },
             };
             let started = std::time::Instant::now();
             let done = store::store(db, &self.partitions, &segment).await?;
@@ -142,6 +220,9 @@ impl Ledger {
                 "drained a journal segment"
             );
             stored += done.new;
+            self.counters
+                .drained
+                .fetch_add(done.new as u64, Ordering::Relaxed);
             self.owed.add(done.unannounced, crate::time::now_ms());
             self.waiting().remove(0).remove();
         }
@@ -152,13 +233,27 @@ impl Ledger {
         Ok(stored)
     }
 
+    /// Queues a sealed segment for the database; past `memory_max` clicks in memory its
+    /// clicks are dropped from memory and read back from its file when their turn comes.
+    fn wait_for_database(&self, mut sealed: Sealed) {
+        let mut waiting = self.waiting();
+        let held: usize = waiting
+            .iter()
+            .filter_map(|s| s.events.as_ref().map(Vec::len))
+            .sum();
+        if held + sealed.clicks > self.memory_max {
+            sealed.events = None;
+        }
+        waiting.push(sealed);
+    }
+
     fn waiting(&self) -> std::sync::MutexGuard<'_, Vec<Sealed>> {
         self.waiting.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Clicks recorded and not yet in the database.
     pub fn pending(&self) -> usize {
-        self.journal.unsealed() + self.waiting().iter().map(|s| s.events.len()).sum::<usize>()
+        self.journal.unsealed() + self.waiting().iter().map(|s| s.clicks).sum::<usize>()
     }
 
     /// Loads today's and tomorrow's visitor salts (see [`visitor`]).

@@ -12,6 +12,7 @@ mod downloads;
 mod emails;
 mod events;
 mod export;
+mod faults;
 mod http;
 mod instances;
 mod live_traffic;

@@ -128,6 +128,15 @@ pub async fn spawn_app_with(engine: Engine, adjust: impl FnOnce(&mut Config)) ->
             (format!("{base}/{name}"), Some(name), None)
         }
     };
+    let mut app = spawn_app_at(url, adjust).await;
+    app.pg_database = pg_database;
+    app._dir = dir;
+    app
+}
+
+/// The app on a database that already exists at `url` (e.g. on a PostgreSQL cluster of
+/// the test's own), which the test cleans up itself.
+pub async fn spawn_app_at(url: String, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::for_tests(&url);
     adjust(&mut config);
     let db = Db::connect(&url, config.db_max_connections)
@@ -140,8 +149,8 @@ pub async fn spawn_app_with(engine: Engine, adjust: impl FnOnce(&mut Config)) ->
         url,
         db,
         state,
-        pg_database,
-        _dir: dir,
+        pg_database: None,
+        _dir: None,
     }
 }
 
