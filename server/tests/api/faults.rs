@@ -186,6 +186,57 @@ async fn a_torn_line_at_the_end_of_a_segment_costs_only_itself(engine: Engine) {
     assert_eq!(journaled(&journal.0), 0);
 }
 
+/// On PostgreSQL, whose pool the test can close: on SQLite the ledger writes through
+/// its own connections, and a full disk still leaves SQLite room in its WAL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_journal_full_and_the_database_failing_the_visitor_is_sent_on_and_the_click_counted_lost(
+) {
+    let disk = Tmpfs::mount("1m");
+    let journal = disk.0.join("journal");
+    // Full before the journal's first segment has a page of its own.
+    disk.fill(0);
+    let pg = spawn_app(Engine::Postgres).await;
+    let app = spawn_app_at(pg.url.clone(), |c| c.click_journal_dir = Some(journal.clone())).await;
+    let l = linked(&app, "Lost Blog", "https://lost.example/").await;
+    let counters = app.state.clicks.counters();
+    let visitor = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let click = || async {
+        let r = visitor
+            .get(format!("{}/t/{}", app.base(), l.code))
+            .header("user-agent", CHROME)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FOUND, "the visitor is sent on");
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        location.split("click_id=").nth(1).unwrap().to_string()
+    };
+    let count = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+
+    // The journal full: the click goes to the database before its answer.
+    let direct = click().await;
+    assert_eq!(count(&counters.stored_directly), 1);
+    assert_eq!(count(&counters.journaled), 0);
+    assert_eq!(ledger_ids(&pg, &l.code).await, [direct]);
+
+    // And the database failing too: sent on, counted lost.
+    app.db.pool.close().await;
+    for _ in 0..3 {
+        click().await;
+    }
+    assert_eq!(count(&counters.lost), 3, "counted lost");
+    assert_eq!(count(&counters.stored_directly), 1);
+
+    // Room again: the journal takes the next click, no restart.
+    disk.free();
+    click().await;
+    assert_eq!(count(&counters.journaled), 1);
+    assert_eq!(count(&counters.lost), 3);
+}
+
 /// A PostgreSQL cluster of the test's own on a free port, so the shared one is not
 /// disturbed; stopped (immediately) and removed when dropped.
 pub struct Cluster {
