@@ -47,7 +47,12 @@ phase quiet
 setsid bash -c "while :; do dd if=/dev/zero of='$dir/dd' bs=1M count=1000 conv=fsync 2> /dev/null; rm -f '$dir/dd'; done" &
 stress_pid=$!
 sleep 2
+dev=$(basename "$(df --output=source "$dir" | tail -n1)")
+written() { awk -v d="$dev" '$3 == d { print $10 }' /proc/diskstats; }
+before=$(written); started=$(date +%s.%N)
 phase busy
+awk -v b="$before" -v a="$(written)" -v s="$started" -v e="$(date +%s.%N)" -v d="$dev" \
+  'BEGIN { printf "the disk (%s) took %.0f MB/s of writes during the busy phase\n", d, (a - b) * 512 / 1e6 / (e - s) }'
 kill -- "-$stress_pid" 2>/dev/null || true
 stress_pid=
 rm -f "$dir/dd"

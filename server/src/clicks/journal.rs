@@ -298,6 +298,7 @@ impl Writer {
         let file = self.segment.file.clone();
         let file = &*file;
         let start = file.metadata().map(|m| m.len());
+        let was_torn = self.segment.torn;
         let result = (|| {
             if self.segment.torn {
                 // The previous write may have left a partial line: end it, so this
@@ -324,10 +325,9 @@ impl Writer {
             }
             Err(e) => {
                 // Undo whatever part of the batch landed: its clicks are kept elsewhere.
+                // Cut back to before this batch: a partial line there before stays there.
                 let undone = start.and_then(|len| file.set_len(len));
-                if undone.is_err() {
-                    self.segment.torn = true;
-                }
+                self.segment.torn = was_torn || undone.is_err();
                 tracing::warn!(error = %e, clicks = done.len(), "writing to the click journal failed");
                 for d in done {
                     let _ = d.send(Err(io::Error::new(e.kind(), e.to_string())));

@@ -251,6 +251,15 @@ impl Ledger {
         self.waiting.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Clicks waiting for the database that are held in memory (at most
+    /// `--click-memory-max`; the journal holds them all).
+    pub fn in_memory(&self) -> usize {
+        self.waiting()
+            .iter()
+            .filter_map(|s| s.events.as_ref().map(Vec::len))
+            .sum()
+    }
+
     /// Clicks recorded and not yet in the database.
     pub fn pending(&self) -> usize {
         self.journal.unsealed() + self.waiting().iter().map(|s| s.clicks).sum::<usize>()
@@ -364,5 +373,67 @@ impl LedgerTasks {
             pending = self.ledger.pending(),
             "clicks could not be written before shutdown; they stay in the journal for the next start"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn clicks_waiting_past_the_memory_bound_are_left_to_the_journal_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("ledger-test-{}", rand::random::<u64>()));
+        let ledger = Ledger::open(&dir, 4).unwrap();
+        let db = Db::connect("sqlite::memory:", 1).await.unwrap();
+        // No such collaboration: the database refuses the clicks (foreign key) for now.
+        let link = Link {
+            collaboration_id: 7,
+            status: Status::Active,
+            landing_url: "https://a.example/".into(),
+            traffic_source_id: 7,
+            source_url: "https://s.example/".into(),
+            partner_id: 7,
+            program_id: 7,
+            advertiser_id: 7,
+        };
+        let visit = Visit {
+            referrer: None,
+            user_agent: Some("Mozilla/5.0"),
+            ip: None,
+        };
+        for round in 1..=3 {
+            for _ in 0..3 {
+                ledger.record(&db, &link, &visit).await;
+            }
+            assert!(ledger.drain(&db).await.is_err(), "refused in round {round}");
+        }
+        assert_eq!(ledger.pending(), 9);
+        // The first segment fits under the bound; the next two are on disk only.
+        assert_eq!(ledger.in_memory(), 3);
+
+        // The database takes them again: all nine, from memory and from the files.
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(ledger.drain(&db).await.unwrap(), 9);
+        assert_eq!(ledger.pending(), 0);
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM click_events")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, 9);
+        let left = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "jsonl")
+            })
+            .count();
+        assert_eq!(left, 1, "only the fresh current segment is left");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
