@@ -384,7 +384,7 @@ mod tests {
     async fn clicks_waiting_past_the_memory_bound_are_left_to_the_journal_and_read_back() {
         let dir = std::env::temp_dir().join(format!("ledger-test-{}", rand::random::<u64>()));
         let ledger = Ledger::open(&dir, 4).unwrap();
-        let db = Db::connect("sqlite::memory:", 1).await.unwrap();
+        let db = Db::connect("sqlite://ledger-test.db?mode=memory", 1).await.unwrap();
         // No such collaboration: the database refuses the clicks (foreign key) for now.
         let link = Link {
             collaboration_id: 7,
