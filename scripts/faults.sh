@@ -18,5 +18,5 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 status=0
 SERVER_BIN="$bin" cargo test -q -p server --test api "$filter" -- --nocapture --test-threads 1 > "$out" 2>&1 || status=$?
-grep -E '^FAULT |^test result|panicked|FAILED' "$out" || true
+grep -oE 'FAULT .*|^test result.*|panicked.*|FAILED.*' "$out" || true
 [ "$status" -eq 0 ] || { echo "some fault tests failed (full output above the summary):"; tail -n 40 "$out"; exit "$status"; }
