@@ -228,3 +228,40 @@ pub fn unavailable(err: &sqlx::Error) -> Option<&'static str> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_database_that_cannot_store_or_answer_is_unavailable_not_a_bug() {
+        let dir = std::env::temp_dir().join(format!("db-test-{}", rand::random::<u64>()));
+        let file = dir.join("t.db");
+        let db = Db::connect(&format!("sqlite://{}", file.display()), 1)
+            .await
+            .unwrap();
+        db.pool.close().await;
+        // The file as a read-only disk shows it to SQLite.
+        let read_only = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("sqlite://{}?mode=ro", file.display()))
+            .await
+            .unwrap();
+        let err = sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&read_only)
+            .await
+            .unwrap_err();
+        assert!(
+            unavailable(&err).is_some_and(|m| m.contains("read-only")),
+            "{err}"
+        );
+        // A mistake in a query is a bug, not a passing state.
+        let err = sqlx::query("SELECT * FROM no_such_table")
+            .execute(&read_only)
+            .await
+            .unwrap_err();
+        assert_eq!(unavailable(&err), None, "{err}");
+        assert!(unavailable(&sqlx::Error::PoolTimedOut).is_some());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
