@@ -23,7 +23,8 @@ async fn main() {
         config.db_max_connections,
         Duration::from_millis(config.db_acquire_timeout_ms),
     )
-    .await {
+    .await
+    {
         Ok(db) => db,
         Err(e) => {
             eprintln!(

@@ -158,7 +158,14 @@ impl Journal {
             .name("click-journal".into())
             .spawn({
                 let (dir, shared) = (dir.to_path_buf(), shared.clone());
-                move || Writer { dir, shared, segment: current }.run(received)
+                move || {
+                    Writer {
+                        dir,
+                        shared,
+                        segment: current,
+                    }
+                    .run(received)
+                }
             })?;
         Ok((
             Journal {
@@ -212,7 +219,11 @@ impl Journal {
             } else {
                 None
             };
-            (std::mem::take(&mut u.sealed), current, std::mem::take(&mut u.dir))
+            (
+                std::mem::take(&mut u.sealed),
+                current,
+                std::mem::take(&mut u.dir),
+            )
         };
         let result = (|| {
             for file in &sealed {
@@ -237,7 +248,10 @@ impl Journal {
     }
 
     fn unsynced(&self) -> MutexGuard<'_, Unsynced> {
-        self.shared.unsynced.lock().unwrap_or_else(|e| e.into_inner())
+        self.shared
+            .unsynced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Clicks appended and not yet sealed.
@@ -345,7 +359,11 @@ impl Writer {
         self.shared.unsealed.store(0, Ordering::Relaxed);
         // Sealed segments are flushed at the next sync too: the drain may not have
         // stored them by then.
-        let mut u = self.shared.unsynced.lock().unwrap_or_else(|e| e.into_inner());
+        let mut u = self
+            .shared
+            .unsynced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         u.sealed.push(old.file);
         let clicks = old.events.len();
         Ok(Some(Sealed {

@@ -158,7 +158,9 @@ impl Ledger {
         };
         match store::store(db, &self.partitions, std::slice::from_ref(&event)).await {
             Ok(done) => {
-                self.counters.stored_directly.fetch_add(1, Ordering::Relaxed);
+                self.counters
+                    .stored_directly
+                    .fetch_add(1, Ordering::Relaxed);
                 self.owed.add(done.unannounced, crate::time::now_ms());
                 tracing::warn!(error = %journal_error, "the click journal cannot be written; the click was written to the database before its answer");
             }
@@ -384,7 +386,9 @@ mod tests {
     async fn clicks_waiting_past_the_memory_bound_are_left_to_the_journal_and_read_back() {
         let dir = std::env::temp_dir().join(format!("ledger-test-{}", rand::random::<u64>()));
         let ledger = Ledger::open(&dir, 4).unwrap();
-        let db = Db::connect("sqlite://ledger-test.db?mode=memory", 1).await.unwrap();
+        let db = Db::connect("sqlite://ledger-test.db?mode=memory", 1)
+            .await
+            .unwrap();
         // No such collaboration: the database refuses the clicks (foreign key) for now.
         let link = Link {
             collaboration_id: 7,

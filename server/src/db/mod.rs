@@ -202,8 +202,7 @@ pub fn contains_pattern(text: &str) -> String {
 /// written (read-only, disk full). Such calls are answered 503 with `Retry-After`, and
 /// nothing of them was kept.
 pub fn unavailable(err: &sqlx::Error) -> Option<&'static str> {
-    const AWAY: &str =
-        "The database is not answering right now. Try again in a moment.";
+    const AWAY: &str = "The database is not answering right now. Try again in a moment.";
     match err {
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed

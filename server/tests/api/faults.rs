@@ -105,9 +105,11 @@ async fn a_full_journal_disk_sends_clicks_to_the_database_and_a_kill_loses_none(
     disk.fill(12 * 1024);
     let stop = Arc::new(AtomicBool::new(false));
     let clicks = stream(&server.base, &l.code, stop.clone());
-    until(Duration::from_secs(30), "clicks written to the database", || async {
-        ledger_ids(&app, &l.code).await.len() >= 100
-    })
+    until(
+        Duration::from_secs(30),
+        "clicks written to the database",
+        || async { ledger_ids(&app, &l.code).await.len() >= 100 },
+    )
     .await;
     server.signal("-KILL");
     let answered = clicks.await.unwrap();
@@ -182,7 +184,10 @@ async fn a_torn_line_at_the_end_of_a_segment_costs_only_itself(engine: Engine) {
     ledger.sort();
     let mut expected = vec![first, good, third];
     expected.sort();
-    assert_eq!(ledger, expected, "both whole clicks kept, the torn parts skipped");
+    assert_eq!(
+        ledger, expected,
+        "both whole clicks kept, the torn parts skipped"
+    );
     assert_eq!(journaled(&journal.0), 0);
 }
 
@@ -196,7 +201,10 @@ async fn with_the_journal_full_and_the_database_failing_the_visitor_is_sent_on_a
     // Full before the journal's first segment has a page of its own.
     disk.fill(0);
     let pg = spawn_app(Engine::Postgres).await;
-    let app = spawn_app_at(pg.url.clone(), |c| c.click_journal_dir = Some(journal.clone())).await;
+    let app = spawn_app_at(pg.url.clone(), |c| {
+        c.click_journal_dir = Some(journal.clone())
+    })
+    .await;
     let l = linked(&app, "Lost Blog", "https://lost.example/").await;
     let counters = app.state.clicks.counters();
     let visitor = Client::builder()
@@ -492,9 +500,11 @@ async fn postgres_restarted_mid_load_answers_503_fast_and_recovers_keeping_every
 
     cluster.start();
     let back = Instant::now();
-    let recovery = until(Duration::from_secs(10), "serving within 10 s of the database's return", || {
-        serving(&partner)
-    })
+    let recovery = until(
+        Duration::from_secs(10),
+        "serving within 10 s of the database's return",
+        || serving(&partner),
+    )
     .await;
     until(Duration::from_secs(10), "clicks answered again", || async {
         seen.lock().unwrap().clicks.len() > clicks_at_stop + 20
@@ -526,7 +536,11 @@ async fn postgres_restarted_mid_load_answers_503_fast_and_recovers_keeping_every
         .iter()
         .map(|r| r.try_get(0).unwrap())
         .collect();
-    let lost: Vec<&i64> = seen.writes.iter().filter(|id| !stored.contains(id)).collect();
+    let lost: Vec<&i64> = seen
+        .writes
+        .iter()
+        .filter(|id| !stored.contains(id))
+        .collect();
     assert!(lost.is_empty(), "acknowledged writes lost: {lost:?}");
     let mut server = server;
     assert!(
@@ -559,12 +573,20 @@ async fn sqlite_disk_full_answers_clear_503s_keeps_every_answered_click_and_reco
     let server = Server::start_with(
         &url,
         &journal.0,
-        &["--click-drain-ms", "200", "--rate-writes-per-min", "1000000"],
+        &[
+            "--click-drain-ms",
+            "200",
+            "--rate-writes-per-min",
+            "1000000",
+        ],
     )
     .await;
     let partner = on(&l.partner, &server.base);
     let r = partner
-        .post("/api/traffic-sources", &source_body("Before", "https://before.example/"))
+        .post(
+            "/api/traffic-sources",
+            &source_body("Before", "https://before.example/"),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
 
@@ -572,7 +594,10 @@ async fn sqlite_disk_full_answers_clear_503s_keeps_every_answered_click_and_reco
     let before = app.snapshot().await;
     let asked = Instant::now();
     let r = partner
-        .post("/api/traffic-sources", &source_body("Refused", "https://refused.example/"))
+        .post(
+            "/api/traffic-sources",
+            &source_body("Refused", "https://refused.example/"),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(r.headers().contains_key("retry-after"));
@@ -589,9 +614,11 @@ async fn sqlite_disk_full_answers_clear_503s_keeps_every_answered_click_and_reco
     assert!(serving(&partner).await);
     let stop = Arc::new(AtomicBool::new(false));
     let clicks = stream(&server.base, &l.code, stop.clone());
-    until(Duration::from_secs(20), "clicks waiting in the journal", || async {
-        journaled(&journal.0) >= 50
-    })
+    until(
+        Duration::from_secs(20),
+        "clicks waiting in the journal",
+        || async { journaled(&journal.0) >= 50 },
+    )
     .await;
     stop.store(true, Ordering::Relaxed);
     let answered = clicks.await.unwrap();
@@ -601,7 +628,10 @@ async fn sqlite_disk_full_answers_clear_503s_keeps_every_answered_click_and_reco
     let freed = Instant::now();
     let recovery = until(Duration::from_secs(10), "writes accepted again", || async {
         partner
-            .post("/api/traffic-sources", &source_body("After", "https://after.example/"))
+            .post(
+                "/api/traffic-sources",
+                &source_body("After", "https://after.example/"),
+            )
             .await
             .status()
             == StatusCode::CREATED
