@@ -79,6 +79,9 @@ pub struct ClickCounters {
     pub lost: AtomicU64,
     /// Written to the database by the drain (new ones only).
     pub drained: AtomicU64,
+    /// The last append to the journal failed (disk full, read-only): clicks are going
+    /// to the database before their answer instead. For a readiness check.
+    pub journal_failing: std::sync::atomic::AtomicBool,
 }
 
 impl ClickCounters {
@@ -152,9 +155,15 @@ impl Ledger {
         let journal_error = match self.journal.append(event.clone()).await {
             Ok(()) => {
                 self.counters.journaled.fetch_add(1, Ordering::Relaxed);
+                self.counters
+                    .journal_failing
+                    .store(false, Ordering::Relaxed);
                 return click_id;
             }
-            Err(e) => e,
+            Err(e) => {
+                self.counters.journal_failing.store(true, Ordering::Relaxed);
+                e
+            }
         };
         match store::store(db, &self.partitions, std::slice::from_ref(&event)).await {
             Ok(done) => {

@@ -39,14 +39,15 @@ pub struct Db {
     pub acquire_timeout: Duration,
 }
 
-/// `--db-acquire-timeout-ms`'s default: a call fails fast (503) while the database is away.
-pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+/// [`Db::connect`]'s patient acquire timeout, for tools and tests on a loaded machine; the
+/// server itself passes `--db-acquire-timeout-ms` (default 2 s) to [`Db::connect_with`].
+pub const PATIENT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Db {
     /// Opens the pool (creating an SQLite file and its folder when missing) and brings
     /// the schema up to date.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
-        Db::connect_with(url, max_connections, ACQUIRE_TIMEOUT).await
+        Db::connect_with(url, max_connections, PATIENT_ACQUIRE_TIMEOUT).await
     }
 
     /// [`Db::connect`] with the time a call waits for a connection: past it the call

@@ -228,6 +228,7 @@ async fn with_the_journal_full_and_the_database_failing_the_visitor_is_sent_on_a
     let direct = click().await;
     assert_eq!(count(&counters.stored_directly), 1);
     assert_eq!(count(&counters.journaled), 0);
+    assert!(counters.journal_failing.load(Ordering::Relaxed));
     assert_eq!(ledger_ids(&pg, &l.code).await, [direct]);
 
     // And the database failing too: sent on, counted lost.
@@ -242,6 +243,7 @@ async fn with_the_journal_full_and_the_database_failing_the_visitor_is_sent_on_a
     disk.free();
     click().await;
     assert_eq!(count(&counters.journaled), 1);
+    assert!(!counters.journal_failing.load(Ordering::Relaxed));
     assert_eq!(count(&counters.lost), 3);
 }
 
