@@ -86,6 +86,9 @@ pub struct Sealed {
     /// the file when its turn comes.
     pub events: Option<Vec<ClickEvent>>,
     pub clicks: usize,
+    /// When its oldest click was recorded (ms): the drain's lag, even once the clicks
+    /// are dropped from memory.
+    pub oldest_ms: i64,
 }
 
 impl Sealed {
@@ -141,6 +144,7 @@ impl Journal {
             let keep = held + clicks <= memory_max;
             let segment = Sealed {
                 path,
+                oldest_ms: oldest(&events),
                 events: keep.then_some(events),
                 clicks,
             };
@@ -368,10 +372,15 @@ impl Writer {
         let clicks = old.events.len();
         Ok(Some(Sealed {
             path: old.path,
+            oldest_ms: oldest(&old.events),
             events: Some(old.events),
             clicks,
         }))
     }
+}
+
+fn oldest(events: &[ClickEvent]) -> i64 {
+    events.iter().map(|e| e.at).min().unwrap_or(i64::MAX)
 }
 
 /// Creates the next segment file; the next [`Journal::sync`] flushes it and the folder.

@@ -276,6 +276,13 @@ impl Ledger {
         self.journal.unsealed() + self.waiting().iter().map(|s| s.clicks).sum::<usize>()
     }
 
+    /// When the oldest click waiting for the database was recorded (ms), if one waits:
+    /// the drain's lag, for `/readyz` and the metrics. The current segment is left out,
+    /// since it is sealed at every drain anyway.
+    pub fn oldest_waiting_ms(&self) -> Option<i64> {
+        self.waiting().iter().map(|s| s.oldest_ms).min()
+    }
+
     /// Loads today's and tomorrow's visitor salts (see [`visitor`]).
     pub async fn refresh_salts(&self, db: &Db) -> Result<(), sqlx::Error> {
         self.salts.refresh(db, crate::time::now_ms()).await
@@ -423,6 +430,10 @@ mod tests {
         assert_eq!(ledger.pending(), 9);
         // The first segment fits under the bound; the next two are on disk only.
         assert_eq!(ledger.in_memory(), 3);
+        assert!(
+            ledger.oldest_waiting_ms().is_some(),
+            "its lag is known all the same"
+        );
 
         // The database takes them again: all nine, from memory and from the files.
         sqlx::query("PRAGMA foreign_keys = OFF")
@@ -431,6 +442,7 @@ mod tests {
             .unwrap();
         assert_eq!(ledger.drain(&db).await.unwrap(), 9);
         assert_eq!(ledger.pending(), 0);
+        assert_eq!(ledger.oldest_waiting_ms(), None);
         let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM click_events")
             .fetch_one(&db.pool)
             .await
