@@ -84,6 +84,12 @@ pub struct Config {
     /// Most connections in the database pool.
     #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 8, global = true)]
     pub db_max_connections: u32,
+    /// Milliseconds a call waits for a database connection before it is answered 503
+    /// with `Retry-After` (the database away, or every connection busy). Also bounds a
+    /// reconnection attempt, so calls fail fast while the database is down.
+    #[arg(long, env = "DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000, global = true,
+          value_parser = clap::value_parser!(u64).range(100..))]
+    pub db_acquire_timeout_ms: u64,
     /// Seconds a stop (SIGTERM, Ctrl-C) waits for the requests in flight and the last
     /// click drain before the process exits anyway; a second signal exits at once. What
     /// a forced exit leaves in the click journal is stored at the next start.
@@ -130,6 +136,12 @@ pub struct Config {
     #[arg(long, env = "CLICK_RETENTION_DAYS", default_value_t = 90, global = true,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub click_retention_days: u32,
+    /// Most journaled clicks held in memory while they wait for the database (it is
+    /// away or slow); past it the journal on disk alone holds them, read back when the
+    /// database takes them again.
+    #[arg(long, env = "CLICK_MEMORY_MAX", default_value_t = 200_000, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub click_memory_max: u64,
     /// A header holding the visitor's address set by a trusted proxy in front of this
     /// server (e.g. `x-forwarded-for`): the entry `--trusted-proxies` from the right is
     /// the client's. Unset: the peer address. Used for rate limits, sign-in throttling
@@ -360,6 +372,7 @@ impl Config {
             seed_demo: false,
             secure_cookies: false,
             db_max_connections: 8,
+            db_acquire_timeout_ms: 2000,
             shutdown_timeout_secs: 30,
             events_heartbeat_secs: 15,
             events_max_per_user: 10,
@@ -370,6 +383,7 @@ impl Config {
             click_drain_ms: 1000,
             click_fsync_ms: 0,
             click_retention_days: 90,
+            click_memory_max: 200_000,
             client_ip_header: None,
             verify_recheck_secs: 7 * 24 * 3600,
             dns_server: None,

@@ -73,7 +73,10 @@ impl AppState {
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
             ),
             guard: Arc::new(guard::Perimeter::from_config(&config)),
-            clicks: Arc::new(clicks::Ledger::open(&config.journal_dir())?),
+            clicks: Arc::new(clicks::Ledger::open(
+                &config.journal_dir(),
+                config.click_memory_max as usize,
+            )?),
             db,
             config: Arc::new(config),
         })

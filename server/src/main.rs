@@ -13,7 +13,13 @@ async fn main() {
     let cli = Cli::parse();
     let config = cli.config;
     server::ops::logs::init(&config.log_level, config.log_format);
-    let db = match Db::connect(&config.database_url, config.db_max_connections).await {
+    let db = match Db::connect_with(
+        &config.database_url,
+        config.db_max_connections,
+        Duration::from_millis(config.db_acquire_timeout_ms),
+    )
+    .await
+    {
         Ok(db) => db,
         Err(e) => {
             // Never its password: this line lands in logs that many can read.

@@ -1,11 +1,21 @@
 //! The click journal: every click is appended to a local file **before** its answer is
 //! sent, so a click that was answered survives a killed process.
 //!
-//! - A `write()` lands in the operating system's page cache, which outlives the process
-//!   (SIGKILL, a panic); [`Journal::sync`], run every `--click-fsync-ms`, covers power loss.
+//! - Appends leave the request path: one writer thread takes every click waiting, writes
+//!   them with one `write()` and then answers each; a redirect waits only until its line
+//!   is in the file's page cache, which outlives the process (SIGKILL, a panic). Under a
+//!   busy disk the clicks that arrive meanwhile share the next write instead of queueing
+//!   one by one on runtime threads.
+//! - [`Journal::sync`], run every `--click-fsync-ms`, covers power loss: it fsyncs every
+//!   segment written since the last one, sealed ones included, and the folder when a
+//!   segment was created there.
 //! - Lines are JSON, one click each, in segment files `<dir>/<start ms>-<n>.jsonl`. The
 //!   drain seals the current segment (later clicks go to a fresh one), writes the sealed
 //!   clicks to the database, and only then deletes its file.
+//! - A failed write (disk full, read-only) is undone (the file cut back to where the
+//!   batch began) and reported to every click of the batch, which the caller then keeps
+//!   elsewhere. When even the cut fails, the next write starts on a fresh line, and the
+//!   replay skips only the torn part: a torn line never costs the next click.
 //! - At start-up the segments left by a previous process are replayed; the database
 //!   ignores click ids it already has, so a segment written but not yet deleted counts
 //!   nothing twice.
@@ -15,27 +25,70 @@
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+
+use tokio::sync::oneshot;
 
 use super::event::ClickEvent;
+
+/// Most clicks in one write: bounds the writer's buffer when it falls behind.
+const BATCH_MAX: usize = 4096;
 
 pub struct Journal {
     dir: PathBuf,
     /// Held for the life of the process: the folder's lock.
     _lock: File,
-    current: Mutex<Segment>,
+    /// To the writer thread; it ends when this is dropped.
+    commands: Mutex<mpsc::Sender<Command>>,
+    shared: Arc<Shared>,
 }
 
+/// What the writer thread and [`Journal::sync`] share.
+#[derive(Default)]
+struct Shared {
+    /// Clicks in the current segment.
+    unsealed: AtomicUsize,
+    unsynced: Mutex<Unsynced>,
+}
+
+/// What the next [`Journal::sync`] must flush.
+#[derive(Default)]
+struct Unsynced {
+    current: Option<Arc<File>>,
+    current_written: bool,
+    sealed: Vec<Arc<File>>,
+    dir: bool,
+}
+
+enum Command {
+    Append {
+        line: Vec<u8>,
+        event: ClickEvent,
+        done: oneshot::Sender<io::Result<()>>,
+    },
+    Seal(oneshot::Sender<io::Result<Option<Sealed>>>),
+}
+
+/// The segment the writer thread appends to; only that thread touches it.
 struct Segment {
     file: Arc<File>,
     path: PathBuf,
     events: Vec<ClickEvent>,
+    /// A write failed and could not be undone: the file may end in a partial line.
+    torn: bool,
 }
 
 /// A segment that takes no more clicks, waiting to be written to the database.
 pub struct Sealed {
     pub path: PathBuf,
-    pub events: Vec<ClickEvent>,
+    /// `None` once dropped from memory (past `--click-memory-max`): read again from
+    /// the file when its turn comes.
+    pub events: Option<Vec<ClickEvent>>,
+    pub clicks: usize,
+    /// When its oldest click was recorded (ms): the drain's lag, even once the clicks
+    /// are dropped from memory.
+    pub oldest_ms: i64,
 }
 
 impl Sealed {
@@ -47,12 +100,21 @@ impl Sealed {
             }
         }
     }
+
+    /// Its clicks, from memory or read again from its file.
+    pub fn load(&self) -> io::Result<Vec<ClickEvent>> {
+        match &self.events {
+            Some(events) => Ok(events.clone()),
+            None => read_segment(&self.path),
+        }
+    }
 }
 
 impl Journal {
     /// Locks `dir` (creating it), and returns the journal with the segments a previous
-    /// process left behind, to be replayed.
-    pub fn open(dir: &Path) -> io::Result<(Journal, Vec<Sealed>)> {
+    /// process left behind, to be replayed. Segments past the first `memory_max` clicks
+    /// are left on disk, read when their turn comes.
+    pub fn open(dir: &Path, memory_max: usize) -> io::Result<(Journal, Vec<Sealed>)> {
         fs::create_dir_all(dir)?;
         let lock = OpenOptions::new()
             .create(true)
@@ -75,90 +137,282 @@ impl Journal {
             .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
             .collect();
         names.sort();
+        let mut held = 0;
         for path in names {
             let events = read_segment(&path)?;
-            let segment = Sealed { path, events };
-            if segment.events.is_empty() {
+            let clicks = events.len();
+            let keep = held + clicks <= memory_max;
+            let segment = Sealed {
+                path,
+                oldest_ms: oldest(&events),
+                events: keep.then_some(events),
+                clicks,
+            };
+            if clicks == 0 {
                 segment.remove();
             } else {
+                held += if keep { clicks } else { 0 };
                 left.push(segment);
             }
         }
-        let current = Mutex::new(new_segment(dir)?);
+        let shared = Arc::new(Shared::default());
+        let current = new_segment(dir, &shared)?;
+        let (commands, received) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("click-journal".into())
+            .spawn({
+                let (dir, shared) = (dir.to_path_buf(), shared.clone());
+                move || {
+                    Writer {
+                        dir,
+                        shared,
+                        segment: current,
+                    }
+                    .run(received)
+                }
+            })?;
         Ok((
             Journal {
                 dir: dir.to_path_buf(),
                 _lock: lock,
-                current,
+                commands: Mutex::new(commands),
+                shared,
             },
             left,
         ))
     }
 
-    fn current(&self) -> MutexGuard<'_, Segment> {
-        // A panic while holding the lock leaves at worst a line half-written, which the
-        // replay skips; the click it belonged to was never answered.
-        self.current.lock().unwrap_or_else(|e| e.into_inner())
+    fn send(&self, command: Command) -> io::Result<()> {
+        self.commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(command)
+            .map_err(|_| io::Error::other("the click journal's writer stopped"))
     }
 
-    /// Appends one click. When this returns, the click is in the file's page cache.
-    pub fn append(&self, event: ClickEvent) -> io::Result<()> {
+    /// Appends one click. When this returns `Ok`, the click is in the file's page cache;
+    /// an error means it is not in the journal at all.
+    pub async fn append(&self, event: ClickEvent) -> io::Result<()> {
         let mut line = serde_json::to_vec(&event).map_err(io::Error::other)?;
         line.push(b'\n');
-        let mut segment = self.current();
-        // One write() per line: a line is never interleaved with another.
-        let written = (&*segment.file).write_all(&line);
-        // Kept in memory even if the disk refused it: the drain still stores it.
-        segment.events.push(event);
+        let (done, written) = oneshot::channel();
+        self.send(Command::Append { line, event, done })?;
         written
+            .await
+            .map_err(|_| io::Error::other("the click journal's writer stopped"))?
     }
 
     /// Closes the current segment to new clicks and returns it, or `None` when it holds
     /// none.
-    pub fn seal(&self) -> io::Result<Option<Sealed>> {
-        let mut segment = self.current();
-        if segment.events.is_empty() {
-            return Ok(None);
-        }
-        let fresh = new_segment(&self.dir)?;
-        let old = std::mem::replace(&mut *segment, fresh);
-        Ok(Some(Sealed {
-            path: old.path,
-            events: old.events,
-        }))
+    pub async fn seal(&self) -> io::Result<Option<Sealed>> {
+        let (done, sealed) = oneshot::channel();
+        self.send(Command::Seal(done))?;
+        sealed
+            .await
+            .map_err(|_| io::Error::other("the click journal's writer stopped"))?
     }
 
-    /// Flushes the current segment to the disk itself (power loss), without holding up
-    /// clicks while the disk works.
+    /// Flushes to the disk itself (power loss) every segment written since the last
+    /// call, sealed ones first, then the folder if a segment was created in it. Runs
+    /// beside the writer, so clicks are not held up while the disk works.
     pub fn sync(&self) -> io::Result<()> {
-        let file = self.current().file.clone();
-        file.sync_data()
+        let (sealed, current, dir) = {
+            let mut u = self.unsynced();
+            let current = if std::mem::take(&mut u.current_written) {
+                u.current.clone()
+            } else {
+                None
+            };
+            (
+                std::mem::take(&mut u.sealed),
+                current,
+                std::mem::take(&mut u.dir),
+            )
+        };
+        let result = (|| {
+            for file in &sealed {
+                file.sync_data()?;
+            }
+            if let Some(file) = &current {
+                file.sync_data()?;
+            }
+            if dir {
+                File::open(&self.dir)?.sync_all()?;
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            // Tried again next time.
+            let mut u = self.unsynced();
+            u.sealed.extend(sealed);
+            u.current_written |= current.is_some();
+            u.dir |= dir;
+        }
+        result
+    }
+
+    fn unsynced(&self) -> MutexGuard<'_, Unsynced> {
+        self.shared
+            .unsynced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Clicks appended and not yet sealed.
     pub fn unsealed(&self) -> usize {
-        self.current().events.len()
+        self.shared.unsealed.load(Ordering::Relaxed)
     }
 }
 
-fn new_segment(dir: &Path) -> io::Result<Segment> {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+struct Writer {
+    dir: PathBuf,
+    shared: Arc<Shared>,
+    segment: Segment,
+}
+
+/// Appends waiting for the next write.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    events: Vec<ClickEvent>,
+    done: Vec<oneshot::Sender<io::Result<()>>>,
+}
+
+impl Writer {
+    fn run(mut self, commands: mpsc::Receiver<Command>) {
+        let mut batch = Batch::default();
+        while let Ok(first) = commands.recv() {
+            let mut next = Some(first);
+            while let Some(command) = next.take() {
+                match command {
+                    Command::Append { line, event, done } => {
+                        batch.bytes.extend_from_slice(&line);
+                        batch.events.push(event);
+                        batch.done.push(done);
+                    }
+                    Command::Seal(done) => {
+                        // Clicks sent before the seal belong to the sealed segment.
+                        self.write(&mut batch);
+                        let _ = done.send(self.seal());
+                    }
+                }
+                if batch.events.len() < BATCH_MAX {
+                    next = commands.try_recv().ok();
+                }
+            }
+            self.write(&mut batch);
+        }
+    }
+
+    fn write(&mut self, batch: &mut Batch) {
+        if batch.done.is_empty() {
+            return;
+        }
+        let Batch {
+            bytes,
+            events,
+            done,
+        } = std::mem::take(batch);
+        let file = self.segment.file.clone();
+        let file = &*file;
+        let start = file.metadata().map(|m| m.len());
+        let was_torn = self.segment.torn;
+        let result = (|| {
+            if self.segment.torn {
+                // The previous write may have left a partial line: end it, so this
+                // batch's first click is a line of its own.
+                (&*file).write_all(b"\n")?;
+                self.segment.torn = false;
+            }
+            (&*file).write_all(&bytes)
+        })();
+        match result {
+            Ok(()) => {
+                self.shared
+                    .unsealed
+                    .fetch_add(events.len(), Ordering::Relaxed);
+                self.segment.events.extend(events);
+                self.shared
+                    .unsynced
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .current_written = true;
+                for d in done {
+                    let _ = d.send(Ok(()));
+                }
+            }
+            Err(e) => {
+                // Undo whatever part of the batch landed: its clicks are kept elsewhere.
+                // Cut back to before this batch: a partial line there before stays there.
+                let undone = start.and_then(|len| file.set_len(len));
+                self.segment.torn = was_torn || undone.is_err();
+                tracing::warn!(error = %e, clicks = done.len(), "writing to the click journal failed");
+                for d in done {
+                    let _ = d.send(Err(io::Error::new(e.kind(), e.to_string())));
+                }
+            }
+        }
+    }
+
+    fn seal(&mut self) -> io::Result<Option<Sealed>> {
+        if self.segment.events.is_empty() {
+            return Ok(None);
+        }
+        let fresh = new_segment(&self.dir, &self.shared)?;
+        let old = std::mem::replace(&mut self.segment, fresh);
+        self.shared.unsealed.store(0, Ordering::Relaxed);
+        // Sealed segments are flushed at the next sync too: the drain may not have
+        // stored them by then.
+        let mut u = self
+            .shared
+            .unsynced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        u.sealed.push(old.file);
+        let clicks = old.events.len();
+        Ok(Some(Sealed {
+            path: old.path,
+            oldest_ms: oldest(&old.events),
+            events: Some(old.events),
+            clicks,
+        }))
+    }
+}
+
+fn oldest(events: &[ClickEvent]) -> i64 {
+    events.iter().map(|e| e.at).min().unwrap_or(i64::MAX)
+}
+
+/// Creates the next segment file; the next [`Journal::sync`] flushes it and the folder.
+fn new_segment(dir: &Path, shared: &Shared) -> io::Result<Segment> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let path = dir.join(format!("{:016}-{n:08}.jsonl", crate::time::now_ms()));
-    let file = OpenOptions::new()
-        .create_new(true)
-        .append(true)
-        .open(&path)?;
+    let file = Arc::new(
+        OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(&path)?,
+    );
+    let mut u = shared.unsynced.lock().unwrap_or_else(|e| e.into_inner());
+    u.current = Some(file.clone());
+    u.current_written = false;
+    u.dir = true;
     Ok(Segment {
-        file: Arc::new(file),
+        file,
         path,
         events: Vec::new(),
+        torn: false,
     })
 }
 
-/// The clicks of a segment file. A line cut short by a kill mid-write is skipped: its
-/// click had not been answered.
-fn read_segment(path: &Path) -> io::Result<Vec<ClickEvent>> {
+/// The start of every line the journal writes (serde keeps the field order).
+const LINE_START: &[u8] = b"{\"click_id\":";
+
+/// The clicks of a segment file. A line cut short by a kill or a full disk is skipped:
+/// its click had not been answered from the journal. If a later click was written
+/// straight after such a partial line, it is read from where it starts.
+pub fn read_segment(path: &Path) -> io::Result<Vec<ClickEvent>> {
     let mut events = Vec::new();
     let mut skipped = 0;
     for line in BufReader::new(File::open(path)?).split(b'\n') {
@@ -168,7 +422,18 @@ fn read_segment(path: &Path) -> io::Result<Vec<ClickEvent>> {
         }
         match serde_json::from_slice::<ClickEvent>(&line) {
             Ok(e) => events.push(e),
-            Err(_) => skipped += 1,
+            Err(_) => {
+                skipped += 1;
+                let last_start = line
+                    .windows(LINE_START.len())
+                    .rposition(|w| w == LINE_START)
+                    .filter(|&i| i > 0);
+                if let Some(e) =
+                    last_start.and_then(|i| serde_json::from_slice::<ClickEvent>(&line[i..]).ok())
+                {
+                    events.push(e);
+                }
+            }
         }
     }
     if skipped > 0 {
@@ -199,35 +464,71 @@ mod tests {
         }
     }
 
-    #[test]
-    fn what_was_appended_is_found_again_by_the_next_process() {
+    fn ids(left: &[Sealed]) -> Vec<String> {
+        left.iter()
+            .flat_map(|s| s.load().unwrap().into_iter().map(|e| e.click_id))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn what_was_appended_is_found_again_by_the_next_process() {
         let dir = std::env::temp_dir().join(format!("journal-test-{}", rand::random::<u64>()));
         {
-            let (journal, left) = Journal::open(&dir).unwrap();
+            let (journal, left) = Journal::open(&dir, 1000).unwrap();
             assert!(left.is_empty());
-            journal.append(event("a")).unwrap();
-            let sealed = journal.seal().unwrap().unwrap();
-            assert_eq!(sealed.events, vec![event("a")]);
-            assert!(journal.seal().unwrap().is_none(), "nothing new");
-            journal.append(event("b")).unwrap();
+            journal.append(event("a")).await.unwrap();
+            let sealed = journal.seal().await.unwrap().unwrap();
+            assert_eq!(sealed.events, Some(vec![event("a")]));
+            assert!(journal.seal().await.unwrap().is_none(), "nothing new");
+            journal.append(event("b")).await.unwrap();
             // A second process on the same folder is refused while this one lives.
-            assert!(Journal::open(&dir).is_err());
+            assert!(Journal::open(&dir, 1000).is_err());
             // A line cut short by a kill.
             let mut f = OpenOptions::new().append(true).open(&sealed.path).unwrap();
             f.write_all(b"{\"click_id\":\"cu").unwrap();
+            journal.sync().unwrap();
         } // the process "dies": nothing was deleted
-        let (_journal, left) = Journal::open(&dir).unwrap();
-        let ids: Vec<String> = left
-            .iter()
-            .flat_map(|s| s.events.iter().map(|e| e.click_id.clone()))
-            .collect();
-        assert_eq!(ids, ["a", "b"]);
+        let (_journal, left) = Journal::open(&dir, 1000).unwrap();
+        assert_eq!(ids(&left), ["a", "b"]);
         for s in &left {
             s.remove();
         }
         drop(_journal);
-        let (_j, left) = Journal::open(&dir).unwrap();
+        let (_j, left) = Journal::open(&dir, 1000).unwrap();
         assert!(left.is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_click_written_straight_after_a_torn_line_is_read() {
+        let dir = std::env::temp_dir().join(format!("journal-torn-{}", rand::random::<u64>()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("1-1.jsonl");
+        let mut text = serde_json::to_vec(&event("a")).unwrap();
+        text.extend_from_slice(b"\n{\"click_id\":\"torn\",\"at\":1,\"coll");
+        text.extend_from_slice(&serde_json::to_vec(&event("b")).unwrap());
+        text.extend_from_slice(b"\n{\"click_id\":\"end");
+        fs::write(&path, text).unwrap();
+        let events = read_segment(&path).unwrap();
+        let ids: Vec<&str> = events.iter().map(|e| e.click_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn segments_past_the_memory_bound_are_read_from_disk() {
+        let dir = std::env::temp_dir().join(format!("journal-mem-{}", rand::random::<u64>()));
+        {
+            let (journal, _) = Journal::open(&dir, 1).unwrap();
+            for id in ["a", "b", "c"] {
+                journal.append(event(id)).await.unwrap();
+                journal.seal().await.unwrap();
+            }
+        }
+        let (_journal, left) = Journal::open(&dir, 1).unwrap();
+        assert_eq!(left.len(), 3);
+        assert!(left[0].events.is_some() && left[1].events.is_none());
+        assert_eq!(ids(&left), ["a", "b", "c"]);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -3,7 +3,10 @@
 //! 1. [`resolve`]: the code to its link, the source's status read fresh on every click;
 //! 2. [`classify`]: the referrer's host and class, the bot flag;
 //! 3. [`visitor`]: the daily-salted visitor hash;
-//! 4. [`journal`]: the click appended to a local file before the answer is sent;
+//! 4. [`journal`]: the click appended to a local file before the answer is sent (by a
+//!    writer thread that batches appends); when the journal cannot take it (disk full,
+//!    read-only), the click is written to the database before the answer instead, and
+//!    only when neither can keep it is the visitor sent on with the click counted lost;
 //! 5. the drain ([`Ledger::drain`], every `--click-drain-ms`): sealed journal segments
 //!    written to the database in batches by [`store`] ([`store_sqlite`] on SQLite), events
 //!    and rollups in one transaction, idempotent by click id; segments left by a killed process are replayed
@@ -25,6 +28,7 @@ pub mod visitor;
 
 use std::net::IpAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -58,14 +62,41 @@ pub struct Ledger {
     draining: tokio::sync::Mutex<()>,
     /// New clicks whose live announcement waits for the end of its window.
     owed: announce::Owed,
+    /// Most clicks of `waiting` held in memory; the journal alone holds the rest.
+    memory_max: usize,
+    counters: Arc<ClickCounters>,
+}
+
+/// What happened to clicks since the start, for the operator's view (metrics).
+#[derive(Debug, Default)]
+pub struct ClickCounters {
+    /// Appended to the journal before their answer.
+    pub journaled: AtomicU64,
+    /// Written to the database before their answer because the journal could not take
+    /// them.
+    pub stored_directly: AtomicU64,
+    /// Answered but kept nowhere: the journal and the database both failed.
+    pub lost: AtomicU64,
+    /// Written to the database by the drain (new ones only).
+    pub drained: AtomicU64,
+    /// The last append to the journal failed (disk full, read-only): clicks are going
+    /// to the database before their answer instead. For a readiness check.
+    pub journal_failing: std::sync::atomic::AtomicBool,
+}
+
+impl ClickCounters {
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
 }
 
 impl Ledger {
     /// Opens the journal in `dir`; segments left there by a previous process are stored by
-    /// the first [`Ledger::drain`].
-    pub fn open(dir: &Path) -> std::io::Result<Ledger> {
-        let (journal, left) = Journal::open(dir)?;
-        let left_clicks: usize = left.iter().map(|s| s.events.len()).sum();
+    /// the first [`Ledger::drain`]. At most `memory_max` clicks waiting for the database
+    /// are held in memory (`--click-memory-max`).
+    pub fn open(dir: &Path, memory_max: usize) -> std::io::Result<Ledger> {
+        let (journal, left) = Journal::open(dir, memory_max)?;
+        let left_clicks: usize = left.iter().map(|s| s.clicks).sum();
         if left_clicks > 0 {
             tracing::info!(
                 clicks = left_clicks,
@@ -80,12 +111,21 @@ impl Ledger {
             waiting: Mutex::new(left),
             draining: tokio::sync::Mutex::new(()),
             owed: announce::Owed::default(),
+            memory_max,
+            counters: Arc::default(),
         })
     }
 
+    /// The click counters (shared: a metrics exporter may keep a clone).
+    pub fn counters(&self) -> Arc<ClickCounters> {
+        self.counters.clone()
+    }
+
     /// Records one click on `link` and returns its click id. When this returns the click
-    /// is in the journal: answer only after calling it.
-    pub fn record(&self, link: &Link, visit: &Visit<'_>) -> String {
+    /// is in the journal, or else in the database: answer only after calling it. When
+    /// neither could take it, it is counted lost and logged, and the visitor is sent on
+    /// all the same (a lost visitor is worse than a lost count).
+    pub async fn record(&self, db: &Db, link: &Link, visit: &Visit<'_>) -> String {
         let at = crate::time::now_ms();
         let referrer_host = visit.referrer.and_then(classify::url_host);
         let declared = classify::declared_site(&link.source_url);
@@ -112,10 +152,38 @@ impl Ledger {
                 .visitor_hash(at, visit.ip, visit.user_agent.unwrap_or("")),
         };
         let click_id = event.click_id.clone();
-        match self.journal.append(event) {
-            Ok(()) => metrics::counter!(crate::ops::metrics::CLICKS_JOURNALED).increment(1),
+        let journal_error = match self.journal.append(event.clone()).await {
+            Ok(()) => {
+                self.counters.journaled.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!(crate::ops::metrics::CLICKS_JOURNALED).increment(1);
+                self.counters
+                    .journal_failing
+                    .store(false, Ordering::Relaxed);
+                return click_id;
+            }
             Err(e) => {
-                tracing::error!(error = %e, "appending to the click journal failed; the click is kept in memory only")
+                self.counters.journal_failing.store(true, Ordering::Relaxed);
+                e
+            }
+        };
+        match store::store(db, &self.partitions, std::slice::from_ref(&event)).await {
+            Ok(done) => {
+                self.counters
+                    .stored_directly
+                    .fetch_add(1, Ordering::Relaxed);
+                self.owed.add(done.unannounced, crate::time::now_ms());
+                tracing::warn!(error = %journal_error, "the click journal cannot be written; the click was written to the database before its answer");
+            }
+            Err(db_error) => {
+                self.counters.lost.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!(crate::ops::metrics::CLICKS_LOST).increment(1);
+                tracing::error!(
+                    click_id,
+                    journal_error = %journal_error,
+                    database_error = %db_error,
+                    lost = ClickCounters::get(&self.counters.lost),
+                    "CLICK LOST: neither the journal nor the database could keep it; the visitor was sent on"
+                );
             }
         }
         click_id
@@ -125,16 +193,36 @@ impl Ledger {
     /// On failure what was not written waits for the next drain.
     pub async fn drain(&self, db: &Db) -> Result<usize, sqlx::Error> {
         let _one_at_a_time = self.draining.lock().await;
-        match self.journal.seal() {
-            Ok(Some(sealed)) => self.waiting().push(sealed),
+        match self.journal.seal().await {
+            Ok(Some(sealed)) => self.wait_for_database(sealed),
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "sealing the click journal failed; will retry"),
         }
         let mut stored = 0;
         loop {
             // The guard goes before the await: a separate statement, not a `while let`.
-            let Some(segment) = self.waiting().first().map(|s| s.events.clone()) else {
+            let Some((path, events)) = self
+                .waiting()
+                .first()
+                .map(|s| (s.path.clone(), s.events.clone()))
+            else {
                 break;
+            };
+            let segment = match events {
+                Some(events) => events,
+                None => match tokio::task::spawn_blocking(move || journal::read_segment(&path))
+                    .await
+                    .map_err(std::io::Error::other)
+                    .and_then(|r| r)
+                {
+                    Ok(events) => events,
+                    Err(e) => {
+                        return Err(sqlx::Error::Io(std::io::Error::new(
+                            e.kind(),
+                            format!("reading a journal segment back failed: {e}"),
+                        )))
+                    }
+                },
             };
             let started = std::time::Instant::now();
             let done = store::store(db, &self.partitions, &segment).await?;
@@ -146,6 +234,9 @@ impl Ledger {
             );
             stored += done.new;
             metrics::counter!(crate::ops::metrics::CLICKS_DRAINED).increment(done.new as u64);
+            self.counters
+                .drained
+                .fetch_add(done.new as u64, Ordering::Relaxed);
             self.owed.add(done.unannounced, crate::time::now_ms());
             self.waiting().remove(0).remove();
         }
@@ -156,22 +247,43 @@ impl Ledger {
         Ok(stored)
     }
 
+    /// Queues a sealed segment for the database; past `memory_max` clicks in memory its
+    /// clicks are dropped from memory and read back from its file when their turn comes.
+    fn wait_for_database(&self, mut sealed: Sealed) {
+        let mut waiting = self.waiting();
+        let held: usize = waiting
+            .iter()
+            .filter_map(|s| s.events.as_ref().map(Vec::len))
+            .sum();
+        if held + sealed.clicks > self.memory_max {
+            sealed.events = None;
+        }
+        waiting.push(sealed);
+    }
+
     fn waiting(&self) -> std::sync::MutexGuard<'_, Vec<Sealed>> {
         self.waiting.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Clicks waiting for the database that are held in memory (at most
+    /// `--click-memory-max`; the journal holds them all).
+    pub fn in_memory(&self) -> usize {
+        self.waiting()
+            .iter()
+            .filter_map(|s| s.events.as_ref().map(Vec::len))
+            .sum()
+    }
+
     /// Clicks recorded and not yet in the database.
     pub fn pending(&self) -> usize {
-        self.journal.unsealed() + self.waiting().iter().map(|s| s.events.len()).sum::<usize>()
+        self.journal.unsealed() + self.waiting().iter().map(|s| s.clicks).sum::<usize>()
     }
 
     /// When the oldest click waiting for the database was recorded (ms), if one waits:
     /// the drain's lag, for `/readyz` and the metrics. The current segment is left out,
     /// since it is sealed at every drain anyway.
     pub fn oldest_waiting_ms(&self) -> Option<i64> {
-        self.waiting()
-            .iter()
-            .find_map(|s| s.events.iter().map(|e| e.at).min())
+        self.waiting().iter().map(|s| s.oldest_ms).min()
     }
 
     /// Loads today's and tomorrow's visitor salts (see [`visitor`]).
@@ -282,5 +394,74 @@ impl LedgerTasks {
             pending = self.ledger.pending(),
             "clicks could not be written before shutdown; they stay in the journal for the next start"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn clicks_waiting_past_the_memory_bound_are_left_to_the_journal_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("ledger-test-{}", rand::random::<u64>()));
+        let ledger = Ledger::open(&dir, 4).unwrap();
+        let db = Db::connect("sqlite://ledger-test.db?mode=memory", 1)
+            .await
+            .unwrap();
+        // No such collaboration: the database refuses the clicks (foreign key) for now.
+        let link = Link {
+            collaboration_id: 7,
+            status: Status::Active,
+            landing_url: "https://a.example/".into(),
+            traffic_source_id: 7,
+            source_url: "https://s.example/".into(),
+            partner_id: 7,
+            program_id: 7,
+            advertiser_id: 7,
+        };
+        let visit = Visit {
+            referrer: None,
+            user_agent: Some("Mozilla/5.0"),
+            ip: None,
+        };
+        for round in 1..=3 {
+            for _ in 0..3 {
+                ledger.record(&db, &link, &visit).await;
+            }
+            assert!(ledger.drain(&db).await.is_err(), "refused in round {round}");
+        }
+        assert_eq!(ledger.pending(), 9);
+        // The first segment fits under the bound; the next two are on disk only.
+        assert_eq!(ledger.in_memory(), 3);
+        assert!(
+            ledger.oldest_waiting_ms().is_some(),
+            "its lag is known all the same"
+        );
+
+        // The database takes them again: all nine, from memory and from the files.
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(ledger.drain(&db).await.unwrap(), 9);
+        assert_eq!(ledger.pending(), 0);
+        assert_eq!(ledger.oldest_waiting_ms(), None);
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM click_events")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, 9);
+        let left = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "jsonl")
+            })
+            .count();
+        assert_eq!(left, 1, "only the fresh current segment is left");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -35,12 +35,29 @@ pub struct Db {
     /// The file of an SQLite database (none in memory): the click path opens its own
     /// connections to it, see `clicks::resolve` and `clicks::store`.
     pub sqlite_file: Option<std::path::PathBuf>,
+    /// How long a call waits for a connection (`--db-acquire-timeout-ms`).
+    pub acquire_timeout: Duration,
 }
+
+/// [`Db::connect`]'s patient acquire timeout, for tools and tests on a loaded machine; the
+/// server itself passes `--db-acquire-timeout-ms` (default 2 s) to [`Db::connect_with`].
+pub const PATIENT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Db {
     /// Opens the pool (creating an SQLite file and its folder when missing) and brings
     /// the schema up to date.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
+        Db::connect_with(url, max_connections, PATIENT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// [`Db::connect`] with the time a call waits for a connection: past it the call
+    /// gets [`sqlx::Error::PoolTimedOut`], answered 503 (see [`unavailable`]). While
+    /// PostgreSQL is down, reconnection attempts are retried within that time too.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Db, sqlx::Error> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -62,7 +79,7 @@ impl Db {
         let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(acquire_timeout)
             // A file cannot hang up: skip the ping (a round trip to the connection's
             // thread) before each query. Connections are still checked on release.
             .test_before_acquire(backend == Backend::Postgres)
@@ -82,6 +99,7 @@ impl Db {
             pool,
             backend,
             sqlite_file,
+            acquire_timeout,
         };
         db.migrate().await?;
         Ok(db)
@@ -209,11 +227,15 @@ fn urlencoding_decode(s: &str) -> Result<String, std::str::Utf8Error> {
 
 /// A small pool of its own for the tracking redirect on PostgreSQL, opened lazily (the
 /// schema is already there: [`Db::connect`] ran first).
-pub fn redirect_pool(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
+pub fn redirect_pool(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<AnyPool, sqlx::Error> {
     let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
     Ok(AnyPoolOptions::new()
         .max_connections(max_connections.max(1))
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(acquire_timeout)
         .connect_lazy_with(options))
 }
 
@@ -238,7 +260,6 @@ fn prepare_sqlite_url(url: &str) -> Result<String, sqlx::Error> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
-/// Which unique constraint a failed write broke, if any: the caller maps it to a field.
 /// `$first, $first+1, …`: `n` numbered placeholders for an `IN (…)` list.
 pub fn in_list(first: usize, n: usize) -> String {
     (first..first + n)
@@ -247,6 +268,7 @@ pub fn in_list(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// Which unique constraint a failed write broke, if any: the caller maps it to a field.
 pub fn unique_violation(err: &sqlx::Error) -> Option<String> {
     match err {
         sqlx::Error::Database(db) if db.is_unique_violation() => Some(
@@ -298,5 +320,74 @@ mod redaction_tests {
             ),
             "password authentication failed: *** and ***"
         );
+    }
+}
+
+/// Why the database cannot serve a call right now, when that is a passing state rather
+/// than a bug: it is away (no connection within the acquire timeout, a connection
+/// refused or dropped, PostgreSQL shutting down or starting), or SQLite's file cannot be
+/// written (read-only, disk full). Such calls are answered 503 with `Retry-After`, and
+/// nothing of them was kept.
+pub fn unavailable(err: &sqlx::Error) -> Option<&'static str> {
+    const AWAY: &str = "The database is not answering right now. Try again in a moment.";
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => Some(AWAY),
+        sqlx::Error::Database(db) => {
+            let code = db.code()?;
+            // PostgreSQL: class 08 (connection exception), 57P01-57P03 (shutting down,
+            // crashed, starting up), 53300 (too many connections).
+            if code.starts_with("08") || code.starts_with("57P") || code == "53300" {
+                return Some(AWAY);
+            }
+            // SQLite's primary result codes (the extended code's low byte).
+            match code.parse::<i32>().ok()? & 0xff {
+                8 | 13 | 10 | 14 => Some(
+                    "The database cannot store changes right now (its disk is full or read-only). Try again later.",
+                ),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_database_that_cannot_store_or_answer_is_unavailable_not_a_bug() {
+        let dir = std::env::temp_dir().join(format!("db-test-{}", rand::random::<u64>()));
+        let file = dir.join("t.db");
+        let db = Db::connect(&format!("sqlite://{}", file.display()), 1)
+            .await
+            .unwrap();
+        db.pool.close().await;
+        // The file as a read-only disk shows it to SQLite.
+        let read_only = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("sqlite://{}?mode=ro", file.display()))
+            .await
+            .unwrap();
+        let err = sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&read_only)
+            .await
+            .unwrap_err();
+        assert!(
+            unavailable(&err).is_some_and(|m| m.contains("read-only")),
+            "{err}"
+        );
+        // A mistake in a query is a bug, not a passing state.
+        let err = sqlx::query("SELECT * FROM no_such_table")
+            .execute(&read_only)
+            .await
+            .unwrap_err();
+        assert_eq!(unavailable(&err), None, "{err}");
+        assert!(unavailable(&sqlx::Error::PoolTimedOut).is_some());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

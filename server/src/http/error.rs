@@ -168,6 +168,14 @@ impl IntoResponse for AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> AppError {
+        if let Some(message) = crate::db::unavailable(&err) {
+            // A passing state, not a bug: the caller is told to come back.
+            tracing::warn!(error = %err, "the database is unavailable; answered 503");
+            return AppError::Busy {
+                message: message.into(),
+                retry_after_secs: 2,
+            };
+        }
         AppError::Internal(format!("database: {err}"))
     }
 }

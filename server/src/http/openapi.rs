@@ -85,7 +85,7 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
             }
             add(
                 "503",
-                "Busy or too slow to answer this time: try again after `Retry-After` seconds",
+                "Busy, the database away or unable to store (disk full, read-only), or too slow to answer this time: nothing was changed; try again after `Retry-After` seconds",
             );
             if path.contains('{') {
                 add("404", "No such record, or not one you may see");

@@ -34,7 +34,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 302, description = "To the landing URL with `click_id` added", headers(("Location" = String))),
         (status = 404, description = "No such link", content_type = "text/html", body = String),
-        (status = 410, description = "The link is no longer active; the destination is not revealed", content_type = "text/html", body = String)))]
+        (status = 410, description = "The link is no longer active; the destination is not revealed", content_type = "text/html", body = String),
+        (status = 503, description = "The database is away: try again after `Retry-After` seconds", content_type = "text/html", body = String,
+            headers(("Retry-After" = String)))))]
 async fn follow(
     State(state): State<AppState>,
     Path(code): Path<String>,
@@ -48,7 +50,13 @@ async fn follow(
         Ok(None) => return page(StatusCode::NOT_FOUND, NOT_FOUND_PAGE),
         Err(e) => {
             tracing::error!(error = %e, "resolving a tracking link failed");
-            return page(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE_PAGE);
+            // Fast (the pool's acquire timeout) while the database is away; nothing is
+            // recorded, so the visitor's retry is the only click.
+            let mut answer = page(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE_PAGE);
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+            return answer;
         }
     };
     // A HEAD request is a link checker, not a visitor.
@@ -59,7 +67,7 @@ async fn follow(
             user_agent: header_text(headers, header::USER_AGENT),
             ip: client_ip(&state, &request),
         };
-        state.clicks.record(&link, &visit)
+        state.clicks.record(&state.db, &link, &visit).await
     } else {
         codes::click_id(crate::time::now_ms())
     };

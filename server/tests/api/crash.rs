@@ -27,6 +27,13 @@ both_engines!(
     a_stop_ends_open_live_streams_cleanly,
 );
 
+/// The server binary: this build's, or `SERVER_BIN` (scripts/faults.sh runs the fault
+/// tests against a release build).
+pub fn server_binary() -> String {
+    std::env::var("SERVER_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_traffic-sources-server").to_string())
+}
+
 /// Connections of the click stream: at most this many clicks can be in flight at a kill.
 pub const CONNECTIONS: usize = 8;
 
@@ -44,7 +51,7 @@ impl Server {
 
     /// [`Server::start`] with more flags.
     pub async fn start_with(url: &str, journal: &Path, flags: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_traffic-sources-server"))
+        let mut child = Command::new(server_binary())
             .args([
                 "--port",
                 "0",
@@ -146,7 +153,7 @@ pub async fn ledger_ids(app: &TestApp, code: &str) -> Vec<String> {
 }
 
 /// Lines in the journal's segment files.
-fn journaled(journal: &Path) -> usize {
+pub fn journaled(journal: &Path) -> usize {
     std::fs::read_dir(journal)
         .unwrap()
         .filter_map(|e| e.ok())
@@ -223,7 +230,7 @@ async fn a_killed_server_loses_no_answered_click_and_a_clean_stop_leaves_none_be
 /// The binary with `args` after the database and journal, its output piped (the log
 /// goes to standard output, a fatal error to standard error).
 fn spawn_binary(url: &str, journal: &Path, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_traffic-sources-server"))
+    Command::new(server_binary())
         .args([
             "--port",
             "0",

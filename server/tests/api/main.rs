@@ -13,6 +13,7 @@ mod downloads;
 mod emails;
 mod events;
 mod export;
+mod faults;
 mod http;
 mod instances;
 mod leaks;

@@ -133,6 +133,15 @@ pub async fn spawn_app_with(engine: Engine, adjust: impl FnOnce(&mut Config)) ->
             (format!("{base}/{name}"), Some(name), None)
         }
     };
+    let mut app = spawn_app_at(url, adjust).await;
+    app.pg_database = pg_database;
+    app._dir = dir;
+    app
+}
+
+/// The app on a database that already exists at `url` (e.g. on a PostgreSQL cluster of
+/// the test's own), which the test cleans up itself.
+pub async fn spawn_app_at(url: String, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut config = Config::for_tests(&url);
     // Links are built from the public address, as a deployment configures it.
@@ -148,8 +157,8 @@ pub async fn spawn_app_with(engine: Engine, adjust: impl FnOnce(&mut Config)) ->
         url,
         db,
         state,
-        pg_database,
-        _dir: dir,
+        pg_database: None,
+        _dir: None,
     }
 }
 
