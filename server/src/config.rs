@@ -90,6 +90,11 @@ pub struct Config {
     #[arg(long, env = "DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000, global = true,
           value_parser = clap::value_parser!(u64).range(100..))]
     pub db_acquire_timeout_ms: u64,
+    /// PostgreSQL only: milliseconds any one statement may run before the database cancels
+    /// it (the call is answered 503 with `Retry-After`); `0` for no limit. Migrations run
+    /// without it.
+    #[arg(long, env = "DB_STATEMENT_TIMEOUT_MS", default_value_t = 30_000, global = true)]
+    pub db_statement_timeout_ms: u64,
     /// Seconds a stop (SIGTERM, Ctrl-C) waits for the requests in flight and the last
     /// click drain before the process exits anyway; a second signal exits at once. What
     /// a forced exit leaves in the click journal is stored at the next start.
@@ -373,6 +378,7 @@ impl Config {
             secure_cookies: false,
             db_max_connections: 8,
             db_acquire_timeout_ms: 2000,
+            db_statement_timeout_ms: 30_000,
             shutdown_timeout_secs: 30,
             events_heartbeat_secs: 15,
             events_max_per_user: 10,

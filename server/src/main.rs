@@ -17,6 +17,7 @@ async fn main() {
         &config.database_url,
         config.db_max_connections,
         Duration::from_millis(config.db_acquire_timeout_ms),
+        Duration::from_millis(config.db_statement_timeout_ms),
     )
     .await
     {

@@ -67,7 +67,12 @@ impl Resolver {
         };
         let db = match db.backend {
             Backend::Postgres => Db {
-                pool: crate::db::redirect_pool(database_url, own_connections, db.acquire_timeout)?,
+                pool: crate::db::redirect_pool(
+                    database_url,
+                    own_connections,
+                    db.acquire_timeout,
+                    db.statement_timeout,
+                )?,
                 ..db
             },
             Backend::Sqlite => db,

@@ -37,7 +37,13 @@ pub struct Db {
     pub sqlite_file: Option<std::path::PathBuf>,
     /// How long a call waits for a connection (`--db-acquire-timeout-ms`).
     pub acquire_timeout: Duration,
+    /// Longest a statement may run on PostgreSQL (`--db-statement-timeout-ms`; zero: no
+    /// limit): a query stuck behind a lock or a slow plan gives its connection back.
+    pub statement_timeout: Duration,
 }
+
+/// The statement timeout of [`Db::connect`] (tools and tests that set none).
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// [`Db::connect`]'s patient acquire timeout, for tools and tests on a loaded machine; the
 /// server itself passes `--db-acquire-timeout-ms` (default 2 s) to [`Db::connect_with`].
@@ -47,16 +53,25 @@ impl Db {
     /// Opens the pool (creating an SQLite file and its folder when missing) and brings
     /// the schema up to date.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
-        Db::connect_with(url, max_connections, PATIENT_ACQUIRE_TIMEOUT).await
+        Db::connect_with(
+            url,
+            max_connections,
+            PATIENT_ACQUIRE_TIMEOUT,
+            DEFAULT_STATEMENT_TIMEOUT,
+        )
+        .await
     }
 
     /// [`Db::connect`] with the time a call waits for a connection: past it the call
     /// gets [`sqlx::Error::PoolTimedOut`], answered 503 (see [`unavailable`]). While
-    /// PostgreSQL is down, reconnection attempts are retried within that time too.
+    /// PostgreSQL is down, reconnection attempts are retried within that time too. On
+    /// PostgreSQL every statement of the pool's connections runs under `statement_timeout`
+    /// (zero: none); migrations run without it.
     pub async fn connect_with(
         url: &str,
         max_connections: u32,
         acquire_timeout: Duration,
+        statement_timeout: Duration,
     ) -> Result<Db, sqlx::Error> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -89,6 +104,9 @@ impl Db {
                         // WAL lets readers run beside the writer; busy_timeout makes a writer
                         // wait for the lock instead of failing at once.
                         conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;").await?;
+                    } else {
+                        conn.execute(statement_timeout_sql(statement_timeout).as_str())
+                            .await?;
                     }
                     Ok(())
                 })
@@ -100,6 +118,7 @@ impl Db {
             backend,
             sqlite_file,
             acquire_timeout,
+            statement_timeout,
         };
         db.migrate().await?;
         Ok(db)
@@ -152,10 +171,21 @@ impl Db {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
             Backend::Postgres => sqlx::migrate!("migrations/postgres"),
         };
-        migrator
-            .run(&self.pool)
+        // A migration may rewrite a large table: it runs on a connection of its own,
+        // without the pool's statement timeout.
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            conn.execute("SET statement_timeout = 0").await?;
+        }
+        let result = migrator
+            .run(&mut *conn)
             .await
-            .map_err(|e| sqlx::Error::Migrate(Box::new(e)))
+            .map_err(|e| sqlx::Error::Migrate(Box::new(e)));
+        if self.backend == Backend::Postgres {
+            conn.execute(statement_timeout_sql(self.statement_timeout).as_str())
+                .await?;
+        }
+        result
     }
 }
 
@@ -231,12 +261,25 @@ pub fn redirect_pool(
     url: &str,
     max_connections: u32,
     acquire_timeout: Duration,
+    statement_timeout: Duration,
 ) -> Result<AnyPool, sqlx::Error> {
     let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
     Ok(AnyPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(acquire_timeout)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                conn.execute(statement_timeout_sql(statement_timeout).as_str())
+                    .await?;
+                Ok(())
+            })
+        })
         .connect_lazy_with(options))
+}
+
+/// PostgreSQL's `SET statement_timeout` for `limit` (zero: none).
+fn statement_timeout_sql(limit: Duration) -> String {
+    format!("SET statement_timeout = {}", limit.as_millis())
 }
 
 /// Adds `mode=rwc` so the file is created, and creates its parent folder.
@@ -342,6 +385,11 @@ pub fn unavailable(err: &sqlx::Error) -> Option<&'static str> {
             // crashed, starting up), 53300 (too many connections).
             if code.starts_with("08") || code.starts_with("57P") || code == "53300" {
                 return Some(AWAY);
+            }
+            // 57014: the statement ran past --db-statement-timeout-ms (a lock held long, a
+            // database overloaded).
+            if code == "57014" {
+                return Some("The database is too busy to answer right now. Try again in a moment.");
             }
             // SQLite's primary result codes (the extended code's low byte).
             match code.parse::<i32>().ok()? & 0xff {

@@ -27,6 +27,7 @@ mod roles;
 mod sign_in_guard;
 mod sign_out_everywhere;
 mod sources;
+mod statement_timeout;
 mod ssrf;
 mod tracking;
 mod traffic;

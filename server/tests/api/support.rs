@@ -147,9 +147,14 @@ pub async fn spawn_app_at(url: String, adjust: impl FnOnce(&mut Config)) -> Test
     // Links are built from the public address, as a deployment configures it.
     config.public_url = format!("http://{}", listener.local_addr().unwrap());
     adjust(&mut config);
-    let db = Db::connect(&url, config.db_max_connections)
-        .await
-        .expect("test database opens");
+    let db = Db::connect_with(
+        &url,
+        config.db_max_connections,
+        server::db::PATIENT_ACQUIRE_TIMEOUT,
+        std::time::Duration::from_millis(config.db_statement_timeout_ms),
+    )
+    .await
+    .expect("test database opens");
     let state = AppState::new(db.clone(), config).expect("click journal opens");
     let addr = serve_on(listener, state.clone());
     TestApp {
