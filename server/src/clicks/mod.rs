@@ -43,6 +43,8 @@ pub struct Visit<'a> {
     pub referrer: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub ip: Option<IpAddr>,
+    /// `followed` or `refused` when the click asked for a deep link (`?to=`).
+    pub deep_link: Option<&'static str>,
 }
 
 pub struct Ledger {
@@ -91,6 +93,8 @@ impl Ledger {
         let declared = classify::declared_site(&link.source_url);
         let referrer_class = classify::classify(referrer_host.as_deref(), declared.as_deref());
         let outcome = match link.status {
+            // A collaboration not (or no longer) approved answers like a paused source.
+            Status::Active if !link.approved => ClickOutcome::RefusedPaused,
             Status::Active => ClickOutcome::Redirected,
             Status::Paused => ClickOutcome::RefusedPaused,
             Status::Blocked => ClickOutcome::RefusedBlocked,
@@ -110,6 +114,7 @@ impl Ledger {
             visitor_hash: self
                 .salts
                 .visitor_hash(at, visit.ip, visit.user_agent.unwrap_or("")),
+            deep_link: visit.deep_link.map(str::to_string),
         };
         let click_id = event.click_id.clone();
         if let Err(e) = self.journal.append(event) {

@@ -811,7 +811,8 @@ async fn a_source_that_turns_private_or_paused_stays_in_its_programs(engine: Eng
 }
 
 async fn tracking_codes_are_unique_base62_and_unguessable(engine: Engine) {
-    use server::db::programs::{self, AddOutcome};
+    use server::db::collaborations::{self, Start};
+    use sqlx::Row;
     let app = spawn_app(engine).await;
     let partner = app.partner().await;
     let advertiser = app.advertiser().await;
@@ -837,19 +838,33 @@ async fn tracking_codes_are_unique_base62_and_unguessable(engine: Engine) {
         )
         .await;
         for s in &sources {
-            let added = programs::add_source(
+            let p = server::db::programs::get(&app.db, program["id"].as_i64().unwrap(), advertiser.id())
+                .await
+                .unwrap()
+                .unwrap();
+            let id = collaborations::start(
                 &app.db,
-                program["id"].as_i64().unwrap(),
+                &p,
                 advertiser.id(),
                 s["id"].as_i64().unwrap(),
-                "",
+                None,
+                Start::Invite,
+                None,
+                advertiser.id(),
+                0,
             )
             .await
+            .unwrap()
             .unwrap();
-            let AddOutcome::Added(c) = added else {
-                panic!("{added:?}")
-            };
-            codes.insert(c.tracking_code);
+            // Every collaboration draws its code when made, invited ones too.
+            let code: String = sqlx::query("SELECT tracking_code FROM collaborations WHERE id = $1")
+                .bind(id)
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+            codes.insert(code);
         }
     }
     assert_eq!(codes.len(), 1000, "1000 links, 1000 different codes");
