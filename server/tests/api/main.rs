@@ -6,6 +6,7 @@ pub mod support;
 mod accounts;
 mod admin;
 mod bulk;
+mod collaborations;
 mod connections;
 mod crash;
 mod downloads;

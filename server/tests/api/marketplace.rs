@@ -92,11 +92,30 @@ pub async fn add(advertiser: &User, program: &Value, source: &Value) -> reqwest:
         .await
 }
 
-/// Adds and returns the collaboration; panics unless 201.
+/// Invites the source, has its partner accept, and returns the approved collaboration
+/// with its link; panics unless both succeed.
 pub async fn collaborate(advertiser: &User, program: &Value, source: &Value) -> Value {
     let r = add(advertiser, program, source).await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    r.json().await.unwrap()
+    let invited: Value = r.json().await.unwrap();
+    assert_eq!(invited["state"], "invited");
+    let partner = crate::support::signed_up(&advertiser.base, source["partner_id"].as_i64().unwrap());
+    let r = partner
+        .post(&format!("/api/collaborations/{}/accept", invited["id"]), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "accept");
+    // The advertiser's view, as the call answered before invitations existed.
+    let r = advertiser
+        .get(&format!("/api/programs/{}", program["id"]))
+        .await;
+    let detail: Value = r.json().await.unwrap();
+    detail["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == invited["id"])
+        .cloned()
+        .unwrap()
 }
 
 fn names(page: &Value) -> Vec<String> {

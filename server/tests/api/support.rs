@@ -170,6 +170,20 @@ impl Drop for TestApp {
     }
 }
 
+/// Every account signed up through [`TestApp::sign_up`], by app address and id.
+static SIGNED_UP: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<(String, i64), User>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// The user signed up as `account_id` on the app at `base`.
+pub fn signed_up(base: &str, account_id: i64) -> User {
+    SIGNED_UP
+        .lock()
+        .unwrap()
+        .get(&(base.to_string(), account_id))
+        .cloned()
+        .unwrap_or_else(|| panic!("account {account_id} was not signed up by this test"))
+}
+
 /// An HTTP client with its own cookie jar: one browser, one person.
 #[derive(Clone)]
 pub struct User {
@@ -254,7 +268,17 @@ impl TestApp {
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
         user.account = Some(response.json().await.unwrap());
+        SIGNED_UP
+            .lock()
+            .unwrap()
+            .insert((user.base.clone(), user.id()), user.clone());
         user
+    }
+
+    /// The signed-in user of an account this test app signed up (e.g. a source's partner,
+    /// by its `partner_id`), for helpers that act for both sides.
+    pub fn user_of(&self, account_id: i64) -> User {
+        signed_up(&self.base(), account_id)
     }
 
     pub async fn partner(&self) -> User {
