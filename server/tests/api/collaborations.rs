@@ -155,13 +155,15 @@ async fn program_settings_are_saved_read_and_checked(engine: Engine) {
     assert_eq!(updated["approval_mode"], "manual");
     assert_eq!(updated["accepted_channels"], json!([]));
     // Bad fields: 422 at each field, nothing changed.
+    let other = app.advertiser().await;
+    let partner = app.partner().await;
     let before = app.snapshot().await;
     let bad = json!({"name": "Bad", "landing_url": "https://shop.example/", "description": "x".repeat(2001),
         "approval_mode": "sometimes", "listing": "hidden", "accepted_channels": ["telepathy"],
         "permitted_domains": ["https://shop.example/path"]});
     let body = error_code(advertiser.post("/api/programs", &bad).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     for field in ["description", "approval_mode", "listing", "accepted_channels", "permitted_domains"] {
-        assert!(body["error"]["fields"][field].is_string(), "{field}: {body}");
+        assert!(body["fields"][field].is_string(), "{field}: {body}");
     }
     let r = advertiser
         .put(&format!("/api/programs/{}", full["id"]), &bad)
@@ -169,12 +171,10 @@ async fn program_settings_are_saved_read_and_checked(engine: Engine) {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.snapshot().await, before);
     // Another advertiser's program: 404; a partner may not edit: 403.
-    let other = app.advertiser().await;
     let r = other
         .put(&format!("/api/programs/{}", full["id"]), &json!({"name": "Mine", "landing_url": "https://x.example/"}))
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let partner = app.partner().await;
     let r = partner
         .put(&format!("/api/programs/{}", full["id"]), &json!({"name": "Mine", "landing_url": "https://x.example/"}))
         .await;
@@ -266,7 +266,7 @@ async fn a_manual_program_waits_for_approval_and_a_decline_carries_its_reason(en
     // A decline needs a reason from the advertiser.
     let r = step(&advertiser, &cb["id"], "decline", Some(json!({"reason": "  "}))).await;
     let body = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(body["error"]["fields"]["reason"].is_string());
+    assert!(body["fields"]["reason"].is_string());
     let declined = step_ok(&advertiser, &cb["id"], "decline", Some(json!({"reason": "Not our audience"}))).await;
     assert_eq!(declined["state"], "declined");
     assert_eq!(click(&app.base(), &code_b).await.status(), StatusCode::GONE);
@@ -280,7 +280,7 @@ async fn a_manual_program_waits_for_approval_and_a_decline_carries_its_reason(en
     assert_eq!(items[1]["state"], "approved");
     // Steps from the wrong state: 409.
     let r = step(&advertiser, &ca["id"], "approve", None).await;
-    assert_eq!(error_code(r, StatusCode::CONFLICT).await["error"]["code"], "wrong_state");
+    assert_eq!(error_code(r, StatusCode::CONFLICT).await["code"], "wrong_state");
     // The source's page shows the state.
     let detail = get_json(&partner, &format!("/api/traffic-sources/{}", b["id"])).await;
     assert_eq!(detail["programs"][0]["state"], "declined");
@@ -318,7 +318,7 @@ async fn an_invitation_has_no_link_until_the_partner_accepts(engine: Engine) {
     let r = advertiser
         .post(&format!("/api/programs/{}/sources", p["id"]), &json!({"traffic_source_id": s["id"]}))
         .await;
-    assert_eq!(error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await["error"]["code"], "duplicate");
+    assert_eq!(error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await["code"], "duplicate");
     let accepted = step_ok(&partner, &c["id"], "accept", None).await;
     assert_eq!(accepted["state"], "approved");
     assert_eq!(click(&app.base(), &code).await.status(), StatusCode::FOUND);
@@ -341,14 +341,14 @@ async fn a_partner_declines_an_invitation_and_withdraws_an_application(engine: E
     assert_eq!(declined["state"], "declined");
     assert!(declined["reason"].is_null());
     let r = step(&partner, &c["id"], "accept", None).await;
-    assert_eq!(error_code(r, StatusCode::CONFLICT).await["error"]["code"], "wrong_state");
+    assert_eq!(error_code(r, StatusCode::CONFLICT).await["code"], "wrong_state");
     let pending = made(&apply(&partner, &p2, &[&s], "").await, 0);
     let withdrawn = step_ok(&partner, &pending["id"], "withdraw", None).await;
     assert_eq!(withdrawn["state"], "withdrawn");
     let code = code_of(&app, &pending["id"]).await;
     assert_eq!(click(&app.base(), &code).await.status(), StatusCode::GONE);
     let r = step(&advertiser, &pending["id"], "approve", None).await;
-    assert_eq!(error_code(r, StatusCode::CONFLICT).await["error"]["code"], "wrong_state");
+    assert_eq!(error_code(r, StatusCode::CONFLICT).await["code"], "wrong_state");
     // A withdrawal was the partner's own step: they may apply again at once.
     let again = made(&apply(&partner, &p2, &[&s], "").await, 0);
     assert_eq!(again["id"], pending["id"], "the same pair, the same row");
@@ -411,13 +411,13 @@ async fn every_refusal_of_an_application_is_named(engine: Engine) {
     let before = app.snapshot().await;
     let path = format!("/api/programs/{}/applications", p["id"]);
     let body = error_code(partner.post(&path, &json!({"traffic_source_ids": []})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(body["error"]["fields"]["traffic_source_ids"].is_string());
+    assert!(body["fields"]["traffic_source_ids"].is_string());
     let body = error_code(
         partner.post(&path, &json!({"traffic_source_ids": [good["id"]], "message": "x".repeat(1001)})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-    assert!(body["error"]["fields"]["message"].is_string());
+    assert!(body["fields"]["message"].is_string());
     error_code(partner.post(&path, &json!({"traffic_source_ids": [1], "extra": 1})).await, StatusCode::BAD_REQUEST).await;
     assert_eq!(app.snapshot().await, before);
     // An unlisted program takes invitations only; an unknown program is 404.
@@ -427,7 +427,7 @@ async fn every_refusal_of_an_application_is_named(engine: Engine) {
     invite(&advertiser, &hidden, &theirs).await;
     let before = app.snapshot().await;
     let r = other.post(&format!("/api/programs/{}/applications", hidden["id"]), &json!({"traffic_source_ids": [theirs["id"]]})).await;
-    assert_eq!(error_code(r, StatusCode::CONFLICT).await["error"]["code"], "invitation_only");
+    assert_eq!(error_code(r, StatusCode::CONFLICT).await["code"], "invitation_only");
     let r = partner.post("/api/programs/999999/applications", &json!({"traffic_source_ids": [good["id"]]})).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.snapshot().await, before);
@@ -505,7 +505,7 @@ async fn a_declined_pair_waits_out_the_cooling_off(engine: Engine) {
     let again = apply(&partner, &p, &[&s], "").await;
     assert_eq!(again["results"][0]["refusal"], "cooling_off");
     let r = advertiser.post(&format!("/api/programs/{}/sources", p["id"]), &json!({"traffic_source_id": s["id"]})).await;
-    assert_eq!(error_code(r, StatusCode::CONFLICT).await["error"]["code"], "cooling_off");
+    assert_eq!(error_code(r, StatusCode::CONFLICT).await["code"], "cooling_off");
     // An ended pair waits too.
     let auto = program_with(&advertiser, json!({"name": "Auto", "landing_url": "https://a.example/", "approval_mode": "automatic"})).await;
     let c = made(&apply(&partner, &auto, &[&s], "").await, 0);
