@@ -340,6 +340,9 @@ pub struct Collaboration {
     pub traffic_source_id: i64,
     pub source_name: String,
     pub source_url: String,
+    /// The source's partner.
+    #[serde(default)]
+    pub partner_id: i64,
     pub partner_name: String,
     /// The source's current status: links redirect only while it is Active.
     pub status: Status,

@@ -21,7 +21,7 @@ use crate::codes;
 use crate::time::{now_ms, rfc3339};
 
 const SELECT: &str = "SELECT c.id, c.program_id, p.name AS program_name, adv.display_name AS advertiser_name,
-    c.traffic_source_id, s.name AS source_name, s.url AS source_url, a.display_name AS partner_name, s.status,
+    c.traffic_source_id, s.name AS source_name, s.url AS source_url, s.partner_id, a.display_name AS partner_name, s.status,
     s.visibility, c.state, c.message, c.reason, c.tracking_code, c.clicks, c.refused_clicks, c.created_at, c.updated_at
     FROM collaborations c JOIN traffic_sources s ON s.id = c.traffic_source_id JOIN accounts a ON a.id = s.partner_id
     JOIN programs p ON p.id = c.program_id JOIN accounts adv ON adv.id = p.advertiser_id";
@@ -42,6 +42,7 @@ pub fn from_row(row: &AnyRow, base_url: &str) -> Result<Collaboration, sqlx::Err
         traffic_source_id: row.try_get("traffic_source_id")?,
         source_name: row.try_get("source_name")?,
         source_url: row.try_get("source_url")?,
+        partner_id: row.try_get("partner_id")?,
         partner_name: row.try_get("partner_name")?,
         status: Status::from_id(&status).ok_or_else(|| decode_err("status"))?,
         visibility: Visibility::from_id(&visibility).ok_or_else(|| decode_err("visibility"))?,

@@ -322,7 +322,7 @@ async fn add_source(
         }
         Err(Refusal::AlreadyMember) => Err(AppError::Duplicate(FieldErrors::from([(
             "traffic_source_id".into(),
-            "This source is already invited to or in this program.".into(),
+            "This source is already in this program.".into(),
         )]))),
         Err(Refusal::CoolingOff) => Err(AppError::Conflict {
             code: "cooling_off",

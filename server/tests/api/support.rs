@@ -176,12 +176,12 @@ static SIGNED_UP: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap
 
 /// The user signed up as `account_id` on the app at `base`.
 pub fn signed_up(base: &str, account_id: i64) -> User {
-    SIGNED_UP
+    let found = SIGNED_UP
         .lock()
-        .unwrap()
+        .unwrap_or_else(|e| e.into_inner())
         .get(&(base.to_string(), account_id))
-        .cloned()
-        .unwrap_or_else(|| panic!("account {account_id} was not signed up by this test"))
+        .cloned();
+    found.unwrap_or_else(|| panic!("account {account_id} was not signed up by this test"))
 }
 
 /// An HTTP client with its own cookie jar: one browser, one person.
@@ -270,7 +270,7 @@ impl TestApp {
         user.account = Some(response.json().await.unwrap());
         SIGNED_UP
             .lock()
-            .unwrap()
+            .unwrap_or_else(|e| e.into_inner())
             .insert((user.base.clone(), user.id()), user.clone());
         user
     }
