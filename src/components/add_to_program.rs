@@ -289,10 +289,14 @@ pub fn AddToProgramDialog(
                 <div class="add-result" id="add-result" tabindex="-1">
                     <p class="add-result__message">
                         <span class="add-result__icon" aria-hidden="true">"✓"</span>
-                        {format!("Added “{}” to “{}”. Its tracking link:", collaboration.source_name, program)}
+                        {format!("Invited “{}” to “{}”.", collaboration.source_name, program)}
                     </p>
-                    <CopyField text=collaboration.tracking_url.clone() id=link_id what/>
-                    <p class="field__hint">"Give this link to the partner; clicks on it are counted on the program page."</p>
+                    {match collaboration.tracking_url.clone() {
+                        Some(url) => view! { <CopyField text=url id=link_id what/> }.into_any(),
+                        None => view! {
+                            <p class="field__hint">"Its partner is told and accepts or declines; the tracking link works once they accept. The program page shows where it stands."</p>
+                        }.into_any(),
+                    }}
                 </div>
                 <div class="dialog__actions">
                     <A href=format!("/programs/{}", collaboration.program_id) attr:class="button">
