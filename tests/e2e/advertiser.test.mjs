@@ -200,17 +200,19 @@ describe('an advertiser and a partner', () => {
     await checkPage(page, 'add dialog, choosing a program');
 
     await dialog.getByRole('button', { name: 'Add to program' }).click();
-    const linkField = dialog.getByRole('textbox', { name: `Tracking link for ${SOURCE} in ${PROGRAM}` });
-    await linkField.waitFor();
-    trackingLink = await linkField.inputValue();
-    assert.match(trackingLink, new RegExp(`^${env.server.url}/t/[A-Za-z0-9_-]{11,}$`));
-    await checkPage(page, 'add dialog, added');
-
-    await dialog.getByRole('button', { name: `Copy tracking link for ${SOURCE} in ${PROGRAM}` }).click();
-    await toast(page, `Copied the tracking link for ${SOURCE}`);
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), trackingLink);
+    // An invitation now: no link until the source's partner accepts.
+    await dialog.getByText(`Invited “${SOURCE}” to “${PROGRAM}”.`).waitFor();
+    await checkPage(page, 'add dialog, invited');
     await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'hidden' });
+    const invited = (await api(partner, 'GET', '/api/collaborations?state=invited')).body.items.find(
+      (c) => c.source_name === SOURCE && c.program_name === PROGRAM,
+    );
+    assert.ok(invited, 'the partner sees the invitation');
+    const accepted = await api(partner, 'POST', `/api/collaborations/${invited.id}/accept`);
+    assert.equal(accepted.status, 200);
+    trackingLink = accepted.body.tracking_url;
+    assert.match(trackingLink, new RegExp(`^${env.server.url}/t/[A-Za-z0-9_-]{11,}$`));
     assertClean(page);
   });
 
@@ -409,7 +411,7 @@ describe('guards and layout', () => {
     await page.getByLabel('Landing page').fill('https://narrow.example');
     await page.getByRole('button', { name: 'Create program' }).click();
     await page.getByRole('button', { name: 'Add to program', exact: true }).click();
-    await page.getByRole('textbox', { name: /Tracking link for Dealspotter Blog/ }).waitFor();
+    await page.getByText('Invited “Dealspotter Blog” to “Narrow”.').waitFor();
     assert.ok((await overflow()) <= 0, `dialog scrolls sideways by ${await overflow()}px`);
     await checkPage(page, 'narrow dialog');
     await page.getByRole('link', { name: 'Open the program' }).click();
@@ -448,7 +450,7 @@ describe('an advertiser with many programs', () => {
     assert.match(await select.locator('option:checked').innerText(), /Program 101/);
     await select.selectOption({ label: 'Program 001 (0 sources)' });
     await dialog.getByRole('button', { name: 'Add to program' }).click();
-    await dialog.getByRole('textbox', { name: /^Tracking link for .* in Program 001$/ }).waitFor();
+    await dialog.getByText(/^Invited “.*” to “Program 001”\.$/).waitFor();
     assertClean(page);
     await page.context().close();
   });
