@@ -116,6 +116,10 @@ pub fn Shell() -> impl IntoView {
                     view=|| for_roles(PARTNER, screens::source_page())
                 />
                 <Route
+                    path=path!("/partner-programs")
+                    view=|| for_roles(PARTNER, screens::partner_programs())
+                />
+                <Route
                     path=path!("/marketplace")
                     view=|| for_roles(MARKETPLACE, screens::marketplace())
                 />

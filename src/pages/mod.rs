@@ -7,6 +7,7 @@ pub mod marketplace;
 pub mod not_found;
 pub mod notifications;
 pub mod onboarding;
+pub mod partner_programs;
 pub mod program;
 pub mod programs;
 pub mod sign_in;

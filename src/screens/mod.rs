@@ -39,6 +39,7 @@ use crate::pages::{
     marketplace::Marketplace,
     notifications::Notifications,
     onboarding::Onboarding,
+    partner_programs::PartnerPrograms,
     program::ProgramPage,
     programs::Programs,
     sign_up::SignUp,
@@ -99,6 +100,15 @@ screen!(
     split_onboarding,
     preload_onboarding,
     view! { <Onboarding/> }
+);
+
+// The partner's programs: the directory and their collaborations, in the same module.
+screen!(
+    partner,
+    partner_programs,
+    split_partner_programs,
+    preload_partner_programs,
+    view! { <PartnerPrograms/> }
 );
 
 // The advertiser's other screens.
