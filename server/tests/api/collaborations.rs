@@ -28,6 +28,7 @@ both_engines!(
     deep_links_land_on_permitted_hosts_only_and_the_ledger_says_so,
     every_change_is_told_to_the_other_side_and_in_the_audit_history,
     the_openapi_document_describes_the_new_calls,
+    each_change_queues_its_webhook_event_to_both_sides_in_order,
 );
 
 fn visitor() -> Client {
@@ -671,4 +672,55 @@ async fn the_openapi_document_describes_the_new_calls(engine: Engine) {
     }
     assert!(paths["/api/collaborations/{id}/end"]["post"]["responses"]["409"].is_object());
     assert!(paths["/t/{code}"]["get"]["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "to"));
+}
+
+async fn each_change_queues_its_webhook_event_to_both_sides_in_order(engine: Engine) {
+    // No worker runs: the events wait in the outbox, where the transaction of each change
+    // put them.
+    let app = crate::webhooks::loopback_app(engine, |_| {}).await;
+    let advertiser = app.advertiser().await;
+    let partner = app.partner().await;
+    let events = [
+        "collaboration.invited",
+        "collaboration.applied",
+        "collaboration.approved",
+        "collaboration.declined",
+        "collaboration.withdrawn",
+        "collaboration.ended",
+    ];
+    crate::webhooks::register(&advertiser, "http://127.0.0.1:9/advertiser", &events).await;
+    crate::webhooks::register(&partner, "http://127.0.0.1:9/partner", &events).await;
+    let s = source(&partner, "Hooked Blog", &["content"], "active", "public").await;
+    let s2 = source(&partner, "Hooked Two", &["content"], "active", "public").await;
+    let p = program(&advertiser, "Hooks", "https://h.example/").await;
+    let invited = invite(&advertiser, &p, &s).await;
+    step_ok(&partner, &invited["id"], "decline", Some(json!({"reason": "No thanks"}))).await;
+    let pending = made(&apply(&partner, &p, &[&s2], "").await, 0);
+    step_ok(&advertiser, &pending["id"], "approve", None).await;
+    step_ok(&advertiser, &pending["id"], "end", Some(json!({"reason": "Over"}))).await;
+    for url in ["http://127.0.0.1:9/advertiser", "http://127.0.0.1:9/partner"] {
+        let rows = sqlx::query(
+            "SELECT m.event_type, m.payload FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id
+             WHERE e.url = $1 ORDER BY m.id",
+        )
+        .bind(url)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        let types: Vec<String> = rows.iter().map(|r| r.try_get(0).unwrap()).collect();
+        assert_eq!(
+            types,
+            [
+                "collaboration.invited",
+                "collaboration.declined",
+                "collaboration.applied",
+                "collaboration.approved",
+                "collaboration.ended"
+            ],
+            "{url}"
+        );
+        let declined: Value = serde_json::from_str(&rows[1].try_get::<String, _>(1).unwrap()).unwrap();
+        assert_eq!(declined["data"]["reason"], "No thanks");
+        assert_eq!(declined["data"]["collaboration"]["id"], invited["id"]);
+    }
 }
