@@ -132,6 +132,10 @@ pub fn Shell() -> impl IntoView {
                     view=|| for_roles(ADVERTISER, screens::program())
                 />
                 <Route
+                    path=path!("/applications")
+                    view=|| for_roles(ADVERTISER, screens::applications())
+                />
+                <Route
                     path=path!("/notifications")
                     view=|| for_roles(EVERY_ROLE, screens::notifications())
                 />

@@ -12,7 +12,11 @@ use crate::session::{use_session, SessionState};
 pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::Partner => &[("Traffic Sources", "/traffic-sources"), ("Programs", "/partner-programs")],
-        Role::Advertiser => &[("Marketplace", "/marketplace"), ("Programs", "/programs")],
+        Role::Advertiser => &[
+            ("Marketplace", "/marketplace"),
+            ("Programs", "/programs"),
+            ("Applications", "/applications"),
+        ],
         Role::Staff => &[
             ("Traffic Sources", "/admin/traffic-sources"),
             ("Review queue", "/admin/review"),

@@ -1,6 +1,7 @@
 //! One file per screen.
 
 pub mod admin_review;
+pub mod applications;
 pub mod admin_sources;
 pub mod home;
 pub mod marketplace;

@@ -32,6 +32,7 @@ pub use load::{ChunkFailed, Screen};
 use crate::components::add_to_program::AddToProgramDialog;
 use crate::pages::{
     admin_review::{ReviewEvidencePage, ReviewQueue},
+    applications::Applications,
     admin_sources::{
         actions::{AdminTableActions, TableActions},
         AdminSource, AdminSources,
@@ -125,6 +126,14 @@ screen!(
     split_program,
     preload_program,
     view! { <ProgramPage/> }
+);
+
+screen!(
+    advertiser,
+    applications,
+    split_applications,
+    preload_applications,
+    view! { <Applications/> }
 );
 
 // Staff's other screens.
