@@ -1,4 +1,4 @@
-//! "Add to program": the marketplace's dialog that puts a source into one of the advertiser's
+//! "Invite to program": the marketplace's dialog that puts a source into one of the advertiser's
 //! programs and then shows the new tracking link with a Copy button.
 //!
 //! Built on the native modal `<dialog>` (focus trap, Escape, inert background and focus return
@@ -257,7 +257,7 @@ pub fn AddToProgramDialog(
                     <button type="button" class="button" on:click=move |_| close()>"Cancel"</button>
                     <button type="submit" class="button button--primary" aria-disabled=move || pending().to_string()>
                         {move || pending().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
-                        {move || if pending() { "Adding…" } else { "Add to program" }}
+                        {move || if pending() { "Inviting…" } else { "Invite to program" }}
                     </button>
                 </div>
                 <p class="form__status" role="status">{move || if pending() { "Adding the source…" } else { "" }}</p>
@@ -346,7 +346,7 @@ pub fn AddToProgramDialog(
             on:close=move |_| close()
         >
             <h2 class="dialog__title" id="add-title">
-                "Add " <span class="h1-name">{move || format!("“{}”", source_name())}</span> " to a program"
+                "Invite " <span class="h1-name">{move || format!("“{}”", source_name())}</span> " to a program"
             </h2>
             <p class="dialog__message">
                 {move || source.with(|s| s.as_ref().map(|s| format!("A traffic source of {}.", s.partner_name)))}
