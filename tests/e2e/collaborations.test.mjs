@@ -21,7 +21,8 @@ async function follow(url) {
   return { status: response.status, location: response.headers.get('location') };
 }
 
-const rowOf = (page, text) => page.getByRole('row').filter({ hasText: text }).first();
+const rowOf = (page, text, program = PROGRAM) =>
+  page.getByRole('row').filter({ hasText: program }).filter({ hasText: text }).first();
 
 test('a partner applies with two sources; the advertiser approves one and declines the other', async () => {
   const partner = await newPage(env.browser);
@@ -100,14 +101,14 @@ test('an advertiser invites from the marketplace and the partner accepts', async
   await advertiser.goto(`${env.server.url}/marketplace?q=${encodeURIComponent(source.name)}`);
   await advertiser.getByRole('button', { name: `Invite to program ${source.name}` }).click();
   const dialog = advertiser.getByRole('dialog');
-  await dialog.getByLabel('Program').selectOption({ label: new RegExp(program.body.name) });
+  await dialog.getByLabel('Program').selectOption(String(program.body.id));
   await dialog.getByRole('button', { name: 'Invite to program' }).click();
   await dialog.getByText(`Invited “${source.name}” to “${program.body.name}”.`).waitFor();
 
   await partner.goto(`${env.server.url}/partner-programs`);
   const accept = partner.getByRole('button', { name: `Accept the invitation for ${source.name} in ${program.body.name}` });
   await accept.click();
-  await rowOf(partner, program.body.name).getByText('Approved').waitFor();
+  await rowOf(partner, source.name, program.body.name).getByText('Approved').waitFor();
   const link = (await api(partner, 'GET', '/api/collaborations?state=approved&limit=100')).body.items.find(
     (c) => c.program_name === program.body.name,
   );
