@@ -124,3 +124,11 @@ pub async fn collaboration_step(
         None => json(build(Request::post(&path))).await,
     }
 }
+
+/// Saves a program's settings (the whole body, as at creation).
+pub async fn update_program(
+    id: i64,
+    body: &model::program::ProgramInput,
+) -> ApiResult<model::program::Program> {
+    json(with_body(Request::put(&format!("/api/programs/{id}")), body)).await
+}

@@ -190,6 +190,7 @@ fn Detail(
                 <dd><time datetime=program.created_at.clone()>{format_datetime(&program.created_at)}</time></dd>
             </div>
         </dl>
+        <crate::components::program_settings::ProgramSettings program=program.clone()/>
         <h2>"Traffic sources"</h2>
         {sources}
         {has_sources.then(|| view! { <ProgramTrafficSection program_id=program.id/> })}
