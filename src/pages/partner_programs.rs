@@ -169,7 +169,10 @@ fn CollaborationRow(c: Collaboration, changed: Callback<()>) -> impl IntoView {
             <td data-label="Source">{c.source_name.clone()}</td>
             <td data-label="State"><span class="badge">{c.state.label()}</span></td>
             <td data-label="Tracking link" class="cell-link">
-                {c.tracking_url.clone().map(|url| view! { <code class="cell-url">{url}</code> })}
+                {c.tracking_url.clone().map(|url| view! {
+                    <code class="cell-url">{url.clone()}</code>
+                    <DeepLinkBuilder program_id=c.program_id tracking_url=url what=format!("{} in {}", c.source_name, c.program_name)/>
+                })}
             </td>
             <td data-label="Actions">
                 {actions}
@@ -266,5 +269,63 @@ fn ProgramCard(p: Program, sources: Vec<TrafficSource>, changed: Callback<()>) -
             <button type="button" class="button button--primary" on:click=apply>"Apply"</button>
             {move || message.get().map(|m| view! { <p class="field__error" role="alert">{m}</p> })}
         </li>
+    }
+}
+
+/// The host of an http(s) address, lower-cased; `None` for anything else.
+fn host_of(address: &str) -> Option<String> {
+    let rest = address
+        .trim()
+        .strip_prefix("https://")
+        .or_else(|| address.trim().strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.contains('@') {
+        return None;
+    }
+    let host = authority.split(':').next()?.to_ascii_lowercase();
+    (!host.is_empty()).then_some(host)
+}
+
+/// Builds a deep link (`…/t/{code}?to=<page>`) beside an approved link, checking as it is
+/// typed that the page's host is the landing page's or one the program permits.
+#[component]
+fn DeepLinkBuilder(program_id: i64, tracking_url: String, what: String) -> impl IntoView {
+    let program = LocalResource::new(move || async move { api::get_program(program_id).await });
+    let page = RwSignal::new(String::new());
+    let input_id = format!("deep-{program_id}-{}", tracking_url.len());
+    let verdict = move || {
+        let typed = page.get();
+        if typed.trim().is_empty() {
+            return None;
+        }
+        let Some(host) = host_of(&typed) else {
+            return Some((false, "Write a full address starting with https://".to_string()));
+        };
+        let detail = program.get()?.ok()?;
+        let landing = host_of(&detail.program.landing_url).unwrap_or_default();
+        if model::program::host_permitted(&host, &landing, &detail.program.permitted_domains) {
+            Some((true, "This page is permitted: the link lands there.".to_string()))
+        } else {
+            Some((false, format!("{host} is not permitted: the link would land on the program's landing page.")))
+        }
+    };
+    let built = {
+        let tracking_url = tracking_url.clone();
+        move || {
+            let typed = page.get();
+            (!typed.trim().is_empty())
+                .then(|| format!("{tracking_url}?to={}", crate::api::encode(typed.trim())))
+        }
+    };
+    view! {
+        <div class="deep-link">
+            <label class="field__label" for=input_id.clone()>{format!("Deep link for {what}: page to land on")}</label>
+            <input id=input_id class="input" type="url" placeholder="https://…"
+                on:input=move |ev| page.set(event_target_value(&ev))/>
+            {move || verdict().map(|(ok, message)| view! {
+                <p class:field__error=!ok class:field__hint=ok role="status">{message}</p>
+            })}
+            {move || built().map(|link| view! { <code class="cell-url">{link}</code> })}
+        </div>
     }
 }
