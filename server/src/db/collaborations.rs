@@ -344,10 +344,11 @@ pub async fn start(
             .await?;
             (id, Some(state))
         }
-        None => (
-            insert(&mut tx, program.id, source_id, new_state, message, now).await?,
-            None,
-        ),
+        None => match insert(&mut tx, program.id, source_id, new_state, message, now).await? {
+            Some(id) => (id, None),
+            // Another request made the pair a moment ago.
+            None => return Ok(Err(Refusal::AlreadyMember)),
+        },
     };
     let event = match how {
         Start::Invite => WebhookEventType::CollaborationInvited,
@@ -419,7 +420,8 @@ pub async fn start(
 
 /// A new row with a fresh tracking code; 95-bit codes practically never collide, and a
 /// collision draws again (inside a savepoint on PostgreSQL, where an error would otherwise
-/// end the transaction).
+/// end the transaction). `None` when the pair was made by a request running at the same
+/// moment.
 async fn insert(
     tx: &mut Transaction<'_, Any>,
     program_id: i64,
@@ -427,7 +429,7 @@ async fn insert(
     state: CollaborationState,
     message: Option<&str>,
     now: i64,
-) -> Result<i64, sqlx::Error> {
+) -> Result<Option<i64>, sqlx::Error> {
     let mut last = None;
     for _ in 0..5 {
         sqlx::query("SAVEPOINT draw").execute(&mut **tx).await?;
@@ -448,7 +450,7 @@ async fn insert(
                 sqlx::query("RELEASE SAVEPOINT draw")
                     .execute(&mut **tx)
                     .await?;
-                return row.try_get("id");
+                return row.try_get("id").map(Some);
             }
             Err(e) if super::unique_violation(&e).is_some_and(|w| w.contains("tracking_code")) => {
                 sqlx::query("ROLLBACK TO SAVEPOINT draw")
@@ -456,6 +458,7 @@ async fn insert(
                     .await?;
                 last = Some(e);
             }
+            Err(e) if super::unique_violation(&e).is_some() => return Ok(None),
             Err(e) => return Err(e),
         }
     }
