@@ -44,7 +44,15 @@ impl AuditAction {
     pub fn from_id(id: &str) -> Option<AuditAction> {
         use AuditAction::*;
         [
-            Created, Edited, Paused, Resumed, Blocked, Unblocked, Verified, Unverified, Reviewed,
+            Created,
+            Edited,
+            Paused,
+            Resumed,
+            Blocked,
+            Unblocked,
+            Verified,
+            Unverified,
+            Reviewed,
             Collaboration,
         ]
         .into_iter()

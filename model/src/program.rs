@@ -321,7 +321,9 @@ impl CollaborationState {
     pub fn closed(self) -> bool {
         matches!(
             self,
-            CollaborationState::Declined | CollaborationState::Withdrawn | CollaborationState::Ended
+            CollaborationState::Declined
+                | CollaborationState::Withdrawn
+                | CollaborationState::Ended
         )
     }
 }

@@ -67,10 +67,7 @@ pub async fn add_source_to_program(
 }
 
 /// The partners' program directory: listed programs matching `q` and accepting `channel`.
-pub async fn program_directory(
-    q: &str,
-    channel: &str,
-) -> ApiResult<Page<model::program::Program>> {
+pub async fn program_directory(q: &str, channel: &str) -> ApiResult<Page<model::program::Program>> {
     let mut pairs = vec![("limit", "50".to_string())];
     if !q.trim().is_empty() {
         pairs.push(("q", q.trim().to_string()));
@@ -130,5 +127,9 @@ pub async fn update_program(
     id: i64,
     body: &model::program::ProgramInput,
 ) -> ApiResult<model::program::Program> {
-    json(with_body(Request::put(&format!("/api/programs/{id}")), body)).await
+    json(with_body(
+        Request::put(&format!("/api/programs/{id}")),
+        body,
+    ))
+    .await
 }

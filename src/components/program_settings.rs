@@ -24,7 +24,11 @@ pub fn ProgramSettings(program: Program) -> impl IntoView {
     let domains = RwSignal::new(program.permitted_domains.join("\n"));
     let errors = RwSignal::new(model::FieldErrors::new());
     let saving = RwSignal::new(false);
-    let (id, name, landing_url) = (program.id, program.name.clone(), program.landing_url.clone());
+    let (id, name, landing_url) = (
+        program.id,
+        program.name.clone(),
+        program.landing_url.clone(),
+    );
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = ProgramInput {
@@ -62,9 +66,9 @@ pub fn ProgramSettings(program: Program) -> impl IntoView {
     };
     let error = move |field: &'static str| {
         move || {
-            errors
-                .with(|e| e.get(field).cloned())
-                .map(|m| view! { <p class="field__error" id=format!("settings-{field}-error")>{m}</p> })
+            errors.with(|e| e.get(field).cloned()).map(
+                |m| view! { <p class="field__error" id=format!("settings-{field}-error")>{m}</p> },
+            )
         }
     };
     let channel_boxes = Channel::ALL

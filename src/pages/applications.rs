@@ -62,8 +62,19 @@ fn Table(items: Vec<Collaboration>, changed: Callback<()>) -> impl IntoView {
             let total = ids.len();
             let mut failed = 0;
             for (i, id) in ids.into_iter().enumerate() {
-                progress.set(Some(format!("{} {} of {total}…", if step == "approve" { "Approving" } else { "Declining" }, i + 1)));
-                if api::collaboration_step(id, step, reason.clone()).await.is_err() {
+                progress.set(Some(format!(
+                    "{} {} of {total}…",
+                    if step == "approve" {
+                        "Approving"
+                    } else {
+                        "Declining"
+                    },
+                    i + 1
+                )));
+                if api::collaboration_step(id, step, reason.clone())
+                    .await
+                    .is_err()
+                {
                     failed += 1;
                 }
             }
@@ -129,7 +140,8 @@ fn Row(c: Collaboration, selected: RwSignal<Vec<i64>>, changed: Callback<()>) ->
     let evidence = format!(
         "{} clicks in 30 days; match rate {}",
         c.clicks_30d,
-        c.match_rate_30d.map_or("not yet judged".to_string(), |m| format!("{m}%"))
+        c.match_rate_30d
+            .map_or("not yet judged".to_string(), |m| format!("{m}%"))
     );
     view! {
         <tr>

@@ -1,8 +1,8 @@
 //! One file per screen.
 
 pub mod admin_review;
-pub mod applications;
 pub mod admin_sources;
+pub mod applications;
 pub mod home;
 pub mod marketplace;
 pub mod not_found;

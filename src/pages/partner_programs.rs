@@ -183,7 +183,11 @@ fn CollaborationRow(c: Collaboration, changed: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn Directory(page: Page<Program>, sources: Vec<TrafficSource>, changed: Callback<()>) -> impl IntoView {
+fn Directory(
+    page: Page<Program>,
+    sources: Vec<TrafficSource>,
+    changed: Callback<()>,
+) -> impl IntoView {
     if page.items.is_empty() {
         return view! { <p class="empty">"No listed program matches."</p> }.into_any();
     }
@@ -219,7 +223,11 @@ fn ProgramCard(p: Program, sources: Vec<TrafficSource>, changed: Callback<()>) -
     let accepted = if p.accepted_channels.is_empty() {
         "Every channel".to_string()
     } else {
-        p.accepted_channels.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
+        p.accepted_channels
+            .iter()
+            .map(|c| c.label())
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let options = sources
         .iter()
@@ -299,14 +307,25 @@ fn DeepLinkBuilder(program_id: i64, tracking_url: String, what: String) -> impl 
             return None;
         }
         let Some(host) = host_of(&typed) else {
-            return Some((false, "Write a full address starting with https://".to_string()));
+            return Some((
+                false,
+                "Write a full address starting with https://".to_string(),
+            ));
         };
         let detail = program.get()?.ok()?;
         let landing = host_of(&detail.program.landing_url).unwrap_or_default();
         if model::program::host_permitted(&host, &landing, &detail.program.permitted_domains) {
-            Some((true, "This page is permitted: the link lands there.".to_string()))
+            Some((
+                true,
+                "This page is permitted: the link lands there.".to_string(),
+            ))
         } else {
-            Some((false, format!("{host} is not permitted: the link would land on the program's landing page.")))
+            Some((
+                false,
+                format!(
+                    "{host} is not permitted: the link would land on the program's landing page."
+                ),
+            ))
         }
     };
     let built = {

@@ -32,11 +32,11 @@ pub use load::{ChunkFailed, Screen};
 use crate::components::add_to_program::AddToProgramDialog;
 use crate::pages::{
     admin_review::{ReviewEvidencePage, ReviewQueue},
-    applications::Applications,
     admin_sources::{
         actions::{AdminTableActions, TableActions},
         AdminSource, AdminSources,
     },
+    applications::Applications,
     marketplace::Marketplace,
     notifications::Notifications,
     onboarding::Onboarding,

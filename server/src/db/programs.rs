@@ -3,8 +3,8 @@
 use model::program::{
     ApprovalMode, Collaboration, CollaborationState, Listing, Program, ValidProgram,
 };
-use model::Channel;
 use model::source::SourceProgram;
+use model::Channel;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -140,7 +140,11 @@ pub async fn get_any(db: &Db, id: i64) -> Result<Option<(Program, i64)>, sqlx::E
 }
 
 /// Whether a partner may read a program: it is listed, or they have a collaboration in it.
-pub async fn partner_may_see(db: &Db, program: &Program, partner_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn partner_may_see(
+    db: &Db,
+    program: &Program,
+    partner_id: i64,
+) -> Result<bool, sqlx::Error> {
     if program.listing == Listing::Listed {
         return Ok(true);
     }

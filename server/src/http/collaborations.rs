@@ -174,7 +174,15 @@ async fn decline(
 ) -> AppResult<ApiJson<Collaboration>> {
     let required = user.role == model::Role::Advertiser;
     let reason = reason(input.map(|j| j.0), required)?;
-    take(&state, &user, &headers, id, Step::Decline, reason.as_deref()).await
+    take(
+        &state,
+        &user,
+        &headers,
+        id,
+        Step::Decline,
+        reason.as_deref(),
+    )
+    .await
 }
 
 /// Approve an application to your program (the advertiser): the link works at once.

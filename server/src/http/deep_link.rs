@@ -93,7 +93,11 @@ mod tests {
         ] {
             let (dest, flag) = destination(&l, Some(to));
             if followed {
-                assert_eq!((dest.as_str(), flag), (to, Some(DeepLink::Followed)), "{to}");
+                assert_eq!(
+                    (dest.as_str(), flag),
+                    (to, Some(DeepLink::Followed)),
+                    "{to}"
+                );
             } else {
                 assert_eq!(
                     (dest.as_str(), flag),

@@ -103,7 +103,9 @@ async fn get_program(
         .ok_or(AppError::NotFound)?;
     let base = super::public_base_url(&state, &headers);
     let mut sources = match user.role {
-        Role::Advertiser if owner == user.id => programs::collaborations(&state.db, id, &base).await?,
+        Role::Advertiser if owner == user.id => {
+            programs::collaborations(&state.db, id, &base).await?
+        }
         Role::Staff => programs::collaborations(&state.db, id, &base).await?,
         Role::Partner if programs::partner_may_see(&state.db, &program, user.id).await? => {
             programs::collaborations(&state.db, id, &base).await?
@@ -113,8 +115,14 @@ async fn get_program(
     if user.role == Role::Partner {
         let mine = collaborations::list(
             &state.db,
-            Viewer { id: user.id, role: Role::Partner },
-            collaborations::ListFilter { program_id: Some(id), ..Default::default() },
+            Viewer {
+                id: user.id,
+                role: Role::Partner,
+            },
+            collaborations::ListFilter {
+                program_id: Some(id),
+                ..Default::default()
+            },
             None,
             1000,
             &base,
@@ -173,12 +181,13 @@ async fn directory(
                 .map_err(|_| AppError::Malformed("cursor is not valid for this list.".into()))?,
         ),
     };
-    let channel = match params.channel.as_deref() {
-        None | Some("") => None,
-        Some(id) => Some(Channel::from_id(id).ok_or_else(|| {
-            AppError::Malformed(format!("\"{id}\" is not a channel we know."))
-        })?),
-    };
+    let channel =
+        match params.channel.as_deref() {
+            None | Some("") => None,
+            Some(id) => Some(Channel::from_id(id).ok_or_else(|| {
+                AppError::Malformed(format!("\"{id}\" is not a channel we know."))
+            })?),
+        };
     let (items, next_cursor, total) =
         programs::directory(&state.db, params.q.as_deref(), channel, before, limit).await?;
     Ok(ApiJson(Page {
@@ -208,13 +217,22 @@ async fn apply(
 ) -> AppResult<ApiJson<ApplicationResults>> {
     let mut errors = FieldErrors::new();
     if input.traffic_source_ids.is_empty() {
-        errors.insert("traffic_source_ids".into(), "Choose at least one source.".into());
+        errors.insert(
+            "traffic_source_ids".into(),
+            "Choose at least one source.".into(),
+        );
     } else if input.traffic_source_ids.len() > 100 {
-        errors.insert("traffic_source_ids".into(), "At most 100 sources at a time.".into());
+        errors.insert(
+            "traffic_source_ids".into(),
+            "At most 100 sources at a time.".into(),
+        );
     }
     let message = input.message.trim();
     if message.chars().count() > 1000 {
-        errors.insert("message".into(), "Keep the message to 1,000 characters.".into());
+        errors.insert(
+            "message".into(),
+            "Keep the message to 1,000 characters.".into(),
+        );
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -232,7 +250,10 @@ async fn apply(
         });
     }
     let base = super::public_base_url(&state, &headers);
-    let viewer = Viewer { id: partner.id, role: Role::Partner };
+    let viewer = Viewer {
+        id: partner.id,
+        role: Role::Partner,
+    };
     let mut results = Vec::with_capacity(input.traffic_source_ids.len());
     let mut seen = Vec::new();
     for source_id in input.traffic_source_ids {
@@ -273,7 +294,13 @@ async fn apply(
 }
 
 pub fn cooling_off_ms(state: &AppState) -> i64 {
-    i64::try_from(state.config.collaboration_cooling_off_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+    i64::try_from(
+        state
+            .config
+            .collaboration_cooling_off_secs
+            .saturating_mul(1000),
+    )
+    .unwrap_or(i64::MAX)
 }
 
 /// Invite a marketplace source to your program.
@@ -314,7 +341,10 @@ async fn add_source(
         Ok(cid) => {
             state.webhooks.wake();
             let base = super::public_base_url(&state, &headers);
-            let viewer = Viewer { id: advertiser.id, role: Role::Advertiser };
+            let viewer = Viewer {
+                id: advertiser.id,
+                role: Role::Advertiser,
+            };
             let c = collaborations::get(&state.db, cid, viewer, &base)
                 .await?
                 .ok_or(AppError::NotFound)?;
@@ -326,7 +356,8 @@ async fn add_source(
         )]))),
         Err(Refusal::CoolingOff) => Err(AppError::Conflict {
             code: "cooling_off",
-            message: "This source was declined or left this program recently; invite it again later.",
+            message:
+                "This source was declined or left this program recently; invite it again later.",
         }),
         Err(_) => Err(AppError::NotFound),
     }

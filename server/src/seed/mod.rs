@@ -7,8 +7,8 @@ pub mod traffic;
 use model::program::ProgramInput;
 use model::{Role, SourceInput};
 
-use crate::db::{collaborations, programs};
 use crate::db::{accounts, sources};
+use crate::db::{collaborations, programs};
 use crate::{password, Db};
 
 pub const DEMO_PASSWORD: &str = "demo-password";

@@ -105,7 +105,8 @@ async fn two_processes_on_one_postgres_database_act_as_one_server() {
     let live = on(&partner, &b)
         .create_source("Still Live", "https://live.example/")
         .await;
-    let live_code = invite_and_accept(&advertiser, &program, &live, &on(&partner, &b)).await["tracking_code"]
+    let live_code = invite_and_accept(&advertiser, &program, &live, &on(&partner, &b)).await
+        ["tracking_code"]
         .as_str()
         .unwrap()
         .to_string();
@@ -147,14 +148,25 @@ async fn two_processes_on_one_postgres_database_act_as_one_server() {
 
 /// The advertiser invites the source and its partner accepts (each through their own
 /// instance); answers the approved collaboration.
-async fn invite_and_accept(advertiser: &User, program: &Value, source: &Value, partner: &User) -> Value {
+async fn invite_and_accept(
+    advertiser: &User,
+    program: &Value,
+    source: &Value,
+    partner: &User,
+) -> Value {
     let r = advertiser
-        .post(&format!("/api/programs/{}/sources", program["id"]), &json!({"traffic_source_id": source["id"]}))
+        .post(
+            &format!("/api/programs/{}/sources", program["id"]),
+            &json!({"traffic_source_id": source["id"]}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let invited: Value = r.json().await.unwrap();
     let r = partner
-        .post(&format!("/api/collaborations/{}/accept", invited["id"]), &json!({}))
+        .post(
+            &format!("/api/collaborations/{}/accept", invited["id"]),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     r.json().await.unwrap()

@@ -99,9 +99,13 @@ pub async fn collaborate(advertiser: &User, program: &Value, source: &Value) -> 
     assert_eq!(r.status(), StatusCode::CREATED);
     let invited: Value = r.json().await.unwrap();
     assert_eq!(invited["state"], "invited");
-    let partner = crate::support::signed_up(&advertiser.base, invited["partner_id"].as_i64().unwrap());
+    let partner =
+        crate::support::signed_up(&advertiser.base, invited["partner_id"].as_i64().unwrap());
     let r = partner
-        .post(&format!("/api/collaborations/{}/accept", invited["id"]), &json!({}))
+        .post(
+            &format!("/api/collaborations/{}/accept", invited["id"]),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK, "accept");
     // The advertiser's view, as the call answered before invitations existed.
@@ -857,10 +861,14 @@ async fn tracking_codes_are_unique_base62_and_unguessable(engine: Engine) {
         )
         .await;
         for s in &sources {
-            let p = server::db::programs::get(&app.db, program["id"].as_i64().unwrap(), advertiser.id())
-                .await
-                .unwrap()
-                .unwrap();
+            let p = server::db::programs::get(
+                &app.db,
+                program["id"].as_i64().unwrap(),
+                advertiser.id(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
             let id = collaborations::start(
                 &app.db,
                 &p,
@@ -876,13 +884,14 @@ async fn tracking_codes_are_unique_base62_and_unguessable(engine: Engine) {
             .unwrap()
             .unwrap();
             // Every collaboration draws its code when made, invited ones too.
-            let code: String = sqlx::query("SELECT tracking_code FROM collaborations WHERE id = $1")
-                .bind(id)
-                .fetch_one(&app.db.pool)
-                .await
-                .unwrap()
-                .try_get(0)
-                .unwrap();
+            let code: String =
+                sqlx::query("SELECT tracking_code FROM collaborations WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&app.db.pool)
+                    .await
+                    .unwrap()
+                    .try_get(0)
+                    .unwrap();
             codes.insert(code);
         }
     }

@@ -171,8 +171,9 @@ impl Drop for TestApp {
 }
 
 /// Every account signed up through [`TestApp::sign_up`], by app address and id.
-static SIGNED_UP: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<(String, i64), User>>> =
-    std::sync::LazyLock::new(Default::default);
+static SIGNED_UP: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<(String, i64), User>>,
+> = std::sync::LazyLock::new(Default::default);
 
 /// The user signed up as `account_id` on the app at `base`.
 pub fn signed_up(base: &str, account_id: i64) -> User {
