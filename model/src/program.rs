@@ -350,6 +350,15 @@ pub struct Collaboration {
     pub status: Status,
     pub visibility: Visibility,
     pub state: CollaborationState,
+    /// The source's partner proved control of its website.
+    #[serde(default)]
+    pub verified: bool,
+    /// The source's declared channels.
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+    /// Those of its channels the program does not accept (empty when it accepts every one).
+    #[serde(default)]
+    pub channels_outside: Vec<Channel>,
     /// The partner's message with an application.
     #[serde(default)]
     pub message: Option<String>,

@@ -137,12 +137,32 @@ fn Row(c: Collaboration, selected: RwSignal<Vec<i64>>, changed: Callback<()>) ->
         });
     };
     let what = format!("{} in {}", c.source_name, c.program_name);
-    let evidence = format!(
-        "{} clicks in 30 days; match rate {}",
+    let mut evidence = format!(
+        "{}; {} clicks in 30 days; match rate {}; channels: {}",
+        if c.verified {
+            "Verified"
+        } else {
+            "Not verified"
+        },
         c.clicks_30d,
         c.match_rate_30d
-            .map_or("not yet judged".to_string(), |m| format!("{m}%"))
+            .map_or("not yet judged".to_string(), |m| format!("{m}%")),
+        c.channels
+            .iter()
+            .map(|ch| ch.label())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
+    if !c.channels_outside.is_empty() {
+        evidence.push_str(&format!(
+            " (not accepted: {})",
+            c.channels_outside
+                .iter()
+                .map(|ch| ch.label())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     view! {
         <tr>
             <td>

@@ -22,7 +22,7 @@ use crate::time::{now_ms, rfc3339};
 
 const SELECT: &str = "SELECT c.id, c.program_id, p.name AS program_name, adv.display_name AS advertiser_name,
     c.traffic_source_id, s.name AS source_name, s.url AS source_url, s.partner_id, a.display_name AS partner_name, s.status,
-    s.visibility, c.state, c.message, c.reason, c.tracking_code, c.clicks, c.refused_clicks, c.created_at, c.updated_at
+    s.visibility, s.verified_method, s.channels, p.accepted_channels, c.state, c.message, c.reason, c.tracking_code, c.clicks, c.refused_clicks, c.created_at, c.updated_at
     FROM collaborations c JOIN traffic_sources s ON s.id = c.traffic_source_id JOIN accounts a ON a.id = s.partner_id
     JOIN programs p ON p.id = c.program_id JOIN accounts adv ON adv.id = p.advertiser_id";
 
@@ -47,6 +47,19 @@ pub fn from_row(row: &AnyRow, base_url: &str) -> Result<Collaboration, sqlx::Err
         status: Status::from_id(&status).ok_or_else(|| decode_err("status"))?,
         visibility: Visibility::from_id(&visibility).ok_or_else(|| decode_err("visibility"))?,
         state,
+        verified: row
+            .try_get::<Option<String>, _>("verified_method")?
+            .is_some(),
+        channels: Channel::from_mask(row.try_get("channels")?),
+        channels_outside: {
+            let (declared, accepted): (i64, i64) =
+                (row.try_get("channels")?, row.try_get("accepted_channels")?);
+            if accepted == 0 {
+                Vec::new()
+            } else {
+                Channel::from_mask(declared & !accepted)
+            }
+        },
         message: row.try_get("message")?,
         reason: row.try_get("reason")?,
         // The link exists only while approved: never shown before, nor after an end.

@@ -555,6 +555,18 @@ async fn every_refusal_of_an_application_is_named(engine: Engine) {
             json!("not_found")
         ]
     );
+    // The advertiser's evidence beside an application: declared channels and verification.
+    let listed = get_json(
+        &advertiser,
+        &format!("/api/collaborations?traffic_source_id={}", good["id"]),
+    )
+    .await;
+    assert_eq!(listed["items"][0]["channels"], json!(["content"]));
+    assert_eq!(listed["items"][0]["channels_outside"], json!([]));
+    assert_eq!(listed["items"][0]["verified"], false);
+    // An invitation skips the channel check; its evidence names what the program does not accept.
+    let invited = invite(&advertiser, &p, &coupons).await;
+    assert_eq!(invited["channels_outside"], json!(["cashback", "coupons"]));
     let channels = results["results"][3]["message"].as_str().unwrap();
     assert!(
         channels.contains("Coupons") && channels.contains("Cashback"),
