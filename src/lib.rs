@@ -116,6 +116,10 @@ pub fn Shell() -> impl IntoView {
                     view=|| for_roles(PARTNER, screens::source_page())
                 />
                 <Route
+                    path=path!("/partner-programs")
+                    view=|| for_roles(PARTNER, screens::partner_programs())
+                />
+                <Route
                     path=path!("/marketplace")
                     view=|| for_roles(MARKETPLACE, screens::marketplace())
                 />
@@ -126,6 +130,10 @@ pub fn Shell() -> impl IntoView {
                 <Route
                     path=path!("/programs/:id")
                     view=|| for_roles(ADVERTISER, screens::program())
+                />
+                <Route
+                    path=path!("/applications")
+                    view=|| for_roles(ADVERTISER, screens::applications())
                 />
                 <Route
                     path=path!("/notifications")

@@ -67,7 +67,7 @@ fn program_json(id: i64, name: &str, count: i64) -> String {
     )
 }
 
-const COLLABORATION: &str = r#"{"id":41,"program_id":2,"traffic_source_id":9,"source_name":"Trail Blog","source_url":"https://trail.example/","partner_name":"Trail Media","status":"active","visibility":"public","tracking_code":"AbCdEfGhIjKlMn","tracking_url":"http://127.0.0.1:3000/t/AbCdEfGhIjKlMn","clicks":0,"refused_clicks":0,"created_at":"2026-11-24T09:00:00Z"}"#;
+const COLLABORATION: &str = r#"{"id":41,"program_id":2,"traffic_source_id":9,"source_name":"Trail Blog","source_url":"https://trail.example/","partner_name":"Trail Media","status":"active","visibility":"public","state":"invited","clicks":0,"refused_clicks":0,"created_at":"2026-11-24T09:00:00Z"}"#;
 
 fn source() -> MarketplaceSource {
     MarketplaceSource {
@@ -287,10 +287,10 @@ async fn choosing_a_program_adds_the_source_and_shows_its_tracking_link() {
             .as_deref(),
         Some("true")
     );
-    assert!(text(&root, "dialog button[type=submit]").contains("Adding…"));
+    assert!(text(&root, "dialog button[type=submit]").contains("Inviting…"));
     click(&root, "dialog button[type=submit]");
 
-    let field: HtmlInputElement = wait_for(&root, "#add-link-41").await.unchecked_into();
+    wait_for(&root, ".add-result").await;
     assert_eq!(calls("POST /api/programs/2/sources"), 1);
     assert_eq!(
         eval("window.__calls.find((c) => c.key === 'POST /api/programs/2/sources').body")
@@ -298,15 +298,10 @@ async fn choosing_a_program_adds_the_source_and_shows_its_tracking_link() {
             .as_deref(),
         Some(r#"{"traffic_source_id":9}"#)
     );
-    assert_eq!(field.value(), "http://127.0.0.1:3000/t/AbCdEfGhIjKlMn");
-    assert_eq!(
-        field.get_attribute("aria-label").as_deref(),
-        Some("Tracking link for Trail Blog in Tents")
-    );
-    assert!(text(&root, ".add-result").contains("Added “Trail Blog” to “Tents”"));
-    assert!(
-        text(&root, ".copy-field__button").contains("Copy tracking link for Trail Blog in Tents")
-    );
+    // An invitation: no link until the partner accepts, and the dialog says so.
+    assert!(text(&root, ".add-result").contains("Invited “Trail Blog” to “Tents”"));
+    assert!(text(&root, ".add-result").contains("works once they accept"));
+    assert!(root.query_selector("#add-link-41").unwrap().is_none());
     assert_eq!(
         find(&root, "dialog a.button")
             .get_attribute("href")

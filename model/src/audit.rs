@@ -20,6 +20,9 @@ pub enum AuditAction {
     Unverified,
     /// Staff looked at the source's review reasons and left it as it is; `note` says why.
     Reviewed,
+    /// The source's place in a program changed: `changes` holds the program and the state
+    /// before and after; `reason` a decline's or an end's.
+    Collaboration,
 }
 }
 
@@ -35,12 +38,22 @@ impl AuditAction {
             AuditAction::Verified => "verified",
             AuditAction::Unverified => "unverified",
             AuditAction::Reviewed => "reviewed",
+            AuditAction::Collaboration => "collaboration",
         }
     }
     pub fn from_id(id: &str) -> Option<AuditAction> {
         use AuditAction::*;
         [
-            Created, Edited, Paused, Resumed, Blocked, Unblocked, Verified, Unverified, Reviewed,
+            Created,
+            Edited,
+            Paused,
+            Resumed,
+            Blocked,
+            Unblocked,
+            Verified,
+            Unverified,
+            Reviewed,
+            Collaboration,
         ]
         .into_iter()
         .find(|a| a.id() == id)

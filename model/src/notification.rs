@@ -12,6 +12,9 @@ pub enum NotificationKind {
     VerificationLost,
     /// A webhook endpoint was turned off after failing for too long.
     WebhookDisabled,
+    /// A collaboration changed: an invitation, an application, its approval, decline,
+    /// withdrawal or end, told to the other side.
+    Collaboration,
 }
 }
 

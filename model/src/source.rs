@@ -277,6 +277,10 @@ pub struct TrafficSource {
 }
 }
 
+fn approved() -> crate::program::CollaborationState {
+    crate::program::CollaborationState::Approved
+}
+
 crate::schema! {
 /// A program that uses a source, as its partner sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,8 +289,11 @@ pub struct SourceProgram {
     pub program_id: i64,
     pub program_name: String,
     pub advertiser_name: String,
-    /// Absolute tracking link, `…/t/{code}`.
-    pub tracking_url: String,
+    #[serde(default = "approved")]
+    pub state: crate::program::CollaborationState,
+    /// Absolute tracking link, `…/t/{code}`; present only while approved.
+    #[serde(default)]
+    pub tracking_url: Option<String>,
     pub clicks: i64,
 }
 }

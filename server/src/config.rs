@@ -359,6 +359,10 @@ pub struct Config {
     #[arg(long, env = "WEBHOOK_DISABLE_AFTER_SECS", default_value_t = 3 * 24 * 3600, global = true,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub webhook_disable_after_secs: u64,
+    /// After a decline or an end, how long (seconds) before the same program and source may
+    /// try again (an application or an invitation); default 7 days.
+    #[arg(long, env = "COLLABORATION_COOLING_OFF_SECS", default_value_t = 7 * 24 * 3600, global = true)]
+    pub collaboration_cooling_off_secs: u64,
 }
 
 impl Config {
@@ -435,6 +439,7 @@ impl Config {
             webhook_retry_base_ms: 10_000,
             webhook_timeout_ms: 5_000,
             webhook_disable_after_secs: 3 * 24 * 3600,
+            collaboration_cooling_off_secs: 7 * 24 * 3600,
         }
     }
 

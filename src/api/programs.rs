@@ -65,3 +65,71 @@ pub async fn add_source_to_program(
     ))
     .await
 }
+
+/// The partners' program directory: listed programs matching `q` and accepting `channel`.
+pub async fn program_directory(q: &str, channel: &str) -> ApiResult<Page<model::program::Program>> {
+    let mut pairs = vec![("limit", "50".to_string())];
+    if !q.trim().is_empty() {
+        pairs.push(("q", q.trim().to_string()));
+    }
+    if !channel.is_empty() {
+        pairs.push(("channel", channel.to_string()));
+    }
+    json(build(Request::get(&format!(
+        "/api/programs/directory?{}",
+        query_string(&pairs)
+    ))))
+    .await
+}
+
+/// Applies to a program with some of the partner's sources: one answer per source.
+pub async fn apply_to_program(
+    program_id: i64,
+    traffic_source_ids: Vec<i64>,
+) -> ApiResult<model::program::ApplicationResults> {
+    let body = model::program::ApplicationInput {
+        traffic_source_ids,
+        message: String::new(),
+    };
+    json(with_body(
+        Request::post(&format!("/api/programs/{program_id}/applications")),
+        &body,
+    ))
+    .await
+}
+
+/// The collaborations the signed-in account may see, most recently changed first.
+pub async fn list_collaborations() -> ApiResult<Page<model::program::Collaboration>> {
+    json(build(Request::get("/api/collaborations?limit=100"))).await
+}
+
+/// One step of a collaboration: `accept`, `decline`, `approve`, `withdraw` or `end`.
+pub async fn collaboration_step(
+    id: i64,
+    step: &str,
+    reason: Option<String>,
+) -> ApiResult<model::program::Collaboration> {
+    let path = format!("/api/collaborations/{id}/{step}");
+    match reason {
+        Some(reason) => {
+            json(with_body(
+                Request::post(&path),
+                &model::program::ReasonInput { reason },
+            ))
+            .await
+        }
+        None => json(build(Request::post(&path))).await,
+    }
+}
+
+/// Saves a program's settings (the whole body, as at creation).
+pub async fn update_program(
+    id: i64,
+    body: &model::program::ProgramInput,
+) -> ApiResult<model::program::Program> {
+    json(with_body(
+        Request::put(&format!("/api/programs/{id}")),
+        body,
+    ))
+    .await
+}

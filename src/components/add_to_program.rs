@@ -1,4 +1,4 @@
-//! "Add to program": the marketplace's dialog that puts a source into one of the advertiser's
+//! "Invite to program": the marketplace's dialog that puts a source into one of the advertiser's
 //! programs and then shows the new tracking link with a Copy button.
 //!
 //! Built on the native modal `<dialog>` (focus trap, Escape, inert background and focus return
@@ -257,7 +257,7 @@ pub fn AddToProgramDialog(
                     <button type="button" class="button" on:click=move |_| close()>"Cancel"</button>
                     <button type="submit" class="button button--primary" aria-disabled=move || pending().to_string()>
                         {move || pending().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
-                        {move || if pending() { "Adding…" } else { "Add to program" }}
+                        {move || if pending() { "Inviting…" } else { "Invite to program" }}
                     </button>
                 </div>
                 <p class="form__status" role="status">{move || if pending() { "Adding the source…" } else { "" }}</p>
@@ -289,10 +289,14 @@ pub fn AddToProgramDialog(
                 <div class="add-result" id="add-result" tabindex="-1">
                     <p class="add-result__message">
                         <span class="add-result__icon" aria-hidden="true">"✓"</span>
-                        {format!("Added “{}” to “{}”. Its tracking link:", collaboration.source_name, program)}
+                        {format!("Invited “{}” to “{}”.", collaboration.source_name, program)}
                     </p>
-                    <CopyField text=collaboration.tracking_url.clone() id=link_id what/>
-                    <p class="field__hint">"Give this link to the partner; clicks on it are counted on the program page."</p>
+                    {match collaboration.tracking_url.clone() {
+                        Some(url) => view! { <CopyField text=url id=link_id what/> }.into_any(),
+                        None => view! {
+                            <p class="field__hint">"Its partner is told and accepts or declines; the tracking link works once they accept. The program page shows where it stands."</p>
+                        }.into_any(),
+                    }}
                 </div>
                 <div class="dialog__actions">
                     <A href=format!("/programs/{}", collaboration.program_id) attr:class="button">
@@ -342,7 +346,7 @@ pub fn AddToProgramDialog(
             on:close=move |_| close()
         >
             <h2 class="dialog__title" id="add-title">
-                "Add " <span class="h1-name">{move || format!("“{}”", source_name())}</span> " to a program"
+                "Invite " <span class="h1-name">{move || format!("“{}”", source_name())}</span> " to a program"
             </h2>
             <p class="dialog__message">
                 {move || source.with(|s| s.as_ref().map(|s| format!("A traffic source of {}.", s.partner_name)))}

@@ -28,6 +28,7 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::Verified => "Verified",
         AuditAction::Unverified => "Verification dropped",
         AuditAction::Reviewed => "Reviewed by staff",
+        AuditAction::Collaboration => "Program membership",
     }
 }
 

@@ -11,8 +11,15 @@ use crate::session::{use_session, SessionState};
 /// The main navigation of each role: (label, path). Issues 4 and 5 add their pages here.
 pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
-        Role::Partner => &[("Traffic Sources", "/traffic-sources")],
-        Role::Advertiser => &[("Marketplace", "/marketplace"), ("Programs", "/programs")],
+        Role::Partner => &[
+            ("Traffic Sources", "/traffic-sources"),
+            ("Programs", "/partner-programs"),
+        ],
+        Role::Advertiser => &[
+            ("Marketplace", "/marketplace"),
+            ("Programs", "/programs"),
+            ("Applications", "/applications"),
+        ],
         Role::Staff => &[
             ("Traffic Sources", "/admin/traffic-sources"),
             ("Review queue", "/admin/review"),

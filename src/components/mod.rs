@@ -18,6 +18,7 @@ pub mod load;
 pub mod notice;
 pub mod notification_bell;
 pub mod program_form;
+pub mod program_settings;
 pub mod record;
 pub mod status_badge;
 pub mod submit_button;

@@ -46,6 +46,7 @@ pub fn ProgramForm(
     let input = Memo::new(move |_| ProgramInput {
         name: name.get(),
         landing_url: landing_url.get(),
+        ..ProgramInput::default()
     });
     let local_errors = Memo::new(move |_| input.with(|i| i.validate().err().unwrap_or_default()));
     let error_for = move |field: &'static str| {

@@ -122,7 +122,7 @@ pub fn Marketplace() -> impl IntoView {
                 {if staff {
                     "What advertisers see: every Active and Public traffic source. Review one to see its history or block it."
                 } else {
-                    "Traffic sources that partners offer to advertisers. Add one to a program to get its tracking link."
+                    "Traffic sources that partners offer to advertisers. Invite one to a program: its tracking link works once its partner accepts."
                 }}
             </p>
             <Filters state go channels_only=true/>
@@ -287,7 +287,7 @@ fn MarketRow(
                             aria-haspopup="dialog"
                             on:click=move |_| adding.set(Some(row_source.clone()))
                         >
-                            "Add to program"
+                            "Invite to program"
                             <span class="visually-hidden">{add_name}</span>
                         </button>
                     }

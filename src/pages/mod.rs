@@ -2,11 +2,13 @@
 
 pub mod admin_review;
 pub mod admin_sources;
+pub mod applications;
 pub mod home;
 pub mod marketplace;
 pub mod not_found;
 pub mod notifications;
 pub mod onboarding;
+pub mod partner_programs;
 pub mod program;
 pub mod programs;
 pub mod sign_in;

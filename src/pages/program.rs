@@ -190,6 +190,7 @@ fn Detail(
                 <dd><time datetime=program.created_at.clone()>{format_datetime(&program.created_at)}</time></dd>
             </div>
         </dl>
+        <crate::components::program_settings::ProgramSettings program=program.clone()/>
         <h2>"Traffic sources"</h2>
         {sources}
         {has_sources.then(|| view! { <ProgramTrafficSection program_id=program.id/> })}
@@ -295,7 +296,8 @@ fn CollaborationRow(
 ) -> impl IntoView {
     let c = collaboration;
     let note = link_note(c.status, c.visibility);
-    let live = c.status == Status::Active;
+    let approved = c.state == model::program::CollaborationState::Approved;
+    let live = approved && c.status == Status::Active;
     let what = format!("tracking link for {}", c.source_name);
     let (link, loaded) = (c.id, LinkFigures::of(&c));
     let now = move || crate::live::figure(figures, link, loaded);
@@ -318,8 +320,11 @@ fn CollaborationRow(
             <td data-label="Status"><StatusBadge status=c.status/></td>
             <td data-label="Visibility"><VisibilityLabel visibility=c.visibility/></td>
             <td data-label="Tracking link" class="cell-link">
-                <CopyField text=c.tracking_url.clone() id=format!("link-{}", c.id) what/>
-                {note.map(|n| view! { <p class="row-note" class:row-note--info=live>{n}</p> })}
+                {match c.tracking_url.clone() {
+                    Some(url) => view! { <CopyField text=url id=format!("link-{}", c.id) what/> }.into_any(),
+                    None => view! { <span class="badge">{c.state.label()}</span> }.into_any(),
+                }}
+                {approved.then_some(note).flatten().map(|n| view! { <p class="row-note" class:row-note--info=live>{n}</p> })}
             </td>
             <td data-label="Clicks" class="cell-number">
                 <span>{move || thousands(now().clicks)}</span>

@@ -132,7 +132,10 @@ fn Detail(
                         <th scope="row" data-label="Program"><span class="cell-name">{p.program_name.clone()}</span></th>
                         <td data-label="Advertiser">{p.advertiser_name.clone()}</td>
                         <td data-label="Tracking link" class="cell-link">
-                            <CopyField text=p.tracking_url.clone() id=format!("link-{}", p.collaboration_id) what/>
+                            {match p.tracking_url.clone() {
+                                Some(url) => view! { <CopyField text=url id=format!("link-{}", p.collaboration_id) what/> }.into_any(),
+                                None => view! { <span class="badge">{p.state.label()}</span> }.into_any(),
+                            }}
                         </td>
                         <td data-label="Clicks" class="cell-number">{count}</td>
                     </tr>

@@ -182,7 +182,7 @@ fn Results(
     let total = page.total;
 
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap table-wrap--scroll">
             <table class="table">
                 <caption class="visually-hidden">{caption}</caption>
                 <thead>

@@ -36,9 +36,11 @@ use crate::pages::{
         actions::{AdminTableActions, TableActions},
         AdminSource, AdminSources,
     },
+    applications::Applications,
     marketplace::Marketplace,
     notifications::Notifications,
     onboarding::Onboarding,
+    partner_programs::PartnerPrograms,
     program::ProgramPage,
     programs::Programs,
     sign_up::SignUp,
@@ -101,6 +103,15 @@ screen!(
     view! { <Onboarding/> }
 );
 
+// The partner's programs: the directory and their collaborations, in the same module.
+screen!(
+    partner,
+    partner_programs,
+    split_partner_programs,
+    preload_partner_programs,
+    view! { <PartnerPrograms/> }
+);
+
 // The advertiser's other screens.
 screen!(
     advertiser,
@@ -115,6 +126,14 @@ screen!(
     split_program,
     preload_program,
     view! { <ProgramPage/> }
+);
+
+screen!(
+    advertiser,
+    applications,
+    split_applications,
+    preload_applications,
+    view! { <Applications/> }
 );
 
 // Staff's other screens.

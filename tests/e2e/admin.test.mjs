@@ -370,7 +370,7 @@ describe('staff in the marketplace', () => {
     await listed('Trailhead Reviews').waitFor();
     // Only Active and Public sources, as for advertisers: not the seeded blocked one.
     assert.equal(await listed('Spam Pop-unders').count(), 0);
-    assert.equal(await page.getByRole('button', { name: /^Add to program/ }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: /^Invite to program/ }).count(), 0);
     await checkPage(page, 'staff marketplace');
     await listed('Trailhead Reviews').getByRole('link', { name: 'Review Trailhead Reviews' }).click();
     await page.waitForURL((u) => /^\/admin\/traffic-sources\/\d+$/.test(u.pathname));

@@ -1,6 +1,6 @@
 // The advertiser's journey in real Chromium, on the release bundle served by the real server:
 // the marketplace (search, channel filter, sort and paging in the URL), a program created from
-// the "Add to program" dialog, the tracking link copied and followed (302 with click_id), the
+// the "Invite to program" dialog, the tracking link copied and followed (302 with click_id), the
 // same source refused twice, the programs list and the program page with clicks; then the
 // partner's source page with the program and its link, and a pause that turns the link into a
 // 410, a Private source that stays in the program. axe-core on every new page.
@@ -171,16 +171,16 @@ describe('an advertiser and a partner', () => {
   test('adds a source to a program created in the dialog, and copies the tracking link', async () => {
     const page = advertiser;
     await page.goto(`${env.server.url}/marketplace?q=zephyr`);
-    const button = page.getByRole('button', { name: `Add to program ${SOURCE}` });
+    const button = page.getByRole('button', { name: `Invite to program ${SOURCE}` });
     // Keyboard: the dialog opens on Enter and Escape closes it, giving the focus back.
     await button.focus();
     await page.keyboard.press('Enter');
-    const dialog = page.getByRole('dialog', { name: `Add “${SOURCE}” to a program` });
+    const dialog = page.getByRole('dialog', { name: `Invite “${SOURCE}” to a program` });
     await dialog.waitFor();
     await dialog.getByText('You have no program yet').waitFor();
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), `Add to program ${SOURCE}`);
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), `Invite to program ${SOURCE}`);
 
     await button.click();
     await dialog.getByText('You have no program yet').waitFor();
@@ -199,18 +199,20 @@ describe('an advertiser and a partner', () => {
     assert.match(await select.locator('option:checked').innerText(), new RegExp(PROGRAM));
     await checkPage(page, 'add dialog, choosing a program');
 
-    await dialog.getByRole('button', { name: 'Add to program' }).click();
-    const linkField = dialog.getByRole('textbox', { name: `Tracking link for ${SOURCE} in ${PROGRAM}` });
-    await linkField.waitFor();
-    trackingLink = await linkField.inputValue();
-    assert.match(trackingLink, new RegExp(`^${env.server.url}/t/[A-Za-z0-9_-]{11,}$`));
-    await checkPage(page, 'add dialog, added');
-
-    await dialog.getByRole('button', { name: `Copy tracking link for ${SOURCE} in ${PROGRAM}` }).click();
-    await toast(page, `Copied the tracking link for ${SOURCE}`);
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), trackingLink);
+    await dialog.getByRole('button', { name: 'Invite to program' }).click();
+    // An invitation now: no link until the source's partner accepts.
+    await dialog.getByText(`Invited “${SOURCE}” to “${PROGRAM}”.`).waitFor();
+    await checkPage(page, 'add dialog, invited');
     await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'hidden' });
+    const invited = (await api(partner, 'GET', '/api/collaborations?state=invited')).body.items.find(
+      (c) => c.source_name === SOURCE && c.program_name === PROGRAM,
+    );
+    assert.ok(invited, 'the partner sees the invitation');
+    const accepted = await api(partner, 'POST', `/api/collaborations/${invited.id}/accept`);
+    assert.equal(accepted.status, 200);
+    trackingLink = accepted.body.tracking_url;
+    assert.match(trackingLink, new RegExp(`^${env.server.url}/t/[A-Za-z0-9_-]{11,}$`));
     assertClean(page);
   });
 
@@ -224,10 +226,10 @@ describe('an advertiser and a partner', () => {
   test('adding the same source again shows the server’s message at the field', async () => {
     const page = advertiser;
     allowConsoleErrors(page, /status of 422/);
-    await page.getByRole('button', { name: `Add to program ${SOURCE}` }).click();
+    await page.getByRole('button', { name: `Invite to program ${SOURCE}` }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Program').waitFor();
-    await dialog.getByRole('button', { name: 'Add to program' }).click();
+    await dialog.getByRole('button', { name: 'Invite to program' }).click();
     await dialog.locator('#add-program-error').waitFor();
     assert.match(await dialog.locator('#add-program-error').innerText(), /already in this program/);
     assert.equal(await dialog.getByLabel('Program').getAttribute('aria-invalid'), 'true');
@@ -404,12 +406,12 @@ describe('guards and layout', () => {
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok((await overflow()) <= 0, `marketplace scrolls sideways by ${await overflow()}px`);
     await checkPage(page, 'narrow marketplace');
-    await page.getByRole('button', { name: 'Add to program Dealspotter Blog' }).click();
+    await page.getByRole('button', { name: 'Invite to program Dealspotter Blog' }).click();
     await page.getByLabel('Program name').fill('Narrow');
     await page.getByLabel('Landing page').fill('https://narrow.example');
     await page.getByRole('button', { name: 'Create program' }).click();
-    await page.getByRole('button', { name: 'Add to program', exact: true }).click();
-    await page.getByRole('textbox', { name: /Tracking link for Dealspotter Blog/ }).waitFor();
+    await page.getByRole('button', { name: 'Invite to program', exact: true }).click();
+    await page.getByText('Invited “Dealspotter Blog” to “Narrow”.').waitFor();
     assert.ok((await overflow()) <= 0, `dialog scrolls sideways by ${await overflow()}px`);
     await checkPage(page, 'narrow dialog');
     await page.getByRole('link', { name: 'Open the program' }).click();
@@ -438,7 +440,7 @@ describe('an advertiser with many programs', () => {
       assert.equal(created.status, 201, JSON.stringify(created.body));
     }
     await page.goto(`${env.server.url}/marketplace`);
-    const add = page.getByRole('button', { name: /^Add to program / }).first();
+    const add = page.getByRole('button', { name: /^Invite to program / }).first();
     await add.click();
     const dialog = page.getByRole('dialog');
     const select = dialog.getByLabel('Program');
@@ -447,8 +449,8 @@ describe('an advertiser with many programs', () => {
     // Newest first, so the newest is chosen; the oldest is there to pick.
     assert.match(await select.locator('option:checked').innerText(), /Program 101/);
     await select.selectOption({ label: 'Program 001 (0 sources)' });
-    await dialog.getByRole('button', { name: 'Add to program' }).click();
-    await dialog.getByRole('textbox', { name: /^Tracking link for .* in Program 001$/ }).waitFor();
+    await dialog.getByRole('button', { name: 'Invite to program' }).click();
+    await dialog.getByText(/^Invited “.*” to “Program 001”\.$/).waitFor();
     assertClean(page);
     await page.context().close();
   });

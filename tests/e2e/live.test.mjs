@@ -130,7 +130,12 @@ async function sharedSource(partner, advertiser) {
   const program = programs.body.items[0];
   for (const source of mine.body.items.filter((s) => s.visibility === 'public')) {
     const added = await api(advertiser, 'POST', `/api/programs/${program.id}/sources`, { traffic_source_id: source.id });
-    if (added.status === 201) return { source, program };
+    if (added.status === 201) {
+      // Invited, then accepted by the partner: the link works.
+      const accepted = await api(partner, 'POST', `/api/collaborations/${added.body.id}/accept`);
+      assert.equal(accepted.status, 200);
+      return { source, program };
+    }
   }
   throw new Error('no active public source could join the program');
 }

@@ -155,7 +155,7 @@ test('a screen whose module fails to download offers Try again, and Try again re
   await page.context().close();
 });
 
-test("the marketplace's Add to program dialog downloads after the table shows; if it can't, Try again opens it", async () => {
+test("the marketplace's Invite to program dialog downloads after the table shows; if it can't, Try again opens it", async () => {
   const page = await newPage(env.browser);
   allowConsoleErrors(page, /Failed to load resource/, /split_advertiser|failed to load|TypeError|NetworkError|Failed to fetch/i);
   // In order: the list's answer and each request for the dialog's module.
@@ -174,7 +174,7 @@ test("the marketplace's Add to program dialog downloads after the table shows; i
   assert.equal(order[0], 'list answered', `the dialog's module waited for the table: ${order}`);
 
   // Asked for while its module can't be had: the page says so, with Try again.
-  await page.locator('table tbody').getByRole('button', { name: /^Add to program/ }).first().click();
+  await page.locator('table tbody').getByRole('button', { name: /^Invite to program/ }).first().click();
   const alert = page.getByRole('alert').filter({ hasText: "This couldn't be opened" });
   await alert.waitFor();
   await assertAccessible(page, 'a dialog that failed to download');

@@ -151,6 +151,7 @@ mod tests {
             referrer_class: ReferrerClass::None,
             bot: false,
             visitor_hash: String::new(),
+            deep_link: None,
         }
     }
 

@@ -20,6 +20,10 @@ pub struct ClickEvent {
     pub referrer_class: ReferrerClass,
     pub bot: bool,
     pub visitor_hash: String,
+    /// `followed` or `refused` when the click asked for a deep link; absent from journal
+    /// lines without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deep_link: Option<String>,
 }
 
 impl ClickEvent {

@@ -461,6 +461,7 @@ mod tests {
             referrer_class: ReferrerClass::None,
             bot: false,
             visitor_hash: "h".into(),
+            deep_link: None,
         }
     }
 

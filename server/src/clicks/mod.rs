@@ -47,6 +47,8 @@ pub struct Visit<'a> {
     pub referrer: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub ip: Option<IpAddr>,
+    /// `followed` or `refused` when the click asked for a deep link (`?to=`).
+    pub deep_link: Option<&'static str>,
 }
 
 pub struct Ledger {
@@ -131,6 +133,8 @@ impl Ledger {
         let declared = classify::declared_site(&link.source_url);
         let referrer_class = classify::classify(referrer_host.as_deref(), declared.as_deref());
         let outcome = match link.status {
+            // A collaboration not (or no longer) approved answers like a paused source.
+            Status::Active if !link.approved => ClickOutcome::RefusedPaused,
             Status::Active => ClickOutcome::Redirected,
             Status::Paused => ClickOutcome::RefusedPaused,
             Status::Blocked => ClickOutcome::RefusedBlocked,
@@ -150,6 +154,7 @@ impl Ledger {
             visitor_hash: self
                 .salts
                 .visitor_hash(at, visit.ip, visit.user_agent.unwrap_or("")),
+            deep_link: visit.deep_link.map(str::to_string),
         };
         let click_id = event.click_id.clone();
         let journal_error = match self.journal.append(event.clone()).await {
@@ -418,11 +423,14 @@ mod tests {
             partner_id: 7,
             program_id: 7,
             advertiser_id: 7,
+            approved: true,
+            permitted_domains: "[]".into(),
         };
         let visit = Visit {
             referrer: None,
             user_agent: Some("Mozilla/5.0"),
             ip: None,
+            deep_link: None,
         };
         for round in 1..=3 {
             for _ in 0..3 {

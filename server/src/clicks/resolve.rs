@@ -25,16 +25,22 @@ pub struct Link {
     pub partner_id: i64,
     pub program_id: i64,
     pub advertiser_id: i64,
+    /// The collaboration is `approved`: any other state answers like a paused source.
+    pub approved: bool,
+    /// The program's permitted deep-link domains, as stored (a JSON array): parsed only
+    /// when a click asks for a deep link.
+    pub permitted_domains: String,
 }
 
 impl Link {
     pub fn live(&self) -> bool {
-        self.status == Status::Active
+        self.approved && self.status == Status::Active
     }
 }
 
 /// One indexed lookup (the unique code) joined to two primary keys.
-const RESOLVE: &str = "SELECT c.id, s.status, p.landing_url, s.id AS source_id, s.url, s.partner_id, p.id AS program_id, p.advertiser_id
+const RESOLVE: &str = "SELECT c.id, s.status, p.landing_url, s.id AS source_id, s.url, s.partner_id, p.id AS program_id, p.advertiser_id,
+    c.state, p.permitted_domains
     FROM collaborations c
     JOIN traffic_sources s ON s.id = c.traffic_source_id JOIN programs p ON p.id = c.program_id
     WHERE c.tracking_code = $1";
@@ -113,6 +119,8 @@ impl Resolver {
                         partner_id: row.get(5)?,
                         program_id: row.get(6)?,
                         advertiser_id: row.get(7)?,
+                        approved: row.get_ref(8)?.as_str()? == "approved",
+                        permitted_domains: row.get(9)?,
                     })
                 })
                 .optional()
@@ -161,6 +169,8 @@ pub async fn resolve(db: &Db, code: &str) -> Result<Option<Link>, sqlx::Error> {
             partner_id: row.try_get("partner_id")?,
             program_id: row.try_get("program_id")?,
             advertiser_id: row.try_get("advertiser_id")?,
+            approved: row.try_get::<String, _>("state")? == "approved",
+            permitted_domains: row.try_get("permitted_domains")?,
         })
     })
     .transpose()

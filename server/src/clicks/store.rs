@@ -243,9 +243,9 @@ async fn insert_events(
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO click_events (click_id, at, collaboration_id, traffic_source_id, program_id, partner_id, advertiser_id,
-                outcome, referrer_host, referrer_class, bot, visitor_hash) VALUES {}
+                outcome, referrer_host, referrer_class, bot, visitor_hash, deep_link) VALUES {}
              ON CONFLICT DO NOTHING RETURNING click_id",
-            placeholders(chunk.len(), 12)
+            placeholders(chunk.len(), 13)
         );
         let mut q = sqlx::query(&sql);
         for e in chunk {
@@ -261,7 +261,8 @@ async fn insert_events(
                 .bind(e.referrer_host.as_deref())
                 .bind(e.referrer_class.id())
                 .bind(i64::from(e.bot))
-                .bind(&e.visitor_hash);
+                .bind(&e.visitor_hash)
+                .bind(e.deep_link.as_deref());
         }
         for row in q.fetch_all(&mut **tx).await? {
             inserted.insert(row.try_get::<String, _>(0)?);

@@ -42,8 +42,8 @@ fn store_in(
 ) -> rusqlite::Result<(usize, Vec<Announcement>)> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO click_events (click_id, at, collaboration_id, traffic_source_id, program_id, partner_id, advertiser_id,
-            outcome, referrer_host, referrer_class, bot, visitor_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
+            outcome, referrer_host, referrer_class, bot, visitor_hash, deep_link)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING",
     )?;
     let mut fresh = Vec::with_capacity(events.len());
     for e in events {
@@ -60,6 +60,7 @@ fn store_in(
             e.referrer_class.id(),
             i64::from(e.bot),
             e.visitor_hash,
+            e.deep_link,
         ])?;
         if n == 1 {
             fresh.push(e);

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod collaborations;
 pub mod notifications;
 pub mod outbox;
 pub mod programs;

@@ -14,6 +14,7 @@ fn kind_id(kind: NotificationKind) -> &'static str {
         NotificationKind::SourceUnblocked => "source_unblocked",
         NotificationKind::VerificationLost => "verification_lost",
         NotificationKind::WebhookDisabled => "webhook_disabled",
+        NotificationKind::Collaboration => "collaboration",
     }
 }
 
@@ -23,6 +24,7 @@ pub fn kind_from_id(id: &str) -> Option<NotificationKind> {
         "source_unblocked" => Some(NotificationKind::SourceUnblocked),
         "verification_lost" => Some(NotificationKind::VerificationLost),
         "webhook_disabled" => Some(NotificationKind::WebhookDisabled),
+        "collaboration" => Some(NotificationKind::Collaboration),
         _ => None,
     }
 }
@@ -67,6 +69,8 @@ pub async fn source_status_changed(
         NotificationKind::VerificationLost => return Ok(()),
         // Written by `webhook_disabled`, to the endpoint's owner.
         NotificationKind::WebhookDisabled => return Ok(()),
+        // Written by `collaboration`, to the other side of the change.
+        NotificationKind::Collaboration => return Ok(()),
         NotificationKind::SourceUnblocked => (
             format!("Platform staff lifted the block on your traffic source \u{201c}{name}\u{201d}; it is paused, as it was before."),
             format!("The traffic source \u{201c}{name}\u{201d} in your programs is no longer blocked; it is paused, so its tracking links work again only once its partner resumes it."),
@@ -81,6 +85,27 @@ pub async fn source_status_changed(
         insert(tx, account_id, kind, &message, source_id, &name, now).await?;
     }
     Ok(())
+}
+
+/// Tells `account_id` of a change to a collaboration of `source_id`, in the app (live,
+/// through the notifications trigger) and by email (their setting applies).
+pub async fn collaboration(
+    tx: &mut Transaction<'_, Any>,
+    account_id: i64,
+    source_id: i64,
+    source_name: &str,
+    message: &str,
+) -> Result<(), sqlx::Error> {
+    insert(
+        tx,
+        account_id,
+        NotificationKind::Collaboration,
+        message,
+        source_id,
+        source_name,
+        now_ms(),
+    )
+    .await
 }
 
 /// Writes one notification and, in the same transaction, its email (`outbox::enqueue`).
@@ -125,6 +150,9 @@ pub fn email_subject(kind: NotificationKind, source_name: &str) -> String {
             format!("Traffic source \u{201c}{source_name}\u{201d} is no longer verified")
         }
         NotificationKind::WebhookDisabled => "A webhook endpoint was turned off".to_string(),
+        NotificationKind::Collaboration => {
+            format!("Traffic source \u{201c}{source_name}\u{201d}: a program membership changed")
+        }
     }
 }
 

@@ -1,13 +1,14 @@
 //! Programs and collaborations (a source in a program, with its tracking link).
 
-use model::program::{Collaboration, Program, ValidProgram};
+use model::program::{
+    ApprovalMode, Collaboration, CollaborationState, Listing, Program, ValidProgram,
+};
 use model::source::SourceProgram;
-use model::{Status, Visibility};
+use model::Channel;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::Db;
-use crate::codes;
 use crate::time::{now_ms, rfc3339};
 
 /// The programs using a source, as its partner sees them.
@@ -17,7 +18,7 @@ pub async fn of_source(
     base_url: &str,
 ) -> Result<Vec<SourceProgram>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT c.id, c.tracking_code, c.clicks, p.id AS program_id, p.name AS program_name, a.display_name AS advertiser_name
+        "SELECT c.id, c.tracking_code, c.clicks, c.state, p.id AS program_id, p.name AS program_name, a.display_name AS advertiser_name
          FROM collaborations c JOIN programs p ON p.id = c.program_id JOIN accounts a ON a.id = p.advertiser_id
          WHERE c.traffic_source_id = $1 ORDER BY c.id",
     )
@@ -27,12 +28,15 @@ pub async fn of_source(
     rows.iter()
         .map(|row| {
             let code: String = row.try_get("tracking_code")?;
+            let state = state_of(row)?;
             Ok(SourceProgram {
                 collaboration_id: row.try_get("id")?,
                 program_id: row.try_get("program_id")?,
                 program_name: row.try_get("program_name")?,
                 advertiser_name: row.try_get("advertiser_name")?,
-                tracking_url: tracking_url(base_url, &code),
+                state,
+                tracking_url: (state == CollaborationState::Approved)
+                    .then(|| tracking_url(base_url, &code)),
                 clicks: row.try_get("clicks")?,
             })
         })
@@ -43,59 +47,218 @@ pub fn tracking_url(base_url: &str, code: &str) -> String {
     format!("{}/t/{code}", base_url.trim_end_matches('/'))
 }
 
-const SELECT_PROGRAM: &str = "SELECT p.id, p.name, p.landing_url, p.created_at,
-    (SELECT COUNT(*) FROM collaborations c WHERE c.program_id = p.id) AS source_count
-    FROM programs p";
+const SELECT_PROGRAM: &str = "SELECT p.id, p.advertiser_id, p.name, p.landing_url, p.created_at, p.description, p.approval_mode,
+    p.listing, p.accepted_channels, p.permitted_domains, a.display_name AS advertiser_name,
+    (SELECT COUNT(*) FROM collaborations c WHERE c.program_id = p.id AND c.state = 'approved') AS source_count
+    FROM programs p JOIN accounts a ON a.id = p.advertiser_id";
+
+pub fn state_of(row: &AnyRow) -> Result<CollaborationState, sqlx::Error> {
+    let state: String = row.try_get("state")?;
+    CollaborationState::from_id(&state)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unexpected state {state}").into()))
+}
 
 fn program_from_row(row: &AnyRow) -> Result<Program, sqlx::Error> {
+    let domains: String = row.try_get("permitted_domains")?;
     Ok(Program {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         landing_url: row.try_get("landing_url")?,
+        description: row.try_get("description")?,
+        approval_mode: ApprovalMode::from_id(&row.try_get::<String, _>("approval_mode")?)
+            .unwrap_or_default(),
+        listing: Listing::from_id(&row.try_get::<String, _>("listing")?).unwrap_or_default(),
+        accepted_channels: Channel::from_mask(row.try_get("accepted_channels")?),
+        permitted_domains: serde_json::from_str(&domains).unwrap_or_default(),
+        advertiser_name: row.try_get("advertiser_name")?,
         source_count: row.try_get("source_count")?,
         created_at: rfc3339(row.try_get("created_at")?),
     })
 }
 
-/// Creates a program, or `None` when the advertiser already has `max`.
+fn domains_json(v: &ValidProgram) -> String {
+    serde_json::to_string(&v.permitted_domains).unwrap_or_else(|_| "[]".into())
+}
+
+/// Creates a program, or `None` when the advertiser already has `max`: counted in the
+/// insert's transaction (the advertiser's row locked on PostgreSQL).
 pub async fn create(
     db: &Db,
     advertiser_id: i64,
     v: &ValidProgram,
     max: i64,
 ) -> Result<Option<Program>, sqlx::Error> {
-    let now = now_ms();
     let mut tx = db.begin_write().await?;
     let have = db
-        .count_for_cap(
-            &mut tx,
-            "accounts",
-            "programs",
-            "advertiser_id",
-            advertiser_id,
-        )
+        .count_for_cap(&mut tx, "accounts", "programs", "advertiser_id", advertiser_id)
         .await?;
     if have >= max {
         tx.rollback().await?;
         return Ok(None);
     }
     let row = sqlx::query(
-        "INSERT INTO programs (advertiser_id, name, landing_url, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO programs (advertiser_id, name, landing_url, created_at, description, approval_mode, listing, accepted_channels, permitted_domains)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(advertiser_id)
     .bind(&v.name)
     .bind(&v.landing_url)
-    .bind(now)
+    .bind(now_ms())
+    .bind(&v.description)
+    .bind(v.approval_mode.id())
+    .bind(v.listing.id())
+    .bind(Channel::mask(&v.accepted_channels))
+    .bind(domains_json(v))
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(Some(Program {
-        id: row.try_get("id")?,
-        name: v.name.clone(),
-        landing_url: v.landing_url.clone(),
-        source_count: 0,
-        created_at: rfc3339(now),
-    }))
+    let id: i64 = row.try_get("id")?;
+    get(db, id, advertiser_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
+        .map(Some)
+}
+
+/// Replaces an advertiser's program's fields; `None` when it is not theirs.
+pub async fn update(
+    db: &Db,
+    id: i64,
+    advertiser_id: i64,
+    v: &ValidProgram,
+) -> Result<Option<Program>, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE programs SET name = $1, landing_url = $2, description = $3, approval_mode = $4, listing = $5,
+         accepted_channels = $6, permitted_domains = $7 WHERE id = $8 AND advertiser_id = $9",
+    )
+    .bind(&v.name)
+    .bind(&v.landing_url)
+    .bind(&v.description)
+    .bind(v.approval_mode.id())
+    .bind(v.listing.id())
+    .bind(Channel::mask(&v.accepted_channels))
+    .bind(domains_json(v))
+    .bind(id)
+    .bind(advertiser_id)
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    get(db, id, advertiser_id).await
+}
+
+/// Any program by id, whoever owns it (callers check who may see it).
+pub async fn get_any(db: &Db, id: i64) -> Result<Option<(Program, i64)>, sqlx::Error> {
+    let sql = format!("{SELECT_PROGRAM} WHERE p.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    row.as_ref()
+        .map(|r| Ok((program_from_row(r)?, r.try_get::<i64, _>("advertiser_id")?)))
+        .transpose()
+}
+
+/// Whether a partner may read a program: it is listed, or they have a collaboration in it.
+pub async fn partner_may_see(
+    db: &Db,
+    program: &Program,
+    partner_id: i64,
+) -> Result<bool, sqlx::Error> {
+    if program.listing == Listing::Listed {
+        return Ok(true);
+    }
+    let row = sqlx::query(
+        "SELECT 1 FROM collaborations c JOIN traffic_sources s ON s.id = c.traffic_source_id
+         WHERE c.program_id = $1 AND s.partner_id = $2 LIMIT 1",
+    )
+    .bind(program.id)
+    .bind(partner_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// One page of the partners' directory: listed programs, newest first, matching `search`
+/// (name or description) and accepting `channel` when given.
+pub async fn directory(
+    db: &Db,
+    search: Option<&str>,
+    channel: Option<Channel>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<Program>, Option<String>, i64), sqlx::Error> {
+    // Filters join the SQL only when set, each with its own parameter (PostgreSQL types a
+    // parameter by its first use).
+    let mut filter = String::from("p.listing = 'listed'");
+    let mut binds: Vec<Bind> = Vec::new();
+    if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = format!(
+            "%{}%",
+            s.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let n = binds.len() + 1;
+        filter.push_str(&format!(
+            " AND (LOWER(p.name) LIKE ${n} ESCAPE '\\' OR LOWER(p.description) LIKE ${n} ESCAPE '\\')"
+        ));
+        binds.push(Bind::Text(pattern));
+    }
+    if let Some(channel) = channel {
+        let n = binds.len() + 1;
+        filter.push_str(&format!(
+            " AND (p.accepted_channels = 0 OR (p.accepted_channels & ${n}) <> 0)"
+        ));
+        binds.push(Bind::Int(channel.bit()));
+    }
+    let n = binds.len();
+    let sql = format!(
+        "{SELECT_PROGRAM} WHERE {filter} AND p.id < ${} ORDER BY p.id DESC LIMIT ${}",
+        n + 1,
+        n + 2
+    );
+    let mut query = sqlx::query(&sql);
+    for b in &binds {
+        query = b.bind(query);
+    }
+    let rows = query
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit + 1)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut items = rows
+        .iter()
+        .map(program_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|p| p.id.to_string())
+    } else {
+        None
+    };
+    let count_sql = format!("SELECT COUNT(*) AS n FROM programs p WHERE {filter}");
+    let mut count = sqlx::query(&count_sql);
+    for b in &binds {
+        count = b.bind(count);
+    }
+    let total: i64 = count.fetch_one(&db.pool).await?.try_get("n")?;
+    Ok((items, next, total))
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+impl Bind {
+    fn bind<'q>(
+        &'q self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        match self {
+            Bind::Text(s) => q.bind(s.as_str()),
+            Bind::Int(i) => q.bind(*i),
+        }
+    }
 }
 
 /// Only the programs that include this traffic source, when set.
@@ -169,143 +332,12 @@ pub async fn get(db: &Db, id: i64, advertiser_id: i64) -> Result<Option<Program>
     row.as_ref().map(program_from_row).transpose()
 }
 
-const SELECT_COLLABORATION: &str = "SELECT c.id, c.program_id, c.traffic_source_id, s.name AS source_name, s.url AS source_url,
-    a.display_name AS partner_name, s.status, s.visibility, c.tracking_code, c.clicks, c.refused_clicks, c.created_at
-    FROM collaborations c JOIN traffic_sources s ON s.id = c.traffic_source_id JOIN accounts a ON a.id = s.partner_id";
-
-fn collaboration_from_row(row: &AnyRow, base_url: &str) -> Result<Collaboration, sqlx::Error> {
-    let status: String = row.try_get("status")?;
-    let visibility: String = row.try_get("visibility")?;
-    let code: String = row.try_get("tracking_code")?;
-    let decode_err =
-        |what: &str| sqlx::Error::Decode(format!("unexpected {what} in collaboration").into());
-    Ok(Collaboration {
-        id: row.try_get("id")?,
-        program_id: row.try_get("program_id")?,
-        traffic_source_id: row.try_get("traffic_source_id")?,
-        source_name: row.try_get("source_name")?,
-        source_url: row.try_get("source_url")?,
-        partner_name: row.try_get("partner_name")?,
-        status: Status::from_id(&status).ok_or_else(|| decode_err("status"))?,
-        visibility: Visibility::from_id(&visibility).ok_or_else(|| decode_err("visibility"))?,
-        tracking_url: tracking_url(base_url, &code),
-        tracking_code: code,
-        clicks: row.try_get("clicks")?,
-        refused_clicks: row.try_get("refused_clicks")?,
-        // Filled from the rollups by `collaborations`.
-        clicks_30d: 0,
-        match_rate_30d: None,
-        created_at: rfc3339(row.try_get("created_at")?),
-    })
-}
-
-/// The sources of a program, in the order they were added. Whatever their status or
-/// visibility now: a source that turned Private or Paused stays in the program.
+/// The sources of a program, in the order they were added, whatever their state, status
+/// or visibility.
 pub async fn collaborations(
     db: &Db,
     program_id: i64,
     base_url: &str,
 ) -> Result<Vec<Collaboration>, sqlx::Error> {
-    let sql = format!("{SELECT_COLLABORATION} WHERE c.program_id = $1 ORDER BY c.id");
-    let rows = sqlx::query(&sql)
-        .bind(program_id)
-        .fetch_all(&db.pool)
-        .await?;
-    let mut collaborations = rows
-        .iter()
-        .map(|row| collaboration_from_row(row, base_url))
-        .collect::<Result<Vec<_>, _>>()?;
-    super::traffic::fill_collaborations(db, program_id, &mut collaborations).await?;
-    Ok(collaborations)
-}
-
-#[derive(Debug)]
-pub enum AddOutcome {
-    Added(Collaboration),
-    /// Not the advertiser's program, or not a marketplace source (Active and Public).
-    NotFound,
-    /// The source is already in the program.
-    Duplicate,
-    /// The program already holds as many sources as it may.
-    AtCap,
-}
-
-/// Puts a marketplace source into an advertiser's program with a fresh tracking code,
-/// unless the program holds `max` sources already.
-/// Ownership and "Active and Public" are checked by the INSERT itself, so a source
-/// paused a moment earlier cannot slip in.
-pub async fn add_source(
-    db: &Db,
-    program_id: i64,
-    advertiser_id: i64,
-    source_id: i64,
-    base_url: &str,
-    max: i64,
-) -> Result<AddOutcome, sqlx::Error> {
-    // 95-bit codes practically never collide; a collision simply draws again.
-    // On PostgreSQL the source row is share-locked, so a block running at the same moment
-    // either waits for this insert (and then notifies this advertiser too) or commits first
-    // (and this insert re-reads the status and adds nothing). SQLite runs one writer at a time.
-    let lock = match db.backend {
-        super::Backend::Postgres => " FOR SHARE OF s",
-        super::Backend::Sqlite => "",
-    };
-    let sql = format!(
-        "INSERT INTO collaborations (program_id, traffic_source_id, tracking_code, clicks, refused_clicks, created_at)
-         SELECT p.id, s.id, $1, 0, 0, $2 FROM programs p, traffic_sources s
-         WHERE p.id = $3 AND p.advertiser_id = $4 AND s.id = $5 AND s.status = 'active' AND s.visibility = 'public'{lock}
-         RETURNING id"
-    );
-    for _ in 0..5 {
-        let mut tx = db.begin_write().await?;
-        let have = db
-            .count_for_cap(
-                &mut tx,
-                "programs",
-                "collaborations",
-                "program_id",
-                program_id,
-            )
-            .await?;
-        if have >= max {
-            let mine =
-                sqlx::query("SELECT 1 AS x FROM programs WHERE id = $1 AND advertiser_id = $2")
-                    .bind(program_id)
-                    .bind(advertiser_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .is_some();
-            tx.rollback().await?;
-            // Another advertiser's program is as unknown as any.
-            return Ok(if mine {
-                AddOutcome::AtCap
-            } else {
-                AddOutcome::NotFound
-            });
-        }
-        let inserted = sqlx::query(&sql)
-            .bind(codes::tracking_code())
-            .bind(now_ms())
-            .bind(program_id)
-            .bind(advertiser_id)
-            .bind(source_id)
-            .fetch_optional(&mut *tx)
-            .await;
-        let id: i64 = match inserted {
-            Ok(Some(row)) => row.try_get("id")?,
-            Ok(None) => return Ok(AddOutcome::NotFound),
-            Err(e) => match super::unique_violation(&e) {
-                Some(what) if what.contains("tracking_code") => continue,
-                Some(_) => return Ok(AddOutcome::Duplicate),
-                None => return Err(e),
-            },
-        };
-        tx.commit().await?;
-        let sql = format!("{SELECT_COLLABORATION} WHERE c.id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_one(&db.pool).await?;
-        return Ok(AddOutcome::Added(collaboration_from_row(&row, base_url)?));
-    }
-    Err(sqlx::Error::Protocol(
-        "could not draw an unused tracking code".into(),
-    ))
+    super::collaborations::of_program(db, program_id, base_url).await
 }

@@ -32,6 +32,8 @@ enum FiguresOf<'a> {
     /// A program's links, by `collaboration_id`: joined, not listed, since a program holds
     /// up to 10,000 (past what an engine takes as parameters of one statement).
     Program(i64),
+    /// A page of links of any programs, by `collaboration_id` (a page is short).
+    Links(&'a [i64]),
 }
 
 async fn figures_by(db: &Db, of: FiguresOf<'_>) -> Result<HashMap<i64, Figures>, sqlx::Error> {
@@ -40,6 +42,11 @@ async fn figures_by(db: &Db, of: FiguresOf<'_>) -> Result<HashMap<i64, Figures>,
         FiguresOf::Sources(ids) => (
             "d.traffic_source_id",
             format!("d.traffic_source_id IN ({})", super::in_list(2, ids.len())),
+        ),
+        FiguresOf::Links([]) => return Ok(HashMap::new()),
+        FiguresOf::Links(ids) => (
+            "d.collaboration_id",
+            format!("d.collaboration_id IN ({})", super::in_list(2, ids.len())),
         ),
         FiguresOf::Program(_) => (
             "d.collaboration_id",
@@ -55,7 +62,7 @@ async fn figures_by(db: &Db, of: FiguresOf<'_>) -> Result<HashMap<i64, Figures>,
     );
     let mut q = sqlx::query(&sql).bind(window_start(now_ms(), LIST_WINDOW_DAYS));
     match of {
-        FiguresOf::Sources(ids) => {
+        FiguresOf::Sources(ids) | FiguresOf::Links(ids) => {
             for id in ids {
                 q = q.bind(*id);
             }
@@ -103,6 +110,18 @@ pub async fn fill_collaborations(
 ) -> Result<(), sqlx::Error> {
     let figures = figures_by(db, FiguresOf::Program(program_id)).await?;
     for c in collaborations {
+        let f = figures.get(&c.id).cloned().unwrap_or_default();
+        c.clicks_30d = f.clicks;
+        c.match_rate_30d = f.mix.match_rate();
+    }
+    Ok(())
+}
+
+/// The same for a page of links from any programs (the collaborations list).
+pub async fn fill_links(db: &Db, links: &mut [Collaboration]) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = links.iter().map(|c| c.id).collect();
+    let figures = figures_by(db, FiguresOf::Links(&ids)).await?;
+    for c in links {
         let f = figures.get(&c.id).cloned().unwrap_or_default();
         c.clicks_30d = f.clicks;
         c.match_rate_30d = f.mix.match_rate();

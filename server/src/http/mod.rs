@@ -7,6 +7,8 @@ pub mod assets;
 pub mod auth;
 pub mod bulk;
 pub mod channels;
+pub mod collaborations;
+pub mod deep_link;
 pub mod emails;
 pub mod error;
 pub mod events;
@@ -47,6 +49,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(sources::router())
         .merge(marketplace::router())
         .merge(programs::router())
+        .merge(collaborations::router())
         .merge(admin::router())
         .merge(notifications::router())
         .merge(traffic::router())

@@ -23,14 +23,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Follow a tracking link.
 ///
-/// 302 to the program's landing URL with a `click_id` added while the source is Active (Public or Private); 410 with a short page once the source
-/// is Paused or Blocked; 404 for an unknown code. Every click is kept in the click ledger,
+/// 302 to the program's landing URL with a `click_id` added while the source is Active (Public or Private)
+/// and its collaboration approved; 410 with a short page once the source is Paused or Blocked, or the
+/// collaboration is not (or no longer) approved; 404 for an unknown code. With `?to=<url>` (a deep
+/// link) it goes to that address instead when its host is the landing URL's or one of the program's
+/// permitted domains; the ledger records whether the deep link was followed or refused. Every click is kept in the click ledger,
 /// refused ones too, with its `click_id` (look it up with `GET /api/clicks/{click_id}`),
 /// outcome, referrer host and class, bot flag and a daily-salted visitor hash; never the
 /// visitor's address or the full referring URL. It is journaled before the answer is sent
 /// and reaches the ledger, the counts and the charts within about a second.
 /// HEAD requests, which link checkers send, are answered alike but not recorded.
-#[utoipa::path(get, path = "/t/{code}", tag = "tracking", params(("code" = String, Path, description = "The link's code")),
+#[utoipa::path(get, path = "/t/{code}", tag = "tracking", params(("code" = String, Path, description = "The link's code"),
+        ("to" = Option<String>, Query, description = "A deep link: where to land, if its host is permitted")),
     responses(
         (status = 302, description = "To the landing URL with `click_id` added", headers(("Location" = String))),
         (status = 404, description = "No such link", content_type = "text/html", body = String),
@@ -59,6 +63,9 @@ async fn follow(
             return answer;
         }
     };
+    // Where it would go; `?to=` is read only when there is a query at all.
+    let to = super::deep_link::requested(request.uri().query());
+    let (destination, deep_link) = super::deep_link::destination(&link, to.as_deref());
     // A HEAD request is a link checker, not a visitor.
     let click_id = if request.method() != Method::HEAD {
         let headers = request.headers();
@@ -66,6 +73,7 @@ async fn follow(
             referrer: header_text(headers, header::REFERER),
             user_agent: header_text(headers, header::USER_AGENT),
             ip: client_ip(&state, &request),
+            deep_link: deep_link.map(|d| d.id()),
         };
         state.clicks.record(&state.db, &link, &visit).await
     } else {
@@ -74,7 +82,7 @@ async fn follow(
     if !link.live() {
         return page(StatusCode::GONE, GONE_PAGE);
     }
-    let location = with_click_id(&link.landing_url, &click_id);
+    let location = with_click_id(&destination, &click_id);
     match HeaderValue::try_from(location) {
         Ok(location) => (
             StatusCode::FOUND,

@@ -7,8 +7,8 @@ pub mod traffic;
 use model::program::ProgramInput;
 use model::{Role, SourceInput};
 
-use crate::db::programs::{self, AddOutcome};
 use crate::db::{accounts, sources};
+use crate::db::{collaborations, programs};
 use crate::{password, Db};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -257,6 +257,7 @@ async fn seed_programs(
         let input = ProgramInput {
             name: name.into(),
             landing_url: landing_url.into(),
+            ..ProgramInput::default()
         };
         let valid = input
             .validate()
@@ -266,22 +267,46 @@ async fn seed_programs(
             .ok_or_else(|| sqlx::Error::Protocol("demo programs past the cap".into()))?;
         for source_name in source_names {
             let source = source_id(source_ids, source_name)?;
-            // Tracking URLs are built per request; the base here is never shown.
-            match programs::add_source(db, program.id, account_ids[owner], source, "", i64::MAX)
-                .await?
-            {
-                AddOutcome::Added(c) => {
-                    let (owner, _, url, ..) = DEMO_SOURCES
-                        .iter()
-                        .find(|s| s.1 == *source_name)
-                        .ok_or_else(|| {
-                            sqlx::Error::Protocol(format!("no demo source {source_name}"))
-                        })?;
+            // The demo's memberships go the product's way: invited, then accepted.
+            let (partner, _, url, ..) = DEMO_SOURCES
+                .iter()
+                .find(|s| s.1 == *source_name)
+                .ok_or_else(|| sqlx::Error::Protocol(format!("no demo source {source_name}")))?;
+            let started = collaborations::start(
+                db,
+                &program,
+                account_ids[owner],
+                source,
+                None,
+                collaborations::Start::Invite,
+                None,
+                account_ids[owner],
+                0,
+                i64::MAX,
+            )
+            .await?;
+            let accepted = match started {
+                Ok(id) => {
+                    let partner = collaborations::Viewer {
+                        id: account_ids[*partner],
+                        role: model::Role::Partner,
+                    };
+                    collaborations::step(db, id, partner, collaborations::Step::Accept, None)
+                        .await?
+                }
+                Err(refusal) => {
+                    return Err(sqlx::Error::Protocol(format!(
+                        "demo collaboration {name} + {source_name}: {refusal:?}"
+                    )))
+                }
+            };
+            match accepted {
+                collaborations::StepOutcome::Done(id) => {
                     links.push(traffic::DemoLink {
-                        collaboration_id: c.id,
+                        collaboration_id: id,
                         traffic_source_id: source,
                         program_id: program.id,
-                        partner_id: account_ids[*owner],
+                        partner_id: account_ids[*partner],
                         advertiser_id: account_ids[owner_of_program(name)],
                         source_name,
                         source_url: url,

@@ -139,6 +139,7 @@ pub fn clicks(links: &[DemoLink<'_>], now_ms: i64) -> Vec<ClickEvent> {
                     } else {
                         visitors[rng.gen_range(0..visitors.len())].clone()
                     },
+                    deep_link: None,
                 });
             }
         }

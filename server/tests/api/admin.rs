@@ -512,6 +512,17 @@ pub async fn put_in_program(advertiser: &User, source_id: i64) -> String {
         )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
+    let invited: Value = r.json().await.unwrap();
+    // Invited, then accepted by the source's partner: only then does the link work.
+    let partner =
+        crate::support::signed_up(&advertiser.base, invited["partner_id"].as_i64().unwrap());
+    let r = partner
+        .post(
+            &format!("/api/collaborations/{}/accept", invited["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "accept");
     let collaboration: Value = r.json().await.unwrap();
     collaboration["tracking_code"].as_str().unwrap().to_string()
 }

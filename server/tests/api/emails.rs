@@ -203,6 +203,14 @@ async fn a_block_and_an_unblock_are_emailed_to_the_partner_and_advertisers_who_w
     let receiver = Receiver::start(0, 0).await;
     let app = app_sending_to(engine, &receiver, 30_000).await;
     let (partner, wants, declines, id) = shared_source(&app).await;
+    // The memberships' own notifications and emails (invited, accepted) are not this
+    // test's subject: cleared before the block.
+    for table in ["email_outbox", "notifications"] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
     set_emails(&declines, false).await;
     let staff = app.staff().await;
 

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::admin::block;
 use crate::crash::{assert_kept, ledger_ids, stream, Server, CONNECTIONS};
-use crate::marketplace::{collaborate, program, set_state};
+use crate::marketplace::{program, set_state};
 use crate::support::{random_hex, spawn_app, Engine, TempDir, User};
 
 /// `user`, the same browser (cookie jar), talking to another instance.
@@ -74,7 +74,8 @@ async fn two_processes_on_one_postgres_database_act_as_one_server() {
 
     let advertiser = on(&app.advertiser().await, &a);
     let program = program(&advertiser, "Spring", "https://shop.example/landing").await;
-    let link = collaborate(&advertiser, &program, &source).await;
+    // Invited on A, accepted on B.
+    let link = invite_and_accept(&advertiser, &program, &source, &on(&partner, &b)).await;
     let code = link["tracking_code"].as_str().unwrap().to_string();
     assert_eq!(click(&b, &code).await, StatusCode::FOUND);
 
@@ -104,7 +105,8 @@ async fn two_processes_on_one_postgres_database_act_as_one_server() {
     let live = on(&partner, &b)
         .create_source("Still Live", "https://live.example/")
         .await;
-    let live_code = collaborate(&advertiser, &program, &live).await["tracking_code"]
+    let live_code = invite_and_accept(&advertiser, &program, &live, &on(&partner, &b)).await
+        ["tracking_code"]
         .as_str()
         .unwrap()
         .to_string();
@@ -142,4 +144,30 @@ async fn two_processes_on_one_postgres_database_act_as_one_server() {
     assert_kept(&answered_by_a, &ledger[..], CONNECTIONS + 5);
     stop.store(true, Ordering::Relaxed);
     a.signal("-TERM");
+}
+
+/// The advertiser invites the source and its partner accepts (each through their own
+/// instance); answers the approved collaboration.
+async fn invite_and_accept(
+    advertiser: &User,
+    program: &Value,
+    source: &Value,
+    partner: &User,
+) -> Value {
+    let r = advertiser
+        .post(
+            &format!("/api/programs/{}/sources", program["id"]),
+            &json!({"traffic_source_id": source["id"]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let invited: Value = r.json().await.unwrap();
+    let r = partner
+        .post(
+            &format!("/api/collaborations/{}/accept", invited["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
 }

@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod bulk;
 mod caps;
+mod collaborations;
 mod connections;
 mod crash;
 mod downloads;

@@ -192,6 +192,21 @@ impl Drop for TestApp {
     }
 }
 
+/// Every account signed up through [`TestApp::sign_up`], by app address and id.
+static SIGNED_UP: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<(String, i64), User>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// The user signed up as `account_id` on the app at `base`.
+pub fn signed_up(base: &str, account_id: i64) -> User {
+    let found = SIGNED_UP
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&(base.to_string(), account_id))
+        .cloned();
+    found.unwrap_or_else(|| panic!("account {account_id} was not signed up by this test"))
+}
+
 /// An HTTP client with its own cookie jar: one browser, one person.
 #[derive(Clone)]
 pub struct User {
@@ -276,7 +291,17 @@ impl TestApp {
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
         user.account = Some(response.json().await.unwrap());
+        SIGNED_UP
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((user.base.clone(), user.id()), user.clone());
         user
+    }
+
+    /// The signed-in user of an account this test app signed up (e.g. a source's partner,
+    /// by its `partner_id`), for helpers that act for both sides.
+    pub fn user_of(&self, account_id: i64) -> User {
+        signed_up(&self.base(), account_id)
     }
 
     pub async fn partner(&self) -> User {

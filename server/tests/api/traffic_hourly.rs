@@ -58,6 +58,7 @@ async fn click_at(app: &TestApp, l: &Linked, id: &str, at: i64, host: Option<&st
         referrer_class: class,
         bot,
         visitor_hash: format!("{:032x}", at),
+        deep_link: None,
     };
     let stored = server::clicks::store::store(&app.db, &Partitions::default(), &[event])
         .await

@@ -67,6 +67,9 @@ pub async fn block(
         },
     )
     .await?;
+    // Its open invitations and applications close with the block; approved links stop
+    // by the status and come back with an unblock.
+    crate::db::collaborations::close_on_block(&mut tx, id, staff_id).await?;
     crate::db::notifications::source_status_changed(
         &mut tx,
         id,
