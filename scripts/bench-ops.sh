@@ -49,8 +49,9 @@ stop_server
 start_server --metrics-bind 127.0.0.1:0 --log-format json
 metrics=$(grep -o 'Metrics on http://[^ ]*' "$dir/out" | grep -o 'http://.*')
 ( sleep 2; curl -s -o "$dir/scrape" "$metrics" ) &
+scrape_pid=$!
 run metrics-on-json-logs
-wait
+wait "$scrape_pid"
 stop_server
 grep -q '^redirects_total{outcome="redirected"}' "$dir/scrape" || { echo "the scrape found no redirect count"; exit 1; }
 echo "scrape during the run: $(wc -c < "$dir/scrape") bytes, $(grep -c '^[a-z]' "$dir/scrape") series"
