@@ -217,13 +217,10 @@ pub struct Config {
         global = true
     )]
     pub email_from: String,
-    /// The address people open the app at, for links in emails.
-    #[arg(
-        long,
-        env = "PUBLIC_URL",
-        default_value = "http://127.0.0.1:8080",
-        global = true
-    )]
+    /// The address people open the app at: tracking links and links in emails are built
+    /// from it, never from a request's `Host` header. Unset: `http://` and the address
+    /// the server listens on (right for a machine of one's own, not behind a proxy).
+    #[arg(long, env = "PUBLIC_URL", default_value = "", global = true)]
     pub public_url: String,
     /// How often the email outbox is sent, in milliseconds.
     #[arg(long, env = "EMAIL_POLL_MS", default_value_t = 1000, global = true,

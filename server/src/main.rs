@@ -41,7 +41,7 @@ async fn main() {
     }
 }
 
-async fn serve(db: Db, config: server::Config) {
+async fn serve(db: Db, mut config: server::Config) {
     if config.seed_demo {
         let sign_ins: Vec<&str> = match seed::seed_demo(&db).await {
             Ok(seed::SeedOutcome::Seeded) => {
@@ -90,6 +90,16 @@ async fn serve(db: Db, config: server::Config) {
     let addr = listener
         .local_addr()
         .expect("bound listener has an address");
+    if config.public_url.is_empty() {
+        let host = match addr.ip() {
+            ip if ip.is_unspecified() => {
+                tracing::warn!("listening on every address without --public-url: links name 127.0.0.1; set --public-url to the address people use");
+                std::net::IpAddr::from([127, 0, 0, 1])
+            }
+            ip => ip,
+        };
+        config.public_url = format!("http://{}", std::net::SocketAddr::new(host, addr.port()));
+    }
     if !config.static_dir.join("index.html").exists() {
         tracing::warn!(dir = %config.static_dir.display(), "no built web app found; serving the API only");
     }
