@@ -68,7 +68,13 @@ impl AppState {
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
             ),
             guard: Arc::new(guard::Perimeter::from_config(&config)),
-            clicks: Arc::new(clicks::Ledger::open(&config.journal_dir())?),
+            clicks: Arc::new(
+                clicks::Ledger::open(&config.journal_dir())?.with_judge(
+                    config
+                        .judge()
+                        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+                ),
+            ),
             db,
             config: Arc::new(config),
         })

@@ -196,6 +196,10 @@ mod tests {
             referrer_class: ReferrerClass::None,
             bot: false,
             visitor_hash: "h".into(),
+            prefetch: false,
+            click_param: None,
+            utm_medium: None,
+            verdict: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! 3. [`visitor`]: the daily-salted visitor hash;
 //! 4. [`journal`]: the click appended to a local file before the answer is sent;
 //! 5. the drain ([`Ledger::drain`], every `--click-drain-ms`): sealed journal segments
+//!    judged by [`judge`] (valid or why not, the observed channel), then
 //!    written to the database in batches by [`store`] ([`store_sqlite`] on SQLite), events
 //!    and rollups in one transaction, idempotent by click id; segments left by a killed process are replayed
 //!    at start-up;
@@ -16,9 +17,13 @@
 pub mod announce;
 pub mod classify;
 pub mod event;
+pub mod hints;
 pub mod journal;
+pub mod judge;
+pub mod referrers;
 pub mod resolve;
 pub mod retention;
+pub mod sql;
 pub mod store;
 pub mod store_sqlite;
 pub mod visitor;
@@ -43,6 +48,10 @@ pub struct Visit<'a> {
     pub referrer: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub ip: Option<IpAddr>,
+    /// A prefetch or preview ([`hints::prefetch`]).
+    pub prefetch: bool,
+    /// The tracking link's query string, read for [`hints::query`] and not kept.
+    pub query: Option<&'a str>,
 }
 
 pub struct Ledger {
@@ -58,6 +67,7 @@ pub struct Ledger {
     draining: tokio::sync::Mutex<()>,
     /// New clicks whose live announcement waits for the end of its window.
     owed: announce::Owed,
+    judge: judge::Judge,
 }
 
 impl Ledger {
@@ -80,7 +90,14 @@ impl Ledger {
             waiting: Mutex::new(left),
             draining: tokio::sync::Mutex::new(()),
             owed: announce::Owed::default(),
+            judge: judge::Judge::new(referrers::Referrers::default(), 30),
         })
+    }
+
+    /// Judges with `judge` (its referrer data and velocity limit) instead of the default.
+    pub fn with_judge(mut self, judge: judge::Judge) -> Ledger {
+        self.judge = judge;
+        self
     }
 
     /// Records one click on `link` and returns its click id. When this returns the click
@@ -95,6 +112,7 @@ impl Ledger {
             Status::Paused => ClickOutcome::RefusedPaused,
             Status::Blocked => ClickOutcome::RefusedBlocked,
         };
+        let (click_param, utm_medium) = hints::query(visit.query);
         let event = ClickEvent {
             click_id: crate::codes::click_id(at),
             at,
@@ -110,6 +128,10 @@ impl Ledger {
             visitor_hash: self
                 .salts
                 .visitor_hash(at, visit.ip, visit.user_agent.unwrap_or("")),
+            prefetch: visit.prefetch,
+            click_param: click_param.map(str::to_string),
+            utm_medium,
+            verdict: None,
         };
         let click_id = event.click_id.clone();
         if let Err(e) = self.journal.append(event) {
@@ -130,10 +152,11 @@ impl Ledger {
         let mut stored = 0;
         loop {
             // The guard goes before the await: a separate statement, not a `while let`.
-            let Some(segment) = self.waiting().first().map(|s| s.events.clone()) else {
+            let Some(mut segment) = self.waiting().first().map(|s| s.events.clone()) else {
                 break;
             };
             let started = std::time::Instant::now();
+            self.judge.judge(db, &mut segment).await?;
             let done = store::store(db, &self.partitions, &segment).await?;
             tracing::debug!(
                 clicks = segment.len(),

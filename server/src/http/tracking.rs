@@ -54,10 +54,13 @@ async fn follow(
     // A HEAD request is a link checker, not a visitor.
     let click_id = if request.method() != Method::HEAD {
         let headers = request.headers();
+        let user_agent = header_text(headers, header::USER_AGENT);
         let visit = Visit {
             referrer: header_text(headers, header::REFERER),
-            user_agent: header_text(headers, header::USER_AGENT),
+            user_agent,
             ip: client_ip(&state, &request),
+            prefetch: crate::clicks::hints::prefetch(headers, user_agent),
+            query: request.uri().query(),
         };
         state.clicks.record(&link, &visit)
     } else {

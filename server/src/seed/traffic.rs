@@ -139,6 +139,10 @@ pub fn clicks(links: &[DemoLink<'_>], now_ms: i64) -> Vec<ClickEvent> {
                     } else {
                         visitors[rng.gen_range(0..visitors.len())].clone()
                     },
+                    prefetch: false,
+                    click_param: None,
+                    utm_medium: None,
+                    verdict: None,
                 });
             }
         }

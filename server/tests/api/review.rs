@@ -400,7 +400,7 @@ async fn bad_traffic_is_a_reason_until_it_improves(engine: Engine) {
     let item = &queue(&staff, "?reason=referrer_mismatch").await["items"][0];
     assert_eq!(
         item["reasons"][0]["detail"],
-        "60% of 10 human clicks in 7 days came from other sites"
+        "60% of 10 valid clicks in 7 days came from other sites"
     );
     // Bots: 12 of 22 clicks have a bot's user agent or none.
     for i in 0..12 {

@@ -152,6 +152,7 @@ pub async fn stored_events(app: &TestApp) -> Vec<server::clicks::event::ClickEve
         referrer_class: model::traffic::ReferrerClass::from_id(&r.try_get::<String, _>(9).unwrap()).unwrap(),
         bot: r.try_get::<i64, _>(10).unwrap() != 0,
         visitor_hash: r.try_get(11).unwrap(),
+        prefetch: false, click_param: None, utm_medium: None, verdict: None,
     })
     .collect()
 }
@@ -915,6 +916,7 @@ async fn raw_events_are_pruned_after_retention_and_rollups_stay(engine: Engine) 
             referrer_class: model::traffic::ReferrerClass::None,
             bot: false,
             visitor_hash: "0".repeat(32),
+            prefetch: false, click_param: None, utm_medium: None, verdict: None,
         }
     };
     old.at = server::time::now_ms() - 100 * 86_400_000;

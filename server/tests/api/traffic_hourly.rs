@@ -58,6 +58,7 @@ async fn click_at(app: &TestApp, l: &Linked, id: &str, at: i64, host: Option<&st
         referrer_class: class,
         bot,
         visitor_hash: format!("{:032x}", at),
+        prefetch: false, click_param: None, utm_medium: None, verdict: None,
     };
     let stored = server::clicks::store::store(&app.db, &Partitions::default(), &[event])
         .await
