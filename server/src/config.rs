@@ -410,17 +410,9 @@ impl Config {
     /// set but cannot be read is an error; the default one missing is a warning.
     pub fn judge(&self) -> Result<crate::clicks::judge::Judge, String> {
         use crate::clicks::referrers::Referrers;
-        let default = PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/data/referers/referers.json"
-        ));
         let referrers = match &self.referrers_file {
             Some(path) => Referrers::load(path)?,
-            None if default.exists() => Referrers::load(&default)?,
-            None => {
-                tracing::warn!("no --referrers-file: referrers tell only a source's own site");
-                Referrers::default()
-            }
+            None => Referrers::bundled()?,
         };
         Ok(crate::clicks::judge::Judge::new(
             referrers,

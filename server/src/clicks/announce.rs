@@ -153,7 +153,7 @@ mod tests {
             visitor_hash: String::new(),
             prefetch: false,
             click_param: None,
-            utm_medium: None,
+            utm_channel: None,
             verdict: None,
         }
     }

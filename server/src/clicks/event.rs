@@ -28,10 +28,10 @@ pub struct ClickEvent {
     /// (`gclid`…); never its value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub click_param: Option<String>,
-    /// The tracking link's `utm_medium`, lower case, at most 32 bytes; the judge turns it
-    /// into a channel and only the signal's name is stored.
+    /// The channel the tracking link's `utm_medium` says ([`super::hints::medium_channel`]);
+    /// the value itself is not kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub utm_medium: Option<String>,
+    pub utm_channel: Option<String>,
     /// Set by the judge in the drain; `None` before it ran (never journaled).
     #[serde(skip)]
     pub verdict: Option<Verdict>,

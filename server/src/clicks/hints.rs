@@ -1,6 +1,6 @@
 //! What the redirect captures for the judge, and nothing more: whether the request is a
 //! prefetch or preview, the name of a paid-click identifier in the tracking link's query,
-//! and its `utm_medium`. Cheap string tests only: the judgement itself happens in the
+//! and the channel its `utm_medium` says. Cheap string tests only: the judgement itself happens in the
 //! drain ([`super::judge`]).
 
 use axum::http::HeaderMap;
@@ -56,9 +56,24 @@ pub fn prefetch(headers: &HeaderMap, user_agent: Option<&str>) -> bool {
     })
 }
 
-/// The tracking link's query: (the first paid-click identifier present, its `utm_medium`
-/// in lower case, cut to 32 bytes).
-pub fn query(query: Option<&str>) -> (Option<&'static str>, Option<String>) {
+/// The channel a `utm_medium` says, if any (compared in lower case).
+pub fn medium_channel(medium: &str) -> Option<&'static str> {
+    let m = medium.to_ascii_lowercase();
+    match m.as_str() {
+        "cpc" | "ppc" => Some("paid_search"),
+        m if m.starts_with("paid") => Some("paid_search"),
+        "email" | "e-mail" | "newsletter" => Some("email"),
+        "social" => Some("social"),
+        "display" | "banner" => Some("display"),
+        "affiliate" | "referral" => Some("content"),
+        _ => None,
+    }
+}
+
+/// The tracking link's query: (the first paid-click identifier present, the channel its
+/// `utm_medium` says). Only names and channel ids come out: no value of the query is kept,
+/// not even in the journal.
+pub fn query(query: Option<&str>) -> (Option<&'static str>, Option<&'static str>) {
     let Some(query) = query.filter(|q| !q.is_empty()) else {
         return (None, None);
     };
@@ -68,10 +83,8 @@ pub fn query(query: Option<&str>) -> (Option<&'static str>, Option<String>) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         if let Some(i) = CLICK_PARAMS.iter().position(|(p, _)| *p == name) {
             found = Some(found.map_or(i, |f| f.min(i)));
-        } else if name == "utm_medium" && medium.is_none() && !value.is_empty() {
-            let mut v = value.to_ascii_lowercase();
-            v.truncate(v.floor_char_boundary(32));
-            medium = Some(v);
+        } else if name == "utm_medium" && medium.is_none() && value.len() <= 64 {
+            medium = medium_channel(value);
         }
     }
     (found.map(|i| CLICK_PARAMS[i].0), medium)
@@ -87,8 +100,13 @@ mod tests {
         assert_eq!(query(Some("fbclid=1&gclid=2")), (Some("gclid"), None));
         assert_eq!(
             query(Some("utm_medium=CPC&x=1")),
-            (None, Some("cpc".to_string()))
+            (None, Some("paid_search"))
         );
+        assert_eq!(
+            query(Some("utm_medium=paid_social")),
+            (None, Some("paid_search"))
+        );
+        assert_eq!(query(Some("utm_medium=podcast")), (None, None));
         assert_eq!(query(Some("dclid")), (Some("dclid"), None));
     }
 

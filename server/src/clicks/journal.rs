@@ -198,7 +198,7 @@ mod tests {
             visitor_hash: "h".into(),
             prefetch: false,
             click_param: None,
-            utm_medium: None,
+            utm_channel: None,
             verdict: None,
         }
     }

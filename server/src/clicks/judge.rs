@@ -32,19 +32,6 @@ use crate::db::Db;
 
 const MINUTE_MS: i64 = 60_000;
 
-/// The channel a `utm_medium` says, if any.
-pub fn medium_channel(medium: &str) -> Option<&'static str> {
-    match medium {
-        "cpc" | "ppc" => Some("paid_search"),
-        m if m.starts_with("paid") => Some("paid_search"),
-        "email" | "e-mail" | "newsletter" => Some("email"),
-        "social" => Some("social"),
-        "display" | "banner" => Some("display"),
-        "affiliate" | "referral" => Some("content"),
-        _ => None,
-    }
-}
-
 /// The channel a click from the source's own site counts as: the first of its declared
 /// channels that is a site of its own (content, comparison…), else its first declared.
 pub fn own_site_channel(declared: i64) -> &'static str {
@@ -148,7 +135,10 @@ impl Judge {
             return Some(InvalidReason::Prefetch);
         }
         let clicks = state.recent.entry(e.visitor_hash.clone()).or_default();
-        while clicks.front().is_some_and(|(at, _)| *at <= e.at - MINUTE_MS) {
+        while clicks
+            .front()
+            .is_some_and(|(at, _)| *at <= e.at - MINUTE_MS)
+        {
             clicks.pop_front();
         }
         let position = match clicks.iter().position(|(_, id)| *id == e.click_id) {
@@ -182,8 +172,8 @@ impl Judge {
                 return (channel, Some(param));
             }
         }
-        if let Some(channel) = e.utm_medium.as_deref().and_then(medium_channel) {
-            return (channel, Some("utm_medium"));
+        if let Some(channel) = e.utm_channel.as_deref().and_then(Channel::from_id) {
+            return (channel.id(), Some("utm_medium"));
         }
         if e.referrer_class == ReferrerClass::Match {
             let mask = declared.get(&e.traffic_source_id).copied().unwrap_or(0);
@@ -222,7 +212,7 @@ mod tests {
             visitor_hash: visitor.into(),
             prefetch: false,
             click_param: None,
-            utm_medium: None,
+            utm_channel: None,
             verdict: None,
         }
     }
@@ -278,9 +268,9 @@ mod tests {
         );
         let mut a = click("a", 0, 1, "a");
         a.click_param = Some("gclid".into());
-        a.utm_medium = Some("email".into());
+        a.utm_channel = Some("email".into());
         let mut b = click("b", 0, 1, "b");
-        b.utm_medium = Some("email".into());
+        b.utm_channel = Some("email".into());
         b.referrer_host = Some("google.com".into());
         b.referrer_class = ReferrerClass::Mismatch;
         let mut c = click("c", 0, 1, "c");

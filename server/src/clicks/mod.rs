@@ -112,7 +112,7 @@ impl Ledger {
             Status::Paused => ClickOutcome::RefusedPaused,
             Status::Blocked => ClickOutcome::RefusedBlocked,
         };
-        let (click_param, utm_medium) = hints::query(visit.query);
+        let (click_param, utm_channel) = hints::query(visit.query);
         let event = ClickEvent {
             click_id: crate::codes::click_id(at),
             at,
@@ -130,7 +130,7 @@ impl Ledger {
                 .visitor_hash(at, visit.ip, visit.user_agent.unwrap_or("")),
             prefetch: visit.prefetch,
             click_param: click_param.map(str::to_string),
-            utm_medium,
+            utm_channel: utm_channel.map(str::to_string),
             verdict: None,
         };
         let click_id = event.click_id.clone();

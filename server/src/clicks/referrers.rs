@@ -44,6 +44,21 @@ impl Referrers {
         Referrers::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// The copy in the source tree (`server/data/referers/referers.json`), when it is
+    /// there; none otherwise.
+    pub fn bundled() -> Result<Referrers, String> {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/referers/referers.json"
+        ));
+        if path.exists() {
+            Referrers::load(path)
+        } else {
+            tracing::warn!("no --referrers-file: referrers tell only a source's own site");
+            Ok(Referrers::default())
+        }
+    }
+
     pub fn parse(text: &str) -> Result<Referrers, String> {
         type Data = HashMap<String, HashMap<String, Entry>>;
         #[derive(serde::Deserialize)]

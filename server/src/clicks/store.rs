@@ -332,8 +332,17 @@ async fn new_visitors(
 /// The `DO UPDATE SET` of a counts upsert into `table`: every counter added.
 pub(super) fn counts_update(table: &str) -> String {
     [
-        "redirected", "refused", "bots", "matched", "mismatched", "no_referrer", "visitors",
-        "valid", "prefetch", "duplicate", "velocity",
+        "redirected",
+        "refused",
+        "bots",
+        "matched",
+        "mismatched",
+        "no_referrer",
+        "visitors",
+        "valid",
+        "prefetch",
+        "duplicate",
+        "velocity",
     ]
     .iter()
     .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))

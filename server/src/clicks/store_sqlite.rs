@@ -90,7 +90,12 @@ fn store_in(
         &rollups.referrers_hourly,
     )?;
     upsert_channels(tx, "click_channels_daily", "day", &rollups.channels)?;
-    upsert_channels(tx, "click_channels_hourly", "hour", &rollups.channels_hourly)?;
+    upsert_channels(
+        tx,
+        "click_channels_hourly",
+        "hour",
+        &rollups.channels_hourly,
+    )?;
     let mut link = tx.prepare_cached(
         "UPDATE collaborations SET clicks = clicks + ?1, refused_clicks = refused_clicks + ?2 WHERE id = ?3",
     )?;

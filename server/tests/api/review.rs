@@ -418,13 +418,13 @@ async fn bad_traffic_is_a_reason_until_it_improves(engine: Engine) {
         strings(&["bot_share", "referrer_mismatch"])
     );
 
-    // Enough good human traffic brings both under their thresholds.
-    for _ in 0..20 {
+    // Enough good human traffic (20 people) brings both under their thresholds.
+    for i in 0..20 {
         click_with(
             &app,
             &l.code,
             &[
-                ("user-agent", CHROME.as_bytes()),
+                ("user-agent", format!("{CHROME} P{i}").as_bytes()),
                 ("referer", b"https://busy.example/"),
             ],
         )

@@ -47,9 +47,11 @@ pub async fn flags(db: &Db, t: Thresholds, since: i64) -> Result<Vec<(i64, Strin
     // source → (declared, total, (channel, signal) → clicks)
     let mut by_source: HashMap<i64, (i64, i64, Vec<(String, String, i64)>)> = HashMap::new();
     for row in rows {
-        let e = by_source
-            .entry(row.try_get("id")?)
-            .or_insert((row.try_get("channels")?, 0, Vec::new()));
+        let e = by_source.entry(row.try_get("id")?).or_insert((
+            row.try_get("channels")?,
+            0,
+            Vec::new(),
+        ));
         let clicks: i64 = row.try_get("clicks")?;
         e.1 += clicks;
         e.2.push((row.try_get("channel")?, row.try_get("signal_name")?, clicks));
