@@ -367,6 +367,48 @@ pub struct ObservedChannel {
 }
 }
 
+crate::schema! {
+/// How much of a source's traffic a channel is, as advertisers see it: a band, never a count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareBand {
+    /// Half or more of its valid clicks.
+    Most,
+    /// 15–49%.
+    Part,
+    /// Under 15%.
+    Little,
+}
+}
+
+impl ShareBand {
+    pub fn of(share: u8) -> ShareBand {
+        match share {
+            50.. => ShareBand::Most,
+            15..=49 => ShareBand::Part,
+            _ => ShareBand::Little,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ShareBand::Most => "most clicks",
+            ShareBand::Part => "part of the clicks",
+            ShareBand::Little => "a few clicks",
+        }
+    }
+}
+
+crate::schema! {
+/// A channel a source's valid clicks came through, as a band.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedBand {
+    /// A channel id as in `GET /api/channels`, or `unknown`.
+    pub channel: String,
+    pub band: ShareBand,
+}
+}
+
 /// Whole percent of `part` in `total`, rounded to the nearest; 0 when `total` is 0.
 pub fn percent(part: i64, total: i64) -> u8 {
     if total <= 0 {

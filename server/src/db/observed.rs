@@ -97,3 +97,32 @@ pub fn summarise(mix: &Mix, declared: i64) -> (Vec<ObservedChannel>, Option<u8>)
 pub fn is_declared(channel: &str, declared: i64) -> bool {
     Channel::from_id(channel).is_some_and(|c| declared & c.bit() != 0)
 }
+
+/// The 30-day mixes (daily rollups from `start`) of these sources.
+pub async fn mixes_of_sources(
+    db: &Db,
+    ids: &[i64],
+    start: i64,
+) -> Result<HashMap<i64, Mix>, sqlx::Error> {
+    let mut out: HashMap<i64, Mix> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT traffic_source_id AS k, channel, signal_name, CAST(SUM(clicks) AS BIGINT) AS clicks
+             FROM click_channels_daily WHERE day >= $1 AND traffic_source_id IN ({})
+             GROUP BY traffic_source_id, channel, signal_name",
+            super::in_list(2, chunk.len())
+        );
+        let mut q = sqlx::query(&sql).bind(start);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&db.pool).await? {
+            out.entry(row.try_get("k")?).or_default().push((
+                row.try_get("channel")?,
+                row.try_get("signal_name")?,
+                row.try_get("clicks")?,
+            ));
+        }
+    }
+    Ok(out)
+}

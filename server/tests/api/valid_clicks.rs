@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::both_engines;
 use crate::marketplace::set_state;
-use crate::support::{spawn_app, spawn_app_with, Engine, TestApp, User};
+use crate::support::{error_code, spawn_app, spawn_app_with, Engine, TestApp, User};
 use crate::traffic::{click_with, drain, linked, Linked, CHROME};
 
 both_engines!(
@@ -17,6 +17,7 @@ both_engines!(
     each_signal_gives_its_channel_in_order,
     nothing_is_stored_but_the_signals_name,
     undeclared_channel_is_a_reason_past_the_threshold_and_clears_when_declared,
+    the_marketplace_shows_observed_bands_and_filters_on_matches,
 );
 
 /// One click by the person `who` (a browser of their own) on `path` (`/t/{code}…`).
@@ -486,4 +487,96 @@ async fn set_channels(partner: &User, id: i64, channels: Value) {
     let body = json!({"name": c["name"], "url": c["url"], "channels": channels,
         "status": c["status"], "visibility": c["visibility"], "version": c["version"]});
     assert_eq!(partner.put(&path, &body).await.status(), StatusCode::OK);
+}
+
+async fn the_marketplace_shows_observed_bands_and_filters_on_matches(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let honest = linked(&app, "Honest Blog", "https://honest.example/").await;
+    let bidder = linked(&app, "Bidding Blog", "https://bidding.example/").await;
+    for i in 0..30 {
+        click_as(
+            &app,
+            &honest.code,
+            &format!("h{i}"),
+            &[("referer", b"https://honest.example/p")],
+        )
+        .await;
+        let path = if i < 20 {
+            format!("{}?gclid=g{i}", bidder.code)
+        } else {
+            bidder.code.clone()
+        };
+        click_as(
+            &app,
+            &path,
+            &format!("b{i}"),
+            &[("referer", b"https://bidding.example/p")],
+        )
+        .await;
+    }
+    drain(&app).await;
+    let list = |query: &'static str| {
+        let who = &honest.advertiser;
+        async move {
+            let r = who
+                .get(&format!("/api/marketplace/traffic-sources{query}"))
+                .await;
+            assert_eq!(r.status(), StatusCode::OK, "{query}");
+            let page: Value = r.json().await.unwrap();
+            page["items"].as_array().unwrap().clone()
+        }
+    };
+    let all = list("").await;
+    let row = |name: &str| all.iter().find(|r| r["name"] == name).unwrap().clone();
+    assert_eq!(
+        row("Honest Blog")["observed_channels"],
+        json!([{"channel": "content", "band": "most"}])
+    );
+    assert_eq!(row("Honest Blog")["observed_matches"], true);
+    assert_eq!(
+        row("Bidding Blog")["observed_channels"],
+        json!([{"channel": "paid_search", "band": "most"}, {"channel": "content", "band": "part"}])
+    );
+    assert_eq!(row("Bidding Blog")["observed_matches"], false);
+    let names = |rows: Vec<Value>| {
+        rows.iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(list("?observed_matches=true").await), ["Honest Blog"]);
+    assert_eq!(
+        names(list("?observed_matches=false").await),
+        ["Bidding Blog"]
+    );
+    // One row a page: the filter still pages through every match.
+    let first = honest
+        .advertiser
+        .get("/api/marketplace/traffic-sources?observed_matches=false&limit=1")
+        .await;
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(
+        names(first["items"].as_array().unwrap().clone()),
+        ["Bidding Blog"]
+    );
+    // The same on one source, and a bad value is refused.
+    let one: Value = honest
+        .advertiser
+        .get(&format!(
+            "/api/marketplace/traffic-sources/{}",
+            bidder.source["id"]
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["observed_matches"], false);
+    let r = honest
+        .advertiser
+        .get("/api/marketplace/traffic-sources?observed_matches=maybe")
+        .await;
+    let e = error_code(r, StatusCode::BAD_REQUEST).await;
+    assert!(
+        e["message"].as_str().unwrap().contains("observed_matches"),
+        "{e}"
+    );
 }
