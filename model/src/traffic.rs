@@ -486,6 +486,9 @@ pub struct SourceTraffic {
     /// when too little traffic to judge.
     #[serde(default)]
     pub declared_share: Option<u8>,
+    /// The channels the source declares now.
+    #[serde(default)]
+    pub declared_channels: Vec<crate::Channel>,
 }
 }
 

@@ -295,6 +295,7 @@ pub async fn source_traffic(
         top_referrers,
         observed_channels,
         declared_share,
+        declared_channels: model::Channel::from_mask(declared),
     })
 }
 
