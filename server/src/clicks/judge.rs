@@ -57,8 +57,8 @@ pub fn own_site_channel(declared: i64) -> &'static str {
 
 #[derive(Default)]
 struct State {
-    /// (link, visitor) → the last counted click: (at, click id).
-    counted: HashMap<(i64, String), (i64, String)>,
+    /// (link, visitor) → their counted clicks of the last hour: (at, click id).
+    counted: HashMap<(i64, String), Vec<(i64, String)>>,
     /// visitor → their recent clicks that reached the velocity test: (at, click id).
     recent: HashMap<String, VecDeque<(i64, String)>>,
     newest: i64,
@@ -113,7 +113,10 @@ impl Judge {
         }
         // Forget what can no longer make a click a duplicate or too fast.
         let horizon = state.newest - HOUR_MS;
-        state.counted.retain(|_, (at, _)| *at > horizon);
+        state.counted.retain(|_, clicks| {
+            clicks.retain(|(at, _)| *at > horizon);
+            !clicks.is_empty()
+        });
         let minute = state.newest - MINUTE_MS;
         state.recent.retain(|_, clicks| {
             while clicks.front().is_some_and(|(at, _)| *at <= minute) {
@@ -152,14 +155,18 @@ impl Judge {
             return Some(InvalidReason::Velocity);
         }
         let key = (e.collaboration_id, e.visitor_hash.clone());
-        match state.counted.get(&key) {
-            Some((_, id)) if *id == e.click_id => None,
-            Some((at, _)) if e.at - at < HOUR_MS => Some(InvalidReason::Duplicate),
-            _ => {
-                state.counted.insert(key, (e.at, e.click_id.clone()));
-                None
-            }
+        let counted = state.counted.entry(key).or_default();
+        if counted.iter().any(|(_, id)| *id == e.click_id) {
+            return None; // judged before: a retried drain
         }
+        if counted
+            .iter()
+            .any(|(at, _)| *at <= e.at && e.at - at < HOUR_MS)
+        {
+            return Some(InvalidReason::Duplicate);
+        }
+        counted.push((e.at, e.click_id.clone()));
+        None
     }
 
     fn channel(
