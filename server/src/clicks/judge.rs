@@ -62,6 +62,8 @@ struct State {
     /// visitor → their recent clicks that reached the velocity test: (at, click id).
     recent: HashMap<String, VecDeque<(i64, String)>>,
     newest: i64,
+    /// When the maps were last swept of what is too old to matter.
+    swept: i64,
 }
 
 pub struct Judge {
@@ -111,7 +113,12 @@ impl Judge {
                 signal,
             });
         }
-        // Forget what can no longer make a click a duplicate or too fast.
+        // Forget what can no longer make a click a duplicate or too fast; a sweep walks the
+        // whole state, so at most once a minute of clicks, not every batch.
+        if state.newest - state.swept < MINUTE_MS {
+            return;
+        }
+        state.swept = state.newest;
         let horizon = state.newest - HOUR_MS;
         state.counted.retain(|_, clicks| {
             clicks.retain(|(at, _)| *at > horizon);
