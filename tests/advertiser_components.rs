@@ -81,6 +81,8 @@ fn source() -> MarketplaceSource {
         match_rate_30d: None,
         verified: false,
         updated_at: "2026-11-24T09:00:00Z".into(),
+        observed_channels: Vec::new(),
+        observed_matches: None,
     }
 }
 

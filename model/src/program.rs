@@ -28,6 +28,14 @@ pub struct MarketplaceSource {
     pub verified: bool,
     /// RFC 3339.
     pub updated_at: String,
+    /// The channels its valid clicks of 30 days came through, most first, as bands.
+    #[serde(default)]
+    pub observed_channels: Vec<crate::traffic::ObservedBand>,
+    /// Its observed channels match those declared: no more than
+    /// `--review-undeclared-percent` of its valid clicks came through others; `null` when
+    /// too little traffic to judge.
+    #[serde(default)]
+    pub observed_matches: Option<bool>,
 }
 }
 

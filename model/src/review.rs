@@ -26,12 +26,15 @@ pub enum ReviewReason {
     BotShare,
     /// Staff lifted a block in the last 30 days.
     RecentlyUnblocked,
+    /// Too many of its valid clicks in 7 days came through a channel it does not declare.
+    UndeclaredChannel,
 }
 }
 
 impl ReviewReason {
-    pub const ALL: [ReviewReason; 7] = [
+    pub const ALL: [ReviewReason; 8] = [
         ReviewReason::ReferrerMismatch,
+        ReviewReason::UndeclaredChannel,
         ReviewReason::VerificationLost,
         ReviewReason::DuplicateClaim,
         ReviewReason::BotShare,
@@ -49,6 +52,7 @@ impl ReviewReason {
             ReviewReason::ReferrerMismatch => "referrer_mismatch",
             ReviewReason::BotShare => "bot_share",
             ReviewReason::RecentlyUnblocked => "recently_unblocked",
+            ReviewReason::UndeclaredChannel => "undeclared_channel",
         }
     }
 
@@ -66,6 +70,7 @@ impl ReviewReason {
             ReviewReason::ReferrerMismatch => "Clicks come from other sites",
             ReviewReason::BotShare => "Many bot clicks",
             ReviewReason::RecentlyUnblocked => "Recently unblocked",
+            ReviewReason::UndeclaredChannel => "Clicks through an undeclared channel",
         }
     }
 
@@ -74,6 +79,7 @@ impl ReviewReason {
     pub fn weight(self) -> i64 {
         match self {
             ReviewReason::ReferrerMismatch => 40,
+            ReviewReason::UndeclaredChannel => 35,
             ReviewReason::VerificationLost => 35,
             ReviewReason::DuplicateClaim => 30,
             ReviewReason::BotShare => 25,

@@ -258,7 +258,164 @@ pub struct TrafficDay {
     /// Unique human visitors of each link that day, added over the links. In an hourly
     /// series a visitor counts in the hour of their first click of the UTC day.
     pub visitors: i64,
+    /// Valid clicks: what every figure counts. The gross is `valid` plus the `invalid`.
+    #[serde(default)]
+    pub valid: i64,
+    /// Invalid clicks by reason.
+    #[serde(default)]
+    pub invalid: InvalidCounts,
 }
+}
+
+crate::schema! {
+/// Why a click is not counted: each invalid click has exactly one reason, the first that
+/// applies in the order `bot`, `refused`, `prefetch`, `velocity`, `duplicate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvalidReason {
+    /// The user agent is a crawler's.
+    Bot,
+    /// The link was not live (source paused, blocked, or the link not approved).
+    Refused,
+    /// A prefetch or link preview (`Sec-Purpose: prefetch` and the like), not a visit.
+    Prefetch,
+    /// The visitor clicked faster than the velocity limit, across all links.
+    Velocity,
+    /// The same visitor on the same link within an hour of a counted click.
+    Duplicate,
+}
+}
+
+impl InvalidReason {
+    pub const ALL: [InvalidReason; 5] = [
+        InvalidReason::Bot,
+        InvalidReason::Refused,
+        InvalidReason::Prefetch,
+        InvalidReason::Velocity,
+        InvalidReason::Duplicate,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            InvalidReason::Bot => "bot",
+            InvalidReason::Refused => "refused",
+            InvalidReason::Prefetch => "prefetch",
+            InvalidReason::Velocity => "velocity",
+            InvalidReason::Duplicate => "duplicate",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<InvalidReason> {
+        Self::ALL.into_iter().find(|r| r.id() == id)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            InvalidReason::Bot => "Bots",
+            InvalidReason::Refused => "Refused (link not live)",
+            InvalidReason::Prefetch => "Prefetches and previews",
+            InvalidReason::Velocity => "Too fast",
+            InvalidReason::Duplicate => "Repeat clicks",
+        }
+    }
+}
+
+crate::schema! {
+/// Invalid clicks by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvalidCounts {
+    pub bot: i64,
+    pub prefetch: i64,
+    pub duplicate: i64,
+    pub velocity: i64,
+    pub refused: i64,
+}
+}
+
+impl InvalidCounts {
+    pub fn total(&self) -> i64 {
+        self.bot + self.prefetch + self.duplicate + self.velocity + self.refused
+    }
+
+    pub fn get(&self, reason: InvalidReason) -> i64 {
+        match reason {
+            InvalidReason::Bot => self.bot,
+            InvalidReason::Refused => self.refused,
+            InvalidReason::Prefetch => self.prefetch,
+            InvalidReason::Velocity => self.velocity,
+            InvalidReason::Duplicate => self.duplicate,
+        }
+    }
+}
+
+/// The observed channel of a valid click no signal places.
+pub const UNKNOWN_CHANNEL: &str = "unknown";
+
+crate::schema! {
+/// Valid clicks that came through one observed channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedChannel {
+    /// A channel id as in `GET /api/channels`, or `unknown`.
+    pub channel: String,
+    pub clicks: i64,
+    /// Whole percent of the period's valid clicks.
+    pub share: u8,
+    /// The signal that placed most of these clicks (`gclid`, `utm_medium`,
+    /// `referrer_search`, `own_site`…); absent for `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
+}
+}
+
+crate::schema! {
+/// How much of a source's traffic a channel is, as advertisers see it: a band, never a count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareBand {
+    /// Half or more of its valid clicks.
+    Most,
+    /// 15–49%.
+    Part,
+    /// Under 15%.
+    Little,
+}
+}
+
+impl ShareBand {
+    pub fn of(share: u8) -> ShareBand {
+        match share {
+            50.. => ShareBand::Most,
+            15..=49 => ShareBand::Part,
+            _ => ShareBand::Little,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ShareBand::Most => "most clicks",
+            ShareBand::Part => "part of the clicks",
+            ShareBand::Little => "a few clicks",
+        }
+    }
+}
+
+crate::schema! {
+/// A channel a source's valid clicks came through, as a band.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedBand {
+    /// A channel id as in `GET /api/channels`, or `unknown`.
+    pub channel: String,
+    pub band: ShareBand,
+}
+}
+
+/// Whole percent of `part` in `total`, rounded to the nearest; 0 when `total` is 0.
+pub fn percent(part: i64, total: i64) -> u8 {
+    if total <= 0 {
+        return 0;
+    }
+    let part = part.clamp(0, total);
+    ((part * 200 + total) / (2 * total)) as u8
 }
 
 crate::schema! {
@@ -322,6 +479,16 @@ pub struct SourceTraffic {
     pub match_rate: Option<u8>,
     /// At most ten, most clicks first.
     pub top_referrers: Vec<TopReferrer>,
+    /// Valid clicks by observed channel, most first.
+    #[serde(default)]
+    pub observed_channels: Vec<ObservedChannel>,
+    /// Whole percent of valid clicks whose observed channel the source declares; `null`
+    /// when too little traffic to judge.
+    #[serde(default)]
+    pub declared_share: Option<u8>,
+    /// The channels the source declares now.
+    #[serde(default)]
+    pub declared_channels: Vec<crate::Channel>,
 }
 }
 
@@ -336,6 +503,11 @@ pub struct CollaborationTraffic {
     pub series: Vec<TrafficDay>,
     pub referrers: ReferrerMix,
     pub match_rate: Option<u8>,
+    /// As in [`SourceTraffic`], for this link.
+    #[serde(default)]
+    pub observed_channels: Vec<ObservedChannel>,
+    #[serde(default)]
+    pub declared_share: Option<u8>,
 }
 }
 
@@ -371,6 +543,18 @@ pub struct Click {
     pub referrer_host: Option<String>,
     pub referrer_class: ReferrerClass,
     pub bot: bool,
+    /// Counted in the figures.
+    #[serde(default)]
+    pub valid: bool,
+    /// Why not, for an invalid click.
+    #[serde(default)]
+    pub invalid_reason: Option<InvalidReason>,
+    /// The channel it came through (a channel id or `unknown`), for a valid click.
+    #[serde(default)]
+    pub observed_channel: Option<String>,
+    /// The name of the signal that told the channel, e.g. `gclid`; never its value.
+    #[serde(default)]
+    pub signal: Option<String>,
 }
 }
 

@@ -185,6 +185,21 @@ pub struct Config {
     #[arg(long, env = "REVIEW_BOT_PERCENT", default_value_t = 50, global = true,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub review_bot_percent: u32,
+    /// A source joins the queue when more than this percent of its valid clicks in 7 days
+    /// came through a channel it does not declare (with at least `--review-min-clicks`).
+    #[arg(long, env = "REVIEW_UNDECLARED_PERCENT", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub review_undeclared_percent: u32,
+    /// One visitor's clicks beyond this many a minute, across all links, are invalid
+    /// (`velocity`).
+    #[arg(long, env = "CLICK_VELOCITY_PER_MINUTE", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub click_velocity_per_minute: u32,
+    /// Snowplow referer-parser's `referers.json` (GPL-3.0 data, read at start-up, not
+    /// compiled in), which tells search engines, social networks and webmail apart.
+    /// Unset: `server/data/referers/referers.json` of the source tree when it is there.
+    #[arg(long, env = "REFERRERS_FILE", global = true)]
+    pub referrers_file: Option<PathBuf>,
     /// Fewer clicks than this in 7 days are too few to judge a source's traffic by.
     #[arg(long, env = "REVIEW_MIN_CLICKS", default_value_t = 100, global = true,
           value_parser = clap::value_parser!(i64).range(1..))]
@@ -398,6 +413,9 @@ impl Config {
             review_sweep_secs: 300,
             review_mismatch_percent: 40,
             review_bot_percent: 50,
+            review_undeclared_percent: 30,
+            click_velocity_per_minute: 30,
+            referrers_file: None,
             review_min_clicks: 100,
             max_sources_per_partner: 1_000,
             max_programs_per_advertiser: 200,
@@ -460,8 +478,23 @@ impl Config {
         crate::db::review::Thresholds {
             mismatch_percent: self.review_mismatch_percent as i64,
             bot_percent: self.review_bot_percent as i64,
+            undeclared_percent: self.review_undeclared_percent as i64,
             min_clicks: self.review_min_clicks,
         }
+    }
+
+    /// The drain's judge: its referrer data and velocity limit. A referrer file that is
+    /// set but cannot be read is an error; the default one missing is a warning.
+    pub fn judge(&self) -> Result<crate::clicks::judge::Judge, String> {
+        use crate::clicks::referrers::Referrers;
+        let referrers = match &self.referrers_file {
+            Some(path) => Referrers::load(path)?,
+            None => Referrers::bundled()?,
+        };
+        Ok(crate::clicks::judge::Judge::new(
+            referrers,
+            self.click_velocity_per_minute,
+        ))
     }
 
     /// How the email outbox retries.

@@ -73,10 +73,14 @@ impl AppState {
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
             ),
             guard: Arc::new(guard::Perimeter::from_config(&config)),
-            clicks: Arc::new(clicks::Ledger::open(
-                &config.journal_dir(),
-                config.click_memory_max as usize,
-            )?),
+            clicks: Arc::new(
+                clicks::Ledger::open(&config.journal_dir(), config.click_memory_max as usize)?
+                    .with_judge(
+                        config
+                            .judge()
+                            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+                    ),
+            ),
             db,
             config: Arc::new(config),
         })

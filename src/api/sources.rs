@@ -27,6 +27,8 @@ pub struct SourceQuery {
     pub cursor: Option<String>,
     /// Only sources whose partner proved control of the site.
     pub verified: bool,
+    /// Marketplace only: sources whose observed channels match those declared.
+    pub observed_matches: bool,
 }
 
 pub const DEFAULT_SORT: Sort = Sort::new(SortField::UpdatedAt, true);
@@ -42,6 +44,7 @@ impl Default for SourceQuery {
             limit: model::list::DEFAULT_LIMIT,
             cursor: None,
             verified: false,
+            observed_matches: false,
         }
     }
 }
@@ -54,6 +57,7 @@ impl SourceQuery {
             || self.visibility.is_some()
             || !self.channels.is_empty()
             || self.verified
+            || self.observed_matches
     }
 
     /// `key=value` pairs, leaving out defaults so URLs stay short.
@@ -73,6 +77,9 @@ impl SourceQuery {
         }
         if self.verified {
             pairs.push(("verified", "true".to_string()));
+        }
+        if self.observed_matches {
+            pairs.push(("observed_matches", "true".to_string()));
         }
         if self.sort != DEFAULT_SORT {
             pairs.push(("sort", self.sort.to_param()));

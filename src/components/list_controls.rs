@@ -53,6 +53,7 @@ impl ListState {
                 .unwrap_or(model::list::DEFAULT_LIMIT),
             cursor: params.get("cursor").filter(|c| !c.is_empty()),
             verified: params.get("verified").as_deref() == Some("true"),
+            observed_matches: params.get("observed_matches").as_deref() == Some("true"),
         };
         let prev = if query.cursor.is_some() {
             all("prev")
@@ -286,6 +287,20 @@ pub fn Filters(
                     />
                     <label for="filter-verified">"Verified only"</label>
                 </span>
+                {channels_only.then(|| view! {
+                    <span class="check">
+                        <input
+                            type="checkbox"
+                            id="filter-observed"
+                            prop:checked=move || state.with(|s| s.query.observed_matches)
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                update(&|q| q.observed_matches = on);
+                            }
+                        />
+                        <label for="filter-observed">"Observed matches declared"</label>
+                    </span>
+                })}
             </div>
             {move || {
                 state.with(|s| s.query.is_filtered()).then(|| {

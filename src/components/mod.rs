@@ -17,6 +17,7 @@ pub mod list_controls;
 pub mod load;
 pub mod notice;
 pub mod notification_bell;
+pub mod observed_channels;
 pub mod program_form;
 pub mod program_settings;
 pub mod record;

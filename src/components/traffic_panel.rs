@@ -103,6 +103,12 @@ fn TrafficView(
             {move || traffic.with_loaded(|t| match_rate_sentence(t.match_rate, t.declared_site.as_deref()))}
         </p>
         <TrafficChart series id=format!("traffic-{id}")/>
+        {move || traffic.with_loaded(crate::components::observed_channels::validity)}
+        {move || traffic.with_loaded(|t| view! {
+            <crate::components::observed_channels::ObservedChannels
+                traffic=t.clone()
+                on_added=Callback::new(move |()| traffic.refresh())/>
+        })}
         {move || traffic.with_loaded(evidence).flatten()}
     }
 }

@@ -263,7 +263,12 @@ fn MarketRow(
                     <span class="visually-hidden">" (opens in a new tab)"</span>
                 </a>
             </td>
-            <td data-label="Channels"><ul class="tags">{channels}</ul></td>
+            <td data-label="Channels">
+                <ul class="tags">{channels}</ul>
+                {(!source.observed_channels.is_empty()).then(|| view! {
+                    <span class="cell-sub">{observed_words(&source)}</span>
+                })}
+            </td>
             // A band, never the exact count (the API sends none).
             <td data-label="Traffic">{source.volume_band.label()}</td>
             <td data-label="Match rate">{match_rate_cell(source.match_rate_30d)}</td>
@@ -296,4 +301,23 @@ fn MarketRow(
             </td>
         </tr>
     }
+}
+
+/// "Observed: Paid Search (most clicks), Content (part of the clicks)", and whether that
+/// matches what the source declares.
+fn observed_words(source: &MarketplaceSource) -> String {
+    let bands: Vec<String> = source
+        .observed_channels
+        .iter()
+        .map(|o| {
+            let name = model::Channel::from_id(&o.channel).map_or("Unknown", |c| c.label());
+            format!("{name} ({})", o.band.label())
+        })
+        .collect();
+    let verdict = match source.observed_matches {
+        Some(true) => " — matches the declared channels",
+        Some(false) => " — not the declared channels",
+        None => "",
+    };
+    format!("Observed: {}{verdict}", bands.join(", "))
 }

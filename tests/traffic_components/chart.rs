@@ -25,6 +25,12 @@ pub(crate) fn day(n: u32, redirected: i64, refused: i64, bots: i64) -> TrafficDa
         refused,
         bots,
         visitors: redirected,
+        valid: redirected,
+        invalid: model::traffic::InvalidCounts {
+            bot: bots,
+            refused,
+            ..Default::default()
+        },
     }
 }
 

@@ -271,6 +271,8 @@ pub(crate) fn last_day() -> Vec<TrafficDay> {
                 refused: if (day, hour) == (3, 20) { 3 } else { 0 },
                 bots: if (day, hour) == (4, 2) { 7 } else { 0 },
                 visitors: 5,
+                valid: 0,
+                invalid: Default::default(),
             }
         })
         .collect()

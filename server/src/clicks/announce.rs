@@ -105,7 +105,7 @@ pub async fn insert(
                                WHERE e.traffic_source_id = w.traffic_source_id AND e.kind = 'traffic'
                                  AND e.account_id = w.account_id AND e.at > ${})
              RETURNING traffic_source_id, account_id",
-            super::store::placeholders(chunk.len(), 3),
+            super::sql::placeholders(chunk.len(), 3),
             n + 1,
             n + 2
         );
@@ -152,6 +152,10 @@ mod tests {
             bot: false,
             visitor_hash: String::new(),
             deep_link: None,
+            prefetch: false,
+            click_param: None,
+            utm_channel: None,
+            verdict: None,
         }
     }
 

@@ -462,6 +462,10 @@ mod tests {
             bot: false,
             visitor_hash: "h".into(),
             deep_link: None,
+            prefetch: false,
+            click_param: None,
+            utm_channel: None,
+            verdict: None,
         }
     }
 

@@ -8,6 +8,7 @@
 //!    read-only), the click is written to the database before the answer instead, and
 //!    only when neither can keep it is the visitor sent on with the click counted lost;
 //! 5. the drain ([`Ledger::drain`], every `--click-drain-ms`): sealed journal segments
+//!    judged by [`judge`] (valid or why not, the observed channel), then
 //!    written to the database in batches by [`store`] ([`store_sqlite`] on SQLite), events
 //!    and rollups in one transaction, idempotent by click id; segments left by a killed process are replayed
 //!    at start-up;
@@ -19,9 +20,13 @@
 pub mod announce;
 pub mod classify;
 pub mod event;
+pub mod hints;
 pub mod journal;
+pub mod judge;
+pub mod referrers;
 pub mod resolve;
 pub mod retention;
+pub mod sql;
 pub mod store;
 pub mod store_sqlite;
 pub mod visitor;
@@ -49,6 +54,10 @@ pub struct Visit<'a> {
     pub ip: Option<IpAddr>,
     /// `followed` or `refused` when the click asked for a deep link (`?to=`).
     pub deep_link: Option<&'static str>,
+    /// A prefetch or preview ([`hints::prefetch`]).
+    pub prefetch: bool,
+    /// The tracking link's query string, read for [`hints::query`] and not kept.
+    pub query: Option<&'a str>,
 }
 
 pub struct Ledger {
@@ -64,6 +73,7 @@ pub struct Ledger {
     draining: tokio::sync::Mutex<()>,
     /// New clicks whose live announcement waits for the end of its window.
     owed: announce::Owed,
+    judge: judge::Judge,
     /// Most clicks of `waiting` held in memory; the journal alone holds the rest.
     memory_max: usize,
     counters: Arc<ClickCounters>,
@@ -115,12 +125,19 @@ impl Ledger {
             owed: announce::Owed::default(),
             memory_max,
             counters: Arc::default(),
+            judge: judge::Judge::new(referrers::Referrers::default(), 30),
         })
     }
 
     /// The click counters (shared: a metrics exporter may keep a clone).
     pub fn counters(&self) -> Arc<ClickCounters> {
         self.counters.clone()
+    }
+
+    /// Judges with `judge` (its referrer data and velocity limit) instead of the default.
+    pub fn with_judge(mut self, judge: judge::Judge) -> Ledger {
+        self.judge = judge;
+        self
     }
 
     /// Records one click on `link` and returns its click id. When this returns the click
@@ -139,6 +156,7 @@ impl Ledger {
             Status::Paused => ClickOutcome::RefusedPaused,
             Status::Blocked => ClickOutcome::RefusedBlocked,
         };
+        let (click_param, utm_channel) = hints::query(visit.query);
         let event = ClickEvent {
             click_id: crate::codes::click_id(at),
             at,
@@ -155,6 +173,10 @@ impl Ledger {
                 .salts
                 .visitor_hash(at, visit.ip, visit.user_agent.unwrap_or("")),
             deep_link: visit.deep_link.map(str::to_string),
+            prefetch: visit.prefetch,
+            click_param: click_param.map(str::to_string),
+            utm_channel: utm_channel.map(str::to_string),
+            verdict: None,
         };
         let click_id = event.click_id.clone();
         let journal_error = match self.journal.append(event.clone()).await {
@@ -171,7 +193,13 @@ impl Ledger {
                 e
             }
         };
-        match store::store(db, &self.partitions, std::slice::from_ref(&event)).await {
+        // Judged as the drain would, then written: the figures count it the same way.
+        let mut one = vec![event];
+        let kept = match self.judge.judge(db, &mut one).await {
+            Ok(()) => store::store(db, &self.partitions, &one).await,
+            Err(e) => Err(e),
+        };
+        match kept {
             Ok(done) => {
                 self.counters
                     .stored_directly
@@ -213,7 +241,7 @@ impl Ledger {
             else {
                 break;
             };
-            let segment = match events {
+            let mut segment = match events {
                 Some(events) => events,
                 None => match tokio::task::spawn_blocking(move || journal::read_segment(&path))
                     .await
@@ -230,6 +258,7 @@ impl Ledger {
                 },
             };
             let started = std::time::Instant::now();
+            self.judge.judge(db, &mut segment).await?;
             let done = store::store(db, &self.partitions, &segment).await?;
             tracing::debug!(
                 clicks = segment.len(),
@@ -431,6 +460,8 @@ mod tests {
             user_agent: Some("Mozilla/5.0"),
             ip: None,
             deep_link: None,
+            prefetch: false,
+            query: None,
         };
         for round in 1..=3 {
             for _ in 0..3 {

@@ -107,6 +107,11 @@ pub async fn prune(db: &Db, partitions: &Partitions, cutoff_ms: i64) -> Result<u
         "DELETE FROM click_referrers_hourly WHERE {row_id} IN (SELECT {row_id} FROM click_referrers_hourly WHERE hour < $1 LIMIT $2)"
     );
     delete_in_batches(db, &referrers, cutoff_day).await?;
+    // The hourly observed channels likewise (the daily ones stay, like the other rollups).
+    let channels = format!(
+        "DELETE FROM click_channels_hourly WHERE {row_id} IN (SELECT {row_id} FROM click_channels_hourly WHERE hour < $1 LIMIT $2)"
+    );
+    delete_in_batches(db, &channels, cutoff_day).await?;
     Ok(pruned)
 }
 

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use model::traffic::{ClickOutcome, ReferrerClass};
+use model::traffic::{ClickOutcome, InvalidReason, ReferrerClass, UNKNOWN_CHANNEL};
 use sqlx::{Any, Row, Transaction};
 
 use super::announce::{self, Announcement};
@@ -35,6 +35,10 @@ pub struct Counts {
     pub mismatched: i64,
     pub no_referrer: i64,
     pub visitors: i64,
+    pub valid: i64,
+    pub prefetch: i64,
+    pub duplicate: i64,
+    pub velocity: i64,
 }
 
 impl Counts {
@@ -48,10 +52,21 @@ impl Counts {
         } else {
             self.refused += 1;
         }
-        match e.referrer_class {
-            ReferrerClass::Match => self.matched += 1,
-            ReferrerClass::Mismatch => self.mismatched += 1,
-            ReferrerClass::None => self.no_referrer += 1,
+        match e.invalid() {
+            None => {
+                self.valid += 1;
+                // The referrer mix, like every figure, is of valid clicks.
+                match e.referrer_class {
+                    ReferrerClass::Match => self.matched += 1,
+                    ReferrerClass::Mismatch => self.mismatched += 1,
+                    ReferrerClass::None => self.no_referrer += 1,
+                }
+            }
+            Some(InvalidReason::Prefetch) => self.prefetch += 1,
+            Some(InvalidReason::Duplicate) => self.duplicate += 1,
+            Some(InvalidReason::Velocity) => self.velocity += 1,
+            // Counted as `bots` and `refused` above.
+            Some(InvalidReason::Bot | InvalidReason::Refused) => {}
         }
     }
 }
@@ -67,7 +82,14 @@ pub struct Rollups<'e> {
     pub referrers_hourly: BTreeMap<(i64, i64, &'e str), (bool, i64)>,
     /// collaboration → (redirected, refused), bots included.
     pub links: BTreeMap<i64, (i64, i64)>,
+    /// (collaboration, day, observed channel, signal or "") → (source, valid clicks).
+    pub channels: BTreeMap<ChannelKey, (i64, i64)>,
+    /// The same per hour.
+    pub channels_hourly: BTreeMap<ChannelKey, (i64, i64)>,
 }
+
+/// (collaboration, period start, observed channel, signal name or "").
+pub type ChannelKey = (i64, i64, &'static str, &'static str);
 
 impl<'e> Rollups<'e> {
     /// The rollups of `fresh` (events just inserted), before visitors.
@@ -86,7 +108,16 @@ impl<'e> Rollups<'e> {
                 .or_insert((source, Counts::default()))
                 .1
                 .add(e);
-            if let (false, Some(host)) = (e.bot, e.referrer_host.as_deref()) {
+            if let Some(v) = e.verdict.as_ref().filter(|v| v.valid()) {
+                let channel = v.channel.unwrap_or(UNKNOWN_CHANNEL);
+                let signal = v.signal.unwrap_or("");
+                for (rows, at) in [(&mut r.channels, day), (&mut r.channels_hourly, hour)] {
+                    rows.entry((e.collaboration_id, at, channel, signal))
+                        .or_insert((source, 0))
+                        .1 += 1;
+                }
+            }
+            if let (true, Some(host)) = (e.valid(), e.referrer_host.as_deref()) {
                 let matches = e.referrer_class == ReferrerClass::Match;
                 for (rows, at) in [(&mut r.referrers, day), (&mut r.referrers_hourly, hour)] {
                     let entry = rows.entry((source, at, host)).or_insert((false, 0));
@@ -200,6 +231,14 @@ async fn store_in(
         &rollups.referrers_hourly,
     )
     .await?;
+    upsert_channels(tx, "click_channels_daily", "day", &rollups.channels).await?;
+    upsert_channels(
+        tx,
+        "click_channels_hourly",
+        "hour",
+        &rollups.channels_hourly,
+    )
+    .await?;
     for (id, (redirected, refused)) in &rollups.links {
         sqlx::query(LINK_COUNTERS)
             .bind(*redirected)
@@ -218,21 +257,7 @@ async fn store_in(
 
 pub const LINK_COUNTERS: &str = "UPDATE collaborations SET clicks = clicks + $1, refused_clicks = refused_clicks + $2 WHERE id = $3";
 
-/// `($1, $2, …), (…)` for `rows` rows of `cols` columns.
-pub(super) fn placeholders(rows: usize, cols: usize) -> String {
-    let mut out = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        out.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..cols {
-            if c > 0 {
-                out.push_str(", ");
-            }
-            out.push_str(&format!("${}", r * cols + c + 1));
-        }
-        out.push(')');
-    }
-    out
-}
+pub(super) use super::sql::placeholders;
 
 /// Inserts the events it does not have yet; returns the ids it inserted.
 async fn insert_events(
@@ -243,9 +268,9 @@ async fn insert_events(
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO click_events (click_id, at, collaboration_id, traffic_source_id, program_id, partner_id, advertiser_id,
-                outcome, referrer_host, referrer_class, bot, visitor_hash, deep_link) VALUES {}
+                outcome, referrer_host, referrer_class, bot, visitor_hash, deep_link, valid, invalid_reason, observed_channel, channel_signal) VALUES {}
              ON CONFLICT DO NOTHING RETURNING click_id",
-            placeholders(chunk.len(), 13)
+            placeholders(chunk.len(), 17)
         );
         let mut q = sqlx::query(&sql);
         for e in chunk {
@@ -262,7 +287,11 @@ async fn insert_events(
                 .bind(e.referrer_class.id())
                 .bind(i64::from(e.bot))
                 .bind(&e.visitor_hash)
-                .bind(e.deep_link.as_deref());
+                .bind(e.deep_link.as_deref())
+                .bind(i64::from(e.valid()))
+                .bind(e.invalid().map(|r| r.id()))
+                .bind(e.verdict.as_ref().and_then(|v| v.channel))
+                .bind(e.verdict.as_ref().and_then(|v| v.signal));
         }
         for row in q.fetch_all(&mut **tx).await? {
             inserted.insert(row.try_get::<String, _>(0)?);
@@ -301,6 +330,27 @@ async fn new_visitors(
     Ok(new)
 }
 
+/// The `DO UPDATE SET` of a counts upsert into `table`: every counter added.
+pub(super) fn counts_update(table: &str) -> String {
+    [
+        "redirected",
+        "refused",
+        "bots",
+        "matched",
+        "mismatched",
+        "no_referrer",
+        "visitors",
+        "valid",
+        "prefetch",
+        "duplicate",
+        "velocity",
+    ]
+    .iter()
+    .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
 async fn upsert_counts(
     tx: &mut Transaction<'static, Any>,
     table: &str,
@@ -310,13 +360,11 @@ async fn upsert_counts(
     let rows: Vec<_> = rows.iter().collect();
     for chunk in rows.chunks(ROWS_PER_STATEMENT / 2) {
         let sql = format!(
-            "INSERT INTO {table} (collaboration_id, {period}, traffic_source_id, redirected, refused, bots, matched, mismatched, no_referrer, visitors)
-             VALUES {} ON CONFLICT (collaboration_id, {period}) DO UPDATE SET
-               redirected = {table}.redirected + excluded.redirected, refused = {table}.refused + excluded.refused,
-               bots = {table}.bots + excluded.bots, matched = {table}.matched + excluded.matched,
-               mismatched = {table}.mismatched + excluded.mismatched, no_referrer = {table}.no_referrer + excluded.no_referrer,
-               visitors = {table}.visitors + excluded.visitors",
-            placeholders(chunk.len(), 10)
+            "INSERT INTO {table} (collaboration_id, {period}, traffic_source_id, redirected, refused, bots, matched, mismatched, no_referrer, visitors,
+                valid, prefetch, duplicate, velocity)
+             VALUES {} ON CONFLICT (collaboration_id, {period}) DO UPDATE SET {}",
+            placeholders(chunk.len(), 14),
+            counts_update(table)
         );
         let mut q = sqlx::query(&sql);
         for ((collaboration, at), (source, c)) in chunk {
@@ -330,7 +378,11 @@ async fn upsert_counts(
                 .bind(c.matched)
                 .bind(c.mismatched)
                 .bind(c.no_referrer)
-                .bind(c.visitors);
+                .bind(c.visitors)
+                .bind(c.valid)
+                .bind(c.prefetch)
+                .bind(c.duplicate)
+                .bind(c.velocity);
         }
         q.execute(&mut **tx).await?;
     }
@@ -359,6 +411,35 @@ async fn upsert_referrers(
                 .bind(*at)
                 .bind(*host)
                 .bind(i64::from(*matches))
+                .bind(*clicks);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// `click_channels_daily` (by `day`) or `click_channels_hourly` (by `hour`).
+async fn upsert_channels(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    period: &str,
+    rows: &BTreeMap<ChannelKey, (i64, i64)>,
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<_> = rows.iter().collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT / 2) {
+        let sql = format!(
+            "INSERT INTO {table} (collaboration_id, {period}, traffic_source_id, channel, signal_name, clicks) VALUES {}
+             ON CONFLICT (collaboration_id, {period}, channel, signal_name) DO UPDATE SET clicks = {table}.clicks + excluded.clicks",
+            placeholders(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((collaboration, at, channel, signal), (source, clicks)) in chunk {
+            q = q
+                .bind(*collaboration)
+                .bind(*at)
+                .bind(*source)
+                .bind(*channel)
+                .bind(*signal)
                 .bind(*clicks);
         }
         q.execute(&mut **tx).await?;

@@ -13,7 +13,9 @@ use rusqlite::{params, Connection, TransactionBehavior};
 
 use super::announce::{self, Announcement};
 use super::event::ClickEvent;
-use super::store::{visitor_keys, Counts, Rollups, Stored, EVENTS_PER_TRANSACTION};
+use super::store::{
+    counts_update, visitor_keys, ChannelKey, Counts, Rollups, Stored, EVENTS_PER_TRANSACTION,
+};
 
 /// Stores `events` (idempotent by click id).
 pub fn store(file: &Path, events: &[ClickEvent]) -> rusqlite::Result<Stored> {
@@ -42,8 +44,8 @@ fn store_in(
 ) -> rusqlite::Result<(usize, Vec<Announcement>)> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO click_events (click_id, at, collaboration_id, traffic_source_id, program_id, partner_id, advertiser_id,
-            outcome, referrer_host, referrer_class, bot, visitor_hash, deep_link)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING",
+            outcome, referrer_host, referrer_class, bot, visitor_hash, deep_link, valid, invalid_reason, observed_channel, channel_signal)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT DO NOTHING",
     )?;
     let mut fresh = Vec::with_capacity(events.len());
     for e in events {
@@ -61,6 +63,10 @@ fn store_in(
             i64::from(e.bot),
             e.visitor_hash,
             e.deep_link,
+            i64::from(e.valid()),
+            e.invalid().map(|r| r.id()),
+            e.verdict.as_ref().and_then(|v| v.channel),
+            e.verdict.as_ref().and_then(|v| v.signal),
         ])?;
         if n == 1 {
             fresh.push(e);
@@ -86,6 +92,13 @@ fn store_in(
         "click_referrers_hourly",
         "hour",
         &rollups.referrers_hourly,
+    )?;
+    upsert_channels(tx, "click_channels_daily", "day", &rollups.channels)?;
+    upsert_channels(
+        tx,
+        "click_channels_hourly",
+        "hour",
+        &rollups.channels_hourly,
     )?;
     let mut link = tx.prepare_cached(
         "UPDATE collaborations SET clicks = clicks + ?1, refused_clicks = refused_clicks + ?2 WHERE id = ?3",
@@ -118,12 +131,10 @@ fn upsert_counts(
     rows: &std::collections::BTreeMap<(i64, i64), (i64, Counts)>,
 ) -> rusqlite::Result<()> {
     let mut upsert = tx.prepare_cached(&format!(
-        "INSERT INTO {table} (collaboration_id, {period}, traffic_source_id, redirected, refused, bots, matched, mismatched, no_referrer, visitors)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (collaboration_id, {period}) DO UPDATE SET
-           redirected = {table}.redirected + excluded.redirected, refused = {table}.refused + excluded.refused,
-           bots = {table}.bots + excluded.bots, matched = {table}.matched + excluded.matched,
-           mismatched = {table}.mismatched + excluded.mismatched, no_referrer = {table}.no_referrer + excluded.no_referrer,
-           visitors = {table}.visitors + excluded.visitors"
+        "INSERT INTO {table} (collaboration_id, {period}, traffic_source_id, redirected, refused, bots, matched, mismatched, no_referrer, visitors,
+            valid, prefetch, duplicate, velocity)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (collaboration_id, {period}) DO UPDATE SET {}",
+        counts_update(table)
     ))?;
     for ((collaboration, at), (source, c)) in rows {
         upsert.execute(params![
@@ -136,7 +147,11 @@ fn upsert_counts(
             c.matched,
             c.mismatched,
             c.no_referrer,
-            c.visitors
+            c.visitors,
+            c.valid,
+            c.prefetch,
+            c.duplicate,
+            c.velocity
         ])?;
     }
     Ok(())
@@ -156,6 +171,23 @@ fn upsert_referrers(
     ))?;
     for ((source, at, host), (matches, clicks)) in rows {
         upsert.execute(params![source, at, host, i64::from(*matches), clicks])?;
+    }
+    Ok(())
+}
+
+/// `click_channels_daily` (by `day`) or `click_channels_hourly` (by `hour`).
+fn upsert_channels(
+    tx: &Connection,
+    table: &str,
+    period: &str,
+    rows: &std::collections::BTreeMap<ChannelKey, (i64, i64)>,
+) -> rusqlite::Result<()> {
+    let mut upsert = tx.prepare_cached(&format!(
+        "INSERT INTO {table} (collaboration_id, {period}, traffic_source_id, channel, signal_name, clicks) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (collaboration_id, {period}, channel, signal_name) DO UPDATE SET clicks = {table}.clicks + excluded.clicks"
+    ))?;
+    for ((collaboration, at, channel, signal), (source, clicks)) in rows {
+        upsert.execute(params![collaboration, at, source, channel, signal, clicks])?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod collaborations;
 pub mod notifications;
+pub mod observed;
 pub mod outbox;
 pub mod programs;
 pub mod review;

@@ -6,19 +6,19 @@ use std::collections::HashMap;
 
 use model::program::Collaboration;
 use model::traffic::{
-    Click, ClickOutcome, CollaborationTraffic, Period, ReferrerClass, ReferrerMix, SourceTraffic,
-    TopReferrer, TrafficDay, LIST_WINDOW_DAYS,
+    Click, ClickOutcome, CollaborationTraffic, InvalidCounts, InvalidReason, Period, ReferrerClass,
+    ReferrerMix, SourceTraffic, TopReferrer, TrafficDay, LIST_WINDOW_DAYS,
 };
 use model::TrafficSource;
 use sqlx::Row;
 
-use super::Db;
+use super::{observed, Db};
 use crate::clicks::classify;
 use crate::clicks::store::{window_start, HOUR_MS};
 use crate::clicks::visitor::DAY_MS;
 use crate::time::{now_ms, rfc3339};
 
-/// Human clicks and their referrer mix over a window.
+/// Valid clicks and their referrer mix over a window.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Figures {
     pub clicks: i64,
@@ -55,7 +55,7 @@ async fn figures_by(db: &Db, of: FiguresOf<'_>) -> Result<HashMap<i64, Figures>,
         ),
     };
     let sql = format!(
-        "SELECT {key} AS k, CAST(COALESCE(SUM(d.redirected + d.refused), 0) AS BIGINT) AS clicks,
+        "SELECT {key} AS k, CAST(COALESCE(SUM(d.valid), 0) AS BIGINT) AS clicks,
                 CAST(COALESCE(SUM(d.matched), 0) AS BIGINT) AS m, CAST(COALESCE(SUM(d.mismatched), 0) AS BIGINT) AS x,
                 CAST(COALESCE(SUM(d.no_referrer), 0) AS BIGINT) AS n
          FROM click_daily d WHERE d.day >= $1 AND {filter} GROUP BY {key}"
@@ -141,6 +141,8 @@ struct Buckets {
     column: &'static str,
     /// `click_referrers_hourly` or `click_referrers_daily`.
     referrers: &'static str,
+    /// `click_channels_hourly` or `click_channels_daily`.
+    channels: &'static str,
     /// The first bucket's start, Unix ms.
     start: i64,
     /// A bucket's length, ms.
@@ -158,6 +160,7 @@ impl Buckets {
                 table: "click_hourly",
                 column: "hour",
                 referrers: "click_referrers_hourly",
+                channels: "click_channels_hourly",
                 start: now - now.rem_euclid(HOUR_MS) - (hours as i64 - 1) * HOUR_MS,
                 step: HOUR_MS,
                 count: hours,
@@ -167,6 +170,7 @@ impl Buckets {
                 table: "click_daily",
                 column: "day",
                 referrers: "click_referrers_daily",
+                channels: "click_channels_daily",
                 start: window_start(now, days),
                 step: DAY_MS,
                 count: days,
@@ -183,6 +187,8 @@ impl Buckets {
             refused: 0,
             bots: 0,
             visitors: 0,
+            valid: 0,
+            invalid: InvalidCounts::default(),
         }
     }
 
@@ -218,7 +224,9 @@ async fn series_by(
         "SELECT {key} AS k, {column} AS at, CAST(SUM(redirected) AS BIGINT) AS redirected,
                 CAST(SUM(refused) AS BIGINT) AS refused, CAST(SUM(bots) AS BIGINT) AS bots,
                 CAST(SUM(visitors) AS BIGINT) AS visitors, CAST(SUM(matched) AS BIGINT) AS m,
-                CAST(SUM(mismatched) AS BIGINT) AS x, CAST(SUM(no_referrer) AS BIGINT) AS n
+                CAST(SUM(mismatched) AS BIGINT) AS x, CAST(SUM(no_referrer) AS BIGINT) AS n,
+                CAST(SUM(valid) AS BIGINT) AS valid, CAST(SUM(prefetch) AS BIGINT) AS prefetch,
+                CAST(SUM(duplicate) AS BIGINT) AS duplicate, CAST(SUM(velocity) AS BIGINT) AS velocity
          FROM {table} WHERE {column} >= $1 AND {filter} GROUP BY {key}, {column}"
     );
     let rows = sqlx::query(&sql)
@@ -233,13 +241,22 @@ async fn series_by(
         mix.matched += row.try_get::<i64, _>("m")?;
         mix.mismatched += row.try_get::<i64, _>("x")?;
         mix.none += row.try_get::<i64, _>("n")?;
+        let (bots, refused) = (row.try_get("bots")?, row.try_get("refused")?);
         by_bucket.insert(
             at,
             TrafficDay {
                 redirected: row.try_get("redirected")?,
-                refused: row.try_get("refused")?,
-                bots: row.try_get("bots")?,
+                refused,
+                bots,
                 visitors: row.try_get("visitors")?,
+                valid: row.try_get("valid")?,
+                invalid: InvalidCounts {
+                    bot: bots,
+                    refused,
+                    prefetch: row.try_get("prefetch")?,
+                    duplicate: row.try_get("duplicate")?,
+                    velocity: row.try_get("velocity")?,
+                },
                 ..buckets.point(at)
             },
         );
@@ -288,6 +305,24 @@ pub async fn source_traffic(
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
+    let mix = observed::mix_by(
+        db,
+        buckets.channels,
+        buckets.column,
+        "traffic_source_id",
+        "traffic_source_id = $2",
+        buckets.start,
+        source_id,
+    )
+    .await?
+    .remove(&source_id)
+    .unwrap_or_default();
+    let declared = observed::declared(db, &[source_id])
+        .await?
+        .get(&source_id)
+        .copied()
+        .unwrap_or(0);
+    let (observed_channels, declared_share) = observed::summarise(&mix, declared);
     let (days, hours) = lengths(period);
     Ok(SourceTraffic {
         traffic_source_id: source_id,
@@ -298,6 +333,9 @@ pub async fn source_traffic(
         series,
         referrers,
         top_referrers,
+        observed_channels,
+        declared_share,
+        declared_channels: model::Channel::from_mask(declared),
     })
 }
 
@@ -325,10 +363,27 @@ pub async fn program_traffic(
         &buckets,
     )
     .await?;
+    let mut mixes = observed::mix_by(
+        db,
+        buckets.channels,
+        buckets.column,
+        "collaboration_id",
+        "collaboration_id IN (SELECT id FROM collaborations WHERE program_id = $2)",
+        buckets.start,
+        program_id,
+    )
+    .await?;
+    let sources: Vec<i64> = collaborations.iter().map(|c| c.traffic_source_id).collect();
+    let declared = observed::declared(db, &sources).await?;
     Ok(collaborations
         .iter()
         .map(|c| {
             let (series, referrers) = found.remove(&c.id).unwrap_or_else(|| buckets.empty());
+            let mix = mixes.remove(&c.id).unwrap_or_default();
+            let (observed_channels, declared_share) = observed::summarise(
+                &mix,
+                declared.get(&c.traffic_source_id).copied().unwrap_or(0),
+            );
             CollaborationTraffic {
                 collaboration_id: c.id,
                 traffic_source_id: c.traffic_source_id,
@@ -337,6 +392,8 @@ pub async fn program_traffic(
                 match_rate: referrers.match_rate(),
                 series,
                 referrers,
+                observed_channels,
+                declared_share,
             }
         })
         .collect())
@@ -346,7 +403,8 @@ pub async fn program_traffic(
 pub async fn click(db: &Db, click_id: &str) -> Result<Option<(Click, i64)>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT e.click_id, e.at, e.collaboration_id, e.traffic_source_id, e.program_id, e.advertiser_id, e.outcome,
-                e.referrer_host, e.referrer_class, e.bot, s.name AS source_name, p.name AS program_name
+                e.referrer_host, e.referrer_class, e.bot, e.valid, e.invalid_reason, e.observed_channel,
+                e.channel_signal, s.name AS source_name, p.name AS program_name
          FROM click_events e JOIN traffic_sources s ON s.id = e.traffic_source_id JOIN programs p ON p.id = e.program_id
          WHERE e.click_id = $1",
     )
@@ -370,6 +428,13 @@ pub async fn click(db: &Db, click_id: &str) -> Result<Option<(Click, i64)>, sqlx
         referrer_host: row.try_get("referrer_host")?,
         referrer_class: ReferrerClass::from_id(&class).ok_or_else(|| decode("referrer_class"))?,
         bot: row.try_get::<i64, _>("bot")? != 0,
+        valid: row.try_get::<i64, _>("valid")? != 0,
+        invalid_reason: match row.try_get::<Option<String>, _>("invalid_reason")? {
+            Some(r) => Some(InvalidReason::from_id(&r).ok_or_else(|| decode("invalid_reason"))?),
+            None => None,
+        },
+        observed_channel: row.try_get("observed_channel")?,
+        signal: row.try_get("channel_signal")?,
     };
     Ok(Some((click, row.try_get("advertiser_id")?)))
 }

@@ -5,10 +5,10 @@ use super::path::Path;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use model::program::MarketplaceSource;
-use model::traffic::VolumeBand;
+use model::traffic::{ObservedBand, ShareBand, VolumeBand, LIST_WINDOW_DAYS};
 use model::verification::VerificationState;
 use model::{
-    Account, ApiErrorBody, Page, Role, Sort, SortField, Status, TrafficSource, Visibility,
+    Account, ApiErrorBody, Channel, Page, Role, Sort, SortField, Status, TrafficSource, Visibility,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -19,7 +19,9 @@ use super::auth::SignedIn;
 use super::error::{AppError, AppResult};
 use super::json::ApiJson;
 use super::list_params::{ListParams, Query};
-use crate::db::sources;
+use crate::clicks::store::window_start;
+use crate::db::sources::Cursor;
+use crate::db::{observed, sources};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -67,7 +69,15 @@ pub struct MarketplaceParams {
     pub sort: Option<String>,
     /// `true`: only sources whose partner proved control of the site.
     pub verified: Option<String>,
+    /// `true`: only sources whose observed channels match those declared (see
+    /// `observed_matches`); `false`: only those whose do not. A filtered page may hold
+    /// fewer than `limit` rows; follow `next_cursor` while there is one.
+    pub observed_matches: Option<String>,
 }
+
+/// Pages read at most per filtered call, so a rare match cannot make one call scan the
+/// whole marketplace: the answer then ends early with a cursor to go on from.
+const MAX_PAGES_PER_CALL: usize = 10;
 
 fn listing(source: TrafficSource) -> MarketplaceSource {
     MarketplaceSource {
@@ -81,7 +91,31 @@ fn listing(source: TrafficSource) -> MarketplaceSource {
         match_rate_30d: source.match_rate_30d,
         verified: source.verification_state == VerificationState::Verified,
         updated_at: source.updated_at,
+        observed_channels: Vec::new(),
+        observed_matches: None,
     }
+}
+
+/// Sets the observed bands and `observed_matches` of `rows` from 30 days of valid clicks.
+async fn observe(state: &AppState, rows: &mut [MarketplaceSource]) -> AppResult<()> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let start = window_start(crate::time::now_ms(), LIST_WINDOW_DAYS);
+    let mut mixes = observed::mixes_of_sources(&state.db, &ids, start).await?;
+    let limit = 100 - i64::from(state.config.review_undeclared_percent);
+    for row in rows {
+        let mask = Channel::mask(&row.channels);
+        let (channels, declared_share) =
+            observed::summarise(&mixes.remove(&row.id).unwrap_or_default(), mask);
+        row.observed_channels = channels
+            .into_iter()
+            .map(|c| ObservedBand {
+                channel: c.channel,
+                band: ShareBand::of(c.share),
+            })
+            .collect();
+        row.observed_matches = declared_share.map(|s| i64::from(s) >= limit);
+    }
+    Ok(())
 }
 
 /// Browse the marketplace: Active and Public sources of every partner.
@@ -92,6 +126,16 @@ async fn list_marketplace(
     _viewer: AdvertiserOrStaff,
     Query(params): Query<MarketplaceParams>,
 ) -> AppResult<ApiJson<Page<MarketplaceSource>>> {
+    let observed_matches = match params.observed_matches.as_deref() {
+        None | Some("") => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(v) => {
+            return Err(AppError::Malformed(format!(
+                "observed_matches \"{v}\" is not true or false."
+            )))
+        }
+    };
     let params = ListParams {
         limit: params.limit,
         cursor: params.cursor,
@@ -105,16 +149,49 @@ async fn list_marketplace(
     let mut list = params.parse(DEFAULT_SORT)?;
     list.filter.marketplace = true;
     let planned = sources::plan(&state.db, &list.filter).await?;
-    let (items, next_cursor) = sources::list(
-        &state.db,
-        &planned,
-        list.sort,
-        list.cursor.as_ref(),
-        list.limit,
-    )
-    .await?;
+    let mut items = Vec::new();
+    let mut cursor = list.cursor.clone();
+    let mut next_cursor;
+    let mut pages = 0;
+    loop {
+        let (page, next) =
+            sources::list(&state.db, &planned, list.sort, cursor.as_ref(), list.limit).await?;
+        let mut rows: Vec<MarketplaceSource> = page.into_iter().map(listing).collect();
+        observe(&state, &mut rows).await?;
+        pages += 1;
+        match observed_matches {
+            None => {
+                items = rows;
+                next_cursor = next;
+                break;
+            }
+            Some(wanted) => {
+                // Rows past the limit would be skipped by the next page's cursor: keep
+                // the page whole or stop before it.
+                let kept: Vec<_> = rows
+                    .into_iter()
+                    .filter(|r| r.observed_matches == Some(wanted))
+                    .collect();
+                if !items.is_empty() && items.len() + kept.len() > list.limit as usize {
+                    next_cursor = cursor.as_ref().map(|c| c.encode());
+                    break;
+                }
+                items.extend(kept);
+                next_cursor = next;
+                let Some(n) = next_cursor.as_deref() else {
+                    break;
+                };
+                if items.len() >= list.limit as usize || pages >= MAX_PAGES_PER_CALL {
+                    break;
+                }
+                cursor = Some(Cursor::decode(n, list.sort).ok_or_else(|| {
+                    AppError::Internal("a cursor of our own did not decode".into())
+                })?);
+            }
+        }
+    }
     Ok(ApiJson(Page {
-        items: items.into_iter().map(listing).collect(),
+        items,
         next_cursor,
         // Counting every public source is not cheap at scale.
         total: None,
@@ -131,7 +208,10 @@ async fn get_marketplace_source(
 ) -> AppResult<ApiJson<MarketplaceSource>> {
     match sources::get(&state.db, id).await? {
         Some(s) if s.status == Status::Active && s.visibility == Visibility::Public => {
-            Ok(ApiJson(listing(s)))
+            let mut rows = [listing(s)];
+            observe(&state, &mut rows).await?;
+            let [row] = rows;
+            Ok(ApiJson(row))
         }
         _ => Err(AppError::NotFound),
     }

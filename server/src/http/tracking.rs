@@ -69,11 +69,14 @@ async fn follow(
     // A HEAD request is a link checker, not a visitor.
     let click_id = if request.method() != Method::HEAD {
         let headers = request.headers();
+        let user_agent = header_text(headers, header::USER_AGENT);
         let visit = Visit {
             referrer: header_text(headers, header::REFERER),
-            user_agent: header_text(headers, header::USER_AGENT),
+            user_agent,
             ip: client_ip(&state, &request),
             deep_link: deep_link.map(|d| d.id()),
+            prefetch: crate::clicks::hints::prefetch(headers, user_agent),
+            query: request.uri().query(),
         };
         state.clicks.record(&state.db, &link, &visit).await
     } else {

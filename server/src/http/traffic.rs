@@ -177,7 +177,19 @@ fn csv_file<'a>(
 ) -> AppResult<Response> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let mut header = leading.to_vec();
-    header.extend(["start", "redirected", "refused", "bots", "visitors"]);
+    header.extend([
+        "start",
+        "redirected",
+        "refused",
+        "bots",
+        "visitors",
+        "valid",
+        "invalid_bot",
+        "invalid_prefetch",
+        "invalid_duplicate",
+        "invalid_velocity",
+        "invalid_refused",
+    ]);
     let failed = |e: csv::Error| AppError::Internal(e.to_string());
     out.write_record(&header).map_err(failed)?;
     for (source, d) in rows {
@@ -187,7 +199,19 @@ fn csv_file<'a>(
             cells.push(super::export::defuse(source_name).into_owned());
         }
         cells.push(d.hour.clone().unwrap_or_else(|| d.day.clone()));
-        for n in [d.redirected, d.refused, d.bots, d.visitors] {
+        let i = d.invalid;
+        for n in [
+            d.redirected,
+            d.refused,
+            d.bots,
+            d.visitors,
+            d.valid,
+            i.bot,
+            i.prefetch,
+            i.duplicate,
+            i.velocity,
+            i.refused,
+        ] {
             cells.push(n.to_string());
         }
         out.write_record(&cells).map_err(failed)?;

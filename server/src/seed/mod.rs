@@ -35,7 +35,7 @@ type DemoSource = (
     &'static str,
 );
 
-const DEMO_SOURCES: [DemoSource; 12] = [
+const DEMO_SOURCES: [DemoSource; 14] = [
     (
         1,
         "Dealspotter Blog",
@@ -132,6 +132,24 @@ const DEMO_SOURCES: [DemoSource; 12] = [
         "active",
         "public",
     ),
+    // Declares Content, sends Google Ads clicks (issue 30's undeclared channel).
+    (
+        1,
+        "Outdoor Gear Guide",
+        "https://gear-guide.dealspotter.example",
+        &["content", "comparison"],
+        "active",
+        "public",
+    ),
+    // Most of its clicks are repeats and link previews (issue 30's invalid clicks).
+    (
+        2,
+        "Trailhead Link Wall",
+        "https://links.trailhead-reviews.example",
+        &["social"],
+        "active",
+        "public",
+    ),
 ];
 
 /// Names of demo sources that start out Blocked by staff, with the reason the partner sees.
@@ -222,6 +240,7 @@ const DEMO_PROGRAMS: [(usize, &str, &str, &[&str]); 3] = [
             "Dealspotter Coupons",
             "Trailhead Reviews",
             "Spam Pop-unders",
+            "Outdoor Gear Guide",
         ],
     ),
     (
@@ -234,7 +253,12 @@ const DEMO_PROGRAMS: [(usize, &str, &str, &[&str]); 3] = [
         4,
         "Contoso Kitchen",
         "https://contoso-home.example/kitchen",
-        &["Dealspotter Coupons", "Cashback Club", "Trailhead Social"],
+        &[
+            "Dealspotter Coupons",
+            "Cashback Club",
+            "Trailhead Social",
+            "Trailhead Link Wall",
+        ],
     ),
 ];
 

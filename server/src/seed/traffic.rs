@@ -10,6 +10,8 @@ use rand::{Rng, SeedableRng};
 
 use crate::clicks::classify;
 use crate::clicks::event::ClickEvent;
+use crate::clicks::judge::Judge;
+use crate::clicks::referrers::Referrers;
 use crate::clicks::retention::Partitions;
 use crate::clicks::store;
 use crate::clicks::visitor::DAY_MS;
@@ -28,6 +30,12 @@ pub struct Profile {
     pub bots: f64,
     /// Where the other clicks come from.
     pub elsewhere: &'static [&'static str],
+    /// Share of human clicks from a Google Ads ad (a `gclid`, google.com the referrer).
+    pub google_ads: f64,
+    /// Share of human clicks that are prefetches or link previews.
+    pub prefetch: f64,
+    /// How many different people click in a day, per human click (fewer: more repeats).
+    pub people: f64,
 }
 
 /// The profile of a demo source by name; sources not named get [`ORDINARY`].
@@ -44,6 +52,7 @@ pub fn profile(source_name: &str) -> &'static Profile {
                 "free-codes-now.example",
                 "dealspotter.example",
             ],
+            ..ORDINARY
         },
         // Mostly crawlers and click bots.
         "Trailhead on YouTube" => &Profile {
@@ -52,6 +61,7 @@ pub fn profile(source_name: &str) -> &'static Profile {
             no_referrer: 0.15,
             bots: 0.62,
             elsewhere: &["reddit.com"],
+            ..ORDINARY
         },
         "Spam Pop-unders" => &Profile {
             per_day: 150,
@@ -59,6 +69,23 @@ pub fn profile(source_name: &str) -> &'static Profile {
             no_referrer: 0.35,
             bots: 0.2,
             elsewhere: &["popunder-network.example", "free-prizes.example"],
+            ..ORDINARY
+        },
+        // Declares Content and Comparison; six clicks in ten carry a Google Ads gclid.
+        "Outdoor Gear Guide" => &Profile {
+            per_day: 80,
+            own_site: 0.9,
+            google_ads: 0.6,
+            ..ORDINARY
+        },
+        // A few people clicking again and again, and chat apps previewing the link.
+        "Trailhead Link Wall" => &Profile {
+            per_day: 120,
+            own_site: 0.5,
+            no_referrer: 0.4,
+            prefetch: 0.3,
+            people: 0.05,
+            ..ORDINARY
         },
         _ => &ORDINARY,
     }
@@ -70,7 +97,13 @@ const ORDINARY: Profile = Profile {
     no_referrer: 0.1,
     bots: 0.04,
     elsewhere: &["google.com", "news.ycombinator.com", "reddit.com"],
+    google_ads: 0.0,
+    prefetch: 0.0,
+    people: 0.5,
 };
+
+/// `--click-velocity-per-minute`'s default.
+const DEFAULT_VELOCITY: u32 = 30;
 
 /// A demo link: its collaboration and who it belongs to.
 pub struct DemoLink<'a> {
@@ -100,7 +133,7 @@ pub fn clicks(links: &[DemoLink<'_>], now_ms: i64) -> Vec<ClickEvent> {
             let trend = 0.8 + 0.4 * (30 - d) as f64 / 30.0;
             let humans = (p.per_day as f64 * weekend * trend * rng.gen_range(0.8..1.2)) as u32;
             let bots = (humans as f64 * p.bots / (1.0 - p.bots)) as u32;
-            let visitors: Vec<String> = (0..(humans / 2).max(1))
+            let visitors: Vec<String> = (0..((humans as f64 * p.people) as u32).max(1))
                 .map(|_| format!("{:032x}", rng.gen::<u128>()))
                 .collect();
             for n in 0..humans + bots {
@@ -111,7 +144,10 @@ pub fn clicks(links: &[DemoLink<'_>], now_ms: i64) -> Vec<ClickEvent> {
                     continue;
                 }
                 let r: f64 = rng.gen();
-                let referrer_host = if r < p.own_site {
+                let ad = !bot && rng.gen_bool(p.google_ads);
+                let referrer_host = if ad {
+                    Some("google.com".to_string())
+                } else if r < p.own_site {
                     own_host.clone()
                 } else if r < p.own_site + p.no_referrer {
                     None
@@ -140,6 +176,10 @@ pub fn clicks(links: &[DemoLink<'_>], now_ms: i64) -> Vec<ClickEvent> {
                         visitors[rng.gen_range(0..visitors.len())].clone()
                     },
                     deep_link: None,
+                    prefetch: !bot && rng.gen_bool(p.prefetch),
+                    click_param: ad.then(|| "gclid".to_string()),
+                    utm_channel: None,
+                    verdict: None,
                 });
             }
         }
@@ -150,7 +190,12 @@ pub fn clicks(links: &[DemoLink<'_>], now_ms: i64) -> Vec<ClickEvent> {
 
 /// Stores the demo clicks of `links`.
 pub async fn seed(db: &Db, links: &[DemoLink<'_>]) -> Result<usize, sqlx::Error> {
-    let events = clicks(links, crate::time::now_ms());
+    let mut events = clicks(links, crate::time::now_ms());
+    // Judged as the drain judges real clicks: duplicates, prefetches, channels.
+    let referrers = Referrers::bundled().map_err(sqlx::Error::Protocol)?;
+    Judge::new(referrers, DEFAULT_VELOCITY)
+        .judge(db, &mut events)
+        .await?;
     let before = crate::live::newest_id(db).await?;
     let stored = store::store(db, &Partitions::default(), &events).await?.new;
     // The demo's 30 days are history, not news: nobody watched them arrive, and their

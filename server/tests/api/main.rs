@@ -34,6 +34,7 @@ mod tracking;
 mod traffic;
 mod traffic_csv;
 mod traffic_hourly;
+mod valid_clicks;
 mod verification;
 mod verification_access;
 mod verification_site;

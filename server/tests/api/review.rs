@@ -480,7 +480,7 @@ async fn bad_traffic_is_a_reason_until_it_improves(engine: Engine) {
     let item = &queue(&staff, "?reason=referrer_mismatch").await["items"][0];
     assert_eq!(
         item["reasons"][0]["detail"],
-        "60% of 10 human clicks in 7 days came from other sites"
+        "60% of 10 valid clicks in 7 days came from other sites"
     );
     // Bots: 12 of 22 clicks have a bot's user agent or none.
     for i in 0..12 {
@@ -498,13 +498,13 @@ async fn bad_traffic_is_a_reason_until_it_improves(engine: Engine) {
         strings(&["bot_share", "referrer_mismatch"])
     );
 
-    // Enough good human traffic brings both under their thresholds.
-    for _ in 0..20 {
+    // Enough good human traffic (20 people) brings both under their thresholds.
+    for i in 0..20 {
         click_with(
             &app,
             &l.code,
             &[
-                ("user-agent", CHROME.as_bytes()),
+                ("user-agent", format!("{CHROME} P{i}").as_bytes()),
                 ("referer", b"https://busy.example/"),
             ],
         )

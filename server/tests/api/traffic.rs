@@ -64,16 +64,20 @@ pub async fn click_with(
     (r.status(), click_id)
 }
 
-/// A person's click from `referrer` (none when empty).
+/// A person's click from `referrer` (none when empty): each call a different person (a
+/// browser of its own), so that none is a repeat click or too fast (see `valid_clicks`).
 pub async fn human(app: &TestApp, code: &str, referrer: &str) -> (StatusCode, Option<String>) {
+    static PEOPLE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = PEOPLE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let agent = format!("{CHROME} Person/{n}");
     if referrer.is_empty() {
-        click_with(app, code, &[("user-agent", CHROME.as_bytes())]).await
+        click_with(app, code, &[("user-agent", agent.as_bytes())]).await
     } else {
         click_with(
             app,
             code,
             &[
-                ("user-agent", CHROME.as_bytes()),
+                ("user-agent", agent.as_bytes()),
                 ("referer", referrer.as_bytes()),
             ],
         )
@@ -153,6 +157,7 @@ pub async fn stored_events(app: &TestApp) -> Vec<server::clicks::event::ClickEve
         bot: r.try_get::<i64, _>(10).unwrap() != 0,
         visitor_hash: r.try_get(11).unwrap(),
         deep_link: None,
+        prefetch: false, click_param: None, utm_channel: None, verdict: None,
     })
     .collect()
 }
@@ -534,18 +539,23 @@ async fn rollups_from_events(app: &TestApp, period_ms: i64) -> (String, String) 
            SUM(CASE WHEN bot = 0 AND outcome = 'redirected' THEN 1 ELSE 0 END),
            SUM(CASE WHEN bot = 0 AND outcome <> 'redirected' THEN 1 ELSE 0 END),
            SUM(CASE WHEN bot = 1 THEN 1 ELSE 0 END),
-           SUM(CASE WHEN bot = 0 AND referrer_class = 'match' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN bot = 0 AND referrer_class = 'mismatch' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN bot = 0 AND referrer_class = 'none' THEN 1 ELSE 0 END)
+           SUM(CASE WHEN valid = 1 AND referrer_class = 'match' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN valid = 1 AND referrer_class = 'mismatch' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN valid = 1 AND referrer_class = 'none' THEN 1 ELSE 0 END),
+           CAST(SUM(valid) AS BIGINT),
+           SUM(CASE WHEN invalid_reason = 'prefetch' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN invalid_reason = 'duplicate' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN invalid_reason = 'velocity' THEN 1 ELSE 0 END)
          FROM click_events GROUP BY collaboration_id, at - (at % {period_ms}) ORDER BY 1, 2"
     );
     let stored = format!(
-        "SELECT collaboration_id, {col}, redirected, refused, bots, matched, mismatched, no_referrer FROM {table} ORDER BY 1, 2"
+        "SELECT collaboration_id, {col}, redirected, refused, bots, matched, mismatched, no_referrer,
+                valid, prefetch, duplicate, velocity FROM {table} ORDER BY 1, 2"
     );
     let text = |rows: Vec<sqlx::any::AnyRow>| {
         rows.iter()
             .map(|r| {
-                (0..8)
+                (0..12)
                     .map(|i| r.try_get::<i64, _>(i).unwrap().to_string())
                     .collect::<Vec<_>>()
                     .join(",")
@@ -563,6 +573,14 @@ async fn rollups_agree_with_the_raw_events(engine: Engine) {
     let app = spawn_app(engine).await;
     let a = linked(&app, "Roll A", "https://roll-a.example/").await;
     let b = linked(&app, "Roll B", "https://roll-b.example/").await;
+    // One person on each link: their repeat clicks are duplicates, in the rollups too.
+    let human = |app, code, referrer: &'static str| async move {
+        let mut headers: Vec<(&str, &[u8])> = vec![("user-agent", CHROME.as_bytes())];
+        if !referrer.is_empty() {
+            headers.push(("referer", referrer.as_bytes()));
+        }
+        click_with(app, code, &headers).await
+    };
     for i in 0..12 {
         human(
             &app,
@@ -621,7 +639,7 @@ async fn rollups_agree_with_the_raw_events(engine: Engine) {
         .await,
         keys
     );
-    // The referrer rollup counts each human click with a referrer once.
+    // The referrer rollup counts each valid click with a referrer once.
     assert_eq!(
         scalar(
             &app,
@@ -630,7 +648,7 @@ async fn rollups_agree_with_the_raw_events(engine: Engine) {
         .await,
         scalar(
             &app,
-            "SELECT COUNT(*) FROM click_events WHERE bot = 0 AND referrer_host IS NOT NULL"
+            "SELECT COUNT(*) FROM click_events WHERE valid = 1 AND referrer_host IS NOT NULL"
         )
         .await
     );
@@ -685,14 +703,20 @@ async fn the_traffic_call_answers_a_daily_series_and_top_referrers(engine: Engin
         (today["redirected"].as_i64(), today["refused"].as_i64()),
         (Some(30), Some(1))
     );
+    // The refused click is gross traffic, one click away, but not in the figures.
+    assert_eq!(today["valid"], 30);
+    assert_eq!(
+        today["invalid"],
+        json!({"bot": 0, "prefetch": 0, "duplicate": 0, "velocity": 0, "refused": 1})
+    );
     assert_eq!(
         t["referrers"],
-        json!({"match": 20, "mismatch": 8, "none": 3})
+        json!({"match": 20, "mismatch": 7, "none": 3})
     );
-    assert_eq!(t["match_rate"], 65, "20 of 31, rounded");
+    assert_eq!(t["match_rate"], 67, "20 of 30 valid clicks, rounded");
     assert_eq!(
         t["top_referrers"],
-        json!([{"host": "series.example", "matches": true, "clicks": 20}, {"host": "copycat.example", "matches": false, "clicks": 8}])
+        json!([{"host": "series.example", "matches": true, "clicks": 20}, {"host": "copycat.example", "matches": false, "clicks": 7}])
     );
     let week: Value = l
         .partner
@@ -917,6 +941,10 @@ async fn raw_events_are_pruned_after_retention_and_rollups_stay(engine: Engine) 
             bot: false,
             visitor_hash: "0".repeat(32),
             deep_link: None,
+            prefetch: false,
+            click_param: None,
+            utm_channel: None,
+            verdict: None,
         }
     };
     old.at = server::time::now_ms() - 100 * 86_400_000;

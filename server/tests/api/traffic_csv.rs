@@ -52,8 +52,11 @@ fn expected(series: &Value) -> Vec<Vec<String>> {
                 .unwrap()
                 .to_string();
             let mut row = vec![start];
-            for k in ["redirected", "refused", "bots", "visitors"] {
+            for k in ["redirected", "refused", "bots", "visitors", "valid"] {
                 row.push(d[k].as_i64().unwrap().to_string());
+            }
+            for k in ["bot", "prefetch", "duplicate", "velocity", "refused"] {
+                row.push(d["invalid"][k].as_i64().unwrap().to_string());
             }
             row
         })
@@ -82,7 +85,19 @@ async fn a_sources_series_downloads_as_csv_for_those_who_may_see_it(engine: Engi
         .await;
         assert_eq!(
             rows[0],
-            ["start", "redirected", "refused", "bots", "visitors"],
+            [
+                "start",
+                "redirected",
+                "refused",
+                "bots",
+                "visitors",
+                "valid",
+                "invalid_bot",
+                "invalid_prefetch",
+                "invalid_duplicate",
+                "invalid_velocity",
+                "invalid_refused"
+            ],
             "{query}"
         );
         assert_eq!(rows.len(), 1 + points, "{query}");
@@ -142,7 +157,13 @@ async fn a_programs_series_downloads_as_csv_with_a_row_per_source_and_day(engine
             "redirected",
             "refused",
             "bots",
-            "visitors"
+            "visitors",
+            "valid",
+            "invalid_bot",
+            "invalid_prefetch",
+            "invalid_duplicate",
+            "invalid_velocity",
+            "invalid_refused"
         ]
     );
     assert_eq!(rows.len(), 1 + 2 * 7, "a row per source and day");

@@ -59,6 +59,10 @@ async fn click_at(app: &TestApp, l: &Linked, id: &str, at: i64, host: Option<&st
         bot,
         visitor_hash: format!("{:032x}", at),
         deep_link: None,
+        prefetch: false,
+        click_param: None,
+        utm_channel: None,
+        verdict: None,
     };
     let stored = server::clicks::store::store(&app.db, &Partitions::default(), &[event])
         .await
@@ -307,7 +311,7 @@ async fn hourly_referrers_agree_with_the_events_and_go_with_them(engine: Engine)
     let from_events = sqlx::query(
         "SELECT traffic_source_id, at - (at % 3600000), referrer_host,
                 MAX(CASE WHEN referrer_class = 'match' THEN 1 ELSE 0 END), COUNT(*)
-         FROM click_events WHERE bot = 0 AND referrer_host IS NOT NULL
+         FROM click_events WHERE valid = 1 AND referrer_host IS NOT NULL
          GROUP BY traffic_source_id, at - (at % 3600000), referrer_host ORDER BY 1, 2, 3",
     )
     .fetch_all(&app.db.pool)

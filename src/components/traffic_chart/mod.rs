@@ -162,18 +162,20 @@ fn data_table(series: &[TrafficDay], of: &str) -> String {
         ("day", "Day", "Visitors counts unique visitors.")
     };
     let mut out = format!(
-        r#"<p class="traffic-table__note">Redirected and Refused count human clicks; Bots counts clicks by bots, left out of the totals; {visitors}</p><table class="traffic-table"><caption>Clicks per {unit}{}</caption><thead><tr><th scope="col">{column}</th><th scope="col">Redirected</th><th scope="col">Refused</th><th scope="col">Bots</th><th scope="col">Visitors</th></tr></thead><tbody>"#,
+        r#"<p class="traffic-table__note">Redirected and Refused count human clicks; Bots counts clicks by bots, left out of the totals; Valid counts the clicks every figure counts, Invalid the others (bots, refused, prefetches, repeats, too fast); {visitors}</p><table class="traffic-table"><caption>Clicks per {unit}{}</caption><thead><tr><th scope="col">{column}</th><th scope="col">Redirected</th><th scope="col">Refused</th><th scope="col">Bots</th><th scope="col">Visitors</th><th scope="col">Valid</th><th scope="col">Invalid</th></tr></thead><tbody>"#,
         esc(of)
     );
     for d in series {
         out.push_str(&format!(
-            r#"<tr><th scope="row"><time datetime="{}">{}</time></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            r#"<tr><th scope="row"><time datetime="{}">{}</time></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
             esc(datetime(d)),
             esc(&name(d, Name::Long)),
             thousands(d.redirected),
             thousands(d.refused),
             thousands(d.bots),
             thousands(d.visitors),
+            thousands(d.valid),
+            thousands(d.invalid.total()),
         ));
     }
     out.push_str("</tbody></table>");

@@ -7,6 +7,7 @@
 
 pub mod queue;
 pub mod sweep;
+pub mod undeclared;
 
 use model::audit::AuditAction;
 use model::review::ReviewReason;

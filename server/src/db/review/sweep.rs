@@ -22,6 +22,8 @@ pub struct Thresholds {
     pub mismatch_percent: i64,
     /// More than this percent of all clicks from bots.
     pub bot_percent: i64,
+    /// More than this percent of valid clicks through channels not declared.
+    pub undeclared_percent: i64,
     /// Fewer clicks than this are too few to judge.
     pub min_clicks: i64,
 }
@@ -43,8 +45,18 @@ pub async fn sweep(db: &Db, t: Thresholds) -> Result<Swept, sqlx::Error> {
         ..Swept::default()
     };
     let now = now_ms();
-    let flagged = traffic_flags(db, t, now).await?;
-    for reason in [ReviewReason::ReferrerMismatch, ReviewReason::BotShare] {
+    let mut flagged = traffic_flags(db, t, now).await?;
+    flagged.extend(
+        super::undeclared::flags(db, t, window_start(now, TRAFFIC_WINDOW_DAYS))
+            .await?
+            .into_iter()
+            .map(|(id, detail)| (id, ReviewReason::UndeclaredChannel, detail)),
+    );
+    for reason in [
+        ReviewReason::ReferrerMismatch,
+        ReviewReason::BotShare,
+        ReviewReason::UndeclaredChannel,
+    ] {
         let current = with_reason(db, reason).await?;
         let wanted: HashMap<i64, String> = flagged
             .iter()
@@ -131,9 +143,10 @@ async fn traffic_flags(
 ) -> Result<Vec<(i64, ReviewReason, String)>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT traffic_source_id AS id, CAST(SUM(redirected + refused) AS BIGINT) AS human,
+                CAST(SUM(valid) AS BIGINT) AS valid,
                 CAST(SUM(bots) AS BIGINT) AS bots, CAST(SUM(mismatched) AS BIGINT) AS x
          FROM click_daily WHERE day >= $1 GROUP BY traffic_source_id
-         HAVING (SUM(redirected + refused) >= $2 AND SUM(mismatched) * 100 > $3 * SUM(redirected + refused))
+         HAVING (SUM(valid) >= $2 AND SUM(mismatched) * 100 > $3 * SUM(valid))
              OR (SUM(redirected + refused + bots) >= $2 AND SUM(bots) * 100 > $4 * SUM(redirected + refused + bots))",
     )
     .bind(window_start(now, TRAFFIC_WINDOW_DAYS))
@@ -147,11 +160,13 @@ async fn traffic_flags(
         let id: i64 = row.try_get("id")?;
         let human: i64 = row.try_get("human")?;
         let bots: i64 = row.try_get("bots")?;
+        let valid: i64 = row.try_get("valid")?;
         let mismatched: i64 = row.try_get("x")?;
-        if human >= t.min_clicks && mismatched * 100 > t.mismatch_percent * human {
+        // The mix counts valid clicks only (prefetches, repeats and refused ones aside).
+        if valid >= t.min_clicks && mismatched * 100 > t.mismatch_percent * valid {
             let detail = format!(
-                "{}% of {human} human clicks in {TRAFFIC_WINDOW_DAYS} days came from other sites",
-                mismatched * 100 / human
+                "{}% of {valid} valid clicks in {TRAFFIC_WINDOW_DAYS} days came from other sites",
+                mismatched * 100 / valid
             );
             out.push((id, ReviewReason::ReferrerMismatch, detail));
         }
