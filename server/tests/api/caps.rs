@@ -154,8 +154,8 @@ async fn fill_program(app: &TestApp, partner_id: i64, program_id: i64, n: i64) -
                 .get(0);
         sqlx::query(
             "INSERT INTO click_daily (collaboration_id, day, traffic_source_id, redirected, refused, bots,
-                                      matched, mismatched, no_referrer, visitors)
-             VALUES ($1, $2, $3, 100, 0, 0, 80, 20, 0, 100)",
+                                      matched, mismatched, no_referrer, visitors, valid)
+             VALUES ($1, $2, $3, 100, 0, 0, 80, 20, 0, 100, 100)",
         )
         .bind(collaboration)
         .bind(today)
