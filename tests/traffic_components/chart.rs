@@ -191,7 +191,8 @@ async fn the_data_table_opens_and_closes_with_its_button() {
             .map(|i| list.item(i).unwrap().text_content().unwrap())
             .collect()
     };
-    assert_eq!(cells, ["10 Nov 2026", "40", "2", "0", "40"]);
+    // Date, Redirected, Refused, Bots, Visitors, then Valid and Invalid (issue 30).
+    assert_eq!(cells, ["10 Nov 2026", "40", "2", "0", "40", "40", "2"]);
     assert_eq!(
         find(&tenth, "time").get_attribute("datetime").as_deref(),
         Some("2026-11-10")
