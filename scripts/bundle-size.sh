@@ -22,8 +22,11 @@ budget=$((200 * 1000))
 # as clicks arrive: the chart and the program's tables redraw their figures in place, and each
 # reactive part costs code (+14 KB in all, none of it on a first screen: each grew under 1 KB).
 # The per-role ceilings are in scripts/first-screen.mjs.
-# Raised from 672,000 on 2026-12-07 for the webhooks page (issue 29: 663,516 → 697,974).
-ceiling=$((719 * 1000))
+# Raised from 672,000 on 2026-12-07 for the webhooks page (issue 29: 663,516 → 697,974), and
+# from 719,000 the same day for the programs partners join (directory, applications, deep-link
+# builder, program settings) and the observed-channel views (issue 30): 763,884, almost all in
+# the later screens' modules (first screens: scripts/first-screen.mjs).
+ceiling=$((787 * 1000))
 total_gz=0
 chunks=0 chunks_raw=0 chunks_gz=0 chunks_br=0
 printf '%-48s %10s %10s %10s\n' file raw gzip brotli
