@@ -12,9 +12,17 @@ export function row(page, name) {
 /** `1,234` → 1234. */
 export const number = (text) => Number(text.replace(/,/g, ''));
 
-/** Follows a tracking link as a browser would, without following the redirect. */
+let visitors = 0;
+
+/**
+ * Follows a tracking link as a browser would, without following the redirect. Each call is
+ * another person (another browser build in the user agent): the same visitor on the same link
+ * within an hour is a duplicate, which no figure counts (issue 30).
+ */
 export async function follow(link, referer) {
-  const headers = { 'user-agent': BROWSER_UA, accept: 'text/html' };
+  visitors += 1;
+  const ua = BROWSER_UA.replace('Chrome/131.0.0.0', `Chrome/131.0.${visitors}.0`);
+  const headers = { 'user-agent': ua, accept: 'text/html' };
   if (referer) headers.referer = referer;
   const response = await fetch(link, { redirect: 'manual', headers });
   await response.text();

@@ -117,7 +117,8 @@ test('a source blocked elsewhere leaves the open review queue at once; an email 
   await queue.reload();
   const summary = queue.locator('summary', { hasText: 'Emails not sent: ' });
   await summary.filter({ hasNotText: 'loading' }).waitFor();
-  assert.match(await summary.innerText(), /Emails not sent: [1-9]/);
+  // The demo's invitations and acceptances (issue 29) mail too: past 20 the count says so.
+  assert.match(await summary.innerText(), /Emails not sent: ([1-9]|more than \d+)/);
   await summary.focus();
   await queue.keyboard.press('Enter');
   const item = queue.locator('.failed-emails li', { hasText: failed.subject });

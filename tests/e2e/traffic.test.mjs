@@ -242,7 +242,11 @@ describe('the partner', () => {
     }, href);
     assert.equal(csv.type, 'text/csv; charset=utf-8');
     const lines = csv.text.trim().split('\n');
-    assert.equal(lines[0], 'start,redirected,refused,bots,visitors');
+    // Gross counts, then valid and each invalid reason (issue 30).
+    assert.equal(
+      lines[0],
+      'start,redirected,refused,bots,visitors,valid,invalid_bot,invalid_prefetch,invalid_duplicate,invalid_velocity,invalid_refused',
+    );
     assert.equal(lines.length, 25);
     assert.equal(lines.slice(1).reduce((n, l) => n + Number(l.split(',')[1]) + Number(l.split(',')[2]), 0), dayTotal);
     await checkPage(page, 'partner source page, last 24 hours');
