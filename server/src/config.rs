@@ -93,7 +93,12 @@ pub struct Config {
     /// PostgreSQL only: milliseconds any one statement may run before the database cancels
     /// it (the call is answered 503 with `Retry-After`); `0` for no limit. Migrations run
     /// without it.
-    #[arg(long, env = "DB_STATEMENT_TIMEOUT_MS", default_value_t = 30_000, global = true)]
+    #[arg(
+        long,
+        env = "DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 30_000,
+        global = true
+    )]
     pub db_statement_timeout_ms: u64,
     /// Seconds a stop (SIGTERM, Ctrl-C) waits for the requests in flight and the last
     /// click drain before the process exits anyway; a second signal exits at once. What

@@ -76,9 +76,9 @@ impl AppState {
             clicks: Arc::new(
                 clicks::Ledger::open(&config.journal_dir(), config.click_memory_max as usize)?
                     .with_judge(
-                        config
-                            .judge()
-                            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+                        config.judge().map_err(|e| {
+                            std::io::Error::new(std::io::ErrorKind::InvalidInput, e)
+                        })?,
                     ),
             ),
             db,

@@ -380,7 +380,7 @@ pub async fn start(
                 return Ok(Err(Refusal::AtCap(max_sources)));
             }
             match insert(&mut tx, program.id, source_id, new_state, message, now).await? {
-            Some(id) => (id, None),
+                Some(id) => (id, None),
                 // Another request made the pair a moment ago.
                 None => return Ok(Err(Refusal::AlreadyMember)),
             }

@@ -391,7 +391,9 @@ pub fn unavailable(err: &sqlx::Error) -> Option<&'static str> {
             // 57014: the statement ran past --db-statement-timeout-ms (a lock held long, a
             // database overloaded).
             if code == "57014" {
-                return Some("The database is too busy to answer right now. Try again in a moment.");
+                return Some(
+                    "The database is too busy to answer right now. Try again in a moment.",
+                );
             }
             // SQLite's primary result codes (the extended code's low byte).
             match code.parse::<i32>().ok()? & 0xff {

@@ -90,7 +90,13 @@ pub async fn create(
 ) -> Result<Option<Program>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let have = db
-        .count_for_cap(&mut tx, "accounts", "programs", "advertiser_id", advertiser_id)
+        .count_for_cap(
+            &mut tx,
+            "accounts",
+            "programs",
+            "advertiser_id",
+            advertiser_id,
+        )
         .await?;
     if have >= max {
         tx.rollback().await?;

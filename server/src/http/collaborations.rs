@@ -169,14 +169,7 @@ async fn decline(
 ) -> AppResult<ApiJson<Collaboration>> {
     let required = user.role == model::Role::Advertiser;
     let reason = reason(input.map(|j| j.0), required)?;
-    take(
-        &state,
-        &user,
-        id,
-        Step::Decline,
-        reason.as_deref(),
-    )
-    .await
+    take(&state, &user, id, Step::Decline, reason.as_deref()).await
 }
 
 /// Approve an application to your program (the advertiser): the link works at once.

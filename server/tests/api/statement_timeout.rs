@@ -113,7 +113,10 @@ async fn an_exhausted_pool_answers_503_json_within_about_a_second() {
         if waiting.0 >= 2 {
             break;
         }
-        assert!(Instant::now() < deadline, "the two calls never waited on the lock");
+        assert!(
+            Instant::now() < deadline,
+            "the two calls never waited on the lock"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
