@@ -78,13 +78,7 @@ async fn list_emails(
                 AppError::Malformed("state must be pending, sent or failed.".into())
             })?),
         };
-    let before = match params.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .map_err(|_| AppError::Malformed("cursor is not valid for this list.".into()))?,
-        ),
-    };
+    let before = super::list_params::id_cursor(params.cursor.as_deref())?;
     let mut items = outbox::list(&state.db, wanted, before, limit + 1).await?;
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);

@@ -132,3 +132,15 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Que
             })
     }
 }
+
+/// The `cursor` of a list paged by id (newest first): the last id seen, or none for the
+/// first page; anything else is a 400.
+pub fn id_cursor(cursor: Option<&str>) -> Result<Option<i64>, AppError> {
+    match cursor {
+        None | Some("") => Ok(None),
+        Some(c) => c
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::Malformed("cursor is not valid for this list.".into())),
+    }
+}

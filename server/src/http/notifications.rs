@@ -42,13 +42,7 @@ async fn list_notifications(
     Query(params): Query<NotificationParams>,
 ) -> AppResult<ApiJson<NotificationPage>> {
     let limit = model::list::parse_limit(params.limit.as_deref()).map_err(AppError::Malformed)?;
-    let before = match params.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .map_err(|_| AppError::Malformed("cursor is not valid for this list.".into()))?,
-        ),
-    };
+    let before = super::list_params::id_cursor(params.cursor.as_deref())?;
     let mut items = notifications::list(&state.db, me.id, before, limit + 1).await?;
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);

@@ -51,13 +51,7 @@ async fn list_programs(
     Query(params): Query<PageParams>,
 ) -> AppResult<ApiJson<Page<Program>>> {
     let limit = model::list::parse_limit(params.limit.as_deref()).map_err(AppError::Malformed)?;
-    let before = match params.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .map_err(|_| AppError::Malformed("cursor is not valid for this list.".into()))?,
-        ),
-    };
+    let before = super::list_params::id_cursor(params.cursor.as_deref())?;
     let source_id = match params.traffic_source_id.as_deref() {
         None | Some("") => None,
         Some(id) => Some(id.parse::<i64>().map_err(|_| {
@@ -184,13 +178,7 @@ async fn directory(
     Query(params): Query<DirectoryParams>,
 ) -> AppResult<ApiJson<Page<Program>>> {
     let limit = model::list::parse_limit(params.limit.as_deref()).map_err(AppError::Malformed)?;
-    let before = match params.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .map_err(|_| AppError::Malformed("cursor is not valid for this list.".into()))?,
-        ),
-    };
+    let before = super::list_params::id_cursor(params.cursor.as_deref())?;
     let channel =
         match params.channel.as_deref() {
             None | Some("") => None,

@@ -226,13 +226,7 @@ async fn source_history(
 ) -> AppResult<ApiJson<Page<AuditEntry>>> {
     readable(&state, id, &viewer).await?;
     let limit = model::list::parse_limit(params.limit.as_deref()).map_err(AppError::Malformed)?;
-    let before = match params.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .map_err(|_| AppError::Malformed("cursor is not valid for this list.".into()))?,
-        ),
-    };
+    let before = super::list_params::id_cursor(params.cursor.as_deref())?;
     let mut items =
         audit::history(&state.db, id, before, limit + 1, viewer.role == Role::Staff).await?;
     let next_cursor = if items.len() as i64 > limit {
