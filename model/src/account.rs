@@ -9,7 +9,7 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 pub const MAX_PASSWORD_LEN: usize = 128;
 
 crate::schema! {
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A publisher: owns traffic sources.
@@ -20,6 +20,8 @@ pub enum Role {
     Staff,
 }
 }
+
+crate::deserialize_by_id!(Role { Partner = "partner", Advertiser = "advertiser", Staff = "staff" });
 
 impl Role {
     pub fn id(self) -> &'static str {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 crate::schema! {
 /// A kind of traffic. Serialised as its id, e.g. `"paid_search"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Content,
@@ -23,6 +23,8 @@ pub enum Channel {
     SubNetwork,
 }
 }
+
+crate::deserialize_by_id!(Channel { Content = "content", PaidSearch = "paid_search", Loyalty = "loyalty", Social = "social", Cashback = "cashback", Coupons = "coupons", Email = "email", Comparison = "comparison", Influencer = "influencer", MobileApp = "mobile_app", Display = "display", Video = "video", Podcast = "podcast", SubNetwork = "sub_network" });
 
 impl Channel {
     /// Every channel, in the order the product lists them.

@@ -35,3 +35,26 @@ macro_rules! schema {
         $item
     };
 }
+
+/// `Deserialize` for a unit enum from its id, the string its derived `Serialize` writes:
+/// `deserialize_by_id!(Status { Active = "active", Paused = "paused" })`. A JSON string is
+/// read as serde's derive reads it, and an unknown one answers serde's words ("unknown variant
+/// `x`, expected one of `active`, `paused`"). Why not the derive: the web app deserialises
+/// these enums before each role's first screen, and the derive's enum machinery is about 1.1 KB
+/// of wasm per enum (the map form `{"active": null}` that it also takes is not needed).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! deserialize_by_id {
+    ($ty:ident { $($variant:ident = $id:literal),+ $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                const IDS: &[&str] = &[$($id),+];
+                let id = <String as serde::Deserialize>::deserialize(deserializer)?;
+                match id.as_str() {
+                    $($id => Ok($ty::$variant),)+
+                    other => Err(serde::de::Error::unknown_variant(other, IDS)),
+                }
+            }
+        }
+    };
+}

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 crate::schema! {
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     SourceBlocked,
@@ -17,6 +17,8 @@ pub enum NotificationKind {
     Collaboration,
 }
 }
+
+crate::deserialize_by_id!(NotificationKind { SourceBlocked = "source_blocked", SourceUnblocked = "source_unblocked", VerificationLost = "verification_lost", WebhookDisabled = "webhook_disabled", Collaboration = "collaboration" });
 
 crate::schema! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ pub const MAX_NAME_LEN: usize = 100;
 
 crate::schema! {
 /// Whether a source's tracking links work and whether advertisers can find it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Active,
@@ -20,6 +20,8 @@ pub enum Status {
     Blocked,
 }
 }
+
+crate::deserialize_by_id!(Status { Active = "active", Paused = "paused", Blocked = "blocked" });
 
 impl Status {
     pub fn id(self) -> &'static str {
@@ -58,13 +60,15 @@ impl Status {
 }
 
 crate::schema! {
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     Public,
     Private,
 }
 }
+
+crate::deserialize_by_id!(Visibility { Public = "public", Private = "private" });
 
 impl Visibility {
     pub fn id(self) -> &'static str {

@@ -194,7 +194,7 @@ impl ReferrerClass {
 crate::schema! {
 /// How much traffic a source had in 30 days, as advertisers see it in the marketplace:
 /// a band, never the exact count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VolumeBand {
     /// Fewer than [`MIN_CLICKS_TO_JUDGE`] clicks: too little traffic to judge.
@@ -205,6 +205,8 @@ pub enum VolumeBand {
     Over100k,
 }
 }
+
+crate::deserialize_by_id!(VolumeBand { TooLittle = "too_little", Under1k = "under1k", From1kTo10k = "from1k_to10k", From10kTo100k = "from10k_to100k", Over100k = "over100k" });
 
 impl VolumeBand {
     /// The band of a count of human clicks.
@@ -369,7 +371,7 @@ pub struct ObservedChannel {
 
 crate::schema! {
 /// How much of a source's traffic a channel is, as advertisers see it: a band, never a count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ShareBand {
     /// Half or more of its valid clicks.
@@ -380,6 +382,8 @@ pub enum ShareBand {
     Little,
 }
 }
+
+crate::deserialize_by_id!(ShareBand { Most = "most", Part = "part", Little = "little" });
 
 impl ShareBand {
     pub fn of(share: u8) -> ShareBand {

@@ -36,7 +36,7 @@ pub const SHARED_PLATFORMS: &[&str] = &[
 
 crate::schema! {
 /// Whether the partner has proven they control the source's website.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerificationState {
     #[default]
@@ -46,6 +46,8 @@ pub enum VerificationState {
     NotVerifiable,
 }
 }
+
+crate::deserialize_by_id!(VerificationState { Unverified = "unverified", Verified = "verified", NotVerifiable = "not_verifiable" });
 
 impl VerificationState {
     pub fn id(self) -> &'static str {

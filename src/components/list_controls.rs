@@ -167,47 +167,28 @@ pub fn Filters(
     let status_boxes = [Status::Active, Status::Paused, Status::Blocked]
         .into_iter()
         .map(|s| {
+            let checked = Signal::derive(move || state.with(|st| st.query.status.contains(&s)));
+            let on_change = Callback::new(move |on: bool| {
+                update(&|q| {
+                    q.status.retain(|x| *x != s);
+                    if on {
+                        q.status.push(s);
+                    }
+                })
+            });
             let id = format!("filter-status-{}", s.id());
-            view! {
-                <li class="check">
-                    <input
-                        type="checkbox"
-                        id=id.clone()
-                        prop:checked=move || state.with(|st| st.query.status.contains(&s))
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            update(&|q| {
-                                q.status.retain(|x| *x != s);
-                                if on {
-                                    q.status.push(s);
-                                }
-                            });
-                        }
-                    />
-                    <label for=id>{s.label()}</label>
-                </li>
-            }
+            view! { <li class="check">{check_box(id, s.label(), checked, on_change)}</li> }
         })
         .collect_view();
 
     let channel_boxes = Channel::ALL
         .into_iter()
         .map(|c| {
+            let checked = Signal::derive(move || state.with(|st| st.query.channels.contains(&c)));
+            let on_change =
+                Callback::new(move |on: bool| update(&|q| toggle_channel(&mut q.channels, c, on)));
             let id = format!("filter-channel-{}", c.id());
-            view! {
-                <li class="check">
-                    <input
-                        type="checkbox"
-                        id=id.clone()
-                        prop:checked=move || state.with(|st| st.query.channels.contains(&c))
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            update(&|q| toggle_channel(&mut q.channels, c, on));
-                        }
-                    />
-                    <label for=id>{c.label()}</label>
-                </li>
-            }
+            view! { <li class="check">{check_box(id, c.label(), checked, on_change)}</li> }
         })
         .collect_view();
     let channel_summary = move || {
@@ -276,29 +257,21 @@ pub fn Filters(
             </div>
             <div class="filters__group filters__group--check">
                 <span class="check">
-                    <input
-                        type="checkbox"
-                        id="filter-verified"
-                        prop:checked=move || state.with(|s| s.query.verified)
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            update(&|q| q.verified = on);
-                        }
-                    />
-                    <label for="filter-verified">"Verified only"</label>
+                    {check_box(
+                        "filter-verified".into(),
+                        "Verified only",
+                        Signal::derive(move || state.with(|s| s.query.verified)),
+                        Callback::new(move |on: bool| update(&|q| q.verified = on)),
+                    )}
                 </span>
                 {channels_only.then(|| view! {
                     <span class="check">
-                        <input
-                            type="checkbox"
-                            id="filter-observed"
-                            prop:checked=move || state.with(|s| s.query.observed_matches)
-                            on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                update(&|q| q.observed_matches = on);
-                            }
-                        />
-                        <label for="filter-observed">"Observed matches declared"</label>
+                        {check_box(
+                            "filter-observed".into(),
+                            "Observed matches declared",
+                            Signal::derive(move || state.with(|s| s.query.observed_matches)),
+                            Callback::new(move |on: bool| update(&|q| q.observed_matches = on)),
+                        )}
                     </span>
                 })}
             </div>
@@ -320,6 +293,27 @@ pub fn Filters(
             }}
         </div>
     }
+}
+
+/// A filter's checkbox and its label. Every box of the filters is this one function (not a
+/// view of its own each): the filters sit in the main module, which every role downloads
+/// before its first screen, and each inline box was another copy of the same view code.
+fn check_box(
+    id: String,
+    label: &'static str,
+    checked: Signal<bool>,
+    on_change: Callback<bool>,
+) -> AnyView {
+    view! {
+        <input
+            type="checkbox"
+            id=id.clone()
+            prop:checked=move || checked.get()
+            on:change=move |ev| on_change.run(event_target_checked(&ev))
+        />
+        <label for=id>{label}</label>
+    }
+    .into_any()
 }
 
 /// Rows per page.
