@@ -21,6 +21,20 @@ pub async fn list_notifications(
     .await
 }
 
+/// The signed-in person's unread count: the first page of `GET /api/notifications`, read
+/// for `unread_count` alone. The header's bell asks for it on every screen: a whole page's
+/// notifications would put their deserialiser in the module every role downloads first
+/// (only the notifications page, a later screen, reads them).
+pub async fn unread_count() -> ApiResult<i64> {
+    #[derive(serde::Deserialize)]
+    struct Unread {
+        unread_count: i64,
+    }
+    json::<Unread>(build(Request::get("/api/notifications?limit=1")))
+        .await
+        .map(|u| u.unread_count)
+}
+
 pub async fn mark_notification_read(id: i64) -> ApiResult<model::notification::Notification> {
     json(build(Request::post(&format!(
         "/api/notifications/{id}/read"

@@ -95,13 +95,33 @@ impl SourceQuery {
 }
 
 pub async fn list_sources(query: &SourceQuery) -> ApiResult<Page<TrafficSource>> {
+    json(build(Request::get(&sources_url(query)))).await
+}
+
+fn sources_url(query: &SourceQuery) -> String {
     // The API always answers with the sort it used; sending it keeps the contract explicit.
     let mut pairs = query.to_pairs();
     if !pairs.iter().any(|(k, _)| *k == "sort") {
         pairs.push(("sort", query.sort.to_param()));
     }
-    let url = format!("/api/traffic-sources?{}", query_string(&pairs));
-    json(build(Request::get(&url))).await
+    format!("/api/traffic-sources?{}", query_string(&pairs))
+}
+
+/// Whether the partner has any traffic source yet: the first source of their list, read for
+/// whether there is one. `/` asks it of every partner, in the module every role downloads
+/// first; a whole page of sources would put their deserialiser there too.
+pub async fn has_sources() -> ApiResult<bool> {
+    #[derive(serde::Deserialize)]
+    struct Items {
+        items: Vec<serde::de::IgnoredAny>,
+    }
+    let query = SourceQuery {
+        limit: 1,
+        ..Default::default()
+    };
+    json::<Items>(build(Request::get(&sources_url(&query))))
+        .await
+        .map(|page| !page.items.is_empty())
 }
 
 pub async fn get_source(id: i64) -> ApiResult<TrafficSourceDetail> {

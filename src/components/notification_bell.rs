@@ -46,9 +46,9 @@ impl Unread {
     pub fn refresh(self) {
         let session = self.session;
         leptos::task::spawn_local(async move {
-            match api::list_notifications(None, 1).await {
-                Ok(page) => {
-                    let _ = self.count.try_set(Some(page.unread_count));
+            match api::unread_count().await {
+                Ok(count) => {
+                    let _ = self.count.try_set(Some(count));
                 }
                 Err(e) if e.is_unauthenticated() => {
                     if let Some(session) = session {

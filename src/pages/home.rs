@@ -7,7 +7,7 @@ use leptos_router::{components::Redirect, NavigateOptions};
 use model::{Account, Role};
 
 use crate::{
-    api::{self, SourceQuery},
+    api,
     components::{notice::LoadError, set_title},
     session::{use_session, PageLoading, SessionState},
 };
@@ -42,37 +42,28 @@ pub fn Home() -> impl IntoView {
 }
 
 /// Asks whether the partner has any source yet, then goes to onboarding or the table.
+/// A plain match on the answer, not a `Transition`: this page is in the module every role
+/// downloads first, and a `Transition` here kept one there for all of them.
 #[component]
 fn PartnerLanding() -> impl IntoView {
-    let first = LocalResource::new(|| async {
-        api::list_sources(&SourceQuery {
-            limit: 1,
-            ..Default::default()
-        })
-        .await
-    });
-    view! {
-        <Transition fallback=|| view! { <PageLoading/> }>
-            {move || Suspend::new(async move {
-                match first.await {
-                    Ok(page) if page.items.is_empty() => {
-                        view! { <Redirect path="/onboarding" options=replace()/> }.into_any()
-                    }
-                    Ok(_) => view! { <Redirect path="/traffic-sources" options=replace()/> }.into_any(),
-                    Err(error) => view! {
-                        <section class="page narrow">
-                            <h1>"Welcome back"</h1>
-                            <LoadError
-                                error
-                                title="Couldn't load your traffic sources"
-                                on_retry=Callback::new(move |_| first.refetch())
-                            />
-                        </section>
-                    }
-                    .into_any(),
-                }
-            })}
-        </Transition>
+    let first = LocalResource::new(api::has_sources);
+    move || match first.get() {
+        None => view! { <PageLoading/> }.into_any(),
+        Some(Ok(false)) => view! { <Redirect path="/onboarding" options=replace()/> }.into_any(),
+        Some(Ok(true)) => {
+            view! { <Redirect path="/traffic-sources" options=replace()/> }.into_any()
+        }
+        Some(Err(error)) => view! {
+            <section class="page narrow">
+                <h1>"Welcome back"</h1>
+                <LoadError
+                    error
+                    title="Couldn't load your traffic sources"
+                    on_retry=Callback::new(move |_| first.refetch())
+                />
+            </section>
+        }
+        .into_any(),
     }
 }
 
