@@ -10,12 +10,13 @@ use leptos_router::{
 use model::{Page, Sort, SortField, Status, TrafficSource};
 
 use crate::{
-    api::{self, ApiError, SourceQuery},
+    api::{self, SourceQuery},
     components::{
         data_table::{sort_caption, Pagination, SortHeader},
         format_datetime,
         list_controls::{Filters, ListState, PageSize},
-        notice::{first_api_error, LoadError},
+        load::{Load, Loader},
+        notice::LoadError,
         set_title,
         status_badge::{StatusBadge, VisibilityLabel},
         traffic_chart::thousands,
@@ -23,34 +24,29 @@ use crate::{
         verification::VerificationBadge,
     },
     live::RowFigures,
-    session::{use_session, PageLoading},
+    session::PageLoading,
 };
 
 const PATH: &str = "/traffic-sources";
 
-/// What the page loads: one page of the partner's sources.
-type SourcesPage = LocalResource<api::ApiResult<Page<TrafficSource>>>;
+/// What the page loads: one page of the partner's sources. A [`Loader`], not a resource under
+/// `Transition`/`ErrorBoundary`/`Suspend`: those kept their code on the partner's first screen
+/// (every role's, while `/` used one too); the marketplace draws its table the same way.
+type SourcesPage = Loader<Page<TrafficSource>>;
 
 #[component]
 pub fn SourcesList() -> impl IntoView {
     set_title("Traffic sources");
-    let session = use_session();
     let params = use_query_map();
     let state = Memo::new(move |_| params.with(ListState::from_params));
     let query = Memo::new(move |_| state.with(|s| s.query.clone()));
-    let sources = LocalResource::new(move || {
+    let sources: SourcesPage = Loader::new(move || {
         let query = query.get();
-        async move {
-            let result = api::list_sources(&query).await;
-            if result.as_ref().is_err_and(ApiError::is_unauthenticated) {
-                session.signed_out();
-            }
-            result
-        }
+        async move { api::list_sources(&query).await }
     });
 
     // A partner's stream carries only their own sources: any change may move a row.
-    crate::live::reload_when_shown(|_| true, move || sources.refetch());
+    crate::live::reload_when_shown(|_| true, move || sources.reload());
     let figures = live_figures(sources, query);
 
     let navigate = use_navigate();
@@ -66,7 +62,7 @@ pub fn SourcesList() -> impl IntoView {
             },
         );
     });
-    let (updating, set_updating) = signal(false);
+    let updating = sources.updating;
 
     view! {
         // A link to a later screen pointed at, touched or focused: its module starts coming.
@@ -97,26 +93,23 @@ pub fn SourcesList() -> impl IntoView {
                 <p class="updating" role="status">
                     {move || updating.get().then_some("Updating…")}
                 </p>
-                <Transition fallback=|| view! { <PageLoading/> } set_pending=set_updating>
-                    <ErrorBoundary fallback=move |errors| {
-                        view! {
-                            <LoadError
-                                error=first_api_error(&errors.get())
-                                title="Couldn't load your traffic sources"
-                                on_retry=Callback::new(move |_| sources.refetch())
-                            />
-                        }
-                    }>
-                        {move || Suspend::new(async move {
-                            sources.await.map(|page| {
-                                // The page's own answer is the newest: no figure of an
-                                // earlier one outlives it.
-                                figures.set(Vec::new());
-                                view! { <Results page state go figures/> }
-                            })
-                        })}
-                    </ErrorBoundary>
-                </Transition>
+                {move || match sources.state.get() {
+                    Load::Loading => view! { <PageLoading/> }.into_any(),
+                    Load::Failed(error) => view! {
+                        <LoadError
+                            error
+                            title="Couldn't load your traffic sources"
+                            on_retry=sources.retry()
+                        />
+                    }
+                    .into_any(),
+                    Load::Loaded(page) => {
+                        // The page's own answer is the newest: no figure of an earlier one
+                        // outlives it.
+                        figures.set(Vec::new());
+                        view! { <Results page state go figures/> }.into_any()
+                    }
+                }}
             </div>
         </section>
     }
@@ -292,8 +285,8 @@ fn SourceRow(
 fn live_figures(sources: SourcesPage, query: Memo<SourceQuery>) -> RowFigures {
     crate::live::list_figures(
         move |id| {
-            sources.with_untracked(
-                |page| matches!(page, Some(Ok(page)) if page.items.iter().any(|s| s.id == id)),
+            sources.state.with_untracked(
+                |page| matches!(page, Load::Loaded(page) if page.items.iter().any(|s| s.id == id)),
             )
         },
         move || {
