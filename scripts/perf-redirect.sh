@@ -60,7 +60,7 @@ if [ "${PERF_RECORD:-}" = 1 ]; then
   wrk -t1 -c"$connections" -d7s "$base/t/$code" > /dev/null
   wait "$record_pid" || true
   perf report -i "$dir/perf.data" --no-children --sort symbol --stdio -g none 2> /dev/null \
-    | sed 's/[[:space:]]*$//' > "$dir/report"
+    | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]*$//' > "$dir/report"
   # Self time of the kernel's wake-up and switch paths, and of the futex and channel code.
   echo "redirect samples by symbol (self), the wake-up and switch paths:"
   grep -E '^ +[0-9.]+%' "$dir/report" | grep -E 'try_to_wake_up|_raw_spin_unlock_irqrestore|finish_task_switch|__schedule|futex|SyncWaker|Channel.*recv|Condvar|park' | head -12 | sed 's/^ *//'
