@@ -201,7 +201,7 @@ impl Ledger {
             return click_id;
         };
         // Judged as the drain would, then written: the figures count it the same way.
-        let mut one = vec![event];
+        let mut one = vec![*event];
         let kept = match self.judge.judge(db, &mut one).await {
             Ok(()) => store::store(db, &self.partitions, &one).await,
             Err(e) => Err(e),

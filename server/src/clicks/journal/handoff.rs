@@ -80,7 +80,8 @@ struct Outcome {
 #[derive(Debug)]
 pub struct Unwritten {
     pub error: io::Error,
-    pub event: Option<ClickEvent>,
+    /// Boxed: the error stays small on the common path.
+    pub event: Option<Box<ClickEvent>>,
 }
 
 fn writer_stopped() -> io::Error {
@@ -99,7 +100,7 @@ impl Handoff {
         if pending.writer_gone {
             return Err(Unwritten {
                 error: writer_stopped(),
-                event: Some(event),
+                event: Some(Box::new(event)),
             });
         }
         let start = pending.bytes.len();
@@ -107,7 +108,7 @@ impl Handoff {
             pending.bytes.truncate(start);
             return Err(Unwritten {
                 error: io::Error::other(e),
-                event: Some(event),
+                event: Some(Box::new(event)),
             });
         }
         pending.bytes.push(b'\n');
@@ -269,7 +270,11 @@ impl Future for Written {
             Some(Ok(())) => Poll::Ready(Ok(())),
             Some(Err((kind, message))) => {
                 let error = io::Error::new(*kind, message.clone());
-                let event = outcome.returned.get_mut(this.index).and_then(Option::take);
+                let event = outcome
+                    .returned
+                    .get_mut(this.index)
+                    .and_then(Option::take)
+                    .map(Box::new);
                 Poll::Ready(Err(Unwritten { error, event }))
             }
             None => {
