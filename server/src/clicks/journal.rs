@@ -482,6 +482,37 @@ mod tests {
         fs::remove_dir_all(&dir).unwrap();
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_appends_are_all_answered_and_sealed_together() {
+        let dir = std::env::temp_dir().join(format!("journal-many-{}", rand::random::<u64>()));
+        let (journal, _) = Journal::open(&dir, 10_000).unwrap();
+        let journal = Arc::new(journal);
+        // Tasks appending at once share batches; each is answered once its line is written.
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let journal = journal.clone();
+                tokio::spawn(async move { journal.append(event(&format!("c{i}"))).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(journal.unsealed(), 200);
+        let sealed = journal.seal().await.unwrap().unwrap();
+        assert_eq!(sealed.clicks, 200);
+        let mut on_disk: Vec<String> = read_segment(&sealed.path)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.click_id)
+            .collect();
+        on_disk.sort();
+        let mut expected: Vec<String> = (0..200).map(|i| format!("c{i}")).collect();
+        expected.sort();
+        assert_eq!(on_disk, expected, "every answered click is a whole line");
+        assert_eq!(journal.unsealed(), 0);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn a_click_written_straight_after_a_torn_line_is_read() {
         let dir = std::env::temp_dir().join(format!("journal-torn-{}", rand::random::<u64>()));
