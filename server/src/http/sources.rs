@@ -88,7 +88,7 @@ async fn list_sources(
         list.filter.partner_id = Some(viewer.id);
     }
     let planned = sources::plan(&state.db, &list.filter).await?;
-    let (items, next_cursor) = sources::list(
+    let (mut items, next_cursor) = sources::list(
         &state.db,
         &planned,
         list.sort,
@@ -96,6 +96,7 @@ async fn list_sources(
         list.limit,
     )
     .await?;
+    sources::fill_membership(&state.db, &mut items).await?;
     // Counting is cheap within one partner's sources; across a million it is not.
     let total = match list.filter.partner_id {
         Some(_) => Some(sources::count(&state.db, &planned).await?),
