@@ -70,7 +70,8 @@ fn refuse_blocked(status: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// List traffic sources: a partner's own, or (staff) everyone's.
+/// List traffic sources: a partner's own, or (staff) everyone's; each row with its
+/// memberships (`programs_approved`, `programs_pending`, `invitations`).
 #[utoipa::path(get, path = "/api/traffic-sources", tag = "traffic sources", params(ListParams),
     responses((status = 200, body = Page<TrafficSource>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 async fn list_sources(
