@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod collaborations;
+pub mod evidence;
 pub mod notifications;
 pub mod observed;
 pub mod outbox;
