@@ -6,14 +6,19 @@
 # /t/{code} and, in the same run, of /api/channels, quiet and then busy. Targets (issue 28):
 # redirect >= 0.8x /api/channels; redirect p99 < 5 ms quiet, < 50 ms with the disk busy.
 #   scripts/bench-busy-disk.sh [duration, default 10s] [connections, default 32]
+#   SERVER_BIN=/path/to/traffic-sources-server measures that binary instead of this checkout's build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10s}
 connections=${2:-32}
 command -v wrk > /dev/null || { echo "wrk is missing (scripts/setup.sh installs it)"; exit 1; }
 command -v sqlite3 > /dev/null || { echo "sqlite3 is missing (scripts/setup.sh installs it)"; exit 1; }
-cargo build --release -q -p server
-bin="${CARGO_TARGET_DIR:-target}/release/traffic-sources-server"
+if [ -n "${SERVER_BIN:-}" ]; then # another build, e.g. an older one to compare with
+  bin=$SERVER_BIN
+else
+  cargo build --release -q -p server
+  bin="${CARGO_TARGET_DIR:-target}/release/traffic-sources-server"
+fi
 mkdir -p target/bench
 dir=$(mktemp -d -p target/bench busy-disk.XXXXXX)
 server_pid=

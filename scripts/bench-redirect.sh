@@ -8,91 +8,143 @@
 # with SIGKILL in the middle of it and started again (replaying its journal), and the
 # answered clicks missing from the ledger counted (target 0).
 #   scripts/bench-redirect.sh [duration, default 15s] [connections, default 32]
+#
+# Before and after in one run: BASELINE_BIN=/path/to/an/older/traffic-sources-server
+# starts that binary too (its own database and journal) and measures both in turns,
+# ROUNDS times (default 3; 1 without a baseline): baseline, this build, baseline, … so
+# the machine's load falls on both alike. It prints each round's ratios and their
+# medians, and how this build's median ratio compares with the baseline's (issues 29 and
+# 30: not more than 5 % lower). Build an older binary in a worktree of its own, e.g.
+#   git worktree add /work/wt/base a71c7e2 --detach
+#   (cd /work/wt/base && cargo build --release -p server)
+#   BASELINE_BIN=/work/wt/base/target/release/traffic-sources-server scripts/bench-redirect.sh 10s 32
+# SERVER_BIN= measures another binary than this checkout's build (no cargo build then).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-15s}
 connections=${2:-32}
+baseline_bin=${BASELINE_BIN:-}
+rounds=${ROUNDS:-$([ -n "$baseline_bin" ] && echo 3 || echo 1)}
 dir=$(mktemp -d)
-server_pid=
-trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$dir"' EXIT
+declare -A pid base db code seeded
+cleanup() {
+  for name in "${!pid[@]}"; do [ -n "${pid[$name]}" ] && kill "${pid[$name]}" 2>/dev/null; done
+  rm -rf "$dir"
+}
+trap cleanup EXIT
 command -v wrk > /dev/null || { echo "wrk is missing (apt-get install wrk)"; exit 1; }
 command -v sqlite3 > /dev/null || { echo "sqlite3 is missing (apt-get install sqlite3)"; exit 1; }
 
-cargo build --release -q -p server
-db="$dir/bench.db"
-bin="${CARGO_TARGET_DIR:-target}/release/traffic-sources-server"
-start_server() { # extra flags…
-  : > "$dir/out"
-  "$bin" --port 0 --database-url "sqlite://$db" --static-dir "$dir/none" \
-    --click-journal-dir "$dir/journal" --log-level warn "$@" > "$dir/out" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 150); do grep -q 'Listening on' "$dir/out" && break; sleep 0.2; done
-  base=$(grep -o 'http://[0-9.:]*' "$dir/out" | head -n1)
-  [ -n "$base" ] || { cat "$dir/out"; exit 1; }
+if [ -n "${SERVER_BIN:-}" ]; then
+  bin=$SERVER_BIN
+else
+  cargo build --release -q -p server
+  bin="${CARGO_TARGET_DIR:-target}/release/traffic-sources-server"
+fi
+declare -A bins=([current]="$bin")
+names=(current)
+if [ -n "$baseline_bin" ]; then
+  [ -x "$baseline_bin" ] || { echo "BASELINE_BIN $baseline_bin is not an executable"; exit 1; }
+  bins[baseline]=$baseline_bin
+  names=(baseline current)
+fi
+
+start_server() { # name, extra flags…
+  local name=$1
+  shift
+  mkdir -p "$dir/$name"
+  db[$name]="$dir/$name/bench.db"
+  : > "$dir/$name/out"
+  "${bins[$name]}" --port 0 --database-url "sqlite://${db[$name]}" --static-dir "$dir/none" \
+    --click-journal-dir "$dir/$name/journal" --log-level warn "$@" > "$dir/$name/out" 2>&1 &
+  pid[$name]=$!
+  for _ in $(seq 1 150); do grep -q 'Listening on' "$dir/$name/out" && break; sleep 0.2; done
+  base[$name]=$(grep -o 'http://[0-9.:]*' "$dir/$name/out" | head -n1)
+  [ -n "${base[$name]}" ] || { cat "$dir/$name/out"; exit 1; }
 }
-start_server --seed-demo
+stop_server() { # name
+  kill -TERM "${pid[$1]}"
+  wait "${pid[$1]}" || true
+  pid[$1]=
+}
+ledger_clicks() { # name
+  sqlite3 "${db[$1]}" "SELECT COUNT(*) FROM click_events e JOIN collaborations c ON c.id = e.collaboration_id WHERE c.tracking_code = '${code[$1]}'"
+}
 
-# A demo link whose source is Active, so every request is a 302.
-code=$(sqlite3 "$db" "SELECT c.tracking_code FROM collaborations c JOIN traffic_sources s ON s.id = c.traffic_source_id
-  WHERE s.status = 'active' ORDER BY c.id LIMIT 1")
-curl -s -o /dev/null -w "GET /t/$code -> %{http_code} %{redirect_url}\n" "$base/t/$code"
-sleep 1.5 # the demo clicks and the curl above are in the ledger before counting starts
-seeded=$(sqlite3 "$db" "SELECT COUNT(*) FROM click_events e JOIN collaborations c ON c.id = e.collaboration_id WHERE c.tracking_code = '$code'")
-
+for name in "${names[@]}"; do
+  start_server "$name" --seed-demo
+  # A demo link whose source is Active, so every request is a 302.
+  code[$name]=$(sqlite3 "${db[$name]}" "SELECT c.tracking_code FROM collaborations c JOIN traffic_sources s ON s.id = c.traffic_source_id
+    WHERE s.status = 'active' ORDER BY c.id LIMIT 1")
+  curl -s -o /dev/null -w "$name (${bins[$name]}): GET /t/${code[$name]} -> %{http_code} %{redirect_url}\n" "${base[$name]}/t/${code[$name]}"
+done
+sleep 1.5 # the demo clicks and the curls above are in the ledger before counting starts
+for name in "${names[@]}"; do seeded[$name]=$(ledger_clicks "$name"); done
 
 echo "cpus: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-run() { # label path
+run() { # label url → prints the line, leaves requests and rps in $dir/<label>.{requests,rps}
   local result
-  result=$(wrk -t1 -c"$connections" -d"$duration" -s scripts/wrk/report.lua "$base$2" | grep '^RESULT')
-  printf '%-14s %s\n' "$1" "${result#RESULT }"
+  result=$(wrk -t1 -c"$connections" -d"$duration" -s scripts/wrk/report.lua "$2" | grep '^RESULT')
+  printf '%-24s %s\n' "$1" "${result#RESULT }"
   echo "$result" | sed -n 's/.*requests=\([0-9]*\).*/\1/p' > "$dir/$1.requests"
   echo "$result" | sed -n 's/.* rps=\([0-9]*\).*/\1/p' > "$dir/$1.rps"
 }
-echo "wrk -t1 -c$connections -d$duration"
-run redirect "/t/$code"
-run channels "/api/channels"
-ratio=$(awk -v r="$(cat "$dir/redirect.rps")" -v c="$(cat "$dir/channels.rps")" 'BEGIN { printf "%.2f", r / c }')
-echo "ratio redirect/channels: $ratio (target >= 0.8)"
-
-# A clean stop writes the clicks still in the journal.
-kill -TERM "$server_pid"
-wait "$server_pid" || true
-server_pid=
-clicks=$(( $(sqlite3 "$db" "SELECT COUNT(*) FROM click_events e JOIN collaborations c ON c.id = e.collaboration_id WHERE c.tracking_code = '$code'") - seeded ))
-made=$(cat "$dir/redirect.requests")
-echo "clicks in the ledger: $clicks; redirect responses wrk counted: $made"
-# wrk stops counting at the deadline while up to one request per connection is still in
-# flight: the server answers (and records) those too, so the ledger may hold a few more.
-if [ "$clicks" -ge "$made" ] && [ "$clicks" -le $((made + connections)) ]; then
-  echo "OK: every click kept"
-else
-  echo "MISMATCH: expected $made to $((made + connections)) clicks"
-  exit 1
+echo "wrk -t1 -c$connections -d$duration, $rounds round(s)"
+for round in $(seq 1 "$rounds"); do
+  for name in "${names[@]}"; do
+    run "$name redirect $round" "${base[$name]}/t/${code[$name]}"
+    run "$name channels $round" "${base[$name]}/api/channels"
+    awk -v r="$(cat "$dir/$name redirect $round.rps")" -v c="$(cat "$dir/$name channels $round.rps")" \
+      'BEGIN { printf "%.3f\n", r / c }' > "$dir/$name.ratio.$round"
+    echo "$name round $round: ratio redirect/channels $(cat "$dir/$name.ratio.$round") (target >= 0.8)"
+  done
+done
+median() { sort -n "$@" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+for name in "${names[@]}"; do
+  echo "$name: ratios $(cat "$dir/$name".ratio.* | tr '\n' ' ')-> median $(median "$dir/$name".ratio.*)"
+done
+if [ -n "$baseline_bin" ]; then
+  awk -v b="$(median "$dir"/baseline.ratio.*)" -v c="$(median "$dir"/current.ratio.*)" \
+    'BEGIN { printf "current/baseline median ratio: %.3f (%+.1f %%; issues 29 and 30: not below -5 %%)\n", c / b, (c / b - 1) * 100 }'
 fi
 
-# SIGKILL phase.
-start_server
+# A clean stop writes the clicks still in the journal.
+for name in "${names[@]}"; do
+  stop_server "$name"
+  clicks=$(( $(ledger_clicks "$name") - ${seeded[$name]} ))
+  made=$(cat "$dir/$name redirect"*.requests | awk '{ s += $1 } END { print s }')
+  echo "$name: clicks in the ledger: $clicks; redirect responses wrk counted: $made"
+  # wrk stops counting at the deadline while up to one request per connection is still in
+  # flight: the server answers (and records) those too, so the ledger may hold a few more.
+  if [ "$clicks" -ge "$made" ] && [ "$clicks" -le $((made + connections * rounds)) ]; then
+    echo "$name: OK: every click kept"
+  else
+    echo "$name: MISMATCH: expected $made to $((made + connections * rounds)) clicks"
+    exit 1
+  fi
+done
+
+# SIGKILL phase, this build only.
+start_server current
 mkdir -p "$dir/ids"
 kill_after=${KILL_AFTER:-3}
-IDS="$dir/ids/ids" wrk -t2 -c"$connections" -d$((kill_after * 2))s -s scripts/wrk/record-clicks.lua "$base/t/$code" > "$dir/kill.wrk" 2>&1 &
+IDS="$dir/ids/ids" wrk -t2 -c"$connections" -d$((kill_after * 2))s -s scripts/wrk/record-clicks.lua "${base[current]}/t/${code[current]}" > "$dir/kill.wrk" 2>&1 &
 wrk_pid=$!
 sleep "$kill_after"
-kill -KILL "$server_pid"
-wait "$server_pid" 2>/dev/null || true
-server_pid=
+kill -KILL "${pid[current]}"
+wait "${pid[current]}" 2>/dev/null || true
+pid[current]=
 wait "$wrk_pid" || true
-left=$(cat "$dir"/journal/*.jsonl 2>/dev/null | wc -l)
-start_server # replays the journal before it listens
-kill -TERM "$server_pid"
-wait "$server_pid" || true
-server_pid=
+left=$(cat "$dir"/current/journal/*.jsonl 2>/dev/null | wc -l)
+start_server current # replays the journal before it listens
+stop_server current
 cat "$dir"/ids/ids-* | sort -u > "$dir/answered"
 answered=$(wc -l < "$dir/answered")
-lost=$(sqlite3 "$db" <<EOF | tail -n1
+lost=$(sqlite3 "${db[current]}" <<SQL | tail -n1
 CREATE TEMP TABLE answered (id TEXT PRIMARY KEY);
 .import $dir/answered answered
 SELECT COUNT(*) FROM answered WHERE id NOT IN (SELECT click_id FROM click_events);
-EOF
+SQL
 )
 echo "SIGKILL phase: $answered answers received, $left clicks only in the journal at the kill, lost after restart: $lost (target 0)"
 [ "$lost" -eq 0 ] || exit 1

@@ -390,11 +390,41 @@ pub struct Collaboration {
     /// little traffic to judge.
     #[serde(default)]
     pub match_rate_30d: Option<u8>,
+    /// The source's own evidence over 30 days (all its links, not only this one), for the
+    /// advertiser deciding on it. Answered to advertisers and staff by
+    /// `GET /api/collaborations`; absent for partners, who see their exact figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<SourceEvidence>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339: the last change of state.
     #[serde(default)]
     pub updated_at: String,
+}
+}
+
+crate::schema! {
+/// What a source shows an advertiser beside an application or invitation: 30 days of its
+/// valid clicks on every link, as bands where the marketplace shows bands (the same rules:
+/// [`VolumeBand::of`], [`crate::traffic::ObservedBand::of`], [`crate::traffic::observed_matches`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceEvidence {
+    pub volume_band: VolumeBand,
+    /// Whole percent of its valid clicks that came from its declared site; `null` when too
+    /// little traffic to judge.
+    #[serde(default)]
+    pub match_rate_30d: Option<u8>,
+    /// Whole percent of all its clicks (bots included) flagged as bots; `null` when too
+    /// few to judge.
+    #[serde(default)]
+    pub bot_share_30d: Option<u8>,
+    /// The channels its valid clicks came through, most first, as bands.
+    #[serde(default)]
+    pub observed_channels: Vec<crate::traffic::ObservedBand>,
+    /// No more than `--review-undeclared-percent` of its valid clicks came through a
+    /// channel it does not declare; `null` when too little traffic to judge.
+    #[serde(default)]
+    pub observed_matches: Option<bool>,
 }
 }
 

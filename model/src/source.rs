@@ -264,6 +264,16 @@ pub struct TrafficSource {
     pub version: i64,
     /// How many advertiser programs use this source.
     pub program_count: i64,
+    /// Its collaborations in state `approved`, on the rows of `GET /api/traffic-sources`
+    /// (0 in other answers).
+    #[serde(default)]
+    pub programs_approved: i64,
+    /// Its applications waiting for an advertiser (`pending`), on the same rows.
+    #[serde(default)]
+    pub programs_pending: i64,
+    /// Advertisers' invitations waiting for the partner (`invited`), on the same rows.
+    #[serde(default)]
+    pub invitations: i64,
     /// Human clicks on its links in the last 30 days (bots aside).
     #[serde(default)]
     pub clicks_30d: i64,

@@ -413,6 +413,48 @@ pub struct ObservedBand {
 }
 }
 
+impl ObservedBand {
+    /// The band advertisers see of one observed channel: the one rule of the marketplace
+    /// and of an application's evidence.
+    pub fn of(c: &ObservedChannel) -> ObservedBand {
+        ObservedBand {
+            channel: c.channel.clone(),
+            band: ShareBand::of(c.share),
+        }
+    }
+}
+
+/// "Observed: Paid Search (most clicks), Content (part of the clicks)", and whether that
+/// matches what the source declares: the bands in words, wherever advertisers read them.
+pub fn observed_in_words(bands: &[ObservedBand], matches: Option<bool>) -> String {
+    let bands: Vec<String> = bands
+        .iter()
+        .map(|o| {
+            let name = crate::Channel::from_id(&o.channel).map_or("Unknown", |c| c.label());
+            format!("{name} ({})", o.band.label())
+        })
+        .collect();
+    let verdict = match matches {
+        Some(true) => " — matches the declared channels",
+        Some(false) => " — not the declared channels",
+        None => "",
+    };
+    format!("Observed: {}{verdict}", bands.join(", "))
+}
+
+/// Whether a source's observed channels match those it declares: no more than
+/// `undeclared_percent` of its valid clicks came through others. `None` while the share
+/// through declared channels is too little to judge (`declared_share` is `None`).
+pub fn observed_matches(declared_share: Option<u8>, undeclared_percent: u32) -> Option<bool> {
+    declared_share.map(|s| u32::from(s) + undeclared_percent >= 100)
+}
+
+/// Whole percent of a source's clicks flagged as bots among all its clicks (bots
+/// included), or `None` while there are fewer than [`MIN_CLICKS_TO_JUDGE`] of them.
+pub fn bot_share(bots: i64, all: i64) -> Option<u8> {
+    match_rate(bots, all)
+}
+
 /// Whole percent of `part` in `total`, rounded to the nearest; 0 when `total` is 0.
 pub fn percent(part: i64, total: i64) -> u8 {
     if total <= 0 {
@@ -618,6 +660,23 @@ mod tests {
         // Rounded to the nearest whole percent.
         assert_eq!(match_rate(995, 1000), Some(100));
         assert_eq!(match_rate(994, 1000), Some(99));
+    }
+
+    #[test]
+    fn observed_matches_at_the_threshold() {
+        assert_eq!(observed_matches(None, 30), None);
+        assert_eq!(observed_matches(Some(70), 30), Some(true));
+        assert_eq!(observed_matches(Some(69), 30), Some(false));
+        assert_eq!(observed_matches(Some(0), 100), Some(true));
+        let c = ObservedChannel {
+            channel: "paid_search".into(),
+            clicks: 62,
+            share: 62,
+            signal: Some("gclid".into()),
+        };
+        assert_eq!(ObservedBand::of(&c).band, ShareBand::Most);
+        assert_eq!(bot_share(5, MIN_CLICKS_TO_JUDGE - 1), None);
+        assert_eq!(bot_share(10, 40), Some(25));
     }
 
     #[test]

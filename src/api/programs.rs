@@ -98,9 +98,16 @@ pub async fn apply_to_program(
     .await
 }
 
-/// The collaborations the signed-in account may see, most recently changed first.
-pub async fn list_collaborations() -> ApiResult<Page<model::program::Collaboration>> {
-    json(build(Request::get("/api/collaborations?limit=100"))).await
+/// The collaborations the signed-in account may see (of one source when `source` is
+/// given), most recently changed first.
+pub async fn list_collaborations(
+    source: Option<i64>,
+) -> ApiResult<Page<model::program::Collaboration>> {
+    let path = match source {
+        Some(id) => format!("/api/collaborations?limit=100&traffic_source_id={id}"),
+        None => "/api/collaborations?limit=100".into(),
+    };
+    json(build(Request::get(&path))).await
 }
 
 /// One step of a collaboration: `accept`, `decline`, `approve`, `withdraw` or `end`.

@@ -266,7 +266,7 @@ fn MarketRow(
             <td data-label="Channels">
                 <ul class="tags">{channels}</ul>
                 {(!source.observed_channels.is_empty()).then(|| view! {
-                    <span class="cell-sub">{observed_words(&source)}</span>
+                    <span class="cell-sub">{model::traffic::observed_in_words(&source.observed_channels, source.observed_matches)}</span>
                 })}
             </td>
             // A band, never the exact count (the API sends none).
@@ -301,23 +301,4 @@ fn MarketRow(
             </td>
         </tr>
     }
-}
-
-/// "Observed: Paid Search (most clicks), Content (part of the clicks)", and whether that
-/// matches what the source declares.
-fn observed_words(source: &MarketplaceSource) -> String {
-    let bands: Vec<String> = source
-        .observed_channels
-        .iter()
-        .map(|o| {
-            let name = model::Channel::from_id(&o.channel).map_or("Unknown", |c| c.label());
-            format!("{name} ({})", o.band.label())
-        })
-        .collect();
-    let verdict = match source.observed_matches {
-        Some(true) => " — matches the declared channels",
-        Some(false) => " — not the declared channels",
-        None => "",
-    };
-    format!("Observed: {}{verdict}", bands.join(", "))
 }

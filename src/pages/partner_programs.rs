@@ -18,15 +18,36 @@ pub fn PartnerPrograms() -> impl IntoView {
     set_title("Programs");
     let q = RwSignal::new(String::new());
     let channel = RwSignal::new(String::new());
-    // Bumped after every change, so both lists read the server's state again.
-    let version = RwSignal::new(0u32);
+    // `?source=<id>`: one source's collaborations (the sources table links here).
+    let params = leptos_router::hooks::use_query_map();
+    let source =
+        Memo::new(move |_| params.with(|p| p.get("source").and_then(|s| s.parse::<i64>().ok())));
     let directory = LocalResource::new(move || {
         let (q, channel) = (q.get(), channel.get());
         async move { api::program_directory(&q, &channel).await }
     });
-    let mine = LocalResource::new(move || {
-        version.get();
-        async move { api::list_collaborations().await }
+    let mine = LocalResource::new(move || api::list_collaborations(source.get()));
+    // The collaborations on screen, replaced by each newer answer: after a change made
+    // here, and live after one the advertiser made (a `collaboration` update). Rows are
+    // keyed, so an unchanged one keeps its focus and a deep link being typed.
+    let rows = RwSignal::new(Vec::<Collaboration>::new());
+    let asked = StoredValue::new(0u64);
+    let changed = Callback::new(move |_: ()| {
+        asked.update_value(|n| *n += 1);
+        let n = asked.get_value();
+        let of = source.get_untracked();
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = api::list_collaborations(of).await {
+                if asked.try_get_value() == Some(n) {
+                    rows.set(page.items);
+                }
+            }
+        });
+    });
+    crate::live::on_update(move |update| {
+        if update.kind == "collaboration" || crate::live::missed(update) {
+            changed.run(());
+        }
     });
     let sources = LocalResource::new(|| async {
         api::list_sources(&SourceQuery {
@@ -35,16 +56,22 @@ pub fn PartnerPrograms() -> impl IntoView {
         })
         .await
     });
-    let changed = Callback::new(move |_: ()| version.update(|v| *v += 1));
 
     view! {
         <section class="page">
             <h1>"Programs"</h1>
             <h2 id="collaborations-heading">"Your collaborations"</h2>
+            {move || source.get().map(|_| view! {
+                <p>"Showing one source's collaborations. "
+                    <a href="/partner-programs">"Show all collaborations"</a></p>
+            })}
             <Transition fallback=|| view! { <PageLoading/> }>
                 {move || Suspend::new(async move {
                     match mine.await {
-                        Ok(page) => view! { <Collaborations page changed/> }.into_any(),
+                        Ok(page) => {
+                            rows.set(page.items);
+                            view! { <Collaborations rows changed/> }.into_any()
+                        }
                         Err(error) => view! {
                             <LoadError error title="Couldn't load your collaborations"
                                 on_retry=Callback::new(move |_| mine.refetch())/>
@@ -85,35 +112,33 @@ pub fn PartnerPrograms() -> impl IntoView {
 }
 
 #[component]
-fn Collaborations(page: Page<Collaboration>, changed: Callback<()>) -> impl IntoView {
-    if page.items.is_empty() {
-        return view! {
-            <p class="empty">"No collaborations yet: apply to a program below, or accept an advertiser's invitation when one comes."</p>
-        }
-        .into_any();
-    }
-    let rows = page
-        .items
-        .into_iter()
-        .map(|c| view! { <CollaborationRow c changed/> })
-        .collect_view();
+fn Collaborations(rows: RwSignal<Vec<Collaboration>>, changed: Callback<()>) -> impl IntoView {
     view! {
-        <div class="table-card">
-            <table class="table" aria-labelledby="collaborations-heading">
-                <thead>
-                    <tr>
-                        <th scope="col">"Program"</th>
-                        <th scope="col">"Source"</th>
-                        <th scope="col">"State"</th>
-                        <th scope="col">"Tracking link"</th>
-                        <th scope="col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <Show when=move || rows.with(|r| !r.is_empty()) fallback=|| view! {
+            <p class="empty">"No collaborations yet: apply to a program below, or accept an advertiser's invitation when one comes."</p>
+        }>
+            <div class="table-wrap table-wrap--scroll">
+                <table class="table" aria-labelledby="collaborations-heading">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Program"</th>
+                            <th scope="col">"Source"</th>
+                            <th scope="col">"State"</th>
+                            <th scope="col">"Tracking link"</th>
+                            <th scope="col">"Actions"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || rows.get()
+                            key=|c| (c.id, c.state.id(), c.updated_at.clone())
+                            children=move |c| view! { <CollaborationRow c changed/> }
+                        />
+                    </tbody>
+                </table>
+            </div>
+        </Show>
     }
-    .into_any()
 }
 
 #[component]

@@ -55,9 +55,29 @@ pub fn ProgramPage() -> impl IntoView {
     // A source of this program that changes (blocked, paused, verified) is shown as it now
     // is; a block also says so in words.
     let toasts = crate::components::toast::use_toasts();
+    // The sources' table alone, newer than `detail`'s: a partner's application,
+    // acceptance, withdrawal or leaving (a `collaboration` update) reloads the table in
+    // place, not the page, so settings being edited above it stay as typed.
+    let fresh = RwSignal::new(None::<Vec<Collaboration>>);
+    let asked = StoredValue::new(0u64);
     crate::live::on_update(move |update| {
         if crate::live::missed(update) {
             detail.reload();
+            return;
+        }
+        if update.kind == "collaboration" {
+            let Some(id) = detail.with_loaded(|d| d.program.id) else {
+                return;
+            };
+            asked.update_value(|n| *n += 1);
+            let n = asked.get_value();
+            leptos::task::spawn_local(async move {
+                if let Ok(d) = api::get_program(id).await {
+                    if asked.try_get_value() == Some(n) {
+                        fresh.set(Some(d.sources));
+                    }
+                }
+            });
             return;
         }
         let Some(id) = update.source_id.filter(|_| update.kind == "source") else {
@@ -94,7 +114,11 @@ pub fn ProgramPage() -> impl IntoView {
         <section class="page">
             <p class="breadcrumb"><A href="/programs">"Programs"</A></p>
             {move || match detail.state.get() {
-                Load::Loaded(detail) => view! { <Detail detail figures/> }.into_any(),
+                Load::Loaded(detail) => {
+                    // A whole answer is the newest: no earlier table outlives it.
+                    fresh.set(None);
+                    view! { <Detail detail figures fresh/> }.into_any()
+                }
                 state => view! {
                     <RecordPending words=&WORDS failure=state.failure() on_retry=detail.retry()/>
                 }
@@ -129,29 +153,27 @@ fn Detail(
     detail: ProgramDetail,
     /// Newer click figures by link, as clicks arrive.
     figures: RwSignal<Vec<(i64, LinkFigures)>>,
+    /// The sources' table, when newer than `detail`'s.
+    fresh: RwSignal<Option<Vec<Collaboration>>>,
 ) -> impl IntoView {
     let program = detail.program;
     set_title(&program.name);
-    let has_sources = !detail.sources.is_empty();
-    let sources = if detail.sources.is_empty() {
-        view! {
+    let loaded = detail.sources;
+    let rows = Signal::derive(move || fresh.get().unwrap_or_else(|| loaded.clone()));
+    let has_sources = move || rows.with(|r| !r.is_empty());
+    let caption = format!("Traffic sources in {}", program.name);
+    let program_id = program.id;
+    let sources = view! {
+        <Show when=has_sources fallback=|| view! {
             <div class="empty">
                 <h3>"No traffic sources in this program yet"</h3>
                 <p>"Find sources in the marketplace and add them to this program: each gets its own tracking link."</p>
                 <A href="/marketplace" attr:class="button button--primary">"Go to the marketplace"</A>
             </div>
-        }
-        .into_any()
-    } else {
-        let rows = detail
-            .sources
-            .into_iter()
-            .map(|c| view! { <CollaborationRow collaboration=c figures/> })
-            .collect_view();
-        view! {
-            <div class="table-wrap">
+        }>
+            <div class="table-wrap table-wrap--scroll">
                 <table class="table">
-                    <caption class="visually-hidden">{format!("Traffic sources in {}", program.name)}</caption>
+                    <caption class="visually-hidden">{caption.clone()}</caption>
                     <thead>
                         <tr>
                             <th scope="col">"Source"</th>
@@ -164,11 +186,16 @@ fn Detail(
                             <th scope="col">"Match rate"</th>
                         </tr>
                     </thead>
-                    <tbody>{rows}</tbody>
+                    <tbody>
+                        <For
+                            each=move || rows.get()
+                            key=|c| (c.id, c.state.id(), c.status, c.visibility, c.updated_at.clone())
+                            children=move |c| view! { <CollaborationRow collaboration=c figures/> }
+                        />
+                    </tbody>
                 </table>
             </div>
-        }
-        .into_any()
+        </Show>
     };
     view! {
         <div class="page__head">
@@ -193,7 +220,9 @@ fn Detail(
         <crate::components::program_settings::ProgramSettings program=program.clone()/>
         <h2>"Traffic sources"</h2>
         {sources}
-        {has_sources.then(|| view! { <ProgramTrafficSection program_id=program.id/> })}
+        <Show when=has_sources>
+            <ProgramTrafficSection program_id/>
+        </Show>
     }
 }
 

@@ -188,6 +188,7 @@ fn Results(
                         <th scope="col">"Visibility"</th>
                         <th scope="col">"Clicks (30 days)"</th>
                         <th scope="col">"Match rate"</th>
+                        <th scope="col">"Programs"</th>
                         <SortHeader label="Last change" field=SortField::UpdatedAt sort on_sort/>
                         <th scope="col">"Actions"</th>
                     </tr>
@@ -232,6 +233,10 @@ fn SourceRow(
         .map(|c| view! { <li class="tag">{c.label()}</li> })
         .collect_view();
     let edit_label = format!(" {}", source.name);
+    let (memberships, programs_of) = (
+        membership_words(&source),
+        format!(": programs of {}", source.name),
+    );
     let action = if blocked {
         view! { <span class="row-locked">"Can't be edited"</span> }.into_any()
     } else {
@@ -272,11 +277,36 @@ fn SourceRow(
             <td data-label="Visibility"><VisibilityLabel visibility=source.visibility/></td>
             <td data-label="Clicks (30 days)" class="cell-number">{move || thousands(figures().0)}</td>
             <td data-label="Match rate">{move || match_rate_cell(figures().1)}</td>
+            <td data-label="Programs">
+                <A href=format!("/partner-programs?source={}", source.id)>
+                    {memberships}
+                    <span class="visually-hidden">{programs_of}</span>
+                </A>
+            </td>
             <td data-label="Last change">
                 <time datetime=source.updated_at.clone()>{format_datetime(&source.updated_at)}</time>
             </td>
             <td data-label="Actions" class="cell-actions">{action}</td>
         </tr>
+    }
+}
+
+/// "2 approved, 1 pending, 1 invited", or "None": the source's memberships in programs,
+/// as plain text (this is the partner's first screen: its code stays small).
+fn membership_words(s: &TrafficSource) -> String {
+    let parts: Vec<String> = [
+        (s.programs_approved, "approved"),
+        (s.programs_pending, "pending"),
+        (s.invitations, "invited"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if parts.is_empty() {
+        "None".into()
+    } else {
+        parts.join(", ")
     }
 }
 

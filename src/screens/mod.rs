@@ -220,7 +220,11 @@ pub fn warm_partner_screens(event: &web_sys::Event) {
         let towards_one = event
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|e| e.closest("a[href^='/traffic-sources/']").ok().flatten())
+            .and_then(|e| {
+                e.closest("a[href^='/traffic-sources/'], a[href^='/partner-programs']")
+                    .ok()
+                    .flatten()
+            })
             .is_some();
         if towards_one && !WARMED.with(|w| w.replace(true)) {
             leptos::task::spawn_local(async {

@@ -2,10 +2,11 @@
 //! sent, so a click that was answered survives a killed process.
 //!
 //! - Appends leave the request path: one writer thread takes every click waiting, writes
-//!   them with one `write()` and then answers each; a redirect waits only until its line
-//!   is in the file's page cache, which outlives the process (SIGKILL, a panic). Under a
-//!   busy disk the clicks that arrive meanwhile share the next write instead of queueing
-//!   one by one on runtime threads.
+//!   them with one `write()` and then answers them together; a redirect waits only until
+//!   its line is in the file's page cache, which outlives the process (SIGKILL, a panic).
+//!   Under a busy disk the clicks that arrive meanwhile share the next write instead of
+//!   queueing one by one on runtime threads. How clicks reach the writer with few thread
+//!   wake-ups: [`handoff`].
 //! - [`Journal::sync`], run every `--click-fsync-ms`, covers power loss: it fsyncs every
 //!   segment written since the last one, sealed ones included, and the folder when a
 //!   segment was created there.
@@ -26,22 +27,28 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, MutexGuard};
-
-use tokio::sync::oneshot;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::event::ClickEvent;
 
-/// Most clicks in one write: bounds the writer's buffer when it falls behind.
-const BATCH_MAX: usize = 4096;
+pub mod handoff;
+
+use handoff::Handoff;
+pub use handoff::Unwritten;
 
 pub struct Journal {
     dir: PathBuf,
     /// Held for the life of the process: the folder's lock.
     _lock: File,
-    /// To the writer thread; it ends when this is dropped.
-    commands: Mutex<mpsc::Sender<Command>>,
+    /// To the writer thread; it ends when the journal is dropped.
+    handoff: Arc<Handoff>,
     shared: Arc<Shared>,
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        self.handoff.stop();
+    }
 }
 
 /// What the writer thread and [`Journal::sync`] share.
@@ -59,15 +66,6 @@ struct Unsynced {
     current_written: bool,
     sealed: Vec<Arc<File>>,
     dir: bool,
-}
-
-enum Command {
-    Append {
-        line: Vec<u8>,
-        event: ClickEvent,
-        done: oneshot::Sender<io::Result<()>>,
-    },
-    Seal(oneshot::Sender<io::Result<Option<Sealed>>>),
 }
 
 /// The segment the writer thread appends to; only that thread touches it.
@@ -157,57 +155,44 @@ impl Journal {
         }
         let shared = Arc::new(Shared::default());
         let current = new_segment(dir, &shared)?;
-        let (commands, received) = mpsc::channel();
+        let handoff = Arc::new(Handoff::default());
         std::thread::Builder::new()
             .name("click-journal".into())
             .spawn({
-                let (dir, shared) = (dir.to_path_buf(), shared.clone());
+                let (dir, shared, handoff) = (dir.to_path_buf(), shared.clone(), handoff.clone());
                 move || {
                     Writer {
                         dir,
                         shared,
                         segment: current,
+                        handoff,
                     }
-                    .run(received)
+                    .run()
                 }
             })?;
         Ok((
             Journal {
                 dir: dir.to_path_buf(),
                 _lock: lock,
-                commands: Mutex::new(commands),
+                handoff,
                 shared,
             },
             left,
         ))
     }
 
-    fn send(&self, command: Command) -> io::Result<()> {
-        self.commands
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(command)
-            .map_err(|_| io::Error::other("the click journal's writer stopped"))
-    }
-
     /// Appends one click. When this returns `Ok`, the click is in the file's page cache;
-    /// an error means it is not in the journal at all.
-    pub async fn append(&self, event: ClickEvent) -> io::Result<()> {
-        let mut line = serde_json::to_vec(&event).map_err(io::Error::other)?;
-        line.push(b'\n');
-        let (done, written) = oneshot::channel();
-        self.send(Command::Append { line, event, done })?;
-        written
-            .await
-            .map_err(|_| io::Error::other("the click journal's writer stopped"))?
+    /// an error means it is not in the journal at all, and hands the click back (unless
+    /// the writer thread died with it) to be kept elsewhere.
+    pub async fn append(&self, event: ClickEvent) -> Result<(), Unwritten> {
+        self.handoff.append(event)?.await
     }
 
     /// Closes the current segment to new clicks and returns it, or `None` when it holds
-    /// none.
+    /// none. Clicks appended before the call are in it.
     pub async fn seal(&self) -> io::Result<Option<Sealed>> {
-        let (done, sealed) = oneshot::channel();
-        self.send(Command::Seal(done))?;
-        sealed
+        self.handoff
+            .seal()?
             .await
             .map_err(|_| io::Error::other("the click journal's writer stopped"))?
     }
@@ -268,51 +253,48 @@ struct Writer {
     dir: PathBuf,
     shared: Arc<Shared>,
     segment: Segment,
+    handoff: Arc<Handoff>,
 }
 
-/// Appends waiting for the next write.
-#[derive(Default)]
-struct Batch {
-    bytes: Vec<u8>,
-    events: Vec<ClickEvent>,
-    done: Vec<oneshot::Sender<io::Result<()>>>,
+impl Drop for Writer {
+    /// However the thread ends, no append waits for it forever.
+    fn drop(&mut self) {
+        self.handoff.writer_gone();
+    }
 }
 
 impl Writer {
-    fn run(mut self, commands: mpsc::Receiver<Command>) {
-        let mut batch = Batch::default();
-        while let Ok(first) = commands.recv() {
-            let mut next = Some(first);
-            while let Some(command) = next.take() {
-                match command {
-                    Command::Append { line, event, done } => {
-                        batch.bytes.extend_from_slice(&line);
-                        batch.events.push(event);
-                        batch.done.push(done);
-                    }
-                    Command::Seal(done) => {
-                        // Clicks sent before the seal belong to the sealed segment.
-                        self.write(&mut batch);
-                        let _ = done.send(self.seal());
-                    }
-                }
-                if batch.events.len() < BATCH_MAX {
-                    next = commands.try_recv().ok();
+    fn run(mut self) {
+        // Swapped with the gathering batch's at each turn: memory reused, not reallocated.
+        let mut bytes = Vec::new();
+        let mut events = Vec::new();
+        loop {
+            let turn = self.handoff.take(&mut bytes, &mut events);
+            let wrote = turn.batch.is_some();
+            if let Some(batch) = turn.batch {
+                match self.write(&bytes, &mut events) {
+                    Ok(()) => batch.written(),
+                    Err(e) => batch.fail(&e, std::mem::take(&mut events)),
                 }
             }
-            self.write(&mut batch);
+            bytes.clear();
+            events.clear();
+            if let Some(done) = turn.seal {
+                // The clicks appended before the seal are in the segment it seals.
+                let _ = done.send(self.seal());
+            }
+            if turn.stop {
+                return;
+            }
+            if wrote {
+                std::thread::sleep(handoff::GATHER);
+            }
         }
     }
 
-    fn write(&mut self, batch: &mut Batch) {
-        if batch.done.is_empty() {
-            return;
-        }
-        let Batch {
-            bytes,
-            events,
-            done,
-        } = std::mem::take(batch);
+    /// Writes one batch's lines. On success its clicks move to the segment; on failure
+    /// they stay in `events`, to be handed back.
+    fn write(&mut self, bytes: &[u8], events: &mut Vec<ClickEvent>) -> io::Result<()> {
         let file = self.segment.file.clone();
         let file = &*file;
         let start = file.metadata().map(|m| m.len());
@@ -324,32 +306,28 @@ impl Writer {
                 (&*file).write_all(b"\n")?;
                 self.segment.torn = false;
             }
-            (&*file).write_all(&bytes)
+            (&*file).write_all(bytes)
         })();
         match result {
             Ok(()) => {
                 self.shared
                     .unsealed
                     .fetch_add(events.len(), Ordering::Relaxed);
-                self.segment.events.extend(events);
+                self.segment.events.append(events);
                 self.shared
                     .unsynced
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .current_written = true;
-                for d in done {
-                    let _ = d.send(Ok(()));
-                }
+                Ok(())
             }
             Err(e) => {
                 // Undo whatever part of the batch landed: its clicks are kept elsewhere.
                 // Cut back to before this batch: a partial line there before stays there.
                 let undone = start.and_then(|len| file.set_len(len));
                 self.segment.torn = was_torn || undone.is_err();
-                tracing::warn!(error = %e, clicks = done.len(), "writing to the click journal failed");
-                for d in done {
-                    let _ = d.send(Err(io::Error::new(e.kind(), e.to_string())));
-                }
+                tracing::warn!(error = %e, clicks = events.len(), "writing to the click journal failed");
+                Err(e)
             }
         }
     }
@@ -501,6 +479,37 @@ mod tests {
         drop(_journal);
         let (_j, left) = Journal::open(&dir, 1000).unwrap();
         assert!(left.is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_appends_are_all_answered_and_sealed_together() {
+        let dir = std::env::temp_dir().join(format!("journal-many-{}", rand::random::<u64>()));
+        let (journal, _) = Journal::open(&dir, 10_000).unwrap();
+        let journal = Arc::new(journal);
+        // Tasks appending at once share batches; each is answered once its line is written.
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let journal = journal.clone();
+                tokio::spawn(async move { journal.append(event(&format!("c{i}"))).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(journal.unsealed(), 200);
+        let sealed = journal.seal().await.unwrap().unwrap();
+        assert_eq!(sealed.clicks, 200);
+        let mut on_disk: Vec<String> = read_segment(&sealed.path)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.click_id)
+            .collect();
+        on_disk.sort();
+        let mut expected: Vec<String> = (0..200).map(|i| format!("c{i}")).collect();
+        expected.sort();
+        assert_eq!(on_disk, expected, "every answered click is a whole line");
+        assert_eq!(journal.unsealed(), 0);
         fs::remove_dir_all(&dir).unwrap();
     }
 

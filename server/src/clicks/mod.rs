@@ -179,7 +179,7 @@ impl Ledger {
             verdict: None,
         };
         let click_id = event.click_id.clone();
-        let journal_error = match self.journal.append(event.clone()).await {
+        let (journal_error, event) = match self.journal.append(event).await {
             Ok(()) => {
                 self.counters.journaled.fetch_add(1, Ordering::Relaxed);
                 metrics::counter!(crate::ops::metrics::CLICKS_JOURNALED).increment(1);
@@ -188,13 +188,20 @@ impl Ledger {
                     .store(false, Ordering::Relaxed);
                 return click_id;
             }
-            Err(e) => {
+            Err(journal::Unwritten { error, event }) => {
                 self.counters.journal_failing.store(true, Ordering::Relaxed);
-                e
+                (error, event)
             }
         };
+        let Some(event) = event else {
+            // Only if the journal's writer thread died holding it (a bug): said loudly.
+            self.counters.lost.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!(crate::ops::metrics::CLICKS_LOST).increment(1);
+            tracing::error!(click_id, journal_error = %journal_error, "CLICK LOST: the click journal's writer stopped with it; the visitor was sent on");
+            return click_id;
+        };
         // Judged as the drain would, then written: the figures count it the same way.
-        let mut one = vec![event];
+        let mut one = vec![*event];
         let kept = match self.judge.judge(db, &mut one).await {
             Ok(()) => store::store(db, &self.partitions, &one).await,
             Err(e) => Err(e),

@@ -70,6 +70,7 @@ pub fn from_row(row: &AnyRow, base_url: &str) -> Result<Collaboration, sqlx::Err
         // Filled from the rollups by `db::traffic::fill_collaborations` where shown.
         clicks_30d: 0,
         match_rate_30d: None,
+        evidence: None,
         created_at: rfc3339(row.try_get("created_at")?),
         updated_at: rfc3339(row.try_get("updated_at")?),
     })

@@ -6,9 +6,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod collaborations;
+pub mod evidence;
 pub mod notifications;
 pub mod observed;
 pub mod outbox;
+pub mod pool;
 pub mod programs;
 pub mod review;
 pub mod sessions;
@@ -22,7 +24,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{ConnectOptions, Executor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -32,7 +34,8 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct Db {
-    pub pool: AnyPool,
+    /// sqlx's pool, counting the calls waiting for a connection ([`pool`]).
+    pub pool: pool::Pool,
     pub backend: Backend,
     /// The file of an SQLite database (none in memory): the click path opens its own
     /// connections to it, see `clicks::resolve` and `clicks::store`.
@@ -116,7 +119,7 @@ impl Db {
             .connect_with(options)
             .await?;
         let db = Db {
-            pool,
+            pool: pool::Pool::new(pool),
             backend,
             sqlite_file,
             acquire_timeout,
@@ -264,19 +267,21 @@ pub fn redirect_pool(
     max_connections: u32,
     acquire_timeout: Duration,
     statement_timeout: Duration,
-) -> Result<AnyPool, sqlx::Error> {
+) -> Result<pool::Pool, sqlx::Error> {
     let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
-    Ok(AnyPoolOptions::new()
-        .max_connections(max_connections.max(1))
-        .acquire_timeout(acquire_timeout)
-        .after_connect(move |conn, _| {
-            Box::pin(async move {
-                conn.execute(statement_timeout_sql(statement_timeout).as_str())
-                    .await?;
-                Ok(())
+    Ok(pool::Pool::new(
+        AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(acquire_timeout)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    conn.execute(statement_timeout_sql(statement_timeout).as_str())
+                        .await?;
+                    Ok(())
+                })
             })
-        })
-        .connect_lazy_with(options))
+            .connect_lazy_with(options),
+    ))
 }
 
 /// PostgreSQL's `SET statement_timeout` for `limit` (zero: none).

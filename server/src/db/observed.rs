@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use model::traffic::{match_rate, percent, ObservedChannel};
+use model::traffic::{match_rate, observed_matches, percent, ObservedBand, ObservedChannel};
 use model::Channel;
 use sqlx::Row;
 
@@ -66,7 +66,10 @@ pub async fn declared(db: &Db, ids: &[i64]) -> Result<HashMap<i64, i64>, sqlx::E
 
 /// What a mix shows: channels most clicks first, each with the signal behind most of its
 /// clicks; and the whole percent through a declared channel (`None`: too few to judge).
-pub fn summarise(mix: &Mix, declared: i64) -> (Vec<ObservedChannel>, Option<u8>) {
+pub fn summarise(
+    mix: &[(String, String, i64)],
+    declared: i64,
+) -> (Vec<ObservedChannel>, Option<u8>) {
     let total: i64 = mix.iter().map(|(_, _, n)| n).sum();
     let mut by_channel: HashMap<&str, (i64, &str, i64)> = HashMap::new();
     for (channel, signal, n) in mix {
@@ -92,6 +95,20 @@ pub fn summarise(mix: &Mix, declared: i64) -> (Vec<ObservedChannel>, Option<u8>)
         .map(|c| c.clicks)
         .sum();
     (channels, match_rate(declared_clicks, total))
+}
+
+/// What advertisers see of a mix: its channels as bands, and whether they match the
+/// declared ones (`--review-undeclared-percent` is `undeclared_percent`).
+pub fn bands(
+    mix: &[(String, String, i64)],
+    declared: i64,
+    undeclared_percent: u32,
+) -> (Vec<ObservedBand>, Option<bool>) {
+    let (channels, declared_share) = summarise(mix, declared);
+    (
+        channels.iter().map(ObservedBand::of).collect(),
+        observed_matches(declared_share, undeclared_percent),
+    )
 }
 
 pub fn is_declared(channel: &str, declared: i64) -> bool {

@@ -51,7 +51,8 @@ fn whole(name: &str, raw: Option<&str>) -> Result<Option<i64>, AppError> {
 
 /// Collaborations, most recently changed first: a partner's sources', an advertiser's
 /// programs', or (staff) all; each with the program, the source, the state, the reasons,
-/// the link while approved, and times.
+/// the link while approved, and times. Advertisers and staff also get each source's
+/// `evidence` (30 days of all its valid clicks, as the marketplace's bands).
 #[utoipa::path(get, path = "/api/collaborations", tag = "collaborations", params(ListParams),
     responses((status = 200, body = Page<Collaboration>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
 async fn list(
@@ -89,6 +90,15 @@ async fn list(
     let (mut items, next_cursor, total) =
         collaborations::list(&state.db, viewer, filter, cursor, limit, &base).await?;
     crate::db::traffic::fill_links(&state.db, &mut items).await?;
+    // Advertisers and staff weigh the source itself; partners see their exact figures.
+    if user.role != model::Role::Partner {
+        crate::db::evidence::fill(
+            &state.db,
+            &mut items,
+            state.config.review_undeclared_percent,
+        )
+        .await?;
+    }
     Ok(ApiJson(Page {
         items,
         next_cursor,

@@ -5,7 +5,7 @@ use super::path::Path;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use model::program::MarketplaceSource;
-use model::traffic::{ObservedBand, ShareBand, VolumeBand, LIST_WINDOW_DAYS};
+use model::traffic::{VolumeBand, LIST_WINDOW_DAYS};
 use model::verification::VerificationState;
 use model::{
     Account, ApiErrorBody, Channel, Page, Role, Sort, SortField, Status, TrafficSource, Visibility,
@@ -100,20 +100,13 @@ fn listing(source: TrafficSource) -> MarketplaceSource {
 async fn observe(state: &AppState, rows: &mut [MarketplaceSource]) -> AppResult<()> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let start = window_start(crate::time::now_ms(), LIST_WINDOW_DAYS);
-    let mut mixes = observed::mixes_of_sources(&state.db, &ids, start).await?;
-    let limit = 100 - i64::from(state.config.review_undeclared_percent);
+    let mixes = observed::mixes_of_sources(&state.db, &ids, start).await?;
     for row in rows {
-        let mask = Channel::mask(&row.channels);
-        let (channels, declared_share) =
-            observed::summarise(&mixes.remove(&row.id).unwrap_or_default(), mask);
-        row.observed_channels = channels
-            .into_iter()
-            .map(|c| ObservedBand {
-                channel: c.channel,
-                band: ShareBand::of(c.share),
-            })
-            .collect();
-        row.observed_matches = declared_share.map(|s| i64::from(s) >= limit);
+        (row.observed_channels, row.observed_matches) = observed::bands(
+            mixes.get(&row.id).map_or(&[][..], Vec::as_slice),
+            Channel::mask(&row.channels),
+            state.config.review_undeclared_percent,
+        );
     }
     Ok(())
 }

@@ -70,7 +70,8 @@ fn refuse_blocked(status: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// List traffic sources: a partner's own, or (staff) everyone's.
+/// List traffic sources: a partner's own, or (staff) everyone's; each row with its
+/// memberships (`programs_approved`, `programs_pending`, `invitations`).
 #[utoipa::path(get, path = "/api/traffic-sources", tag = "traffic sources", params(ListParams),
     responses((status = 200, body = Page<TrafficSource>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 async fn list_sources(
@@ -88,7 +89,7 @@ async fn list_sources(
         list.filter.partner_id = Some(viewer.id);
     }
     let planned = sources::plan(&state.db, &list.filter).await?;
-    let (items, next_cursor) = sources::list(
+    let (mut items, next_cursor) = sources::list(
         &state.db,
         &planned,
         list.sort,
@@ -96,6 +97,7 @@ async fn list_sources(
         list.limit,
     )
     .await?;
+    sources::fill_membership(&state.db, &mut items).await?;
     // Counting is cheap within one partner's sources; across a million it is not.
     let total = match list.filter.partner_id {
         Some(_) => Some(sources::count(&state.db, &planned).await?),

@@ -32,6 +32,7 @@ pub const OUTBOX_FAILED: &str = "outbox_failed_total";
 pub const LIVE_STREAMS: &str = "live_streams_open";
 pub const POOL_IN_USE: &str = "db_pool_connections_in_use";
 pub const POOL_IDLE: &str = "db_pool_connections_idle";
+pub const POOL_WAITING: &str = "db_pool_connections_waiting";
 
 /// The process's recorder, installed once (tests run many apps in one process; they
 /// share it).
@@ -93,6 +94,10 @@ fn describe() {
     describe_gauge!(LIVE_STREAMS, "Open live event streams on this instance");
     describe_gauge!(POOL_IN_USE, "Database pool connections lent out");
     describe_gauge!(POOL_IDLE, "Database pool connections open and idle");
+    describe_gauge!(
+        POOL_WAITING,
+        "Calls waiting for a database pool connection (every one lent out)"
+    );
     // Counters that may stay at zero for a long time are shown from the start.
     for name in [
         RATE_LIMITED,
@@ -132,6 +137,7 @@ async fn refresh(state: &AppState) {
     let idle = pool.num_idle();
     gauge!(POOL_IDLE).set(idle as f64);
     gauge!(POOL_IN_USE).set(pool.size().saturating_sub(idle as u32) as f64);
+    gauge!(POOL_WAITING).set(pool.waiting() as f64);
     gauge!(JOURNAL_BACKLOG).set(state.clicks.pending() as f64);
     gauge!(DRAIN_LAG).set(super::health::drain_lag_ms(state) as f64 / 1000.0);
     gauge!(LIVE_STREAMS).set(state.live.open_streams() as f64);

@@ -5,6 +5,7 @@ pub mod support;
 
 mod accounts;
 mod admin;
+mod application_evidence;
 mod bulk;
 mod caps;
 mod collaborations;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use server::email::worker::pass;
-use sqlx::Row;
+use sqlx::{Connection, Row};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -395,9 +395,111 @@ async fn metrics_are_served_on_their_own_address_only_and_request_lines_are_json
         "live_streams_open 0",
         "db_pool_connections_in_use",
         "db_pool_connections_idle",
+        "db_pool_connections_waiting 0\n",
     ] {
         assert!(text.contains(family), "{family} in:\n{text}");
     }
     // Codes never become labels: the route is the template.
     assert!(!text.contains("zzzzzzzzzz"), "{text}");
+}
+
+/// A gauge's value in a scrape.
+fn gauge(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} in:\n{text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_the_calls_waiting_for_a_pool_connection() {
+    let dir = TempDir::new();
+    // One pooled connection, waited for up to 20 s.
+    let server = Process::start(
+        &dir.0,
+        &[
+            "--metrics-bind",
+            "127.0.0.1:0",
+            "--log-level",
+            "warn",
+            "--seed-demo",
+            "--db-max-connections",
+            "1",
+            "--db-acquire-timeout-ms",
+            "20000",
+        ],
+    )
+    .await;
+    let scrape = || async {
+        reqwest::get(&server.metrics)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let wait_for = |want: fn(f64) -> bool, what: &'static str| async move {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = scrape().await;
+            if want(gauge(&text, "db_pool_connections_waiting")) {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{what}:\n{text}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    wait_for(|n| n == 0.0, "nobody waits at first").await;
+    let partner = Client::builder().cookie_store(true).build().unwrap();
+    let r = partner
+        .post(format!("{}/api/session", server.base))
+        .json(&json!({"email": "partner@demo.test", "password": "demo-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // Another process holds SQLite's write lock: the server's write waits for it (its
+    // busy timeout) on the only connection, and the next call waits for that connection.
+    let mut locker =
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}/ops.db", dir.0.display()))
+            .await
+            .unwrap();
+    sqlx::Executor::execute(&mut locker, "BEGIN IMMEDIATE")
+        .await
+        .unwrap();
+    let write = tokio::spawn({
+        let (partner, base) = (partner.clone(), server.base.clone());
+        async move {
+            partner
+                .post(format!("{base}/api/traffic-sources"))
+                .json(
+                    &json!({"name": "Waiting blog", "url": "https://waiting.example/",
+                    "channels": ["content"], "status": "active", "visibility": "public"}),
+                )
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    let read = tokio::spawn({
+        let (partner, base) = (partner.clone(), server.base.clone());
+        async move {
+            partner
+                .get(format!("{base}/api/traffic-sources"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    wait_for(|n| n >= 1.0, "a call waits for the connection").await;
+
+    // The lock gone, both calls are answered and nobody waits any more.
+    sqlx::Executor::execute(&mut locker, "ROLLBACK")
+        .await
+        .unwrap();
+    assert_eq!(write.await.unwrap(), StatusCode::CREATED);
+    assert_eq!(read.await.unwrap(), StatusCode::OK);
+    wait_for(|n| n == 0.0, "nobody waits once the lock is gone").await;
 }

@@ -68,6 +68,9 @@ pub fn source_from_row(row: &AnyRow) -> Result<TrafficSource, sqlx::Error> {
         block_note: row.try_get("block_note")?,
         version: row.try_get("version")?,
         program_count: row.try_get("program_count")?,
+        programs_approved: 0,
+        programs_pending: 0,
+        invitations: 0,
         // Filled from the rollups by `list` and `get`.
         clicks_30d: 0,
         match_rate_30d: None,
@@ -136,4 +139,36 @@ pub async fn get_many(db: &Db, ids: &[i64]) -> Result<Vec<TrafficSource>, sqlx::
         .collect::<Result<Vec<_>, _>>()?;
     super::traffic::fill_sources(db, &mut items).await?;
     Ok(items)
+}
+
+/// Sets each row's memberships (collaborations approved, applications pending,
+/// invitations waiting) with one query for the page: the partner's list shows them.
+pub async fn fill_membership(db: &Db, rows: &mut [TrafficSource]) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT traffic_source_id AS k, state, COUNT(*) AS n FROM collaborations
+         WHERE state IN ('approved', 'pending', 'invited') AND traffic_source_id IN ({})
+         GROUP BY traffic_source_id, state",
+        super::in_list(1, rows.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for s in rows.iter() {
+        q = q.bind(s.id);
+    }
+    let mut counts: std::collections::HashMap<(i64, String), i64> = Default::default();
+    for row in q.fetch_all(&db.pool).await? {
+        counts.insert(
+            (row.try_get("k")?, row.try_get("state")?),
+            row.try_get("n")?,
+        );
+    }
+    for s in rows {
+        let n = |state: &str| counts.get(&(s.id, state.to_string())).copied().unwrap_or(0);
+        s.programs_approved = n("approved");
+        s.programs_pending = n("pending");
+        s.invitations = n("invited");
+    }
+    Ok(())
 }
