@@ -24,18 +24,18 @@ import { startServer, launchBrowser, newPage, assertClean, signIn, DIST } from '
 // 325,309 / 773,270) for issues 27, 29 and 30 together: the account menu, the marketplace's own
 // status stream, its observed-channel bands and invitations. The advertiser's first screen grew
 // 8.4 KB brotli, past issue 29/30's 2 KB: BENCHMARKS.md, "First screens after issues 27-30".
-// Lowered on 2026-12-07 (h29s: 296,149 / 297,636 / 322,062 / 770,438) once the first screens
-// shed what their first paint does not use (BENCHMARKS.md, "First screens back within issues
-// 29/30's budget"): about 1 % above those figures.
-const CEILINGS = { partner: 299_500, advertiser: 300_500, staff: 325_500, whole: 785_000 };
+// Lowered on 2026-12-07 (h29s, with h29w's membership columns merged: 298,265 / 299,510 /
+// 323,346; whole 793,007) once the first screens shed what their first paint does not use
+// (BENCHMARKS.md, "First screens back within issues 29/30's budget"): about 1 % above those.
+const CEILINGS = { partner: 301_500, advertiser: 302_500, staff: 326_500, whole: 796_500 };
 // Issues 29 and 30's budget, bytes brotli as served: no first screen more than 2 KB (2,048
 // bytes) above its figure before them. Measured by this script on a71c7e2 (main before issues
 // 29 and 30, served by today's server): 250,797 / 245,166 / 262,085, so a budget of 252,845 /
 // 247,214 / 264,133. The ceilings sit inside it, about 1 KB above the figures of 2026-12-07
-// (240,201 / 241,463 / 262,695), so what other work adds to a first screen is seen early.
-// (Issue 29's own text gave 249,401 / 239,351 / 260,408, measured on an older main, before
-// issue 27's account menu and marketplace status stream.)
-const BROTLI_CEILINGS = { partner: 241_200, advertiser: 242_500, staff: 263_700 };
+// (241,597 / 242,839 / 263,373; staff's is the budget itself), so what other work adds to a
+// first screen is seen early. (Issue 29's own text gave 249,401 / 239,351 / 260,408, measured
+// on an older main, before issue 27's account menu and marketplace status stream.)
+const BROTLI_CEILINGS = { partner: 242_600, advertiser: 243_800, staff: 264_133 };
 
 const ROLES = [
   { role: 'partner', email: 'partner@demo.test', path: '/traffic-sources', heading: 'Traffic sources' },
