@@ -27,8 +27,9 @@ pub struct SourceQuery {
     pub cursor: Option<String>,
     /// Only sources whose partner proved control of the site.
     pub verified: bool,
-    /// Marketplace only: sources whose observed channels match those declared.
-    pub observed_matches: bool,
+    /// Sources whose observed channels match (`Some(true)`) or do not match those declared
+    /// (the marketplace offers the first, staff's table both).
+    pub observed_matches: Option<bool>,
 }
 
 pub const DEFAULT_SORT: Sort = Sort::new(SortField::UpdatedAt, true);
@@ -44,7 +45,7 @@ impl Default for SourceQuery {
             limit: model::list::DEFAULT_LIMIT,
             cursor: None,
             verified: false,
-            observed_matches: false,
+            observed_matches: None,
         }
     }
 }
@@ -57,7 +58,7 @@ impl SourceQuery {
             || self.visibility.is_some()
             || !self.channels.is_empty()
             || self.verified
-            || self.observed_matches
+            || self.observed_matches.is_some()
     }
 
     /// `key=value` pairs, leaving out defaults so URLs stay short.
@@ -78,8 +79,8 @@ impl SourceQuery {
         if self.verified {
             pairs.push(("verified", "true".to_string()));
         }
-        if self.observed_matches {
-            pairs.push(("observed_matches", "true".to_string()));
+        if let Some(m) = self.observed_matches {
+            pairs.push(("observed_matches", m.to_string()));
         }
         if self.sort != DEFAULT_SORT {
             pairs.push(("sort", self.sort.to_param()));

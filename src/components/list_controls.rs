@@ -53,7 +53,9 @@ impl ListState {
                 .unwrap_or(model::list::DEFAULT_LIMIT),
             cursor: params.get("cursor").filter(|c| !c.is_empty()),
             verified: params.get("verified").as_deref() == Some("true"),
-            observed_matches: params.get("observed_matches").as_deref() == Some("true"),
+            observed_matches: params
+                .get("observed_matches")
+                .and_then(|m| m.parse::<bool>().ok()),
         };
         let prev = if query.cursor.is_some() {
             all("prev")
@@ -121,6 +123,9 @@ pub fn Filters(
     /// Only search and channels (the marketplace, where status and visibility are fixed).
     #[prop(optional)]
     channels_only: bool,
+    /// Staff's table: "Observed matches declared" any, yes or no.
+    #[prop(optional)]
+    observed: bool,
 ) -> impl IntoView {
     let search = RwSignal::new(state.with_untracked(|s| s.query.q.clone()));
     // Back/forward or a link may change `q` under the box: follow it.
@@ -269,12 +274,30 @@ pub fn Filters(
                         {check_box(
                             "filter-observed".into(),
                             "Observed matches declared",
-                            Signal::derive(move || state.with(|s| s.query.observed_matches)),
-                            Callback::new(move |on: bool| update(&|q| q.observed_matches = on)),
+                            Signal::derive(move || state.with(|s| s.query.observed_matches == Some(true))),
+                            Callback::new(move |on: bool| update(&|q| q.observed_matches = on.then_some(true))),
                         )}
                     </span>
                 })}
             </div>
+            {observed.then(|| view! {
+                <div class="filters__group">
+                    <label class="field__label" for="filter-observed">"Observed matches declared"</label>
+                    <select
+                        id="filter-observed"
+                        class="field__input"
+                        prop:value=move || state.with(|s| s.query.observed_matches.map(|m| m.to_string()).unwrap_or_default())
+                        on:change=move |ev| {
+                            let m = event_target_value(&ev).parse::<bool>().ok();
+                            update(&|q| q.observed_matches = m);
+                        }
+                    >
+                        <option value="">"Any"</option>
+                        <option value="true">"Yes"</option>
+                        <option value="false">"No"</option>
+                    </select>
+                </div>
+            })}
             {move || {
                 state.with(|s| s.query.is_filtered()).then(|| {
                     view! {

@@ -62,13 +62,16 @@ async function assertQuiet(page) {
   assert.equal(await page.evaluate(() => window.__saidUpdating), false, 'nothing said');
 }
 
-/** The human clicks a chart's caption counts ("1,234 clicks in 30 days: …"). */
+/** The human clicks a chart's caption counts ("1,234 clicks in 30 days: 1,200 valid, 34 invalid; …"). */
 async function captionCount(figure, span = '30 days') {
   const caption = await figure.locator('figcaption').innerText();
-  const match = caption.match(new RegExp(`^([\\d,]+) clicks? in ${span}: ([\\d,]+) redirected, ([\\d,]+) refused; `));
+  const match = caption.match(new RegExp(`^([\\d,]+) clicks? in ${span}: ([\\d,]+) valid, ([\\d,]+) invalid; `));
   assert.ok(match, `caption: ${caption}`);
-  return { total: number(match[1]), redirected: number(match[2]), refused: number(match[3]), caption };
+  return { total: number(match[1]), valid: number(match[2]), invalid: number(match[3]), caption };
 }
+
+/** A series' human clicks, as the API counts them. */
+const humanOf = (series) => series.reduce((n, d) => n + d.redirected + d.refused, 0);
 
 /** Opens a chart's data table (by keyboard) and reads every day's row. */
 async function tableRows(page, figure) {
@@ -82,11 +85,14 @@ async function tableRows(page, figure) {
   const rows = figure.locator('table tbody tr');
   await rows.first().waitFor();
   return (await rows.evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)))).map(
-    ([day, redirected, refused, bots, visitors]) => ({
+    // Day, Valid, then each invalid reason, Gross and Visitors (issue 30).
+    ([day, valid, bots, refused, prefetch, velocity, duplicate, gross, visitors]) => ({
       day,
-      redirected: number(redirected),
-      refused: number(refused),
+      valid: number(valid),
       bots: number(bots),
+      refused: number(refused),
+      invalid: number(refused) + number(prefetch) + number(velocity) + number(duplicate),
+      gross: number(gross),
       visitors: number(visitors),
     }),
   );
@@ -155,18 +161,18 @@ describe('the partner', () => {
     await figure.waitFor();
     const traffic = (await api(page, 'GET', `/api/traffic-sources/${source.id}/traffic`)).body;
     assert.equal(traffic.series.length, 30);
-    const { total, redirected, refused, caption } = await captionCount(figure);
-    const human = traffic.series.reduce((n, d) => n + d.redirected + d.refused, 0);
+    const { total, valid, invalid, caption } = await captionCount(figure);
     assert.ok(total > 0, 'seeded clicks are charted');
-    assert.equal(total, human, caption);
-    assert.equal(redirected + refused, total);
+    assert.equal(total, humanOf(traffic.series), caption);
+    assert.equal(valid + invalid, total);
+    assert.equal(valid, traffic.series.reduce((n, d) => n + d.valid, 0));
 
     const svg = figure.getByRole('img');
     assert.match(await svg.getAttribute('aria-label'), /^Chart of clicks per day/);
     assert.ok((await svg.getAttribute('aria-label')).includes(caption));
     const legend = await figure.locator('.chart-legend').innerText();
-    assert.match(legend, /Redirected \(solid\)/);
-    assert.match(legend, /Refused \(hatched\)/);
+    assert.match(legend, /Valid \(solid\)/);
+    assert.match(legend, /Invalid \(hatched\): Refused \(link not live\) [\d,]+, Prefetches and previews [\d,]+, Too fast [\d,]+, Repeat clicks [\d,]+/);
     assert.match(legend, /Bot clicks/);
 
     // The match rate in words, and the referrers with whose site they are in words.
@@ -184,7 +190,12 @@ describe('the partner', () => {
     // The table holds every day, and adds up to the caption.
     const days = await tableRows(page, figure);
     assert.equal(days.length, 30);
-    assert.equal(days.reduce((n, d) => n + d.redirected + d.refused, 0), total);
+    assert.equal(days.reduce((n, d) => n + d.valid + d.invalid, 0), total);
+    for (const [i, d] of days.entries()) {
+      const api = traffic.series[i];
+      assert.equal(d.gross, api.valid + Object.values(api.invalid).reduce((n, c) => n + c, 0), d.day);
+      assert.equal(d.bots, api.bots, d.day);
+    }
     await checkPage(page, 'partner source page, data table open');
     await figure.getByRole('button', { name: /data table/ }).press('Enter');
     assert.equal(await figure.getByRole('button', { name: /data table/ }).getAttribute('aria-expanded'), 'false');
@@ -204,7 +215,7 @@ describe('the partner', () => {
     assert.equal(weekTraffic.series.length, 7);
     assert.deepEqual(weekTraffic.series, traffic.series.slice(-7), 'the week is the month’s last seven days');
     const weekCount = await captionCount(week, '7 days');
-    assert.equal(weekCount.total, weekTraffic.series.reduce((n, d) => n + d.redirected + d.refused, 0));
+    assert.equal(weekCount.total, humanOf(weekTraffic.series));
     assert.equal((await tableRows(page, week)).length, 7);
     await checkPage(page, 'partner source page, last 7 days');
     // The period is in the address: a reload (or a shared link) opens on the same week.
@@ -223,12 +234,12 @@ describe('the partner', () => {
     assert.equal(dayTraffic.hours, 24);
     assert.equal(dayTraffic.series.length, 24);
     const dayCount = await captionCount(week, '24 hours');
-    const dayTotal = dayTraffic.series.reduce((n, h) => n + h.redirected + h.refused, 0);
+    const dayTotal = humanOf(dayTraffic.series);
     assert.ok(dayTotal > 0, 'the demo has clicks in the last 24 hours');
     assert.equal(dayCount.total, dayTotal);
     const hours = await tableRows(page, week);
     assert.equal(hours.length, 24);
-    assert.equal(hours.reduce((n, h) => n + h.redirected + h.refused, 0), dayTotal);
+    assert.equal(hours.reduce((n, h) => n + h.valid + h.invalid, 0), dayTotal);
     assert.match(hours[23].day, /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:00 UTC$/);
     assert.equal(await week.locator('table thead th').first().innerText(), 'Hour (UTC)');
     // The same 24 hours as a CSV download, one row per hour, as the API counts them.
@@ -284,13 +295,13 @@ describe('the partner', () => {
     await captionReaches(page, before.total + 1);
     console.log(`a click to the open chart: ${Date.now() - clickedAt} ms`);
     const after = await captionCount(figure);
-    assert.equal(after.redirected, before.redirected + 1, after.caption);
+    assert.equal(after.valid, before.valid + 1, after.caption);
     await assertQuiet(page);
     assert.equal(await toggle.getAttribute('aria-expanded'), 'true', 'the table stays open');
     assert.equal(await toggle.evaluate((b) => b === document.activeElement), true, 'the focus stays');
     const today = (await tableRows(page, figure)).at(-1);
     assert.equal(today.day, beforeToday.day);
-    assert.equal(today.redirected, beforeToday.redirected + 1);
+    assert.equal(today.valid, beforeToday.valid + 1);
     assert.equal(today.bots, beforeToday.bots, 'a browser is not a bot');
     // The programs table beside it counts the click too.
     const until = Date.now() + 5_000;

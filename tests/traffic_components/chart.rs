@@ -1,5 +1,5 @@
 //! The daily chart: figures in words, the caption's totals, the data table, the empty state,
-//! bots apart.
+//! bots apart, valid and invalid clicks told apart without colour.
 
 use model::traffic::TrafficDay;
 use web::components::{
@@ -17,6 +17,7 @@ use web_sys::HtmlElement;
 
 use crate::support::*;
 
+/// A day whose redirected clicks are all valid; refused and bot clicks are invalid.
 pub(crate) fn day(n: u32, redirected: i64, refused: i64, bots: i64) -> TrafficDay {
     TrafficDay {
         day: format!("2026-11-{n:02}"),
@@ -72,18 +73,28 @@ fn figures_are_written_with_thousands_separators_and_short_days() {
 fn the_caption_counts_human_clicks_and_leaves_bots_out() {
     let mut series: Vec<TrafficDay> = (1..=30).map(|n| day(n, 40, 0, 0)).collect();
     series[0] = day(1, 30, 34, 56);
-    // 29 × 40 + 30 = 1,190 redirected, 34 refused: 1,224 human clicks; 56 bots apart.
+    // 29 × 40 + 30 = 1,190 valid, 34 refused (invalid): 1,224 human clicks; 56 bots apart.
     assert_eq!(
         caption(&series),
-        "1,224 clicks in 30 days: 1,190 redirected, 34 refused; 56 bot clicks left out."
+        "1,224 clicks in 30 days: 1,190 valid, 34 invalid; 56 bot clicks left out."
     );
     assert_eq!(
         caption(&[day(1, 1, 0, 0)]),
-        "1 click in 1 day: 1 redirected, 0 refused; no bot clicks."
+        "1 click in 1 day: 1 valid, 0 invalid; no bot clicks."
     );
     assert_eq!(
         caption(&[day(1, 0, 0, 1), day(2, 0, 0, 0)]),
-        "0 clicks in 2 days: 0 redirected, 0 refused; 1 bot click left out."
+        "0 clicks in 2 days: 0 valid, 0 invalid; 1 bot click left out."
+    );
+    // Repeats, prefetches and clicks too fast redirect but are invalid.
+    let mut busy = day(1, 10, 1, 0);
+    busy.valid = 6;
+    busy.invalid.duplicate = 2;
+    busy.invalid.prefetch = 1;
+    busy.invalid.velocity = 1;
+    assert_eq!(
+        caption(&[busy]),
+        "11 clicks in 1 day: 6 valid, 5 invalid; no bot clicks."
     );
 }
 
@@ -92,8 +103,8 @@ async fn the_chart_says_its_totals_in_words_and_names_its_picture() {
     let root = container();
     let _app = mount_chart(&root, november());
     settle().await;
-    // 30 × 40 redirected + 2 refused; the 56 bot clicks are not in the count.
-    let expected = "1,202 clicks in 30 days: 1,200 redirected, 2 refused; 56 bot clicks left out.";
+    // 30 × 40 valid + 2 refused; the 56 bot clicks are not in the count.
+    let expected = "1,202 clicks in 30 days: 1,200 valid, 2 invalid; 56 bot clicks left out.";
     assert_eq!(text(&root, "figure figcaption"), expected);
     let svg = find(&root, "figure svg");
     assert_eq!(svg.get_attribute("role").as_deref(), Some("img"));
@@ -106,23 +117,32 @@ async fn the_chart_says_its_totals_in_words_and_names_its_picture() {
     );
     assert_eq!(svg.get_attribute("viewBox").as_deref(), Some("0 0 360 214"));
     assert_eq!(svg.get_attribute("width").as_deref(), Some("100%"));
-    // Refused bars are hatched, not only another colour; bots have a row of their own.
+    // Invalid bars are hatched, not only another colour; bots have a row of their own.
     assert_eq!(
-        count(&root, "svg rect.chart__redirected"),
+        count(&root, "svg rect.chart__valid"),
         31,
         "30 bars + the legend's swatch"
     );
-    let refused = find(&root, "svg.traffic-chart__svg rect.chart__refused");
     assert_eq!(
-        refused.get_attribute("fill").as_deref(),
+        count(&root, "svg.traffic-chart__svg rect.chart__invalid"),
+        1
+    );
+    let invalid = find(&root, "svg.traffic-chart__svg rect.chart__invalid");
+    assert_eq!(
+        invalid.get_attribute("fill").as_deref(),
         Some("url(#chart-1-hatch)")
     );
     assert!(exists(&root, "pattern#chart-1-hatch"));
     assert_eq!(count(&root, "svg.traffic-chart__svg rect.chart__bots"), 2);
+    // The legend says what each pattern is, and counts each invalid reason.
     let legend = text(&root, ".chart-legend");
-    assert!(legend.contains("Redirected (solid)"), "{legend}");
-    assert!(legend.contains("Refused (hatched)"), "{legend}");
+    assert!(legend.contains("Valid (solid) 1,200"), "{legend}");
+    assert!(
+        legend.contains("Invalid (hatched): Refused (link not live) 2, Prefetches and previews 0, Too fast 0, Repeat clicks 0"),
+        "{legend}"
+    );
     assert!(legend.contains("Bot clicks"), "{legend}");
+    assert!(legend.contains("56"), "{legend}");
     // Axis labels: the scale and the first, middle and last days.
     let labels: Vec<String> = {
         let list = root.query_selector_all("svg text.chart__label").unwrap();
@@ -191,8 +211,43 @@ async fn the_data_table_opens_and_closes_with_its_button() {
             .map(|i| list.item(i).unwrap().text_content().unwrap())
             .collect()
     };
-    // Date, Redirected, Refused, Bots, Visitors, then Valid and Invalid (issue 30).
-    assert_eq!(cells, ["10 Nov 2026", "40", "2", "0", "40", "40", "2"]);
+    // Date, Valid, each invalid reason, Gross, Visitors (issue 30).
+    let heads: Vec<String> = {
+        let list = root.query_selector_all("#chart-1-table thead th").unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().text_content().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        heads,
+        [
+            "Day",
+            "Valid",
+            "Bots",
+            "Refused (link not live)",
+            "Prefetches and previews",
+            "Too fast",
+            "Repeat clicks",
+            "Gross",
+            "Visitors"
+        ]
+    );
+    assert_eq!(
+        cells,
+        ["10 Nov 2026", "40", "0", "2", "0", "0", "0", "42", "40"]
+    );
+    let twelfth = find(&root, "#chart-1-table tbody tr:nth-child(12)");
+    let cells: Vec<String> = {
+        let list = twelfth.query_selector_all("td").unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().text_content().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        cells,
+        ["40", "50", "0", "0", "0", "0", "90", "40"],
+        "bots in the gross"
+    );
     assert_eq!(
         find(&tenth, "time").get_attribute("datetime").as_deref(),
         Some("2026-11-10")
@@ -235,12 +290,9 @@ async fn bot_clicks_alone_are_drawn_but_counted_apart() {
     settle().await;
     assert_eq!(
         text(&root, "figcaption"),
-        "0 clicks in 7 days: 0 redirected, 0 refused; 9 bot clicks left out."
+        "0 clicks in 7 days: 0 valid, 0 invalid; 9 bot clicks left out."
     );
     assert_eq!(count(&root, "svg.traffic-chart__svg rect.chart__bots"), 1);
-    assert_eq!(
-        count(&root, "svg.traffic-chart__svg rect.chart__redirected"),
-        0
-    );
+    assert_eq!(count(&root, "svg.traffic-chart__svg rect.chart__valid"), 0);
     root.remove();
 }

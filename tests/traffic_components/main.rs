@@ -1,6 +1,6 @@
 //! Component tests in headless Chromium for traffic evidence, one module per part:
 //! - `chart`: the daily chart (totals in its caption with bots left out, the data table behind
-//!   its toggle, the empty state, a drawing that tells refused from redirected without colour);
+//!   its toggle, the empty state, a drawing that tells invalid from valid without colour, the data table with each invalid reason and the gross);
 //! - `panel`: the source traffic panel (the staff view's mismatch lead, the referrer table's
 //!   words, the period chosen, the last 24 hours, loading failure and Try again);
 //! - `live`: what moves as clicks arrive (the open panel drawn in place, staff's on a stream

@@ -27,7 +27,7 @@ pub(crate) fn traffic_json(matched: i64, mismatched: i64, none: i64, rate: &str)
                 0
             };
             format!(
-                r#"{{"day":"2026-11-{n:02}","redirected":{r},"refused":0,"bots":0,"visitors":{r}}}"#
+                r#"{{"day":"2026-11-{n:02}","redirected":{r},"refused":0,"bots":0,"visitors":{r},"valid":{r}}}"#
             )
         })
         .collect();
@@ -258,8 +258,8 @@ fn a_period_in_the_address_is_one_offered_or_the_month() {
     }
 }
 
-/// 24 hours of 4 December 2026, from 14:00 on the 3rd: 5 redirected an hour, 3 refused at
-/// 20:00, 7 bot clicks at 02:00.
+/// 24 hours of 4 December 2026, from 14:00 on the 3rd: 5 valid clicks an hour (redirected),
+/// 3 refused at 20:00, 7 bot clicks at 02:00.
 pub(crate) fn last_day() -> Vec<TrafficDay> {
     (0..24)
         .map(|i| {
@@ -271,8 +271,12 @@ pub(crate) fn last_day() -> Vec<TrafficDay> {
                 refused: if (day, hour) == (3, 20) { 3 } else { 0 },
                 bots: if (day, hour) == (4, 2) { 7 } else { 0 },
                 visitors: 5,
-                valid: 0,
-                invalid: Default::default(),
+                valid: 5,
+                invalid: model::traffic::InvalidCounts {
+                    refused: if (day, hour) == (3, 20) { 3 } else { 0 },
+                    bot: if (day, hour) == (4, 2) { 7 } else { 0 },
+                    ..Default::default()
+                },
             }
         })
         .collect()
@@ -283,7 +287,7 @@ async fn an_hourly_series_is_drawn_and_tabled_hour_by_hour() {
     let root = container();
     let _app = mount_chart(&root, last_day());
     settle().await;
-    let expected = "123 clicks in 24 hours: 120 redirected, 3 refused; 7 bot clicks left out.";
+    let expected = "123 clicks in 24 hours: 120 valid, 3 invalid; 7 bot clicks left out.";
     assert_eq!(text(&root, "figure figcaption"), expected);
     let label = attr(&root, "figure svg", "aria-label").unwrap();
     assert!(
@@ -306,7 +310,7 @@ async fn an_hourly_series_is_drawn_and_tabled_hour_by_hour() {
     let tooltip = find(&root, "svg.traffic-chart__svg g title")
         .text_content()
         .unwrap();
-    assert_eq!(tooltip, "3 Dec, 14:00: 5 redirected, 0 refused, 0 bot");
+    assert_eq!(tooltip, "3 Dec, 14:00: 5 valid, 0 invalid, 0 bot");
     click(&root, "button.traffic-chart__toggle");
     settle().await;
     assert_eq!(
@@ -334,6 +338,8 @@ async fn an_hourly_series_is_drawn_and_tabled_hour_by_hour() {
             redirected: 0,
             refused: 0,
             bots: 0,
+            valid: 0,
+            invalid: Default::default(),
             ..d
         })
         .collect();
@@ -351,8 +357,8 @@ async fn the_last_24_hours_are_asked_by_the_hour_and_kept_in_the_address() {
     let hours: Vec<String> = (0..24)
         .map(|h| {
             format!(
-                r#"{{"day":"2026-12-04","hour":"2026-12-04T{h:02}:00:00Z","redirected":{},"refused":0,"bots":0,"visitors":0}}"#,
-                if h == 9 { 40 } else { 0 }
+                r#"{{"day":"2026-12-04","hour":"2026-12-04T{h:02}:00:00Z","redirected":{n},"refused":0,"bots":0,"visitors":0,"valid":{n}}}"#,
+                n = if h == 9 { 40 } else { 0 }
             )
         })
         .collect();
@@ -392,7 +398,7 @@ async fn the_last_24_hours_are_asked_by_the_hour_and_kept_in_the_address() {
     }
     assert_eq!(
         caption,
-        "40 clicks in 24 hours: 40 redirected, 0 refused; no bot clicks."
+        "40 clicks in 24 hours: 40 valid, 0 invalid; no bot clicks."
     );
     assert!(eval("window.__calls[1].search")
         .as_string()

@@ -554,6 +554,10 @@ async fn events(
                 "referrer_class",
                 "bot",
                 "visitor_hash",
+                "valid",
+                "invalid_reason",
+                "observed_channel",
+                "channel_signal",
             ],
         )
         .await?;
@@ -579,6 +583,8 @@ async fn events(
                 }
                 data::Referrer::Other(k) => V::T(&others[k as usize]),
             };
+            let verdict = e.verdict();
+            let text = |t: Option<&'static str>| t.map_or(V::Null, V::T);
             visitor.clear();
             use std::fmt::Write;
             write!(visitor, "{:016x}{:016x}", e.visitor[0], e.visitor[1])?;
@@ -595,6 +601,10 @@ async fn events(
                 V::T(e.class()),
                 V::I(e.bot as i64),
                 V::T(&visitor),
+                V::I(verdict.valid as i64),
+                text(verdict.reason),
+                text(verdict.channel),
+                text(verdict.signal),
             ])
             .await?;
             written += 1;

@@ -3,35 +3,43 @@
 //!
 //! - a click is human when `bot = 0`; `hour = at - at % 3600000`, `day = at - at % 86400000`;
 //! - `click_hourly` / `click_daily` per link and hour / day: `redirected` and `refused` human
-//!   clicks by outcome, `bots` (any outcome), `matched` / `mismatched` / `no_referrer` human
-//!   clicks by referrer class, and `visitors`: distinct human visitor hashes of the link that
+//!   clicks by outcome, `bots` (any outcome), `matched` / `mismatched` / `no_referrer` valid
+//!   clicks by referrer class, `valid`, the invalid `prefetch` / `duplicate` / `velocity`
+//!   clicks, and `visitors`: distinct human visitor hashes of the link that
 //!   day, each counted in the hour of its first click of the day (so a day's hours add up to
 //!   the day);
-//! - `click_referrers_hourly` / `_daily`: human clicks with a referrer per source, hour /
+//! - `click_referrers_hourly` / `_daily`: valid clicks with a referrer per source, hour /
 //!   day and host;
+//! - `click_channels_hourly` / `_daily`: valid clicks per link, hour / day, observed channel
+//!   and signal (`''` for none);
 //! - `click_visitors`: the distinct (link, day, visitor) of human clicks;
 //! - `collaborations.clicks` / `refused_clicks`: every click (bots too) by outcome.
 //!
 //! Two passes over the events make the per-hour counts and the first visit of each
-//! visitor; everything else but the referrers (a third pass) is built from those two
-//! smaller tables.
+//! visitor; everything else but the referrers and the channels (a third and fourth pass) is
+//! built from those two smaller tables.
 
 use std::time::Instant;
 
 use crate::data::DAY_MS;
 use crate::engine::{Engine, Result};
 
-/// Human clicks (bot = 0) by outcome and referrer class, and bots, as SELECT columns.
+/// Human clicks (bot = 0) by outcome, bots, valid clicks by referrer class, valid clicks and
+/// the invalid reasons the rollups count apart, as SELECT columns.
 pub const COUNTS: &str = "
     SUM(CASE WHEN bot = 0 AND outcome = 'redirected' THEN 1 ELSE 0 END) AS redirected,
     SUM(CASE WHEN bot = 0 AND outcome <> 'redirected' THEN 1 ELSE 0 END) AS refused,
     SUM(CASE WHEN bot = 1 THEN 1 ELSE 0 END) AS bots,
-    SUM(CASE WHEN bot = 0 AND referrer_class = 'match' THEN 1 ELSE 0 END) AS matched,
-    SUM(CASE WHEN bot = 0 AND referrer_class = 'mismatch' THEN 1 ELSE 0 END) AS mismatched,
-    SUM(CASE WHEN bot = 0 AND referrer_class = 'none' THEN 1 ELSE 0 END) AS no_referrer";
+    SUM(CASE WHEN valid = 1 AND referrer_class = 'match' THEN 1 ELSE 0 END) AS matched,
+    SUM(CASE WHEN valid = 1 AND referrer_class = 'mismatch' THEN 1 ELSE 0 END) AS mismatched,
+    SUM(CASE WHEN valid = 1 AND referrer_class = 'none' THEN 1 ELSE 0 END) AS no_referrer,
+    SUM(valid) AS valid,
+    SUM(CASE WHEN invalid_reason = 'prefetch' THEN 1 ELSE 0 END) AS prefetch,
+    SUM(CASE WHEN invalid_reason = 'duplicate' THEN 1 ELSE 0 END) AS duplicate,
+    SUM(CASE WHEN invalid_reason = 'velocity' THEN 1 ELSE 0 END) AS velocity";
 
 pub const ROLLUP_COLUMNS: &str =
-    "redirected, refused, bots, matched, mismatched, no_referrer, visitors";
+    "redirected, refused, bots, matched, mismatched, no_referrer, valid, prefetch, duplicate, velocity, visitors";
 
 /// One step of the build: once, or once per UTC day of events with `{from}` and `{to}`
 /// replaced by the day's bounds.
@@ -73,7 +81,8 @@ fn steps(postgres: bool) -> Vec<(&'static str, Step)> {
                      collaboration_id BIGINT NOT NULL, hour BIGINT NOT NULL, traffic_source_id BIGINT NOT NULL,
                      redirected BIGINT NOT NULL, refused BIGINT NOT NULL, bots BIGINT NOT NULL,
                      matched BIGINT NOT NULL, mismatched BIGINT NOT NULL, no_referrer BIGINT NOT NULL,
-                     all_redirected BIGINT NOT NULL, all_clicks BIGINT NOT NULL)"
+                     valid BIGINT NOT NULL, prefetch BIGINT NOT NULL, duplicate BIGINT NOT NULL,
+                     velocity BIGINT NOT NULL, all_redirected BIGINT NOT NULL, all_clicks BIGINT NOT NULL)"
                     .into(),
             ),
         ),
@@ -133,7 +142,8 @@ fn steps(postgres: bool) -> Vec<(&'static str, Step)> {
             Once(format!(
                 "INSERT INTO click_hourly (collaboration_id, hour, traffic_source_id, {ROLLUP_COLUMNS})
                  SELECT c.collaboration_id, c.hour, c.traffic_source_id, c.redirected, c.refused, c.bots,
-                        c.matched, c.mismatched, c.no_referrer, COALESCE(v.visitors, 0)
+                        c.matched, c.mismatched, c.no_referrer, c.valid, c.prefetch, c.duplicate,
+                        c.velocity, COALESCE(v.visitors, 0)
                  FROM seed_hour_counts c LEFT JOIN seed_hour_visitors v
                    ON v.collaboration_id = c.collaboration_id AND v.hour = c.hour{}",
                 order("1, 2")
@@ -144,7 +154,8 @@ fn steps(postgres: bool) -> Vec<(&'static str, Step)> {
             Once(format!(
                 "INSERT INTO click_daily (collaboration_id, day, traffic_source_id, {ROLLUP_COLUMNS})
                  SELECT collaboration_id, hour - hour % 86400000, MIN(traffic_source_id), SUM(redirected),
-                        SUM(refused), SUM(bots), SUM(matched), SUM(mismatched), SUM(no_referrer), SUM(visitors)
+                        SUM(refused), SUM(bots), SUM(matched), SUM(mismatched), SUM(no_referrer),
+                        SUM(valid), SUM(prefetch), SUM(duplicate), SUM(velocity), SUM(visitors)
                  FROM click_hourly GROUP BY collaboration_id, hour - hour % 86400000{}",
                 order("1, 2")
             )),
@@ -165,7 +176,7 @@ fn steps(postgres: bool) -> Vec<(&'static str, Step)> {
                 "INSERT INTO click_referrers_hourly (traffic_source_id, hour, host, matches, clicks)
                  SELECT traffic_source_id, at - at % 3600000, referrer_host,
                         MAX(CASE WHEN referrer_class = 'match' THEN 1 ELSE 0 END), COUNT(*)
-                 FROM click_events WHERE bot = 0 AND referrer_host IS NOT NULL AND {day}
+                 FROM click_events WHERE valid = 1 AND referrer_host IS NOT NULL AND {day}
                  GROUP BY traffic_source_id, at - at % 3600000, referrer_host{}",
                 order("1, 2, 3")
             )),
@@ -177,6 +188,26 @@ fn steps(postgres: bool) -> Vec<(&'static str, Step)> {
                  SELECT traffic_source_id, hour - hour % 86400000, host, MAX(matches), SUM(clicks)
                  FROM click_referrers_hourly GROUP BY traffic_source_id, hour - hour % 86400000, host{}",
                 order("1, 3")
+            )),
+        ),
+        (
+            "click_channels_hourly (pass 4 over the events)",
+            PerDay(format!(
+                "INSERT INTO click_channels_hourly (collaboration_id, hour, traffic_source_id, channel, signal_name, clicks)
+                 SELECT collaboration_id, at - at % 3600000, MIN(traffic_source_id), observed_channel,
+                        COALESCE(channel_signal, ''), COUNT(*)
+                 FROM click_events WHERE valid = 1 AND {day}
+                 GROUP BY collaboration_id, at - at % 3600000, observed_channel, COALESCE(channel_signal, ''){}",
+                order("1, 2, 4, 5")
+            )),
+        ),
+        (
+            "click_channels_daily",
+            Once(format!(
+                "INSERT INTO click_channels_daily (collaboration_id, day, traffic_source_id, channel, signal_name, clicks)
+                 SELECT collaboration_id, hour - hour % 86400000, MIN(traffic_source_id), channel, signal_name, SUM(clicks)
+                 FROM click_channels_hourly GROUP BY collaboration_id, hour - hour % 86400000, channel, signal_name{}",
+                order("1, 2, 4, 5")
             )),
         ),
         (
@@ -199,6 +230,8 @@ pub async fn build(engine: &mut Engine) -> Result<()> {
         .collect();
     let mut again = engine.drop_indexes("click_hourly").await?;
     again.extend(engine.drop_indexes("click_daily").await?);
+    again.extend(engine.drop_indexes("click_channels_hourly").await?);
+    again.extend(engine.drop_indexes("click_channels_daily").await?);
     let mut t = Instant::now();
     let mut current = "";
     for (label, step) in steps(postgres) {

@@ -29,7 +29,8 @@ fn checks(postgres: bool) -> Vec<(&'static str, String)> {
         FROM click_events WHERE bot = 0 GROUP BY collaboration_id, at - at % 86400000, visitor_hash";
     let expected_hourly = format!(
         "SELECT e.collaboration_id, e.hour, e.traffic_source_id, e.redirected, e.refused, e.bots,
-                e.matched, e.mismatched, e.no_referrer, COALESCE(v.visitors, 0) AS visitors
+                e.matched, e.mismatched, e.no_referrer, e.valid, e.prefetch, e.duplicate, e.velocity,
+                COALESCE(v.visitors, 0) AS visitors
          FROM (SELECT collaboration_id, at - at % 3600000 AS hour, MIN(traffic_source_id) AS traffic_source_id, {COUNTS}
                FROM click_events GROUP BY collaboration_id, at - at % 3600000) e
          LEFT JOIN (SELECT collaboration_id, first_at - first_at % 3600000 AS hour, COUNT(*) AS visitors
@@ -38,25 +39,37 @@ fn checks(postgres: bool) -> Vec<(&'static str, String)> {
     );
     let actual_hourly =
         "SELECT collaboration_id, hour, traffic_source_id, redirected, refused, bots,
-        matched, mismatched, no_referrer, visitors FROM click_hourly";
+        matched, mismatched, no_referrer, valid, prefetch, duplicate, velocity, visitors FROM click_hourly";
     let expected_daily = format!(
         "SELECT collaboration_id, at - at % 86400000 AS day, MIN(traffic_source_id) AS traffic_source_id, {COUNTS},
                 COUNT(DISTINCT CASE WHEN bot = 0 THEN visitor_hash END) AS visitors
          FROM click_events GROUP BY collaboration_id, at - at % 86400000"
     );
     let actual_daily = "SELECT collaboration_id, day, traffic_source_id, redirected, refused, bots,
-        matched, mismatched, no_referrer, visitors FROM click_daily";
-    // Human clicks with a referrer per source, host and `period` ms, from the events, and
+        matched, mismatched, no_referrer, valid, prefetch, duplicate, velocity, visitors FROM click_daily";
+    // Valid clicks with a referrer per source, host and `period` ms, from the events, and
     // the rollup `table` that keeps them by `column`.
     let referrers = |period: i64, column: &str, table: &str| {
         differ(
             &format!(
                 "SELECT traffic_source_id, at - at % {period} AS {column}, referrer_host AS host,
                     MAX(CASE WHEN referrer_class = 'match' THEN 1 ELSE 0 END) AS matches, COUNT(*) AS clicks
-                 FROM click_events WHERE bot = 0 AND referrer_host IS NOT NULL
+                 FROM click_events WHERE valid = 1 AND referrer_host IS NOT NULL
                  GROUP BY traffic_source_id, at - at % {period}, referrer_host"
             ),
             &format!("SELECT traffic_source_id, {column}, host, matches, clicks FROM {table}"),
+        )
+    };
+    // Valid clicks per link, `period` ms, observed channel and signal.
+    let channels = |period: i64, column: &str, table: &str| {
+        differ(
+            &format!(
+                "SELECT collaboration_id, at - at % {period} AS {column}, MIN(traffic_source_id) AS traffic_source_id,
+                    observed_channel AS channel, COALESCE(channel_signal, '') AS signal_name, COUNT(*) AS clicks
+                 FROM click_events WHERE valid = 1
+                 GROUP BY collaboration_id, at - at % {period}, observed_channel, COALESCE(channel_signal, '')"
+            ),
+            &format!("SELECT collaboration_id, {column}, traffic_source_id, channel, signal_name, clicks FROM {table}"),
         )
     };
     let expected_visitors =
@@ -74,6 +87,8 @@ fn checks(postgres: bool) -> Vec<(&'static str, String)> {
         ("click_daily = events (counts, distinct human visitors)", differ(&expected_daily, actual_daily)),
         ("click_referrers_daily = events", referrers(DAY_MS, "day", "click_referrers_daily")),
         ("click_referrers_hourly = events", referrers(3_600_000, "hour", "click_referrers_hourly")),
+        ("click_channels_daily = events", channels(DAY_MS, "day", "click_channels_daily")),
+        ("click_channels_hourly = events", channels(3_600_000, "hour", "click_channels_hourly")),
         ("click_visitors = distinct human (link, day, visitor)", differ(expected_visitors, actual_visitors)),
         ("collaborations.clicks / refused_clicks = events", differ(expected_counts, actual_counts)),
         (

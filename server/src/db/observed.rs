@@ -143,3 +143,25 @@ pub async fn mixes_of_sources(
     }
     Ok(out)
 }
+
+/// Whether each of these sources' valid clicks of the list's 30 days came through a
+/// channel it declares at least `min_share` percent of the time (`None`: too few clicks
+/// to judge), by id. What the marketplace's `observed_matches` and the lists' filter read.
+pub async fn matches_declared(
+    db: &Db,
+    sources: &[model::TrafficSource],
+    min_share: u8,
+) -> Result<HashMap<i64, Option<bool>>, sqlx::Error> {
+    let ids: Vec<i64> = sources.iter().map(|s| s.id).collect();
+    let start =
+        crate::clicks::store::window_start(crate::time::now_ms(), model::traffic::LIST_WINDOW_DAYS);
+    let mut mixes = mixes_of_sources(db, &ids, start).await?;
+    Ok(sources
+        .iter()
+        .map(|s| {
+            let mix = mixes.remove(&s.id).unwrap_or_default();
+            let (_, share) = summarise(&mix, Channel::mask(&s.channels));
+            (s.id, share.map(|share| share >= min_share))
+        })
+        .collect())
+}

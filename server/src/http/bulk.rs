@@ -51,6 +51,14 @@ async fn matching(state: &AppState, list: BulkList, filter: &str) -> AppResult<V
             let parsed = params
                 .parse(super::sources::DEFAULT_SORT)
                 .map_err(malformed)?;
+            // That filter reads a bounded number of pages per call, so "more than 500"
+            // could not be told apart from "not read yet": name the sources instead.
+            if parsed.observed_matches.is_some() {
+                return Err(filter_error(
+                    "observed_matches cannot choose a bulk action's sources; \
+                     list them with it and send their ids.",
+                ));
+            }
             let planned = sources::plan(&state.db, &parsed.filter).await?;
             let (items, next) =
                 sources::list(&state.db, &planned, parsed.sort, None, BULK_MAX as i64).await?;

@@ -154,7 +154,9 @@ async fn export_sources(
 ) -> AppResult<Response> {
     params.limit = None;
     params.cursor = None;
-    let mut list = params.parse(super::sources::DEFAULT_SORT)?;
+    let mut list = params
+        .parse(super::sources::DEFAULT_SORT)?
+        .observed(&state.config);
     let staff = viewer.role == Role::Staff;
     if !staff {
         if list.filter.partner_id.is_some_and(|p| p != viewer.id) {

@@ -1,5 +1,6 @@
 //! Query parameters shared by every source list: `limit`, `cursor`, `q`, `status`
-//! (repeatable), `visibility`, `channel` (repeatable), `partner_id` and `sort`.
+//! (repeatable), `visibility`, `channel` (repeatable), `partner_id`, `sort`, `verified`
+//! and `observed_matches`.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -9,7 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::AppError;
-use crate::db::sources::{Cursor, ListFilter};
+use crate::db::sources::{Cursor, ListFilter, ObservedFilter};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -35,6 +36,12 @@ pub struct ListParams {
     /// `true`: only sources whose partner proved control of the site; `false`: only the
     /// others.
     pub verified: Option<String>,
+    /// `true`: only sources whose valid clicks of the last 30 days came through a declared
+    /// channel at least 100 − `--review-undeclared-percent` percent of the time (70% by
+    /// default); `false`: only those below it. Sources with too few clicks to judge match
+    /// neither. Such a list answers no `total`, and a page may hold fewer than `limit` rows
+    /// (even none) with a `next_cursor`: follow it while there is one.
+    pub observed_matches: Option<String>,
 }
 
 /// The parameters after parsing: a bad value is refused with 400 naming the parameter.
@@ -43,6 +50,29 @@ pub struct ParsedList {
     pub sort: Sort,
     pub cursor: Option<Cursor>,
     pub limit: i64,
+    /// `observed_matches`, set into `filter.observed` by [`ParsedList::observed`].
+    pub observed_matches: Option<bool>,
+}
+
+impl ParsedList {
+    /// Puts the `observed_matches` filter into the list's filter with the share it needs
+    /// (the one below which the review queue calls a channel undeclared).
+    pub fn observed(mut self, config: &crate::config::Config) -> ParsedList {
+        self.filter.observed = self.observed_matches.map(|matches| ObservedFilter {
+            matches,
+            min_share: 100u32.saturating_sub(config.review_undeclared_percent) as u8,
+        });
+        self
+    }
+}
+
+fn yes_no(name: &str, value: Option<&str>) -> Result<Option<bool>, AppError> {
+    match value {
+        None | Some("") => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(v) => Err(bad(format!("{name} \"{v}\" is not true or false."))),
+    }
 }
 
 fn bad(message: String) -> AppError {
@@ -90,12 +120,8 @@ impl ListParams {
             None | Some("") => None,
             Some(c) => Some(Cursor::decode(c, sort).ok_or_else(|| bad("cursor is not valid for this list and sort order; start again from the first page.".into()))?),
         };
-        let verified = match self.verified.as_deref() {
-            None | Some("") => None,
-            Some("true") => Some(true),
-            Some("false") => Some(false),
-            Some(v) => return Err(bad(format!("verified \"{v}\" is not true or false."))),
-        };
+        let verified = yes_no("verified", self.verified.as_deref())?;
+        let observed_matches = yes_no("observed_matches", self.observed_matches.as_deref())?;
         let q = self.q.filter(|q| !q.trim().is_empty());
         if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
             return Err(bad("q must be at most 200 characters.".into()));
@@ -109,10 +135,12 @@ impl ListParams {
                 visibility,
                 channels,
                 verified,
+                observed: None,
             },
             sort,
             cursor,
             limit,
+            observed_matches,
         })
     }
 }

@@ -20,7 +20,6 @@ use super::error::{AppError, AppResult};
 use super::json::ApiJson;
 use super::list_params::{ListParams, Query};
 use crate::clicks::store::window_start;
-use crate::db::sources::Cursor;
 use crate::db::{observed, sources};
 use crate::AppState;
 
@@ -75,10 +74,6 @@ pub struct MarketplaceParams {
     pub observed_matches: Option<String>,
 }
 
-/// Pages read at most per filtered call, so a rare match cannot make one call scan the
-/// whole marketplace: the answer then ends early with a cursor to go on from.
-const MAX_PAGES_PER_CALL: usize = 10;
-
 fn listing(source: TrafficSource) -> MarketplaceSource {
     MarketplaceSource {
         id: source.id,
@@ -119,16 +114,6 @@ async fn list_marketplace(
     _viewer: AdvertiserOrStaff,
     Query(params): Query<MarketplaceParams>,
 ) -> AppResult<ApiJson<Page<MarketplaceSource>>> {
-    let observed_matches = match params.observed_matches.as_deref() {
-        None | Some("") => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(v) => {
-            return Err(AppError::Malformed(format!(
-                "observed_matches \"{v}\" is not true or false."
-            )))
-        }
-    };
     let params = ListParams {
         limit: params.limit,
         cursor: params.cursor,
@@ -137,52 +122,22 @@ async fn list_marketplace(
         partner_id: params.partner_id,
         sort: params.sort,
         verified: params.verified,
+        observed_matches: params.observed_matches,
         ..ListParams::default()
     };
-    let mut list = params.parse(DEFAULT_SORT)?;
+    let mut list = params.parse(DEFAULT_SORT)?.observed(&state.config);
     list.filter.marketplace = true;
     let planned = sources::plan(&state.db, &list.filter).await?;
-    let mut items = Vec::new();
-    let mut cursor = list.cursor.clone();
-    let mut next_cursor;
-    let mut pages = 0;
-    loop {
-        let (page, next) =
-            sources::list(&state.db, &planned, list.sort, cursor.as_ref(), list.limit).await?;
-        let mut rows: Vec<MarketplaceSource> = page.into_iter().map(listing).collect();
-        observe(&state, &mut rows).await?;
-        pages += 1;
-        match observed_matches {
-            None => {
-                items = rows;
-                next_cursor = next;
-                break;
-            }
-            Some(wanted) => {
-                // Rows past the limit would be skipped by the next page's cursor: keep
-                // the page whole or stop before it.
-                let kept: Vec<_> = rows
-                    .into_iter()
-                    .filter(|r| r.observed_matches == Some(wanted))
-                    .collect();
-                if !items.is_empty() && items.len() + kept.len() > list.limit as usize {
-                    next_cursor = cursor.as_ref().map(|c| c.encode());
-                    break;
-                }
-                items.extend(kept);
-                next_cursor = next;
-                let Some(n) = next_cursor.as_deref() else {
-                    break;
-                };
-                if items.len() >= list.limit as usize || pages >= MAX_PAGES_PER_CALL {
-                    break;
-                }
-                cursor = Some(Cursor::decode(n, list.sort).ok_or_else(|| {
-                    AppError::Internal("a cursor of our own did not decode".into())
-                })?);
-            }
-        }
-    }
+    let (page, next_cursor) = sources::list(
+        &state.db,
+        &planned,
+        list.sort,
+        list.cursor.as_ref(),
+        list.limit,
+    )
+    .await?;
+    let mut items: Vec<MarketplaceSource> = page.into_iter().map(listing).collect();
+    observe(&state, &mut items).await?;
     Ok(ApiJson(Page {
         items,
         next_cursor,

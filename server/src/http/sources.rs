@@ -71,7 +71,8 @@ fn refuse_blocked(status: &str) -> AppResult<()> {
 }
 
 /// List traffic sources: a partner's own, or (staff) everyone's; each row with its
-/// memberships (`programs_approved`, `programs_pending`, `invitations`).
+/// memberships (`programs_approved`, `programs_pending`, `invitations`). With
+/// `observed_matches` the answer has no `total` and a page may hold fewer than `limit` rows.
 #[utoipa::path(get, path = "/api/traffic-sources", tag = "traffic sources", params(ListParams),
     responses((status = 200, body = Page<TrafficSource>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 async fn list_sources(
@@ -79,7 +80,7 @@ async fn list_sources(
     PartnerOrStaff(viewer): PartnerOrStaff,
     Query(params): Query<ListParams>,
 ) -> AppResult<ApiJson<Page<TrafficSource>>> {
-    let mut list = params.parse(DEFAULT_SORT)?;
+    let mut list = params.parse(DEFAULT_SORT)?.observed(&state.config);
     if viewer.role == Role::Partner {
         if list.filter.partner_id.is_some_and(|p| p != viewer.id) {
             return Err(AppError::Forbidden(
@@ -98,10 +99,11 @@ async fn list_sources(
     )
     .await?;
     sources::fill_membership(&state.db, &mut items).await?;
-    // Counting is cheap within one partner's sources; across a million it is not.
-    let total = match list.filter.partner_id {
-        Some(_) => Some(sources::count(&state.db, &planned).await?),
-        None => None,
+    // Counting is cheap within one partner's sources; across a million it is not. The
+    // observed-channels filter is read from the rollups page by page: no count has it.
+    let total = match (list.filter.partner_id, list.filter.observed) {
+        (Some(_), None) => Some(sources::count(&state.db, &planned).await?),
+        _ => None,
     };
     let items = items
         .into_iter()

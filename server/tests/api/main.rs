@@ -22,6 +22,7 @@ mod leaks;
 mod live_traffic;
 mod marketplace;
 mod notifications;
+mod observed_filter;
 mod ops;
 mod outbox_lease;
 mod review;

@@ -1,8 +1,9 @@
-//! The chart's drawing, as SVG markup: scale, stacked bars, point labels and the bots' row.
+//! The chart's drawing, as SVG markup: scale, stacked bars (valid solid, invalid hatched),
+//! point labels and the bots' row.
 
 use model::traffic::TrafficDay;
 
-use super::words::{name, thousands, Name};
+use super::words::{human_invalid, name, thousands, Name};
 
 // The drawing's own units. The viewBox is as wide as a small phone, so at 360 px its text is
 // drawn at about its nominal size; CSS caps how far it grows on wide screens.
@@ -72,7 +73,7 @@ pub(super) fn draw(series: &[TrafficDay], id: &str, label: &str) -> String {
     let (step, top) = scale(
         series
             .iter()
-            .map(|d| d.redirected + d.refused)
+            .map(|d| d.valid + human_invalid(&d.invalid))
             .max()
             .unwrap_or(0)
             .max(1),
@@ -105,27 +106,28 @@ pub(super) fn draw(series: &[TrafficDay], id: &str, label: &str) -> String {
     }
     for (i, d) in series.iter().enumerate() {
         let x = left + plot_w * i as i64 / n + (slot - bar) / 2;
-        let base = y_of(d.redirected);
-        let stack = y_of(d.redirected + d.refused);
+        let invalid = human_invalid(&d.invalid);
+        let base = y_of(d.valid);
+        let stack = y_of(d.valid + invalid);
         out.push_str(&format!(
-            "<g><title>{}: {} redirected, {} refused, {} bot</title>",
+            "<g><title>{}: {} valid, {} invalid, {} bot</title>",
             esc(&name(d, Name::Short)),
-            thousands(d.redirected),
-            thousands(d.refused),
+            thousands(d.valid),
+            thousands(invalid),
             thousands(d.bots)
         ));
-        if d.redirected > 0 {
+        if d.valid > 0 {
             out.push_str(&format!(
-                r#"<rect class="chart__redirected" x="{}" y="{}" width="{}" height="{}"/>"#,
+                r#"<rect class="chart__valid" x="{}" y="{}" width="{}" height="{}"/>"#,
                 u(x),
                 u(base),
                 u(bar),
                 u(plot_bottom - base)
             ));
         }
-        if d.refused > 0 {
+        if invalid > 0 {
             out.push_str(&format!(
-                r#"<rect class="chart__refused" x="{}" y="{}" width="{}" height="{}" fill="url(#{hatch})"/>"#,
+                r#"<rect class="chart__invalid" x="{}" y="{}" width="{}" height="{}" fill="url(#{hatch})"/>"#,
                 u(x),
                 u(stack),
                 u(bar),

@@ -2,20 +2,22 @@
 //! shown (the partner's source page, the staff source page, each source of an advertiser's
 //! program).
 //!
-//! Human clicks are stacked bars: redirected ones solid, refused ones hatched, so the two are
-//! told apart without colour. Bot clicks get their own row under the axis, on their own scale,
-//! and stay out of every total. The same figures are given in words (the caption) and, on
-//! request, as a plain table of every day (or hour).
+//! Human clicks are stacked bars: valid ones solid, invalid ones (refused, prefetches,
+//! repeats, too fast) hatched above them, so the two are told apart without colour. Bot
+//! clicks get their own row under the axis, on their own scale, and stay out of every total.
+//! The same figures are given in words (the caption, the legend's count of each invalid
+//! reason) and, on request, as a plain table of every day (or hour) with each reason and the
+//! gross.
 
 use leptos::prelude::*;
-use model::traffic::TrafficDay;
+use model::traffic::{InvalidReason, TrafficDay};
 
 mod draw;
 mod words;
 
 use draw::{draw, esc};
 pub use words::{caption, clicks, empty_text, short_day, thousands, Totals};
-use words::{datetime, hourly, name, unit, Name};
+use words::{datetime, hourly, human_invalid, name, unit, Name};
 
 /// A daily chart of clicks, with its figures in words and as a table.
 ///
@@ -67,7 +69,7 @@ pub fn TrafficChart(
         let drawing = move || {
             series.with(|s| {
                 let label = of.with_value(|of| label(s, of));
-                id.with_value(|id| format!("{}{}", draw(s, id, &label), legend(id)))
+                id.with_value(|id| format!("{}{}", draw(s, id, &label), legend(id, s)))
             })
         };
         // Written only while open.
@@ -109,48 +111,56 @@ pub fn TrafficChart(
 /// The drawing's accessible name: what it shows, the figures in words, the busiest day.
 fn label(series: &[TrafficDay], of: &str) -> String {
     let unit = unit(series);
+    let human = |d: &TrafficDay| d.valid + human_invalid(&d.invalid);
     let busiest = series
         .iter()
-        .max_by_key(|d| {
-            (
-                d.redirected + d.refused,
-                std::cmp::Reverse(datetime(d).to_string()),
-            )
-        })
-        .filter(|d| d.redirected + d.refused > 0)
+        .max_by_key(|d| (human(d), std::cmp::Reverse(datetime(d).to_string())))
+        .filter(|d| human(d) > 0)
         .map(|d| {
             format!(
                 " Busiest {unit}: {}, {}.",
                 name(d, Name::Long),
-                clicks(d.redirected + d.refused)
+                clicks(human(d))
             )
         })
         .unwrap_or_default();
     format!(
-        "Chart of clicks per {unit}{of}: redirected and refused clicks stacked, bot clicks in a row of their own. {}{busiest}",
+        "Chart of clicks per {unit}{of}: valid and invalid clicks stacked, bot clicks in a row of their own. {}{busiest}",
         caption(series)
     )
 }
 
-/// The legend, in words (the swatches are decoration).
-fn legend(id: &str) -> String {
+/// The legend, in words (the swatches are decoration), with the period's count of each
+/// invalid reason: what the hatched bars and the bots' row hold.
+fn legend(id: &str, series: &[TrafficDay]) -> String {
     let swatch = |shape: &str| {
         format!(
             r#"<svg class="chart-legend__swatch" viewBox="0 0 14 14" aria-hidden="true" focusable="false">{shape}</svg>"#
         )
     };
+    let totals = Totals::of(series);
+    let reasons = InvalidReason::ALL
+        .into_iter()
+        .filter(|r| *r != InvalidReason::Bot)
+        .map(|r| format!("{} {}", r.label(), thousands(totals.invalid.get(r))))
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
-        r#"<ul class="chart-legend"><li>{}Redirected (solid)</li><li>{}Refused (hatched)</li><li>{}Bot clicks (bottom row, own scale, left out of the totals)</li></ul>"#,
-        swatch(r#"<rect x="0.5" y="0.5" width="13" height="13" class="chart__redirected"/>"#),
+        r#"<ul class="chart-legend"><li>{}Valid (solid) {}</li><li>{}Invalid (hatched): {}</li><li>{}Bot clicks (bottom row, own scale, left out of the totals) {}</li></ul>"#,
+        swatch(r#"<rect x="0.5" y="0.5" width="13" height="13" class="chart__valid"/>"#),
+        thousands(totals.valid),
         swatch(&format!(
-            r#"<rect x="0.5" y="0.5" width="13" height="13" class="chart__refused" fill="url(#{}-hatch)"/>"#,
+            r#"<rect x="0.5" y="0.5" width="13" height="13" class="chart__invalid" fill="url(#{}-hatch)"/>"#,
             esc(id)
         )),
+        esc(&reasons),
         swatch(r#"<rect x="0.5" y="4.5" width="13" height="9" class="chart__bots"/>"#),
+        thousands(totals.bots),
     )
 }
 
-/// Every day (or hour) as a row.
+/// Every day (or hour) as a row: valid clicks, each invalid reason, the gross (every click,
+/// bots included) and the visitors.
 fn data_table(series: &[TrafficDay], of: &str) -> String {
     let (unit, column, visitors) = if hourly(series) {
         (
@@ -161,21 +171,26 @@ fn data_table(series: &[TrafficDay], of: &str) -> String {
     } else {
         ("day", "Day", "Visitors counts unique visitors.")
     };
+    let reasons: String = InvalidReason::ALL
+        .iter()
+        .map(|r| format!(r#"<th scope="col">{}</th>"#, esc(r.label())))
+        .collect();
     let mut out = format!(
-        r#"<p class="traffic-table__note">Redirected and Refused count human clicks; Bots counts clicks by bots, left out of the totals; Valid counts the clicks every figure counts, Invalid the others (bots, refused, prefetches, repeats, too fast); {visitors}</p><table class="traffic-table"><caption>Clicks per {unit}{}</caption><thead><tr><th scope="col">{column}</th><th scope="col">Redirected</th><th scope="col">Refused</th><th scope="col">Bots</th><th scope="col">Visitors</th><th scope="col">Valid</th><th scope="col">Invalid</th></tr></thead><tbody>"#,
+        r#"<p class="traffic-table__note">Valid counts the clicks every figure counts; the next five columns count the invalid ones by reason; Gross counts every click, bots included; {visitors}</p><table class="traffic-table"><caption>Clicks per {unit}{}</caption><thead><tr><th scope="col">{column}</th><th scope="col">Valid</th>{reasons}<th scope="col">Gross</th><th scope="col">Visitors</th></tr></thead><tbody>"#,
         esc(of)
     );
     for d in series {
+        let cells: String = InvalidReason::ALL
+            .iter()
+            .map(|r| format!("<td>{}</td>", thousands(d.invalid.get(*r))))
+            .collect();
         out.push_str(&format!(
-            r#"<tr><th scope="row"><time datetime="{}">{}</time></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            r#"<tr><th scope="row"><time datetime="{}">{}</time></th><td>{}</td>{cells}<td>{}</td><td>{}</td></tr>"#,
             esc(datetime(d)),
             esc(&name(d, Name::Long)),
-            thousands(d.redirected),
-            thousands(d.refused),
-            thousands(d.bots),
-            thousands(d.visitors),
             thousands(d.valid),
-            thousands(d.invalid.total()),
+            thousands(d.valid + d.invalid.total()),
+            thousands(d.visitors),
         ));
     }
     out.push_str("</tbody></table>");

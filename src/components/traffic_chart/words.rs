@@ -1,7 +1,7 @@
 //! The chart's words: counts with thousands separators, day and hour names, the caption and
 //! the empty state. Also used by the lists' count cells.
 
-use model::traffic::TrafficDay;
+use model::traffic::{InvalidCounts, TrafficDay};
 
 /// `1234567` → `"1,234,567"`.
 pub fn thousands(n: i64) -> String {
@@ -78,12 +78,15 @@ pub(super) fn datetime(d: &TrafficDay) -> &str {
     d.hour.as_deref().unwrap_or(&d.day)
 }
 
-/// The totals of a series: human clicks redirected and refused, bots apart.
+/// The totals of a series: valid clicks, invalid ones by reason (bots among them, but
+/// drawn and counted apart), and the human clicks redirected and refused.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
     pub redirected: i64,
     pub refused: i64,
     pub bots: i64,
+    pub valid: i64,
+    pub invalid: InvalidCounts,
 }
 
 impl Totals {
@@ -92,6 +95,14 @@ impl Totals {
             redirected: t.redirected + d.redirected,
             refused: t.refused + d.refused,
             bots: t.bots + d.bots,
+            valid: t.valid + d.valid,
+            invalid: InvalidCounts {
+                bot: t.invalid.bot + d.invalid.bot,
+                prefetch: t.invalid.prefetch + d.invalid.prefetch,
+                duplicate: t.invalid.duplicate + d.invalid.duplicate,
+                velocity: t.invalid.velocity + d.invalid.velocity,
+                refused: t.invalid.refused + d.invalid.refused,
+            },
         })
     }
 
@@ -101,8 +112,13 @@ impl Totals {
     }
 }
 
-/// The chart's caption: "1,234 clicks in 30 days: 1,200 redirected, 34 refused; 56 bot clicks
-/// left out."
+/// A point's invalid clicks other than bots' (drawn hatched above its valid ones).
+pub(super) fn human_invalid(invalid: &InvalidCounts) -> i64 {
+    invalid.total() - invalid.bot
+}
+
+/// The chart's caption: "1,224 clicks in 30 days: 1,190 valid, 34 invalid; 56 bot clicks
+/// left out." Valid and invalid add up to the human clicks drawn as bars.
 pub fn caption(series: &[TrafficDay]) -> String {
     let t = Totals::of(series);
     let bots = match t.bots {
@@ -110,12 +126,13 @@ pub fn caption(series: &[TrafficDay]) -> String {
         1 => "1 bot click left out".to_string(),
         n => format!("{} bot clicks left out", thousands(n)),
     };
+    let invalid = human_invalid(&t.invalid);
     format!(
-        "{} in {}: {} redirected, {} refused; {bots}.",
-        clicks(t.human()),
+        "{} in {}: {} valid, {} invalid; {bots}.",
+        clicks(t.valid + invalid),
         span(series),
-        thousands(t.redirected),
-        thousands(t.refused),
+        thousands(t.valid),
+        thousands(invalid),
     )
 }
 

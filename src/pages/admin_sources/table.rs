@@ -167,7 +167,7 @@ pub fn AdminSources() -> impl IntoView {
                 </a>
             </div>
             <PartnerFilter state go/>
-            <Filters state=list_state go=go_list/>
+            <Filters state=list_state go=go_list observed=true/>
             {move || {
                 (state.with(|s| s.partner.is_some() && !s.list.query.is_filtered())).then(|| {
                     view! {
@@ -224,7 +224,8 @@ fn AdminResults(
     figures: RowFigures,
 ) -> impl IntoView {
     let current = state.get_untracked();
-    if page.items.is_empty() && current.list.query.cursor.is_none() {
+    // A page filtered on observed channels may be empty with more to read after it.
+    if page.items.is_empty() && current.list.query.cursor.is_none() && page.next_cursor.is_none() {
         return if current.is_filtered() {
             view! {
                 <div class="empty">

@@ -24,7 +24,23 @@ pub struct ListFilter {
     pub channels: Vec<Channel>,
     /// Only verified (`true`) or only not verified (`false`) sources.
     pub verified: Option<bool>,
+    /// Only sources whose observed channels match (or do not match) those declared. Not
+    /// a condition of the query: it is read from the click rollups page by page.
+    pub observed: Option<ObservedFilter>,
 }
+
+/// `observed_matches`: whether a source's valid clicks of the list's 30 days came through
+/// its declared channels at least `min_share` percent of the time. A source with too few
+/// clicks to judge matches neither `true` nor `false`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ObservedFilter {
+    pub matches: bool,
+    pub min_share: u8,
+}
+
+/// Pages read at most per call filtered on observed channels, so a rare match cannot make
+/// one call scan every source: the answer then ends early with a cursor to go on from.
+pub const MAX_PAGES_PER_CALL: usize = 10;
 
 /// Where the previous page ended: the sort key's value and the id of its last row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -259,9 +275,57 @@ pub async fn list(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<(Vec<TrafficSource>, Option<String>), sqlx::Error> {
-    let (mut items, next) = page(db, planned, sort, after, limit).await?;
+    let (mut items, next) = match planned.filter.observed {
+        None => page(db, planned, sort, after, limit).await?,
+        Some(observed) => observed_pages(db, planned, sort, after, limit, observed).await?,
+    };
     crate::db::traffic::fill_sources(db, &mut items).await?;
-    Ok((items, next))
+    Ok((items, next.map(|c| c.encode())))
+}
+
+/// Pages read in order and kept only in part, until `limit` rows are kept, the list ends or
+/// [`MAX_PAGES_PER_CALL`] pages were read. A page is kept whole or not at all: the next
+/// cursor must not skip rows of a page cut short. The answer may therefore hold fewer than
+/// `limit` rows (or none) with a cursor to go on from.
+async fn observed_pages(
+    db: &Db,
+    planned: &Planned<'_>,
+    sort: Sort,
+    after: Option<&Cursor>,
+    limit: i64,
+    observed: ObservedFilter,
+) -> Result<(Vec<TrafficSource>, Option<Cursor>), sqlx::Error> {
+    let mut items: Vec<TrafficSource> = Vec::new();
+    let mut cursor = after.cloned();
+    for pages in 1..=MAX_PAGES_PER_CALL {
+        let (mut rows, next) = page(db, planned, sort, cursor.as_ref(), limit).await?;
+        keep_observed(db, &mut rows, observed).await?;
+        if !items.is_empty() && (items.len() + rows.len()) as i64 > limit {
+            return Ok((items, cursor));
+        }
+        items.extend(rows);
+        match next {
+            Some(n) if (items.len() as i64) < limit && pages < MAX_PAGES_PER_CALL => {
+                cursor = Some(n)
+            }
+            next => return Ok((items, next)),
+        }
+    }
+    Ok((items, cursor))
+}
+
+/// Drops the rows whose observed channels do not answer `observed`.
+async fn keep_observed(
+    db: &Db,
+    rows: &mut Vec<TrafficSource>,
+    observed: ObservedFilter,
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let verdicts = crate::db::observed::matches_declared(db, rows, observed.min_share).await?;
+    rows.retain(|r| verdicts.get(&r.id).copied().flatten() == Some(observed.matches));
+    Ok(())
 }
 
 /// A page as [`list`] chooses it, without the 30-day figures.
@@ -271,7 +335,7 @@ async fn page(
     sort: Sort,
     after: Option<&Cursor>,
     limit: i64,
-) -> Result<(Vec<TrafficSource>, Option<String>), sqlx::Error> {
+) -> Result<(Vec<TrafficSource>, Option<Cursor>), sqlx::Error> {
     let mut qb = QueryBuilder::default();
     qb.filter(planned.filter, planned.indexed.as_deref());
     let column = sort_column(sort.field);
@@ -307,14 +371,11 @@ async fn page(
         let source = source_from_row(row)?;
         if index as i64 == limit - 1 && rows.len() as i64 > limit {
             let value = sort_value(&source, sort.field, row)?;
-            next = Some(
-                Cursor {
-                    sort: sort.to_param(),
-                    value,
-                    id: source.id,
-                }
-                .encode(),
-            );
+            next = Some(Cursor {
+                sort: sort.to_param(),
+                value,
+                id: source.id,
+            });
         }
         if (index as i64) < limit {
             items.push(source);
@@ -329,7 +390,8 @@ async fn page(
 /// pooled connection given back before its rows are sent: a client slow to read holds
 /// no connection. A row whose sort key changes during the export may be sent twice or
 /// not at all, as with any paging. Ends early when the receiver is gone. 30-day figures
-/// are not filled in.
+/// are not filled in. An observed-channels filter is applied to each page (an export
+/// reads every page anyway, so it is not bounded like [`list`]).
 pub async fn send_all(
     db: &Db,
     filter: &ListFilter,
@@ -339,13 +401,16 @@ pub async fn send_all(
     let planned = plan(db, filter).await?;
     let mut after: Option<Cursor> = None;
     loop {
-        let (sources, next) = page(db, &planned, sort, after.as_ref(), EXPORT_PAGE).await?;
+        let (mut sources, next) = page(db, &planned, sort, after.as_ref(), EXPORT_PAGE).await?;
+        if let Some(observed) = filter.observed {
+            keep_observed(db, &mut sources, observed).await?;
+        }
         for source in sources {
             if rows.send(source).await.is_err() {
                 return Ok(());
             }
         }
-        match next.and_then(|n| Cursor::decode(&n, sort)) {
+        match next {
             Some(cursor) => after = Some(cursor),
             None => return Ok(()),
         }
@@ -355,6 +420,8 @@ pub async fn send_all(
 /// Rows read per statement by [`send_all`].
 pub const EXPORT_PAGE: i64 = 500;
 
+/// How many sources the filter matches; the observed-channels filter is not counted (a
+/// list filtered on it answers no total).
 pub async fn count(db: &Db, planned: &Planned<'_>) -> Result<i64, sqlx::Error> {
     let mut qb = QueryBuilder::default();
     qb.filter(planned.filter, planned.indexed.as_deref());

@@ -7,7 +7,9 @@ mod list;
 mod write;
 
 pub use block::{block, unblock, BlockOutcome};
-pub use list::{count, list, plan, send_all, Cursor, ListFilter, Planned};
+pub use list::{
+    count, list, plan, send_all, Cursor, ListFilter, ObservedFilter, Planned, MAX_PAGES_PER_CALL,
+};
 pub use write::{create, update, CreateRefusal, DuplicateField, UpdateOutcome};
 
 use model::verification::VerificationState;
