@@ -75,6 +75,9 @@ pub fn ObservedChannels(
     let source_id = traffic.traffic_source_id;
     let busy = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
+    // The confirmation goes to the app's toasts: this panel is drawn again when the figures are
+    // read again just after, which would take a message of its own away before it is seen.
+    let toasts = use_context::<crate::components::toast::Toasts>();
     let total: i64 = traffic.observed_channels.iter().map(|c| c.clicks).sum();
     if total == 0 {
         return view! {}.into_any();
@@ -112,10 +115,13 @@ pub fn ObservedChannels(
             let _ = busy.try_set(false);
             match result {
                 Ok(_) => {
-                    let _ = message.try_set(Some(format!(
-                        "{} added to this source's channels.",
-                        channel.label()
-                    )));
+                    let done = format!("{} added to this source's channels.", channel.label());
+                    match toasts {
+                        Some(toasts) => toasts.success(done),
+                        None => {
+                            let _ = message.try_set(Some(done));
+                        }
+                    }
                     on_added.run(());
                 }
                 Err(e) => {

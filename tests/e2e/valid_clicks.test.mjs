@@ -161,8 +161,10 @@ describe('in order', () => {
     await partner.goto(`${env.server.url}/traffic-sources/${source.id}`);
     const add = partner.getByRole('button', { name: "Add Paid Search to this source's channels" });
     await add.click();
-    // The figures are read again: Paid Search is declared now, and nothing is left to add.
-    // (The panel is drawn anew, so its short "added" note may already be gone.)
+    // Said in a toast (the panel is drawn anew when the figures are read again, so a note of
+    // its own would be gone before it was seen), and the figures are read again: Paid Search is
+    // declared now, and nothing is left to add.
+    await partner.locator('.toasts').getByText("Paid Search added to this source's channels.").waitFor();
     await until(async () => (await row(partner, 'Paid Search').locator('td[data-label="Declared"]').innerText()) === 'Declared', 'Paid Search declared');
     const now = (await api(partner, 'GET', `/api/traffic-sources/${source.id}`)).body.source;
     assert.deepEqual([...now.channels].sort(), ['comparison', 'content', 'paid_search']);
