@@ -1,7 +1,7 @@
 //! Faults survived, with real processes and real faults: the click journal's disk full
 //! (a small tmpfs the test mounts; the tests run as root), a torn journal line, a
-//! PostgreSQL cluster of the test's own stopped and started in the middle of a load run,
-//! and SQLite's disk full. Each prints one `FAULT …` line of what was answered and kept
+//! PostgreSQL cluster of the test's own stopped and started in the middle of a load run
+//! (SQLite's own faults are in `sqlite_faults`). Each prints one `FAULT …` line of what was answered and kept
 //! and how long recovery took; scripts/faults.sh collects them (against a release build
 //! through `SERVER_BIN`).
 
@@ -326,7 +326,7 @@ impl Drop for Cluster {
     }
 }
 
-fn run(program: &str, args: &[&str]) {
+pub fn run(program: &str, args: &[&str]) {
     let out = std::process::Command::new(program)
         .args(args)
         .output()
@@ -345,7 +345,7 @@ fn as_postgres(args: &[&str]) {
 }
 
 /// `user`'s session on another server of the same database.
-fn on(user: &User, base: &str) -> User {
+pub fn on(user: &User, base: &str) -> User {
     User {
         client: user.client.clone(),
         base: base.to_string(),
@@ -438,7 +438,7 @@ fn load(
 }
 
 /// The database's own answer to `GET /api/traffic-sources` and a write, both 2xx.
-async fn serving(partner: &User) -> bool {
+pub async fn serving(partner: &User) -> bool {
     let r = partner.get("/api/traffic-sources").await;
     r.status() == StatusCode::OK
 }
@@ -563,97 +563,4 @@ async fn postgres_restarted_mid_load_answers_503_fast_and_recovers_keeping_every
     server.signal("-TERM");
     let _ = server.child.wait().await;
     drop(app);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_disk_full_answers_clear_503s_keeps_every_answered_click_and_recovers() {
-    let disk = Tmpfs::mount("64m");
-    let url = format!("sqlite://{}/test.db", disk.0.display());
-    let app = spawn_app_at(url.clone(), |_| {}).await;
-    let l = linked(&app, "Full Blog", "https://full.example/").await;
-    let journal = TempDir::new();
-    let server = Server::start_with(
-        &url,
-        &journal.0,
-        &[
-            "--click-drain-ms",
-            "200",
-            "--rate-writes-per-min",
-            "1000000",
-        ],
-    )
-    .await;
-    let partner = on(&l.partner, &server.base);
-    let r = partner
-        .post(
-            "/api/traffic-sources",
-            &source_body("Before", "https://before.example/"),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-
-    disk.fill(0);
-    let before = app.snapshot().await;
-    let asked = Instant::now();
-    let r = partner
-        .post(
-            "/api/traffic-sources",
-            &source_body("Refused", "https://refused.example/"),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(r.headers().contains_key("retry-after"));
-    let body: Value = r.json().await.unwrap();
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("disk is full or read-only"),
-        "a clear error: {body}"
-    );
-    assert!(asked.elapsed() < Duration::from_secs(3));
-    // Reads still answer; clicks are answered and wait in the journal.
-    assert!(serving(&partner).await);
-    let stop = Arc::new(AtomicBool::new(false));
-    let clicks = stream(&server.base, &l.code, stop.clone());
-    until(
-        Duration::from_secs(20),
-        "clicks waiting in the journal",
-        || async { journaled(&journal.0) >= 50 },
-    )
-    .await;
-    stop.store(true, Ordering::Relaxed);
-    let answered = clicks.await.unwrap();
-    assert_eq!(app.snapshot().await, before, "nothing refused was kept");
-
-    disk.free();
-    let freed = Instant::now();
-    let recovery = until(Duration::from_secs(10), "writes accepted again", || async {
-        partner
-            .post(
-                "/api/traffic-sources",
-                &source_body("After", "https://after.example/"),
-            )
-            .await
-            .status()
-            == StatusCode::CREATED
-    })
-    .await;
-    until(Duration::from_secs(10), "the journal drained", || async {
-        ledger_ids(&app, &l.code).await.len() >= answered.len()
-    })
-    .await;
-    let drained = freed.elapsed();
-    let ledger = ledger_ids(&app, &l.code).await;
-    assert_kept(&answered, &ledger, CONNECTIONS);
-    println!(
-        "FAULT sqlite-disk-full: answered {} clicks, kept {}; writes refused 503 while full; writes back {} ms and clicks stored {} ms after space was freed",
-        answered.len(),
-        ledger.len(),
-        recovery.as_millis(),
-        drained.as_millis()
-    );
-    server.signal("-TERM");
-    let mut server = server;
-    let _ = server.child.wait().await;
 }

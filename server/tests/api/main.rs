@@ -30,6 +30,7 @@ mod roles;
 mod sign_in_guard;
 mod sign_out_everywhere;
 mod sources;
+mod sqlite_faults;
 mod ssrf;
 mod statement_timeout;
 mod tracking;
