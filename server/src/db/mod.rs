@@ -88,6 +88,9 @@ impl Db {
                 "DATABASE_URL must start with sqlite: or postgres:".into(),
             ));
         };
+        if backend == Backend::Sqlite {
+            sqlite_library_settings();
+        }
         let sqlite_file = match backend {
             Backend::Sqlite => crate::clicks::resolve::sqlite_file(url),
             Backend::Postgres => None,
@@ -371,6 +374,31 @@ mod redaction_tests {
             "password authentication failed: *** and ***"
         );
     }
+}
+
+/// Process-wide SQLite settings, made once before its first connection opens (SQLite
+/// takes them only before it initialises). Memory statistics off: with them on, every
+/// allocation SQLite makes takes one global mutex, shared by the drain's writer and every
+/// thread's redirect lookup; nothing here reads the statistics.
+fn sqlite_library_settings() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int; called before any connection in
+        // this process opens. After initialisation SQLite refuses it (SQLITE_MISUSE) and
+        // changes nothing, so a late call is harmless.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::ffi::c_int,
+            )
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(
+                rc,
+                "SQLite was initialised before its settings could be made"
+            );
+        }
+    });
 }
 
 /// Why the database cannot serve a call right now, when that is a passing state rather
