@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tracking redirect throughput with the click ledger on. Starts the release server on a
-# fresh SQLite file with the demo data, runs wrk against /t/{code} and, in the same run,
+# fresh SQLite file with the demo data, warms both endpoints up (WARMUP, default 3s, not
+# counted), runs wrk against /t/{code} and, in the same run,
 # against the cheapest endpoint (/api/channels), and prints requests/s and p99 of each and
 # their ratio (target >= 0.8, p99 target < 5 ms on a quiet machine). Then stops the server
 # cleanly and checks that every click wrk made is in the ledger. Then the SIGKILL phase: a
@@ -82,19 +83,48 @@ sleep 1.5 # the demo clicks and the curls above are in the ledger before countin
 for name in "${names[@]}"; do seeded[$name]=$(ledger_clicks "$name"); done
 
 echo "cpus: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-run() { # label url → prints the line, leaves requests and rps in $dir/<label>.{requests,rps}
+run() { # label url [duration] → prints the line, leaves requests and rps in $dir/<label>.{requests,rps}
   local result
-  result=$(wrk -t1 -c"$connections" -d"$duration" -s scripts/wrk/report.lua "$2" | grep '^RESULT')
+  result=$(wrk -t1 -c"$connections" -d"${3:-$duration}" -s scripts/wrk/report.lua "$2" | grep '^RESULT')
   printf '%-24s %s\n' "$1" "${result#RESULT }"
   echo "$result" | sed -n 's/.*requests=\([0-9]*\).*/\1/p' > "$dir/$1.requests"
   echo "$result" | sed -n 's/.* rps=\([0-9]*\).*/\1/p' > "$dir/$1.rps"
 }
-echo "wrk -t1 -c$connections -d$duration, $rounds round(s)"
+# A warm-up of each endpoint first, not counted in the ratios: the first seconds after
+# start-up are slower for whichever endpoint runs first (page cache, the new database
+# file growing, the demo's first background sweeps), which read as a slow redirect.
+warmup=${WARMUP:-3s}
+for name in "${names[@]}"; do
+  run "$name redirect 0" "${base[$name]}/t/${code[$name]}" "$warmup" > /dev/null
+  run "$name channels 0" "${base[$name]}/api/channels" "$warmup" > /dev/null
+done
+echo "warm-up: $warmup of each endpoint on each server, not counted"
+# Each round runs the two endpoints in alternating slices (SLICES, default 5, of
+# duration/SLICES each) and compares their totals: this machine's speed drifts by half
+# within minutes (a shared host), and slices put both endpoints in the same drift where
+# one long run each put them in different ones (ratios from 0.57 to 1.2 in one run).
+slices=${SLICES:-5}
+seconds=${duration%s}
+slice=$(( seconds / slices ))
+[ "$slice" -ge 1 ] || { echo "duration $duration is too short for $slices slices"; exit 1; }
+echo "wrk -t1 -c$connections, $rounds round(s) of $slices alternating ${slice}s slices of each endpoint"
+total() { # files… → their sum
+  cat "$@" | awk '{ s += $1 } END { print s + 0 }'
+}
 for round in $(seq 1 "$rounds"); do
   for name in "${names[@]}"; do
-    run "$name redirect $round" "${base[$name]}/t/${code[$name]}"
-    run "$name channels $round" "${base[$name]}/api/channels"
-    awk -v r="$(cat "$dir/$name redirect $round.rps")" -v c="$(cat "$dir/$name channels $round.rps")" \
+    for s in $(seq 1 "$slices"); do
+      run "$name redirect $round.$s" "${base[$name]}/t/${code[$name]}" "${slice}s" > "$dir/$name.redirect.$round.$s.line"
+      run "$name channels $round.$s" "${base[$name]}/api/channels" "${slice}s" > "$dir/$name.channels.$round.$s.line"
+    done
+    for what in redirect channels; do
+      # requests/s over the round's slices; p99 of the worst slice.
+      awk -v n="$(total "$dir/$name $what $round".*.requests)" -v secs=$(( slice * slices )) \
+        -v p99="$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' "$dir/$name.$what.$round".*.line | sort -n | tail -n1)" \
+        -v label="$name $what $round" \
+        'BEGIN { printf "%-24s requests=%d rps=%.0f p99_ms(worst slice)=%s\n", label, n, n / secs, p99 }'
+    done
+    awk -v r="$(total "$dir/$name redirect $round".*.requests)" -v c="$(total "$dir/$name channels $round".*.requests)" \
       'BEGIN { printf "%.3f\n", r / c }' > "$dir/$name.ratio.$round"
     echo "$name round $round: ratio redirect/channels $(cat "$dir/$name.ratio.$round") (target >= 0.8)"
   done
@@ -116,10 +146,12 @@ for name in "${names[@]}"; do
   echo "$name: clicks in the ledger: $clicks; redirect responses wrk counted: $made"
   # wrk stops counting at the deadline while up to one request per connection is still in
   # flight: the server answers (and records) those too, so the ledger may hold a few more.
-  if [ "$clicks" -ge "$made" ] && [ "$clicks" -le $((made + connections * rounds)) ]; then
+  # The warm-up's clicks are counted too (its files match the glob above): one more run.
+  runs=$(( rounds * slices + 1 ))
+  if [ "$clicks" -ge "$made" ] && [ "$clicks" -le $((made + connections * runs)) ]; then
     echo "$name: OK: every click kept"
   else
-    echo "$name: MISMATCH: expected $made to $((made + connections * rounds)) clicks"
+    echo "$name: MISMATCH: expected $made to $((made + connections * runs)) clicks"
     exit 1
   fi
 done

@@ -1,7 +1,9 @@
 //! Resolving a tracking code: the first step of every click.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::{OpenFlags, OptionalExtension};
 use sqlx::Row;
@@ -56,13 +58,31 @@ fn status(id: &str) -> Status {
 /// lookup in place: it takes microseconds, while handing it to a pooled connection's
 /// thread and back (three hand-offs per query in sqlx) costs several times that and
 /// is what limited the redirect's throughput and tail latency. Every lookup still
-/// reads the committed state of the file; nothing is cached. PostgreSQL uses a small pool
-/// of the redirect's own (`--redirect-db-connections`), so a click never waits behind API
-/// calls for a connection.
+/// answers from the committed state of the file: a thread keeps the links it looked up
+/// only while SQLite's `data_version` says no other connection (in this process or
+/// another) has committed anything since, which it checks on every click; any commit, a
+/// pause or block among them, empties it. PostgreSQL uses a small pool of the redirect's
+/// own (`--redirect-db-connections`), so a click never waits behind API calls for a
+/// connection, and reads every click afresh.
 pub struct Resolver {
     db: Db,
     sqlite_file: Option<PathBuf>,
-    connections: ThreadLocal<RefCell<Option<rusqlite::Connection>>>,
+    readers: ThreadLocal<RefCell<Option<Reader>>>,
+}
+
+/// Most codes a thread remembers between two commits: a flood of unknown codes cannot
+/// grow it past this.
+const REMEMBERED_MAX: usize = 4_096;
+
+/// One server thread's connection to the SQLite file, and the lookups it made since the
+/// file last changed.
+struct Reader {
+    conn: rusqlite::Connection,
+    /// `PRAGMA data_version` when `links` was filled: it changes when another connection
+    /// commits.
+    version: i64,
+    /// Unknown codes too (`None`).
+    links: HashMap<String, Option<Arc<Link>>>,
 }
 
 impl Resolver {
@@ -86,11 +106,11 @@ impl Resolver {
         Ok(Resolver {
             db,
             sqlite_file,
-            connections: ThreadLocal::new(),
+            readers: ThreadLocal::new(),
         })
     }
 
-    pub async fn resolve(&self, code: &str) -> Result<Option<Link>, sqlx::Error> {
+    pub async fn resolve(&self, code: &str) -> Result<Option<Arc<Link>>, sqlx::Error> {
         if let Some(file) = &self.sqlite_file {
             match self.resolve_in_place(file, code) {
                 Ok(link) => return Ok(link),
@@ -98,38 +118,63 @@ impl Resolver {
                 Err(e) => tracing::debug!(error = %e, "in-place lookup failed; using the pool"),
             }
         }
-        resolve(&self.db, code).await
+        Ok(resolve(&self.db, code).await?.map(Arc::new))
     }
 
-    fn resolve_in_place(&self, file: &Path, code: &str) -> rusqlite::Result<Option<Link>> {
-        let mut slot = self.connections.get_or(|| RefCell::new(None)).borrow_mut();
+    fn resolve_in_place(&self, file: &Path, code: &str) -> rusqlite::Result<Option<Arc<Link>>> {
+        let mut slot = self.readers.get_or(|| RefCell::new(None)).borrow_mut();
         if slot.is_none() {
-            *slot = Some(open_reader(file)?);
+            *slot = Some(Reader {
+                conn: open_reader(file)?,
+                version: -1,
+                links: HashMap::new(),
+            });
         }
-        let conn = slot.as_ref().expect("opened above");
-        let result = conn.prepare_cached(RESOLVE).and_then(|mut statement| {
-            statement
-                .query_row([code], |row| {
-                    Ok(Link {
-                        collaboration_id: row.get(0)?,
-                        status: status(row.get_ref(1)?.as_str()?),
-                        landing_url: row.get(2)?,
-                        traffic_source_id: row.get(3)?,
-                        source_url: row.get(4)?,
-                        partner_id: row.get(5)?,
-                        program_id: row.get(6)?,
-                        advertiser_id: row.get(7)?,
-                        approved: row.get_ref(8)?.as_str()? == "approved",
-                        permitted_domains: row.get(9)?,
-                    })
-                })
-                .optional()
-        });
+        let reader = slot.as_mut().expect("opened above");
+        let result = reader.resolve(code);
         if result.is_err() {
             // Start afresh next time rather than keep a connection in an unknown state.
             *slot = None;
         }
         result
+    }
+}
+
+impl Reader {
+    fn resolve(&mut self, code: &str) -> rusqlite::Result<Option<Arc<Link>>> {
+        // Read before the lookup: a commit between the two empties the links next time.
+        let version: i64 = self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |row| row.get(0))?;
+        if version != self.version || self.links.len() >= REMEMBERED_MAX {
+            self.links.clear();
+            self.version = version;
+        }
+        if let Some(link) = self.links.get(code) {
+            return Ok(link.clone());
+        }
+        let link = self
+            .conn
+            .prepare_cached(RESOLVE)?
+            .query_row([code], |row| {
+                Ok(Link {
+                    collaboration_id: row.get(0)?,
+                    status: status(row.get_ref(1)?.as_str()?),
+                    landing_url: row.get(2)?,
+                    traffic_source_id: row.get(3)?,
+                    source_url: row.get(4)?,
+                    partner_id: row.get(5)?,
+                    program_id: row.get(6)?,
+                    advertiser_id: row.get(7)?,
+                    approved: row.get_ref(8)?.as_str()? == "approved",
+                    permitted_domains: row.get(9)?,
+                })
+            })
+            .optional()?
+            .map(Arc::new);
+        self.links.insert(code.to_owned(), link.clone());
+        Ok(link)
     }
 }
 
@@ -178,7 +223,87 @@ pub async fn resolve(db: &Db, code: &str) -> Result<Option<Link>, sqlx::Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_file;
+    use super::*;
+
+    /// The three tables the lookup reads, with the columns it reads.
+    const SCHEMA: &str = "PRAGMA journal_mode = WAL;
+        CREATE TABLE programs (id INTEGER PRIMARY KEY, landing_url TEXT, advertiser_id INTEGER, permitted_domains TEXT);
+        CREATE TABLE traffic_sources (id INTEGER PRIMARY KEY, status TEXT, url TEXT, partner_id INTEGER);
+        CREATE TABLE collaborations (id INTEGER PRIMARY KEY, tracking_code TEXT UNIQUE, traffic_source_id INTEGER, program_id INTEGER, state TEXT);
+        INSERT INTO programs VALUES (1, 'https://shop.example/', 3, '[]');
+        INSERT INTO traffic_sources VALUES (2, 'active', 'https://blog.example/', 4);
+        INSERT INTO collaborations VALUES (5, 'CODE', 2, 1, 'approved');";
+
+    #[test]
+    fn a_remembered_link_is_forgotten_when_another_connection_commits() {
+        let dir = std::env::temp_dir().join(format!("resolve-test-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("t.db");
+        let writer = rusqlite::Connection::open(&file).unwrap();
+        writer.execute_batch(SCHEMA).unwrap();
+        let mut reader = Reader {
+            conn: open_reader(&file).unwrap(),
+            version: -1,
+            links: HashMap::new(),
+        };
+        let first = reader.resolve("CODE").unwrap().unwrap();
+        assert!(first.live());
+        assert!(reader.resolve("NEWCODE").unwrap().is_none());
+        // Unchanged file: the same link, not read again.
+        assert!(Arc::ptr_eq(
+            &first,
+            &reader.resolve("CODE").unwrap().unwrap()
+        ));
+
+        // A pause committed by another connection counts on the very next lookup.
+        writer
+            .execute(
+                "UPDATE traffic_sources SET status = 'paused' WHERE id = 2",
+                [],
+            )
+            .unwrap();
+        let paused = reader.resolve("CODE").unwrap().unwrap();
+        assert_eq!(paused.status, Status::Paused);
+        assert!(!paused.live());
+        // A code unknown a moment ago is found once it exists.
+        writer
+            .execute(
+                "INSERT INTO collaborations VALUES (6, 'NEWCODE', 2, 1, 'approved')",
+                [],
+            )
+            .unwrap();
+        assert_eq!(
+            reader.resolve("NEWCODE").unwrap().unwrap().collaboration_id,
+            6
+        );
+        // And a collaboration no longer approved.
+        writer
+            .execute("UPDATE collaborations SET state = 'left' WHERE id = 5", [])
+            .unwrap();
+        assert!(!reader.resolve("CODE").unwrap().unwrap().approved);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_flood_of_unknown_codes_is_not_remembered_without_bound() {
+        let dir = std::env::temp_dir().join(format!("resolve-test-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("t.db");
+        rusqlite::Connection::open(&file)
+            .unwrap()
+            .execute_batch(SCHEMA)
+            .unwrap();
+        let mut reader = Reader {
+            conn: open_reader(&file).unwrap(),
+            version: -1,
+            links: HashMap::new(),
+        };
+        for i in 0..REMEMBERED_MAX * 3 {
+            assert!(reader.resolve(&format!("UNKNOWN{i}")).unwrap().is_none());
+            assert!(reader.links.len() <= REMEMBERED_MAX);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn finds_the_file_of_a_sqlite_url() {

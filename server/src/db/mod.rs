@@ -38,8 +38,9 @@ pub struct Db {
     pub pool: pool::Pool,
     pub backend: Backend,
     /// The file of an SQLite database (none in memory): the click path opens its own
-    /// connections to it, see `clicks::resolve` and `clicks::store`.
-    pub sqlite_file: Option<std::path::PathBuf>,
+    /// connections to it, see `clicks::resolve` and `clicks::store`. Shared, not owned:
+    /// every request clones the state that holds it.
+    pub sqlite_file: Option<std::sync::Arc<std::path::Path>>,
     /// How long a call waits for a connection (`--db-acquire-timeout-ms`).
     pub acquire_timeout: Duration,
     /// Longest a statement may run on PostgreSQL (`--db-statement-timeout-ms`; zero: no
@@ -92,7 +93,7 @@ impl Db {
             sqlite_library_settings();
         }
         let sqlite_file = match backend {
-            Backend::Sqlite => crate::clicks::resolve::sqlite_file(url),
+            Backend::Sqlite => crate::clicks::resolve::sqlite_file(url).map(Into::into),
             Backend::Postgres => None,
         };
         let url = match backend {
