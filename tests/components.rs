@@ -12,7 +12,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web::{
     components::{
-        channel_select::ChannelSelect, submit_button::SubmitButton, toast::Toasts, toggle::Toggle,
+        channel_select::ChannelSelect, data_table::Pagination, submit_button::SubmitButton,
+        toast::Toasts, toggle::Toggle,
     },
     pages::{
         sign_in::SignIn,
@@ -695,4 +696,37 @@ async fn sign_out_everywhere_is_in_the_account_menu_and_signs_this_browser_out_t
         .history()
         .unwrap()
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+}
+
+#[wasm_bindgen_test]
+async fn pagination_numbers_full_pages_and_names_short_ones() {
+    let root = container();
+    let _app = mount_to(root.clone(), move || {
+        view! {
+            <Router>
+                <div id="full">
+                    <Pagination first_row=26 rows=25 total=None prev_href=None next_href=None/>
+                </div>
+                <div id="counted">
+                    <Pagination first_row=26 rows=25 total=Some(73) prev_href=None next_href=None/>
+                </div>
+                // A filtered page that held 18 rows, after a first page that held fewer
+                // than 25: numbering it 26-43 would be wrong.
+                <div id="short">
+                    <Pagination first_row=26 rows=18 total=None prev_href=None next_href=None short_page=Some(2)/>
+                </div>
+            </Router>
+        }
+    });
+    settle().await;
+    assert_eq!(text(&root, "#full .pagination__summary"), "Showing 26–50");
+    assert_eq!(
+        text(&root, "#counted .pagination__summary"),
+        "Showing 26–50 of 73"
+    );
+    assert_eq!(
+        text(&root, "#short .pagination__summary"),
+        "Page 2: 18 shown"
+    );
+    root.remove();
 }

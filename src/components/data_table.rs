@@ -93,11 +93,18 @@ pub fn Pagination(
     prev_href: Option<String>,
     /// Link to the next page, if any.
     next_href: Option<String>,
+    /// This page's number, set when pages may hold fewer rows than asked (a filter the
+    /// server applies page by page, answering no total): the rows before this page are
+    /// then unknown, so the summary names the page and counts its rows ("Page 2: 18
+    /// shown") rather than number them wrongly.
+    #[prop(default = None)]
+    short_page: Option<i64>,
 ) -> impl IntoView {
     let last_row = first_row + rows - 1;
-    let summary = match total {
-        Some(total) => format!("Showing {first_row}–{last_row} of {total}"),
-        None => format!("Showing {first_row}–{last_row}"),
+    let summary = match (total, short_page) {
+        (Some(total), _) => format!("Showing {first_row}–{last_row} of {total}"),
+        (None, Some(page)) => format!("Page {page}: {rows} shown"),
+        (None, None) => format!("Showing {first_row}–{last_row}"),
     };
     let link = |href: Option<String>, label: &'static str, rel: &'static str| match href {
         Some(href) => {

@@ -193,6 +193,11 @@ fn Results(
     });
     let caption = sort_caption("Traffic sources in the marketplace", current.query.sort);
     let first_row = current.prev.len() as i64 * current.query.limit + 1;
+    // The observed-match filter is applied page by page: pages may be short.
+    let short_page = current
+        .query
+        .observed_matches
+        .map(|_| current.prev.len() as i64 + 1);
     let rows = page.items.len() as i64;
     let prev_href = current.prev_page().map(|s| s.href_at(PATH));
     let next_href = page
@@ -227,7 +232,7 @@ fn Results(
             </table>
         </div>
         <div class="table-foot">
-            <Pagination first_row rows total prev_href next_href/>
+            <Pagination first_row rows total prev_href next_href short_page/>
             <PageSize state go/>
         </div>
     }

@@ -262,6 +262,12 @@ fn AdminResults(
     let caption = sort_caption("Traffic sources of all partners", current.list.query.sort);
 
     let first_row = current.list.prev.len() as i64 * current.list.query.limit + 1;
+    // The observed-match filter is applied page by page: pages may be short.
+    let short_page = current
+        .list
+        .query
+        .observed_matches
+        .map(|_| current.list.prev.len() as i64 + 1);
     let rows = page.items.len() as i64;
     let prev_href = current.list.prev_page().map(|l| {
         AdminState {
@@ -312,7 +318,7 @@ fn AdminResults(
             </table>
         </div>
         <div class="table-foot">
-            <Pagination first_row rows total prev_href next_href/>
+            <Pagination first_row rows total prev_href next_href short_page/>
             <PageSize state=Memo::new(move |_| state.with(|s| s.list.clone())) go=go_list/>
         </div>
     }
