@@ -45,6 +45,8 @@ command -v wrk >/dev/null || need_apt+=(wrk)
 command -v slowhttptest >/dev/null || need_apt+=(slowhttptest)
 command -v brotli >/dev/null || need_apt+=(brotli)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+# scripts/cost-redirect.sh: instructions per request, which a shared host's drift cannot move.
+command -v valgrind >/dev/null || need_apt+=(valgrind)
 command -v node >/dev/null || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing Debian packages: ${need_apt[*]}"
