@@ -99,6 +99,7 @@ async fn write_csv(
     read: tokio::task::JoinHandle<Result<(), sqlx::Error>>,
     chunks: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
     staff: bool,
+    slot: crate::guard::exports::ExportSlot,
 ) {
     let mut out = writer();
     let mut header: Vec<&str> = PARTNER_COLUMNS.to_vec();
@@ -127,6 +128,9 @@ async fn write_csv(
         Ok(result) => result.map_err(std::io::Error::other),
         Err(e) => Err(std::io::Error::other(e)),
     };
+    // Given back before the download can end: a client may ask for its next export as soon
+    // as it has read this one's last byte, which a slot still held would refuse (429).
+    drop(slot);
     match failed.map_or(read, Err) {
         Ok(()) => {
             let rest = out.into_inner().unwrap_or_default();
@@ -176,10 +180,7 @@ async fn export_sources(
     let db = state.db.clone();
     let read =
         tokio::spawn(async move { sources::send_all(&db, &list.filter, list.sort, rows_tx).await });
-    tokio::spawn(async move {
-        write_csv(rows, read, chunks_tx, staff).await;
-        drop(slot);
-    });
+    tokio::spawn(write_csv(rows, read, chunks_tx, staff, slot));
     let date = crate::time::rfc3339(crate::time::now_ms());
     let filename = format!("traffic-sources-{}.csv", date.get(..10).unwrap_or("export"));
     Ok((

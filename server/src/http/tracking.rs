@@ -1,6 +1,7 @@
 //! `GET /t/{code}`: the tracking redirect, the hot path of the platform.
 //!
-//! One indexed lookup per click and no database write: the click is appended to the
+//! At most one indexed lookup per click (none while the database file is unchanged, see
+//! [`crate::clicks::resolve::Resolver`]) and no database write: the click is appended to the
 //! journal before the answer goes out and written to the ledger in batches
 //! ([`crate::clicks`]). The source's status is read fresh every time, so a pause or block
 //! stops the link on the very next click.
